@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The one test command (npm test). Node 20's runner neither expands globs nor fails when it
+# finds nothing, so we list the files ourselves and fail unless tests really ran and passed.
+#   --db-only   only the suites that use the test database (to run them again on PGlite)
+#   FILES...    run just these files
+set -euo pipefail
+shopt -s globstar nullglob
+cd "$(dirname "$0")/.."
+
+db_only=false
+files=()
+for arg in "$@"; do
+  case "$arg" in
+    --db-only) db_only=true ;;
+    *) files+=("$arg") ;;
+  esac
+done
+if [ ${#files[@]} -eq 0 ]; then
+  files=(test/**/*.test.ts)
+fi
+if $db_only; then
+  mapfile -t files < <(grep -l "helpers/test-db" "${files[@]}" || true)
+fi
+if [ ${#files[@]} -eq 0 ]; then
+  echo "run-tests: no test files found" >&2
+  exit 1
+fi
+
+echo "run-tests: ${#files[@]} files on $([ -n "${DATABASE_URL:-}" ] && echo PostgreSQL || echo embedded PGlite)"
+tap=$(mktemp)
+trap 'rm -f "$tap"' EXIT
+status=0
+node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$tap" \
+  "${files[@]}" || status=$?
+
+count() { awk -v k="# $1" '$1" "$2==k {n=$3} END {print n+0}' "$tap"; }
+passed=$(count pass); failed=$(count fail); skipped=$(count skipped); todo=$(count todo); cancelled=$(count cancelled)
+echo "${passed} passed, $((failed + cancelled)) failed, ${skipped} skipped"
+if [ "$passed" -eq 0 ]; then
+  echo "run-tests: zero tests passed; that is a failure" >&2
+  exit 1
+fi
+if [ "$skipped" -gt 0 ] || [ "$todo" -gt 0 ]; then
+  echo "run-tests: skipped or todo tests are not passes" >&2
+  exit 1
+fi
+exit "$status"

@@ -1,0 +1,58 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Db } from '../db/in-transaction.ts';
+import { authenticateToken, type TokenInfo } from '../tokens/tokens.ts';
+import { HttpProblem } from './problem.ts';
+
+/** Who may call a route: anyone, readers (anonymous when PUBLIC_READS), submitters, admins. */
+export type Access = 'public' | 'read' | 'submit' | 'admin';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    token: TokenInfo | null;
+  }
+}
+
+const bearer = { 'www-authenticate': 'Bearer realm="stubbuild"' };
+
+function presentedSecret(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header === undefined) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) throw new HttpProblem(401, 'unauthenticated', 'the Authorization header must be "Bearer <token>"', bearer);
+  return match[1];
+}
+
+/**
+ * Checks the bearer token before the body is read, so nobody streams an upload to be refused
+ * afterwards. A route without `config.access` is admin-only: forgetting it fails closed.
+ */
+export function installAuthentication(app: FastifyInstance, options: { db: Db; publicReads: boolean }): void {
+  app.decorateRequest('token', null);
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config.access ?? 'admin';
+    if (access === 'public') return;
+    const secret = presentedSecret(request);
+    if (secret === undefined) {
+      if (access === 'read' && options.publicReads) return;
+      throw new HttpProblem(401, 'unauthenticated', 'this request needs a bearer token', bearer);
+    }
+    const check = await authenticateToken(options.db, secret);
+    if (!check.ok) {
+      const why = { unknown: 'is not known', expired: 'has expired', revoked: 'has been revoked' }[check.why];
+      throw new HttpProblem(401, 'unauthenticated', `the token ${why}`, bearer);
+    }
+    request.token = check.token;
+    if (access === 'admin' && check.token.role !== 'admin') {
+      throw new HttpProblem(403, 'forbidden', 'this request needs a token with the admin role');
+    }
+  });
+}
+
+/** The token of an authenticated request; routes with access submit/admin always have one. */
+export function requireToken(request: FastifyRequest): TokenInfo {
+  if (!request.token) throw new HttpProblem(401, 'unauthenticated', 'this request needs a bearer token', bearer);
+  return request.token;
+}

@@ -1,0 +1,41 @@
+import type { FastifyRequest } from 'fastify';
+import { DomainError } from '../domain-error.ts';
+import type { SourceStore, StagedFile } from '../jobs/source-store.ts';
+
+export interface UploadLimits {
+  maxFileBytes: number;
+  maxTotalBytes: number;
+}
+
+/**
+ * Streams every file part of a multipart request into staging, within the limits. Part
+ * names are ignored; field parts are refused. On any error the staged files are removed.
+ */
+export async function receiveUpload(
+  request: FastifyRequest,
+  store: SourceStore,
+  limits: UploadLimits,
+): Promise<StagedFile[]> {
+  const staged: StagedFile[] = [];
+  let total = 0;
+  try {
+    for await (const part of request.parts()) {
+      if (part.type !== 'file') {
+        throw new DomainError('invalid-input', `unexpected form field "${part.fieldname}": send only files`);
+      }
+      const budget = Math.min(limits.maxFileBytes, limits.maxTotalBytes - total);
+      const file = await store.stage(part.filename, part.file, budget).catch((error: unknown) => {
+        if (error instanceof DomainError && error.code === 'too-large' && budget < limits.maxFileBytes) {
+          throw new DomainError('too-large', `the upload is larger than the limit of ${limits.maxTotalBytes} bytes`);
+        }
+        throw error;
+      });
+      staged.push(file);
+      total += file.size;
+    }
+  } catch (error) {
+    await store.discard(staged);
+    throw error;
+  }
+  return staged;
+}

@@ -1,0 +1,124 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Db } from '../../db/in-transaction.ts';
+import { getJob, listJobEvents } from '../../jobs/get-job.ts';
+import { listJobs } from '../../jobs/list-jobs.ts';
+import type { SourceStore } from '../../jobs/source-store.ts';
+import { submitArchiveReference } from '../../jobs/submit-reference.ts';
+import { submitUpload } from '../../jobs/submit-upload.ts';
+import { requireToken } from '../auth.ts';
+import { receiveUpload, type UploadLimits } from '../receive-upload.ts';
+import {
+  archiveReferenceBody,
+  jobIdParams,
+  jobListQuery,
+  jobListSchema,
+  jobSchema,
+  jobWithEventsSchema,
+  presentEvent,
+  presentJob,
+} from '../schemas/job.ts';
+import { problemResponses } from '../schemas/problem.ts';
+
+export interface JobRoutesOptions {
+  db: Db;
+  store: SourceStore;
+  uploadLimits: UploadLimits;
+}
+
+const submitHeaders = z.looseObject({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 printable ASCII characters')
+    .optional()
+    .describe('Retrying with the same key returns the job the first request created'),
+});
+
+const uploadForm = z
+  .object({
+    files: z
+      .array(z.string().meta({ format: 'binary' }))
+      .describe('The .dsc and every file it lists; any part names, the .dsc is the file whose name ends in .dsc'),
+  })
+  .meta({ id: 'SourceUpload' });
+
+export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (app, { db, store, uploadLimits }) => {
+  app.post(
+    '/jobs',
+    {
+      config: { access: 'submit' },
+      schema: {
+        tags: ['jobs'],
+        summary: 'Submit a build job',
+        description:
+          'Either JSON naming a source package in a configured Debian archive (the job starts `fetching`), ' +
+          'or multipart/form-data carrying a .dsc and the files it lists (the job starts `queued`). ' +
+          'Answers 202 with the job and a Location header. With an Idempotency-Key header, a retry ' +
+          'from the same token returns the same job.',
+        headers: submitHeaders,
+        body: {
+          content: {
+            'application/json': { schema: archiveReferenceBody },
+            // The parts are streamed by the handler; `document` describes them for OpenAPI.
+            'multipart/form-data': { schema: z.unknown(), document: uploadForm },
+          },
+        } as never,
+        response: { 202: jobSchema, ...problemResponses(400, 401, 403, 413, 415, 422) },
+      },
+    },
+    async (request, reply) => {
+      const token = requireToken(request);
+      const idempotencyKey = (request.headers as { 'idempotency-key'?: string })['idempotency-key'];
+      const { job, created } = request.isMultipart()
+        ? await submitUpload(db, store, {
+            tokenId: token.id,
+            files: await receiveUpload(request, store, uploadLimits),
+            idempotencyKey,
+          })
+        : await submitArchiveReference(db, {
+            tokenId: token.id,
+            reference: archiveReferenceBody.parse(request.body),
+            idempotencyKey,
+          });
+      if (!created) reply.header('idempotent-replayed', 'true');
+      return reply.code(202).header('location', `/v1/jobs/${job.id}`).send(presentJob(job));
+    },
+  );
+
+  app.get(
+    '/jobs',
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['jobs'],
+        summary: 'List jobs',
+        description: 'Newest first, filtered by state and source, in pages of `limit` (1–500); follow `nextCursor`.',
+        querystring: jobListQuery,
+        response: { 200: jobListSchema, ...problemResponses(400, 401) },
+      },
+    },
+    async (request) => {
+      const page = await listJobs(db, request.query);
+      return { items: page.items.map(presentJob), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/jobs/:id',
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['jobs'],
+        summary: 'Get a job',
+        description: 'The job with its stored files and every state change.',
+        params: jobIdParams,
+        response: { 200: jobWithEventsSchema, ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const job = await getJob(db, request.params.id);
+      const events = await listJobEvents(db, job.id);
+      return { ...presentJob(job), events: events.map(presentEvent) };
+    },
+  );
+};

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import type { Job, JobEvent } from '../../jobs/job.ts';
+import { jobStates } from '../../jobs/job-states.ts';
+
+export const jobStateSchema = z.enum(jobStates).describe('The job state (DESIGN.md: job states)');
+
+export const jobIdParams = z.strictObject({
+  id: z.coerce.number().int().positive().max(2_147_483_647).describe('The job id'),
+});
+
+const jobFileSchema = z.object({
+  name: z.string(),
+  sha256: z.string().describe('SHA-256 of the stored file, hex'),
+  size: z.number().int().describe('Size in bytes'),
+});
+
+export const jobSchema = z
+  .object({
+    id: z.number().int(),
+    state: jobStateSchema,
+    origin: z.enum(['upload', 'archive']).describe('An uploaded .dsc, or a reference to a Debian archive'),
+    source: z.string().describe('Source package name'),
+    version: z.string().nullable().describe('Source version; null until an archive reference is resolved'),
+    suite: z.string().nullable().describe('Archive suite for archive references'),
+    binaries: z.array(z.string()).describe('Binary packages the .dsc declares (Binary:)'),
+    buildDepends: z.string().describe('Build-Depends of the .dsc, as written'),
+    buildDependsArch: z.string().describe('Build-Depends-Arch of the .dsc, as written'),
+    priority: z.number().int(),
+    reason: z.string().nullable().describe('Why the job is in its state (the last transition\'s reason)'),
+    submittedBy: z.string().describe('Id of the token that submitted the job'),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    files: z.array(jobFileSchema).describe('Stored source files'),
+  })
+  .meta({ id: 'Job' });
+
+const jobEventSchema = z.object({
+  from: jobStateSchema.nullable().describe('null for the creation event'),
+  to: jobStateSchema,
+  actor: z.string(),
+  reason: z.string().nullable(),
+  at: z.iso.datetime(),
+});
+
+export const jobWithEventsSchema = jobSchema
+  .extend({ events: z.array(jobEventSchema).describe('Every state change, oldest first') })
+  .meta({ id: 'JobWithEvents' });
+
+export const jobListSchema = z.object({
+  items: z.array(jobSchema),
+  nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page'),
+});
+
+export const jobListQuery = z.strictObject({
+  state: jobStateSchema.optional(),
+  source: z.string().min(1).max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().min(1).max(200).optional(),
+});
+
+export const archiveReferenceBody = z
+  .strictObject({
+    source: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9+.-]+$/, 'must be a Debian source package name')
+      .describe('Source package name in the archive'),
+    version: z.string().min(1).max(200).optional().describe('Exact version; the newest when omitted'),
+    suite: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/).max(100).optional().describe('Archive suite (default bookworm)'),
+  })
+  .meta({ id: 'ArchiveReference' });
+
+export function presentJob(job: Job): z.input<typeof jobSchema> {
+  return { ...job, createdAt: job.createdAt.toISOString(), updatedAt: job.updatedAt.toISOString() };
+}
+
+export function presentEvent(event: JobEvent): z.input<typeof jobEventSchema> {
+  return { ...event, at: event.at.toISOString() };
+}

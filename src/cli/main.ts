@@ -1,0 +1,25 @@
+import { Command, Option } from 'commander';
+import { migrateCommand } from './migrate-command.ts';
+import { serveCommand } from './serve-command.ts';
+import { CliError, packageVersion } from './service-context.ts';
+import { tokenCommand } from './token-command.ts';
+
+const program = new Command('stubbuild')
+  .description('Build service and signed apt repository for the Debian partial architecture stubdom-amd64')
+  .version(packageVersion)
+  .addOption(new Option('--data-dir <dir>', 'state directory (DATA_DIR)'))
+  .addOption(new Option('--database-url <url>', 'PostgreSQL URL; the embedded database when unset (DATABASE_URL)'))
+  .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (LOG_LEVEL)'))
+  .addCommand(serveCommand())
+  .addCommand(migrateCommand())
+  .addCommand(tokenCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CliError) {
+    process.stderr.write(`stubbuild: ${error.message}\n`);
+    process.exit(error.exitCode);
+  }
+  throw error;
+}

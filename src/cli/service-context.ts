@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import pino, { type Logger } from 'pino';
+import { type Config, ConfigError, configKeys, loadConfig } from '../config/config.ts';
+import { EmbeddedDatabaseBusyError } from '../db/embedded-lock.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { type DatabaseHandle, openDatabase } from '../db/open-database.ts';
+
+export const packageVersion: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+/** A failure the CLI reports as one plain message and exit code, without a stack. */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+type Flags = Partial<Record<(typeof configKeys)[number], string>>;
+
+/** Commander's camelCase options (`--data-dir` → dataDir) as config keys (DATA_DIR). */
+export function flagsFromOptions(options: Record<string, unknown>): Flags {
+  const flags: Flags = {};
+  for (const key of configKeys) {
+    const camel = key.toLowerCase().replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+    const value = options[camel];
+    if (value !== undefined) flags[key] = String(value);
+  }
+  return flags;
+}
+
+export function readConfig(options: Record<string, unknown>): Config {
+  try {
+    return loadConfig(process.env, flagsFromOptions(options));
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message, 2);
+    throw error;
+  }
+}
+
+export function createLogger(config: Config, destination: 1 | 2): Logger {
+  return pino({ level: config.LOG_LEVEL, base: { service: 'stubbuild' } }, pino.destination(destination));
+}
+
+/** Opens the configured database and brings its schema up to date, as every command must. */
+export async function openMigratedDatabase(config: Config, logger: Logger): Promise<DatabaseHandle> {
+  let handle: DatabaseHandle;
+  try {
+    handle = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  } catch (error) {
+    if (error instanceof EmbeddedDatabaseBusyError) {
+      throw new CliError(
+        `${error.message} (probably \`stubbuild serve\`). The embedded database admits one process at a time: ` +
+          'while the service runs, use its admin API instead, e.g. POST /v1/admin/tokens with the admin token ' +
+          `from ${config.DATA_DIR}/admin.token.`,
+      );
+    }
+    throw error;
+  }
+  try {
+    const applied = await migrateToLatest(handle.db);
+    if (applied.length > 0) logger.info({ applied, database: handle.kind }, 'applied migrations');
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  return handle;
+}

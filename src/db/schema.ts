@@ -1,0 +1,66 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** Timestamps are written by the database (`now()`) and read back as Dates. */
+type CreatedAt = ColumnType<Date, Date | undefined, never>;
+
+export interface ApiTokensTable {
+  id: string;
+  name: string | null;
+  role: 'submit' | 'admin';
+  token_hash: string;
+  created_at: CreatedAt;
+  expires_at: Date | null;
+  revoked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  created_by: string | null;
+}
+
+export interface JobsTable {
+  id: Generated<number>;
+  state: string;
+  origin: 'upload' | 'archive';
+  source: string;
+  version: string | null;
+  suite: string | null;
+  /** Binary packages the .dsc declares (`Binary:`). */
+  binaries: ColumnType<string[], string[] | undefined, string[]>;
+  build_depends: ColumnType<string, string | undefined, string>;
+  build_depends_arch: ColumnType<string, string | undefined, string>;
+  priority: ColumnType<number, number | undefined, number>;
+  reason: string | null;
+  submitted_by: string;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface JobEventsTable {
+  id: Generated<number>;
+  job_id: number;
+  from_state: string | null;
+  to_state: string;
+  actor: string;
+  reason: string | null;
+  created_at: CreatedAt;
+}
+
+export interface JobFilesTable {
+  job_id: number;
+  name: string;
+  sha256: string;
+  size: number;
+}
+
+export interface IdempotencyKeysTable {
+  token_id: string;
+  key: string;
+  request_hash: string;
+  job_id: number | null;
+  created_at: CreatedAt;
+}
+
+export interface Database {
+  api_tokens: ApiTokensTable;
+  jobs: JobsTable;
+  job_events: JobEventsTable;
+  job_files: JobFilesTable;
+  idempotency_keys: IdempotencyKeysTable;
+}

@@ -1,0 +1,150 @@
+// Debian source control files (.dsc, dsc(5)), checked before anything is downloaded or
+// unpacked: every name and hash that reaches the intake must already be well-formed.
+import { isValidArchName } from './architecture.ts';
+import { getField, parseDeb822, splitClearsigned, type Paragraph } from './deb822.ts';
+import { checkUploadFileName } from './file-name.ts';
+import { DebianParseError } from './parse-error.ts';
+import { parseRelations } from './relations.ts';
+import { parseVersion } from './version.ts';
+
+export interface DscFile {
+  name: string;
+  size: number;
+  /** Lowercase hex. */
+  sha256: string;
+}
+
+export interface Dsc {
+  source: string;
+  version: string;
+  architectures: string[];
+  binaries: string[];
+  format?: string;
+  /** Raw field values ('' when absent); already checked to parse with parseRelations. */
+  buildDepends: string;
+  buildDependsArch: string;
+  buildDependsIndep: string;
+  files: DscFile[];
+  /** The input was clear-signed; the signature itself is not checked here. */
+  signed: boolean;
+}
+
+// Debian policy 5.6.1 (source) and 5.6.7 (binary package names).
+const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
+const SIZE = /^[0-9]+$/;
+
+function fail(message: string): never {
+  throw new DebianParseError('dsc', message);
+}
+
+function requireDscField(paragraph: Paragraph, name: string): string {
+  const value = getField(paragraph, name);
+  if (value === undefined) fail(`missing field ${name}`);
+  if (value.trim() === '') fail(`empty field ${name}`);
+  return value;
+}
+
+interface ChecksumLine {
+  hash: string;
+  size: number;
+  name: string;
+}
+
+// "<hash> <size> <name>" lines, as in Checksums-Sha256, Checksums-Sha1 and Files (md5).
+function parseChecksumField(field: string, value: string, hashLength: number): ChecksumLine[] {
+  const hashShape = new RegExp(`^[0-9a-fA-F]{${hashLength}}$`);
+  const lines: ChecksumLine[] = [];
+  const seen = new Set<string>();
+  for (const line of value.split('\n')) {
+    if (line.trim() === '') continue;
+    const parts = line.trim().split(/\s+/);
+    if (parts.length !== 3) fail(`invalid field ${field}: line ${JSON.stringify(line)} is not "hash size name"`);
+    const [hash = '', sizeText = '', name = ''] = parts;
+    if (!hashShape.test(hash)) fail(`invalid field ${field}: bad hash for ${JSON.stringify(name)}`);
+    if (!SIZE.test(sizeText) || !Number.isSafeInteger(Number(sizeText))) {
+      fail(`invalid field ${field}: bad size for ${JSON.stringify(name)}`);
+    }
+    const unsafe = checkUploadFileName(name);
+    if (unsafe !== undefined) fail(`invalid field ${field}: ${unsafe}: ${JSON.stringify(name)}`);
+    if (seen.has(name)) fail(`invalid field ${field}: file ${JSON.stringify(name)} listed twice`);
+    seen.add(name);
+    lines.push({ hash: hash.toLowerCase(), size: Number(sizeText), name });
+  }
+  if (lines.length === 0) fail(`empty field ${field}`);
+  return lines;
+}
+
+// Files and Checksums-Sha1 are optional, but when present they must describe exactly the
+// same files: a file only they list would be unpacked without a SHA-256 check.
+function checkSameFiles(field: string, lines: ChecksumLine[], files: DscFile[]): void {
+  const sizes = new Map(files.map((file) => [file.name, file.size]));
+  for (const line of lines) {
+    const size = sizes.get(line.name);
+    if (size === undefined) fail(`invalid field ${field}: ${JSON.stringify(line.name)} is not in Checksums-Sha256`);
+    if (size !== line.size) fail(`invalid field ${field}: size of ${JSON.stringify(line.name)} differs from Checksums-Sha256`);
+  }
+  if (lines.length !== files.length) fail(`invalid field ${field}: does not list every file of Checksums-Sha256`);
+}
+
+function checkRelations(paragraph: Paragraph, field: string): string {
+  const value = getField(paragraph, field) ?? '';
+  try {
+    parseRelations(value);
+  } catch (error) {
+    if (error instanceof DebianParseError) fail(`invalid field ${field}: ${error.message}`);
+    throw error;
+  }
+  return value;
+}
+
+export function parseDsc(text: string): Dsc {
+  const { body, signed } = splitClearsigned(text);
+  const paragraphs = parseDeb822(body);
+  if (paragraphs.length > 1) fail('a .dsc has one paragraph, found several');
+  const paragraph = paragraphs[0] ?? { fields: [] };
+
+  const source = requireDscField(paragraph, 'Source');
+  if (!PACKAGE_NAME.test(source)) fail(`invalid field Source: ${JSON.stringify(source)} is not a valid source package name`);
+
+  const version = requireDscField(paragraph, 'Version');
+  try {
+    parseVersion(version);
+  } catch (error) {
+    if (error instanceof DebianParseError) fail(`invalid field Version: ${error.message}`);
+    throw error;
+  }
+
+  const architectures = requireDscField(paragraph, 'Architecture').split(/\s+/).filter((a) => a !== '');
+  for (const arch of architectures) {
+    if (!isValidArchName(arch)) fail(`invalid field Architecture: ${JSON.stringify(arch)}`);
+  }
+
+  const files = parseChecksumField('Checksums-Sha256', requireDscField(paragraph, 'Checksums-Sha256'), 64).map(
+    ({ hash, size, name }): DscFile => ({ name, size, sha256: hash }),
+  );
+  for (const [field, hashLength] of [['Checksums-Sha1', 40], ['Files', 32]] as const) {
+    const value = getField(paragraph, field);
+    if (value !== undefined) checkSameFiles(field, parseChecksumField(field, value, hashLength), files);
+  }
+
+  const binaryField = getField(paragraph, 'Binary');
+  const binaries = binaryField === undefined ? [] : binaryField.split(',').map((name) => name.trim());
+  for (const name of binaries) {
+    if (!PACKAGE_NAME.test(name)) fail(`invalid field Binary: ${JSON.stringify(name)} is not a valid package name`);
+  }
+
+  const dsc: Dsc = {
+    source,
+    version: version.trim(),
+    architectures,
+    binaries,
+    buildDepends: checkRelations(paragraph, 'Build-Depends'),
+    buildDependsArch: checkRelations(paragraph, 'Build-Depends-Arch'),
+    buildDependsIndep: checkRelations(paragraph, 'Build-Depends-Indep'),
+    files,
+    signed,
+  };
+  const format = getField(paragraph, 'Format');
+  if (format !== undefined) dsc.format = format;
+  return dsc;
+}

@@ -1,0 +1,75 @@
+import { archListAllows } from '../debian/architecture.ts';
+import { type Dsc, parseDsc } from '../debian/dsc.ts';
+import { checkUploadFileName } from '../debian/file-name.ts';
+import { DebianParseError } from '../debian/parse-error.ts';
+import { DomainError } from '../domain-error.ts';
+
+export const HOST_ARCH = 'stubdom-amd64';
+
+export interface UploadedFile {
+  name: string;
+  sha256: string;
+  size: number;
+}
+
+/** The one .dsc of an upload, by file name; refuses unsafe or repeated names first. */
+export function findDsc<F extends UploadedFile>(files: readonly F[]): F {
+  const seen = new Set<string>();
+  for (const file of files) {
+    const problem = checkUploadFileName(file.name);
+    if (problem) throw new DomainError('invalid-source', `file name ${JSON.stringify(file.name)}: ${problem}`, { file: file.name });
+    if (seen.has(file.name)) throw new DomainError('invalid-source', `${file.name} is uploaded twice`, { file: file.name });
+    seen.add(file.name);
+  }
+  const dscs = files.filter((f) => f.name.endsWith('.dsc'));
+  if (dscs.length !== 1) {
+    throw new DomainError(
+      'invalid-source',
+      dscs.length === 0 ? 'the upload has no .dsc file' : `the upload has ${dscs.length} .dsc files; send one source package`,
+    );
+  }
+  return dscs[0]!;
+}
+
+/**
+ * Checks an upload against its .dsc: every listed file present with its size and SHA-256,
+ * nothing extra, nothing empty, and an Architecture that can build for stubdom-amd64.
+ */
+export function checkUpload(dscText: string, files: readonly UploadedFile[]): Dsc {
+  const dscFile = findDsc(files);
+  let dsc: Dsc;
+  try {
+    dsc = parseDsc(dscText);
+  } catch (error) {
+    if (error instanceof DebianParseError) {
+      throw new DomainError('invalid-source', `${dscFile.name}: ${error.message}`, { file: dscFile.name });
+    }
+    throw error;
+  }
+  const uploaded = new Map(files.map((f) => [f.name, f]));
+  for (const listed of dsc.files) {
+    const file = uploaded.get(listed.name);
+    if (!file) throw new DomainError('invalid-source', `${listed.name} is listed in the .dsc but not uploaded`, { file: listed.name });
+    if (file.size !== listed.size) {
+      throw new DomainError('invalid-source', `${listed.name} has ${file.size} bytes; the .dsc says ${listed.size}`, { file: listed.name });
+    }
+    if (file.sha256 !== listed.sha256) {
+      throw new DomainError('invalid-source', `${listed.name} does not match its SHA-256 in the .dsc`, { file: listed.name });
+    }
+  }
+  const listedNames = new Set(dsc.files.map((f) => f.name));
+  for (const file of files) {
+    if (file !== dscFile && !listedNames.has(file.name)) {
+      throw new DomainError('invalid-source', `${file.name} is not listed in the .dsc`, { file: file.name });
+    }
+    if (file.size === 0) throw new DomainError('invalid-source', `${file.name} is empty`, { file: file.name });
+  }
+  if (!archListAllows(dsc.architectures, HOST_ARCH)) {
+    throw new DomainError(
+      'unsupported-architecture',
+      `${dsc.source} builds only for ${dsc.architectures.join(' ')}, not ${HOST_ARCH}`,
+      { allowed: dsc.architectures },
+    );
+  }
+  return dsc;
+}

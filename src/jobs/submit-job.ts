@@ -1,0 +1,97 @@
+import type { Transaction } from 'kysely';
+import { type Db, inTransaction } from '../db/in-transaction.ts';
+import type { Database } from '../db/schema.ts';
+import { DomainError } from '../domain-error.ts';
+import { getJob } from './get-job.ts';
+import type { Job, JobFile } from './job.ts';
+import type { JobState } from './job-states.ts';
+
+export interface NewJob {
+  origin: 'upload' | 'archive';
+  source: string;
+  version: string | null;
+  suite: string | null;
+  binaries?: string[];
+  buildDepends?: string;
+  buildDependsArch?: string;
+  files: JobFile[];
+  /** fetching for an archive reference, queued for a verified upload (DESIGN.md). */
+  state: Extract<JobState, 'fetching' | 'queued' | 'dep-wait'>;
+}
+
+export interface Submission {
+  tokenId: string;
+  job: NewJob;
+  /** With a key, a retry of the same request returns the first job instead of a second one. */
+  idempotency?: { key: string; requestHash: string } | undefined;
+}
+
+async function insertJob(trx: Transaction<Database>, tokenId: string, job: NewJob): Promise<number> {
+  const { id } = await trx
+    .insertInto('jobs')
+    .values({
+      state: job.state,
+      origin: job.origin,
+      source: job.source,
+      version: job.version,
+      suite: job.suite,
+      binaries: job.binaries ?? [],
+      build_depends: job.buildDepends ?? '',
+      build_depends_arch: job.buildDependsArch ?? '',
+      submitted_by: tokenId,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  if (job.files.length > 0) {
+    await trx
+      .insertInto('job_files')
+      .values(job.files.map((f) => ({ job_id: id, name: f.name, sha256: f.sha256, size: f.size })))
+      .execute();
+  }
+  await trx
+    .insertInto('job_events')
+    .values({ job_id: id, from_state: null, to_state: job.state, actor: `token:${tokenId}`, reason: 'submitted' })
+    .execute();
+  return id;
+}
+
+/** Records a new job, or returns the job an earlier request with the same idempotency key made. */
+export async function submitJob(db: Db, submission: Submission): Promise<{ job: Job; created: boolean }> {
+  return inTransaction(db, async (trx) => {
+    const { idempotency, tokenId } = submission;
+    if (idempotency) {
+      // A concurrent request with the same key blocks on the primary key here until we commit.
+      const claimed = await trx
+        .insertInto('idempotency_keys')
+        .values({ token_id: tokenId, key: idempotency.key, request_hash: idempotency.requestHash })
+        .onConflict((oc) => oc.doNothing())
+        .returning('key')
+        .executeTakeFirst();
+      if (!claimed) {
+        const earlier = await trx
+          .selectFrom('idempotency_keys')
+          .select(['request_hash', 'job_id'])
+          .where('token_id', '=', tokenId)
+          .where('key', '=', idempotency.key)
+          .executeTakeFirstOrThrow();
+        if (earlier.request_hash !== idempotency.requestHash || earlier.job_id === null) {
+          throw new DomainError(
+            'idempotency-conflict',
+            'this Idempotency-Key was already used for a different request',
+          );
+        }
+        return { job: await getJob(trx, earlier.job_id), created: false };
+      }
+    }
+    const id = await insertJob(trx, tokenId, submission.job);
+    if (idempotency) {
+      await trx
+        .updateTable('idempotency_keys')
+        .set({ job_id: id })
+        .where('token_id', '=', tokenId)
+        .where('key', '=', idempotency.key)
+        .execute();
+    }
+    return { job: await getJob(trx, id), created: true };
+  });
+}

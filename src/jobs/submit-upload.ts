@@ -1,0 +1,55 @@
+import fs from 'node:fs/promises';
+import type { Db } from '../db/in-transaction.ts';
+import { DomainError } from '../domain-error.ts';
+import { checkUpload, findDsc } from './check-upload.ts';
+import type { Job } from './job.ts';
+import { hashRequest } from './request-hash.ts';
+import type { SourceStore, StagedFile } from './source-store.ts';
+import { submitJob } from './submit-job.ts';
+
+const MAX_DSC_BYTES = 1024 * 1024;
+
+/**
+ * Verifies a staged upload, moves its files into the store and records a `queued` job. Staged
+ * files are removed whatever happens; a refused upload leaves no job and no stored file.
+ */
+export async function submitUpload(
+  db: Db,
+  store: SourceStore,
+  input: { tokenId: string; files: StagedFile[]; idempotencyKey?: string | undefined },
+): Promise<{ job: Job; created: boolean }> {
+  try {
+    const dscFile = findDsc(input.files);
+    if (dscFile.size > MAX_DSC_BYTES) {
+      throw new DomainError('too-large', `${dscFile.name} is larger than ${MAX_DSC_BYTES} bytes`, { file: dscFile.name });
+    }
+    const dsc = checkUpload(await fs.readFile(dscFile.tmpPath, 'utf8'), input.files);
+    const files = input.files.map(({ name, sha256, size }) => ({ name, sha256, size }));
+    const requestHash = hashRequest(
+      'upload',
+      files.map((f) => `${f.name} ${f.sha256}`).sort(),
+    );
+    const added: string[] = [];
+    for (const file of input.files) if (await store.commit(file)) added.push(file.sha256);
+    return await submitJob(db, {
+      tokenId: input.tokenId,
+      job: {
+        origin: 'upload',
+        source: dsc.source,
+        version: dsc.version,
+        suite: null,
+        binaries: dsc.binaries,
+        buildDepends: dsc.buildDepends,
+        buildDependsArch: dsc.buildDependsArch,
+        files,
+        state: 'queued',
+      },
+      idempotency: input.idempotencyKey ? { key: input.idempotencyKey, requestHash } : undefined,
+    }).catch(async (error: unknown) => {
+      await Promise.all(added.map((sha256) => store.remove(sha256)));
+      throw error;
+    });
+  } finally {
+    await store.discard(input.files);
+  }
+}

@@ -1,0 +1,458 @@
+// Writes one suite of the repository (indices, Release, signatures) so that a client
+// fetching during a publication sees either the old state or the new one, never a mix, and
+// removes what no Release references any more once a grace period has passed.
+//
+// Order of a publication:
+//   1. every index file (Packages, Sources, their .gz/.xz, per-component Release) goes to
+//      by-hash/SHA256/<sha256> next to it: new names only, so nothing a client can see changes;
+//   2. the plain-named index files are replaced (for clients without by-hash);
+//   3. Release, Release.gpg, InRelease are written to temporary files, all three fsynced,
+//      and only then renamed into place, InRelease last.
+// A client that read the old InRelease keeps fetching the old by-hash files, which stay until
+// collectGarbage removes them after the grace period; one that reads the new InRelease only
+// asks for by-hash files written in step 1. Every write is temp file + fsync + rename, and
+// directories are fsynced after renames, so a crash leaves the old or the new file, whole.
+// The caller serialises publications and garbage collection of one repository (the
+// Postgres advisory lock); two concurrent writers would not corrupt files, but the last
+// Release to be renamed would win.
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { lstat, mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import { getField, parseDeb822 } from '../debian/deb822.ts';
+import { buildPackagesFile, buildSourcesFile } from './packages-index.ts';
+import { assertArchitecture, assertComponent, assertSuite } from './pool-path.ts';
+import { buildComponentRelease, buildReleaseFile, readReleaseSha256, type IndexFile } from './release-file.ts';
+import type { RepoSigner } from './repo-signer.ts';
+
+const gzip = promisify(gzipCallback);
+
+export interface PublicationInput {
+  suite: string;
+  codename: string;
+  component: string;
+  /** Binary architectures of the suite; a stanza with Architecture: all goes to each of them. */
+  architectures: string[];
+  origin: string;
+  label: string;
+  description?: string;
+  /** Stored Packages stanzas (formatPackagesStanza), in any order. */
+  packagesStanzas: string[];
+  /** Stored Sources stanzas (formatSourcesStanza), in any order. */
+  sourcesStanzas: string[];
+  /** Milliseconds the Release stays valid (Valid-Until); none when absent. */
+  validFor?: number;
+  /** The Release Date; defaults to now. */
+  now?: Date;
+}
+
+export interface PublicationResult {
+  /** `dists/<suite>`, relative to the repository directory. */
+  suiteDir: string;
+  date: Date;
+  validUntil?: Date;
+  /** Every index file the new Release lists, paths relative to suiteDir. */
+  files: IndexFile[];
+  release: { size: number; sha256: string };
+  /** by-hash files this publication created (repository-relative); others already existed. */
+  byHashCreated: string[];
+  /** Number of stanzas in each binary-<arch>/Packages. */
+  packagesCount: Record<string, number>;
+  sourcesCount: number;
+}
+
+/** Temporary names start with a dot so a static file server that hides dotfiles never serves them. */
+const TEMP_PREFIX = '.tmp-';
+
+function tempPathFor(path: string): string {
+  return join(dirname(path), `${TEMP_PREFIX}${randomBytes(6).toString('hex')}-${basename(path)}`);
+}
+
+async function fsyncDirectory(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Writes `data` to a temporary file beside `path` and fsyncs it; the caller renames it. */
+async function stageFile(path: string, data: string | Uint8Array): Promise<string> {
+  const tmp = tempPathFor(path);
+  const fh = await open(tmp, 'wx', 0o644);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  return tmp;
+}
+
+async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = await stageFile(path, data);
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+/** xz through the xz tool: single-threaded, so equal input gives equal bytes (and by-hash name). */
+function xzCompress(data: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('xz', ['-c', '-6', '-T1', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.stdin.on('error', () => undefined); // an early exit is reported by 'close' below
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(out));
+      else reject(new Error(`xz failed (exit ${code}): ${stderr.trim()}`));
+    });
+    child.stdin.end(data);
+  });
+}
+
+interface IndexContent {
+  /** Relative to the suite directory, e.g. main/binary-stubdom-amd64/Packages.xz. */
+  path: string;
+  data: Buffer;
+  entry: IndexFile;
+}
+
+function describe(path: string, data: Buffer): IndexContent {
+  return {
+    path,
+    data,
+    entry: {
+      path,
+      size: data.length,
+      md5: createHash('md5').update(data).digest('hex'),
+      sha256: createHash('sha256').update(data).digest('hex'),
+    },
+  };
+}
+
+async function indexWithCompressions(dir: string, name: string, text: string): Promise<IndexContent[]> {
+  const plain = Buffer.from(text, 'utf8');
+  const [gz, xz] = await Promise.all([gzip(plain, { level: 9 }), xzCompress(plain)]);
+  return [describe(`${dir}/${name}`, plain), describe(`${dir}/${name}.gz`, gz), describe(`${dir}/${name}.xz`, xz)];
+}
+
+function byHashPath(suiteDir: string, file: IndexContent): string {
+  return join(suiteDir, dirname(file.path), 'by-hash', 'SHA256', file.entry.sha256);
+}
+
+function routeStanzas(stanzas: string[], architectures: string[]): Map<string, string[]> {
+  const byArch = new Map(architectures.map((arch) => [arch, [] as string[]]));
+  for (const stanza of stanzas) {
+    const [paragraph] = parseDeb822(stanza);
+    const arch = paragraph ? getField(paragraph, 'Architecture') : undefined;
+    if (arch === 'all') {
+      for (const list of byArch.values()) list.push(stanza);
+      continue;
+    }
+    const list = arch === undefined ? undefined : byArch.get(arch);
+    if (!list) throw new Error(`a Packages stanza has Architecture ${JSON.stringify(arch)}, which the suite does not publish`);
+    list.push(stanza);
+  }
+  return byArch;
+}
+
+/** Publishes one suite into `repoDir/dists/<suite>/`; see the order at the top of this file. */
+export async function writePublication(
+  repoDir: string,
+  input: PublicationInput,
+  signer: Pick<RepoSigner, 'signClear' | 'signDetached'>,
+): Promise<PublicationResult> {
+  assertSuite(input.suite);
+  assertSuite(input.codename, 'codename');
+  assertComponent(input.component);
+  if (input.architectures.length === 0) throw new Error('a suite needs at least one architecture');
+  if (new Set(input.architectures).size !== input.architectures.length) throw new Error('architectures are listed twice');
+  input.architectures.forEach(assertArchitecture);
+
+  const date = input.now ?? new Date();
+  const validUntil = input.validFor === undefined ? undefined : new Date(date.getTime() + input.validFor);
+  const suiteRel = `dists/${input.suite}`;
+  const suiteDir = join(repoDir, suiteRel);
+  const common = { archive: input.suite, codename: input.codename, origin: input.origin, label: input.label, component: input.component };
+
+  // Build every index in memory first: nothing touches the disk if a stanza is bad.
+  const files: IndexContent[] = [];
+  const packagesCount: Record<string, number> = {};
+  for (const [arch, stanzas] of routeStanzas(input.packagesStanzas, input.architectures)) {
+    const dir = `${input.component}/binary-${arch}`;
+    packagesCount[arch] = stanzas.length;
+    files.push(...(await indexWithCompressions(dir, 'Packages', buildPackagesFile(stanzas))));
+    files.push(describe(`${dir}/Release`, Buffer.from(buildComponentRelease({ ...common, architecture: arch }))));
+  }
+  const sourceDir = `${input.component}/source`;
+  files.push(...(await indexWithCompressions(sourceDir, 'Sources', buildSourcesFile(input.sourcesStanzas))));
+  files.push(describe(`${sourceDir}/Release`, Buffer.from(buildComponentRelease({ ...common, architecture: 'source' }))));
+
+  const releaseOptions = {
+    origin: input.origin,
+    label: input.label,
+    suite: input.suite,
+    codename: input.codename,
+    date,
+    architectures: input.architectures,
+    components: [input.component],
+    files: files.map((f) => f.entry),
+    ...(validUntil ? { validUntil } : {}),
+    ...(input.description !== undefined ? { description: input.description } : {}),
+  };
+  const release = buildReleaseFile(releaseOptions);
+  const [inRelease, releaseGpg] = await Promise.all([signer.signClear(release), signer.signDetached(release)]);
+
+  // 1. by-hash: content-addressed, so an existing file already holds exactly these bytes.
+  const byHashCreated: string[] = [];
+  const touchedDirs = new Set<string>();
+  for (const file of files) {
+    const target = byHashPath(suiteDir, file);
+    if (await exists(target)) continue;
+    await mkdir(dirname(target), { recursive: true });
+    await writeFileAtomic(target, file.data);
+    touchedDirs.add(dirname(target));
+    byHashCreated.push(join(suiteRel, dirname(file.path), 'by-hash', 'SHA256', file.entry.sha256));
+  }
+  for (const dir of touchedDirs) await fsyncDirectory(dir);
+
+  // 2. plain-named indices, for clients that do not use by-hash.
+  const plainDirs = new Set<string>();
+  for (const file of files) {
+    const target = join(suiteDir, file.path);
+    await writeFileAtomic(target, file.data);
+    plainDirs.add(dirname(target));
+  }
+  for (const dir of plainDirs) await fsyncDirectory(dir);
+
+  // 3. the three Release files: staged and synced together, then renamed back to back so the
+  // Release/Release.gpg pair is inconsistent for as short a time as possible; InRelease,
+  // the only file modern apt reads, switches last, when everything it names is in place.
+  const staged: [string, string][] = [];
+  try {
+    for (const [name, text] of [
+      ['Release', release],
+      ['Release.gpg', releaseGpg],
+      ['InRelease', inRelease],
+    ] as const) {
+      const target = join(suiteDir, name);
+      staged.push([await stageFile(target, text), target]);
+    }
+    for (const [tmp, target] of staged) await rename(tmp, target);
+  } catch (err) {
+    await Promise.all(staged.map(([tmp]) => unlink(tmp).catch(() => undefined)));
+    throw err;
+  }
+  await fsyncDirectory(suiteDir);
+
+  const releaseBytes = Buffer.from(release, 'utf8');
+  return {
+    suiteDir: suiteRel,
+    date,
+    ...(validUntil ? { validUntil } : {}),
+    files: files.map((f) => f.entry),
+    release: { size: releaseBytes.length, sha256: createHash('sha256').update(releaseBytes).digest('hex') },
+    byHashCreated,
+    packagesCount,
+    sourcesCount: input.sourcesStanzas.length,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Garbage collection
+
+export const GC_STATE_FILE = '.stubbuild-gc.json';
+
+interface GcState {
+  version: 1;
+  /** Repository-relative path → epoch ms at which a collection first found it unreferenced. */
+  unreferencedSince: Record<string, number>;
+}
+
+export interface GcOptions {
+  /** How long a file stays after it was first seen unreferenced. */
+  graceMs: number;
+  /** Pool files (repository-relative, "pool/…") the database still publishes or is about to. */
+  referencedPoolFiles: Set<string>;
+  now?: Date;
+}
+
+export interface GcResult {
+  deleted: string[];
+  /** Unreferenced files still inside their grace period. */
+  pending: { path: string; unreferencedSince: Date }[];
+  /** Leftover temporary files (from a crash) that were removed. */
+  removedTemporaries: string[];
+}
+
+async function readGcState(path: string): Promise<GcState> {
+  try {
+    const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<GcState>;
+    if (parsed.version === 1 && parsed.unreferencedSince && typeof parsed.unreferencedSince === 'object') {
+      return { version: 1, unreferencedSince: { ...parsed.unreferencedSince } };
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && !(err instanceof SyntaxError)) throw err;
+  }
+  // A missing or unreadable state only restarts the clocks: files are kept longer, never less.
+  return { version: 1, unreferencedSince: {} };
+}
+
+async function walkFiles(root: string, rel: string, out: string[]): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(join(root, rel), { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  for (const entry of entries) {
+    const childRel = `${rel}/${entry.name}`;
+    if (entry.isDirectory()) await walkFiles(root, childRel, out);
+    else out.push(childRel);
+  }
+}
+
+/** Pool files the current indices of every suite name (Filename, and Directory + Files). */
+async function poolFilesOfCurrentIndices(repoDir: string, suites: string[]): Promise<{ byHash: Set<string>; pool: Set<string> }> {
+  const byHash = new Set<string>();
+  const pool = new Set<string>();
+  for (const suite of suites) {
+    let release: string;
+    try {
+      release = await readFile(join(repoDir, 'dists', suite, 'Release'), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+    for (const { path, sha256 } of readReleaseSha256(release)) {
+      const hashed = `dists/${suite}/${dirname(path)}/by-hash/SHA256/${sha256}`;
+      byHash.add(hashed);
+      const name = basename(path);
+      if (name !== 'Packages' && name !== 'Sources') continue;
+      // The by-hash copy is exactly what this Release names, even if a plain file is newer.
+      let text: string;
+      try {
+        text = await readFile(join(repoDir, hashed), 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw err;
+      }
+      for (const p of parseDeb822(text)) {
+        const filename = getField(p, 'Filename');
+        if (filename !== undefined) pool.add(filename);
+        const directory = getField(p, 'Directory');
+        const list = getField(p, 'Checksums-Sha256') ?? getField(p, 'Files');
+        if (directory !== undefined && list !== undefined) {
+          for (const line of list.split('\n')) {
+            const fileName = line.trim().split(/\s+/)[2];
+            if (fileName) pool.add(`${directory}/${fileName}`);
+          }
+        }
+      }
+    }
+  }
+  return { byHash, pool };
+}
+
+/**
+ * Deletes by-hash files no current Release references and pool files that are neither in
+ * `referencedPoolFiles` nor named by a current index, once they have been unreferenced for
+ * `graceMs`. When a file stopped being referenced is tracked in GC_STATE_FILE rather than
+ * read from mtime: a by-hash or pool file's mtime is when it was written, possibly months
+ * before it was superseded, and using it would delete a file a client was just told about.
+ * Must run under the same lock as writePublication.
+ */
+export async function collectGarbage(repoDir: string, opts: GcOptions): Promise<GcResult> {
+  const now = (opts.now ?? new Date()).getTime();
+  const statePath = join(repoDir, GC_STATE_FILE);
+  const state = await readGcState(statePath);
+
+  let suites: string[] = [];
+  try {
+    suites = (await readdir(join(repoDir, 'dists'), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const current = await poolFilesOfCurrentIndices(repoDir, suites);
+
+  const all: string[] = [];
+  await walkFiles(repoDir, 'dists', all);
+  await walkFiles(repoDir, 'pool', all);
+
+  const removedTemporaries: string[] = [];
+  const candidates: string[] = [];
+  for (const rel of all) {
+    if (basename(rel).startsWith(TEMP_PREFIX)) {
+      // A temporary file is never referenced; one older than the grace period is a crash leftover.
+      const info = await stat(join(repoDir, rel)).catch(() => undefined);
+      if (info && now - info.mtimeMs >= opts.graceMs) {
+        await unlink(join(repoDir, rel)).catch(() => undefined);
+        removedTemporaries.push(rel);
+      }
+      continue;
+    }
+    if (rel.startsWith('pool/')) {
+      if (!opts.referencedPoolFiles.has(rel) && !current.pool.has(rel)) candidates.push(rel);
+    } else if (/\/by-hash\/SHA256\/[0-9a-f]{64}$/.test(rel)) {
+      if (!current.byHash.has(rel)) candidates.push(rel);
+    }
+    // Plain-named files under dists/ are left alone: each publication replaces them.
+  }
+
+  const next: GcState = { version: 1, unreferencedSince: {} };
+  const deleted: string[] = [];
+  const pending: GcResult['pending'] = [];
+  const emptied = new Set<string>();
+  for (const rel of candidates) {
+    const since = state.unreferencedSince[rel] ?? now;
+    if (now - since >= opts.graceMs) {
+      await unlink(join(repoDir, rel)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+      deleted.push(rel);
+      emptied.add(dirname(rel));
+    } else {
+      next.unreferencedSince[rel] = since;
+      pending.push({ path: rel, unreferencedSince: new Date(since) });
+    }
+  }
+  // Files referenced again, or gone, simply drop out of the state.
+  await writeFileAtomic(statePath, JSON.stringify(next, null, 1) + '\n');
+
+  // Empty pool directories go too (pool/main/z/zlib/, then pool/main/z/), never pool/<component>.
+  for (const dir of emptied) {
+    let d = dir;
+    while (d.startsWith('pool/') && d.split('/').length > 2) {
+      try {
+        await rmdir(join(repoDir, d));
+      } catch {
+        break;
+      }
+      d = dirname(d);
+    }
+  }
+  return { deleted, pending, removedTemporaries };
+}

@@ -1,0 +1,26 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { sql } from 'kysely';
+import type { Db } from '../../src/db/in-transaction.ts';
+
+const tables = ['jobs', 'job_events', 'job_files', 'api_tokens', 'idempotency_keys'] as const;
+
+/** Row counts of every table and the files under DATA_DIR: what a refused request must not change. */
+export async function snapshotState(db: Db, dataDir: string): Promise<Record<string, number | string[]>> {
+  const counts: Record<string, number | string[]> = {};
+  for (const table of tables) {
+    const row = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(db);
+    counts[table] = row.rows[0]!.n;
+  }
+  counts.files = listFiles(dataDir);
+  return counts;
+}
+
+function listFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
+}
