@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { imageCommand } from './image-command.ts';
 import { migrateCommand } from './migrate-command.ts';
 import { serveCommand } from './serve-command.ts';
 import { CliError, packageVersion } from './service-context.ts';
@@ -12,7 +13,8 @@ const program = new Command('stubbuild')
   .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (LOG_LEVEL)'))
   .addCommand(serveCommand())
   .addCommand(migrateCommand())
-  .addCommand(tokenCommand());
+  .addCommand(tokenCommand())
+  .addCommand(imageCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -13,7 +13,14 @@ export interface SourcePackage {
 
 /** A real source package made by `dpkg-source -b` from a tiny native package written here. */
 export function makeSourcePackage(
-  options: { name?: string; version?: string; architecture?: string; buildDepends?: string } = {},
+  options: {
+    name?: string;
+    version?: string;
+    architecture?: string;
+    buildDepends?: string;
+    /** Extra debian/rules targets after `%: dh $@` (e.g. an override_dh_auto_build). */
+    rules?: string;
+  } = {},
 ): SourcePackage {
   const name = options.name ?? 'libstubtiny';
   const version = options.version ?? '1.0';
@@ -33,7 +40,9 @@ export function makeSourcePackage(
     path.join(tree, 'debian', 'changelog'),
     `${name} (${version}) unstable; urgency=medium\n\n  * Fixture.\n\n -- Test <test@example.org>  Fri, 27 Nov 2026 12:00:00 +0000\n`,
   );
-  fs.writeFileSync(path.join(tree, 'debian', 'rules'), '#!/usr/bin/make -f\n%:\n\tdh $@\n', { mode: 0o755 });
+  fs.writeFileSync(path.join(tree, 'debian', 'rules'), `#!/usr/bin/make -f\n%:\n\tdh $@\n${options.rules ?? ''}`, {
+    mode: 0o755,
+  });
   execFileSync('dpkg-source', ['-b', `${name}-${version}`], { cwd: dir, stdio: 'ignore' });
   const files = fs
     .readdirSync(dir)

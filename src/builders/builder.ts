@@ -1,0 +1,90 @@
+// The interface the scheduler runs builds through. The Docker backend is one implementation;
+// another engine is a new file, not a rewrite (DESIGN.md).
+
+/** A file of the source package, on the service's disk. */
+export interface SourceFile {
+  name: string;
+  path: string;
+}
+
+export interface AttemptLimits {
+  memoryMiB: number;
+  cpus: number;
+  pids: number;
+  /** Wall clock of each step. */
+  dependenciesSeconds: number;
+  buildSeconds: number;
+  /** The attempt ends when nothing is printed for this long. */
+  noOutputSeconds: number;
+  /** The attempt ends when its log grows past this (a runaway build). */
+  maxLogBytes: number;
+  /** All collected artifacts together. */
+  maxArtifactBytes: number;
+}
+
+export interface AttemptRequest {
+  jobId: number;
+  attempt: number;
+  image: string;
+  source: SourceFile[];
+  /** The stubdom apt repository and its public key, handed in read-only. */
+  repository: { dir: string; keyFile: string; suite: string } | null;
+  /** Where the attempt's artifacts are written on the service's disk (created). */
+  artifactDir: string;
+  limits: AttemptLimits;
+  /** Each chunk of output as it comes, already demultiplexed. */
+  onLog: (chunk: Buffer) => void;
+  /** Aborting ends the attempt (cancel, shutdown); the outcome is then `aborted`. */
+  signal?: AbortSignal;
+}
+
+export interface Provenance {
+  imageId: string | null;
+  recipeHash: string | null;
+  toolchain: unknown;
+  port: { name: string; revision: number; sha256: string } | null;
+}
+
+export interface Artifact {
+  name: string;
+  kind: 'deb' | 'buildinfo' | 'changes' | 'source' | 'log';
+  size: number;
+  sha256: string;
+}
+
+/** What an attempt came to. `infrastructure` is never the package's fault: the job is retried. */
+export type AttemptOutcome =
+  | { kind: 'built'; artifacts: Artifact[]; provenance: Provenance; source: { package: string; version: string } }
+  | { kind: 'dep-wait'; unmet: string[]; relations: string[]; provenance: Provenance | null }
+  | { kind: 'failed'; reason: FailureReason; message: string; provenance: Provenance | null }
+  | { kind: 'infrastructure'; message: string }
+  | { kind: 'aborted'; message: string };
+
+export type FailureReason =
+  | 'source-error'
+  | 'port-error'
+  | 'dependency-error'
+  | 'build-error'
+  | 'timeout'
+  | 'no-output'
+  | 'log-too-large'
+  | 'memory-limit'
+  | 'pids-limit'
+  | 'artifacts-too-large';
+
+export interface EngineStatus {
+  id: string;
+  capacity: number;
+  healthy: boolean;
+  detail: string;
+}
+
+export interface Builder {
+  readonly id: string;
+  readonly capacity: number;
+  /** Whether the engine answers and has the image; never throws. */
+  checkHealth(image: string): Promise<EngineStatus>;
+  runAttempt(request: AttemptRequest): Promise<AttemptOutcome>;
+  /** Removes containers and volumes of attempts this process no longer runs. */
+  reapOrphans(keep: (labels: Record<string, string>) => boolean): Promise<number>;
+}

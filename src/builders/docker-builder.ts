@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import Docker from 'dockerode';
+import tar from 'tar-stream';
+import type { AttemptOutcome, AttemptRequest, Builder, EngineStatus, FailureReason } from './builder.ts';
+import { ArtifactsTooLargeError, collectArtifacts } from './collect-artifacts.ts';
+import { runStep, type StepOptions, type StepResult } from './docker-step.ts';
+import { readOutcome } from './outcome-file.ts';
+
+export const ATTEMPT_LABEL = 'org.stubbuild.attempt';
+export const JOB_LABEL = 'org.stubbuild.job';
+export const ENGINE_LABEL = 'org.stubbuild.engine';
+
+// A build that hits the pids limit says so only through its processes' errors.
+const FORK_FAILURE = /fork: (retry: )?Resource temporarily unavailable|Cannot fork|can't fork|fork failed/i;
+
+/** A tar stream of the source files under `source/`, for putArchive at /srv. */
+function packSource(files: AttemptRequest['source']): NodeJS.ReadableStream {
+  const pack = tar.pack();
+  void (async () => {
+    try {
+      for (const file of files) {
+        const { size } = await fs.promises.stat(file.path);
+        const entry = pack.entry({ name: `source/${file.name}`, size, mode: 0o644 });
+        await new Promise<void>((resolve, reject) => {
+          fs.createReadStream(file.path).on('error', reject).pipe(entry).on('finish', resolve).on('error', reject);
+        });
+      }
+      pack.finalize();
+    } catch (error) {
+      pack.destroy(error as Error);
+    }
+  })();
+  return pack.pipe(new PassThrough());
+}
+
+/** A Docker engine that runs attempts with the builder image's `stubbuild-build` entrypoint. */
+export class DockerBuilder implements Builder {
+  constructor(
+    readonly id: string,
+    readonly capacity: number,
+    readonly docker: Docker,
+  ) {}
+
+  async checkHealth(image: string): Promise<EngineStatus> {
+    const status = { id: this.id, capacity: this.capacity };
+    try {
+      await this.docker.ping();
+    } catch (error) {
+      return { ...status, healthy: false, detail: `engine unreachable: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    try {
+      await this.docker.getImage(image).inspect();
+    } catch {
+      return { ...status, healthy: false, detail: `image ${image} is missing (stubbuild image build)` };
+    }
+    return { ...status, healthy: true, detail: 'ok' };
+  }
+
+  async runAttempt(request: AttemptRequest): Promise<AttemptOutcome> {
+    let imageId: string;
+    try {
+      imageId = (await this.docker.getImage(request.image).inspect()).Id;
+    } catch (error) {
+      return { kind: 'infrastructure', message: `image ${request.image} is not on engine ${this.id}: ${String(error)}` };
+    }
+    const key = `j${request.jobId}-a${request.attempt}-${randomBytes(3).toString('hex')}`;
+    const labels = {
+      [ATTEMPT_LABEL]: `${request.jobId}.${request.attempt}`,
+      [JOB_LABEL]: String(request.jobId),
+      [ENGINE_LABEL]: this.id,
+    };
+    const containers: Docker.Container[] = [];
+    const volumes: string[] = [];
+    let logBytes = 0;
+    let forkFailed = false;
+    const onLog = (chunk: Buffer) => {
+      logBytes += chunk.length;
+      if (FORK_FAILURE.test(chunk.toString('utf8'))) forkFailed = true;
+      request.onLog(chunk);
+    };
+    try {
+      for (const name of ['work', 'out']) {
+        const volume = await this.docker.createVolume({ Name: `stubbuild-${key}-${name}`, Labels: labels });
+        volumes.push(volume.name);
+      }
+      const repository = request.repository;
+      const common: Omit<StepOptions, 'name' | 'cmd' | 'network' | 'wallSeconds' | 'logBudget' | 'putArchive'> = {
+        image: request.image,
+        labels,
+        env: [`STUBBUILD_IMAGE_ID=${imageId}`],
+        binds: repository
+          ? [`${repository.dir}:/srv/stubdom-repo:ro`, `${repository.keyFile}:/etc/stubbuild/stubdom-repo.asc:ro`]
+          : [],
+        volumes: { [volumes[0]!]: '/work', [volumes[1]!]: '/out' },
+        memoryMiB: request.limits.memoryMiB,
+        cpus: request.limits.cpus,
+        pids: request.limits.pids,
+        noOutputSeconds: request.limits.noOutputSeconds,
+        onLog,
+        signal: request.signal,
+      };
+      const suite = repository?.suite ?? 'stubdom';
+
+      // 1. Dependencies: the only step with a network, to the Debian mirror.
+      const deps = await runStep(this.docker, {
+        ...common,
+        name: `stubbuild-${key}-deps`,
+        cmd: ['stubbuild-build', 'deps', '--source', '/srv/source', '--repo-suite', suite],
+        network: 'bridge',
+        wallSeconds: request.limits.dependenciesSeconds,
+        logBudget: request.limits.maxLogBytes,
+        putArchive: { path: '/srv', tar: packSource(request.source) },
+      });
+      containers.push(deps.container);
+      const afterDeps = this.judgeStep(deps, forkFailed);
+      if (afterDeps) return afterDeps;
+      if (deps.exitCode !== 0) return await this.readResult(deps.container, request, imageId);
+
+      // 2. The build: no network at all; the entrypoint drops to the unprivileged build user.
+      const build = await runStep(this.docker, {
+        ...common,
+        name: `stubbuild-${key}-build`,
+        cmd: ['stubbuild-build', 'build', '--timeout', String(request.limits.buildSeconds)],
+        network: 'none',
+        // A little over the entrypoint's own timeout, so its clearer verdict comes first.
+        wallSeconds: request.limits.buildSeconds + 60,
+        logBudget: request.limits.maxLogBytes - logBytes,
+      });
+      containers.push(build.container);
+      const afterBuild = this.judgeStep(build, forkFailed);
+      if (afterBuild) return afterBuild;
+      return await this.readResult(build.container, request, imageId);
+    } catch (error) {
+      return { kind: 'infrastructure', message: `engine ${this.id}: ${error instanceof Error ? error.message : String(error)}` };
+    } finally {
+      await Promise.all(containers.map((c) => c.remove({ force: true, v: true }).catch(() => undefined)));
+      await Promise.all(volumes.map((v) => this.docker.getVolume(v).remove().catch(() => undefined)));
+    }
+  }
+
+  /** A verdict from how the container ended, before looking at what it wrote. */
+  private judgeStep(step: StepResult, forkFailed: boolean): AttemptOutcome | undefined {
+    const failed = (reason: FailureReason, message: string): AttemptOutcome => ({ kind: 'failed', reason, message, provenance: null });
+    switch (step.stoppedBy) {
+      case 'aborted':
+        return { kind: 'aborted', message: 'the attempt was stopped' };
+      case 'wall-clock':
+        return failed('timeout', 'the step ran over its wall-clock limit');
+      case 'no-output':
+        return failed('no-output', 'the step printed nothing for too long');
+      case 'log-size':
+        return failed('log-too-large', 'the log grew past its limit');
+      default:
+    }
+    if (step.oomKilled) return failed('memory-limit', 'the build ran out of its memory limit and was killed');
+    if (step.vanished) return { kind: 'infrastructure', message: step.vanished };
+    if (step.exitCode !== 0 && forkFailed) return failed('pids-limit', 'the build could not fork: it hit its process limit');
+    // SIGKILL/SIGTERM that we did not send: someone or something killed the container.
+    if (step.exitCode === 137 || step.exitCode === 143) {
+      return { kind: 'infrastructure', message: `the container was killed from outside (exit ${step.exitCode})` };
+    }
+    return undefined;
+  }
+
+  private async readResult(container: Docker.Container, request: AttemptRequest, imageId: string): Promise<AttemptOutcome> {
+    let artifacts;
+    try {
+      const archive = await container.getArchive({ path: '/out' });
+      artifacts = await collectArtifacts(archive as Readable, {
+        root: 'out',
+        dir: request.artifactDir,
+        maxBytes: request.limits.maxArtifactBytes,
+      });
+    } catch (error) {
+      if (error instanceof ArtifactsTooLargeError) {
+        return { kind: 'failed', reason: 'artifacts-too-large', message: error.message, provenance: null };
+      }
+      throw error;
+    }
+    const outcomeFile = path.join(request.artifactDir, 'outcome.json');
+    const text = fs.existsSync(outcomeFile) ? await fs.promises.readFile(outcomeFile, 'utf8') : undefined;
+    return readOutcome(text, artifacts, imageId);
+  }
+
+  async reapOrphans(keep: (labels: Record<string, string>) => boolean): Promise<number> {
+    const filters = { label: [`${ENGINE_LABEL}=${this.id}`] };
+    let removed = 0;
+    for (const info of await this.docker.listContainers({ all: true, filters })) {
+      if (keep(info.Labels)) continue;
+      await this.docker.getContainer(info.Id).remove({ force: true, v: true }).catch(() => undefined);
+      removed += 1;
+    }
+    const { Volumes } = await this.docker.listVolumes({ filters });
+    for (const volume of Volumes ?? []) {
+      if (keep(volume.Labels ?? {})) continue;
+      await this.docker.getVolume(volume.Name).remove().catch(() => undefined);
+      removed += 1;
+    }
+    return removed;
+  }
+}

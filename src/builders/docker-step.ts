@@ -1,0 +1,118 @@
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+
+export interface StepOptions {
+  name: string;
+  image: string;
+  cmd: string[];
+  labels: Record<string, string>;
+  env: string[];
+  binds: string[];
+  /** Volume name → mount point. */
+  volumes: Record<string, string>;
+  network: 'bridge' | 'none';
+  memoryMiB: number;
+  cpus: number;
+  pids: number;
+  wallSeconds: number;
+  noOutputSeconds: number;
+  /** Bytes of log this step may still write. */
+  logBudget: number;
+  onLog: (chunk: Buffer) => void;
+  /** Put into the created container before it starts (e.g. the source, as a tar at /srv). */
+  putArchive?: { path: string; tar: NodeJS.ReadableStream };
+  signal?: AbortSignal | undefined;
+}
+
+export interface StepResult {
+  container: Docker.Container;
+  exitCode: number | null;
+  oomKilled: boolean;
+  /** Why we stopped it, when we did. */
+  stoppedBy: 'wall-clock' | 'no-output' | 'log-size' | 'aborted' | null;
+  /** The container went away or the engine stopped answering. */
+  vanished: string | null;
+  logBytes: number;
+}
+
+/**
+ * One container run to its end: created with the limits, output streamed as it comes, killed
+ * when it runs too long, falls silent or writes too much. The container is left for the caller
+ * to read its files from and remove.
+ */
+export async function runStep(docker: Docker, options: StepOptions): Promise<StepResult> {
+  const container = await docker.createContainer({
+    name: options.name,
+    Image: options.image,
+    Cmd: options.cmd,
+    Env: options.env,
+    Labels: options.labels,
+    Tty: false,
+    AttachStdout: true,
+    AttachStderr: true,
+    HostConfig: {
+      NetworkMode: options.network,
+      Binds: options.binds,
+      Mounts: Object.entries(options.volumes).map(([Source, Target]) => ({ Type: 'volume' as const, Source, Target })),
+      Memory: options.memoryMiB * 1024 * 1024,
+      MemorySwap: options.memoryMiB * 1024 * 1024,
+      NanoCpus: Math.round(options.cpus * 1e9),
+      PidsLimit: options.pids,
+      SecurityOpt: ['no-new-privileges'],
+      Init: true,
+    },
+  });
+  if (options.putArchive) await container.putArchive(options.putArchive.tar, { path: options.putArchive.path });
+
+  let logBytes = 0;
+  let stoppedBy: StepResult['stoppedBy'] = null;
+  const stop = (why: NonNullable<StepResult['stoppedBy']>) => {
+    if (stoppedBy) return;
+    stoppedBy = why;
+    container.kill().catch(() => undefined); // already gone: wait() reports it
+  };
+  let silence = setTimeout(() => stop('no-output'), options.noOutputSeconds * 1000);
+  const wall = setTimeout(() => stop('wall-clock'), options.wallSeconds * 1000);
+  const onAbort = () => stop('aborted');
+  options.signal?.addEventListener('abort', onAbort);
+
+  const sink = new PassThrough();
+  sink.on('data', (chunk: Buffer) => {
+    clearTimeout(silence);
+    silence = setTimeout(() => stop('no-output'), options.noOutputSeconds * 1000);
+    const room = options.logBudget - logBytes;
+    logBytes += chunk.length;
+    if (room > 0) options.onLog(chunk.length > room ? chunk.subarray(0, room) : chunk);
+    if (logBytes > options.logBudget) stop('log-size');
+  });
+
+  let vanished: string | null = null;
+  let exitCode: number | null = null;
+  try {
+    const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+    docker.modem.demuxStream(stream, sink, sink);
+    const ended = new Promise<void>((resolve) => stream.on('end', resolve).on('close', resolve).on('error', () => resolve()));
+    await container.start();
+    if (options.signal?.aborted) stop('aborted');
+    const waited = (await container.wait()) as { StatusCode: number };
+    exitCode = waited.StatusCode;
+    // The last output may still be in flight when wait() answers.
+    await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))]);
+  } catch (error) {
+    vanished = error instanceof Error ? error.message : String(error);
+  } finally {
+    clearTimeout(silence);
+    clearTimeout(wall);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+
+  let oomKilled = false;
+  try {
+    const state = (await container.inspect()).State;
+    oomKilled = state.OOMKilled;
+    exitCode ??= state.ExitCode;
+  } catch (error) {
+    vanished ??= `the container is gone: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  return { container, exitCode, oomKilled, stoppedBy, vanished, logBytes };
+}

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { ArchProfile } from '../src/builders/arch-profile.ts';
+import { copyFixture, ensureBuilderImage, runStubbuildBuild, tarOf, tempDir } from './builder-image.support.ts';
+
+// Acceptance 4: what cannot be built says why, in outcome.json. Both variants of the fixture
+// run `all` in one container (deps and build), the other way the entrypoint can be used.
+let image: { profile: ArchProfile; tag: string; id: string };
+const cleanup: string[] = [];
+before(async () => {
+  image = await ensureBuilderImage();
+});
+after(async () => {
+  for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
+});
+
+async function variant(edit: (tree: string) => Promise<void>): Promise<string> {
+  const dir = await tempDir('variant');
+  cleanup.push(dir);
+  const tree = await copyFixture('libstubhello', dir);
+  await edit(tree);
+  return tree;
+}
+
+test('a build-dependency missing from the repository ends dep-wait naming it', { timeout: 5 * 60_000 }, async () => {
+  const tree = await variant(async (tree) => {
+    const control = path.join(tree, 'debian/control');
+    const text = await readFile(control, 'utf8');
+    await writeFile(control, text.replace('Build-Depends: debhelper-compat (= 13)', 'Build-Depends: debhelper-compat (= 13), libstubdom-missing-dev (>= 2)'));
+  });
+  const result = await runStubbuildBuild({ image, source: { tar: tarOf(tree) }, twoStep: false });
+  cleanup.push(result.outDir);
+  const { outcome } = result;
+  assert.equal(outcome.outcome, 'dep-wait', JSON.stringify(outcome, null, 2));
+  assert.equal(result.build?.code, 3, 'exit status 3 means dep-wait');
+  assert.ok(outcome.relations?.some((relation) => relation.startsWith(`libstubdom-missing-dev:${image.profile.arch}`)), JSON.stringify(outcome.unmet));
+  assert.ok(outcome.unmet?.some((line) => /libstubdom-missing-dev.* but it is not installable/.test(line)), JSON.stringify(outcome.unmet));
+});
+
+test('a source that does not compile ends failed with the compiler error in its log', { timeout: 5 * 60_000 }, async () => {
+  const tree = await variant(async (tree) => {
+    await writeFile(path.join(tree, 'src/stubhello.c'), '#include "stubhello.h"\nint stubhello_greet(char *buf, size_t size, const char *name) { return undeclared_thing; }\n');
+  });
+  const result = await runStubbuildBuild({ image, source: { tar: tarOf(tree) }, twoStep: false });
+  cleanup.push(result.outDir);
+  const { outcome } = result;
+  assert.equal(outcome.outcome, 'failed');
+  assert.equal(outcome.reason, 'build-error');
+  assert.equal(outcome.log, 'build.log');
+  const log = await readFile(path.join(result.outDir, 'build.log'), 'utf8');
+  assert.match(log, /src\/stubhello\.c:2:\d+: error: .undeclared_thing. undeclared/);
+  assert.match(outcome.logTail ?? '', /dpkg-buildpackage: error/);
+});

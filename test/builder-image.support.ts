@@ -1,0 +1,297 @@
+// Shared by the builder-image tests: the image (reused when present), `docker run` the way an
+// operator would (no service), and a throwaway signed file: repository.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile, chmod } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Docker from 'dockerode';
+import * as openpgp from 'openpgp';
+import { loadArchProfiles, type ArchProfile } from '../src/builders/arch-profile.ts';
+import { buildBuilderImage, computeRecipeHash, findBuilderImage } from '../src/builders/image-build.ts';
+
+export const repoRoot = fileURLToPath(new URL('../', import.meta.url));
+export const fixturesDir = path.join(repoRoot, 'test/fixtures/sources');
+
+export async function loadStubdomProfile(): Promise<ArchProfile> {
+  const profile = (await loadArchProfiles(path.join(repoRoot, 'arches'))).get('stubdom-amd64');
+  if (!profile) throw new Error('arches/stubdom-amd64.json is missing');
+  return profile;
+}
+
+/**
+ * The stubdom-amd64 builder image: reused when present and built from the current recipe;
+ * built (debootstrap base, layer cache) when missing or stale. Says which on stdout.
+ */
+export async function ensureBuilderImage(): Promise<{ profile: ArchProfile; tag: string; id: string }> {
+  // test files run in parallel: one builds, the others wait and then reuse
+  const release = await lock(path.join(os.tmpdir(), 'stubbuild-builder-image.lock'));
+  try {
+    return await ensureBuilderImageLocked();
+  } finally {
+    await release();
+  }
+}
+
+async function lock(dir: string): Promise<() => Promise<void>> {
+  const deadline = Date.now() + 20 * 60_000;
+  for (;;) {
+    try {
+      await mkdir(dir);
+      await writeFile(path.join(dir, 'pid'), String(process.pid));
+      return () => rm(dir, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(await readFile(path.join(dir, 'pid'), 'utf8').catch(() => '0'));
+      if (holder && !processAlive(holder)) await rm(dir, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${dir}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function ensureBuilderImageLocked(): Promise<{ profile: ArchProfile; tag: string; id: string }> {
+  const profile = await loadStubdomProfile();
+  const docker = new Docker();
+  const wanted = await computeRecipeHash({ profile, base: 'debootstrap' });
+  const found = await findBuilderImage(docker, profile);
+  if (found && found.recipeHash === wanted) {
+    console.log(`reusing image ${profile.image} (id ${shortId(found.id)})`);
+    return { profile, tag: profile.image, id: found.id };
+  }
+  console.log(
+    `building image ${profile.image} (${found ? `present one has recipe ${found.recipeHash}, want ${wanted}` : 'not present'})`,
+  );
+  const built = await buildBuilderImage({ docker, profile, base: 'debootstrap' }, (event) => {
+    if (event.kind === 'step') console.log(`  step ${event.step}/${event.total} ${event.instruction.slice(0, 80)}`);
+  });
+  console.log(`built image ${built.tag} (id ${shortId(built.id)}, ${built.cachedSteps}/${built.totalSteps} steps cached)`);
+  return { profile, tag: built.tag, id: built.id };
+}
+
+export function shortId(id: string): string {
+  return id.replace(/^sha256:/, '').slice(0, 12);
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command; `input` is piped to its stdin (a Buffer, or another command's stdout). */
+export function run(command: string, args: string[], options: { input?: Buffer | RunInput; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 600_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+    const input = options.input;
+    if (Buffer.isBuffer(input)) {
+      child.stdin.end(input);
+    } else if (input) {
+      const producer = spawn(input.command, input.args, { stdio: ['ignore', 'pipe', 'inherit'] });
+      producer.stdout.pipe(child.stdin);
+    } else {
+      child.stdin.end();
+    }
+  });
+}
+export interface RunInput {
+  command: string;
+  args: string[];
+}
+
+/** A tar of a folder, as `docker run -i` gets it on stdin. */
+export function tarOf(dir: string): RunInput {
+  return { command: 'tar', args: ['-C', path.dirname(dir), '-c', path.basename(dir)] };
+}
+
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `stubbuild-${prefix}-`));
+  await chmod(dir, 0o755);
+  return dir;
+}
+
+/** Copies a fixture source tree so a test can vary it. */
+export async function copyFixture(name: string, into: string): Promise<string> {
+  const target = path.join(into, name);
+  await cp(path.join(fixturesDir, name), target, { recursive: true });
+  return target;
+}
+
+export interface StubdomRepo {
+  dir: string;
+  keyFile: string;
+}
+
+/**
+ * A signed file: repository (`stubdom main`, binary-stubdom-amd64) holding the essential
+ * packages kept in the image plus `extraDebs`. Indexed by dpkg-scanpackages inside the image,
+ * the Release signed here with a throwaway OpenPGP key (apt checks it with signed-by).
+ */
+export async function makeStubdomRepo(image: string, profile: ArchProfile, extraDebs: string[] = []): Promise<StubdomRepo> {
+  const dir = await tempDir('repo');
+  const pool = path.join(dir, 'pool/main');
+  await mkdir(pool, { recursive: true });
+  for (const deb of extraDebs) await cp(deb, path.join(pool, path.basename(deb)));
+  const binaryDir = `dists/stubdom/main/binary-${profile.arch}`;
+  const script = [
+    'set -e',
+    'cp /usr/share/stubbuild/essential/*.deb /repo/pool/main/',
+    `mkdir -p /repo/${binaryDir}`,
+    `cd /repo && dpkg-scanpackages -m pool /dev/null > ${binaryDir}/Packages`,
+  ].join('\n');
+  const indexed = await run('docker', ['run', '--rm', '--network', 'none', '-v', `${dir}:/repo`, '--entrypoint', 'sh', image, '-c', script]);
+  if (indexed.code !== 0) throw new Error(`dpkg-scanpackages failed: ${indexed.stderr}`);
+
+  const packages = await readFile(path.join(dir, binaryDir, 'Packages'));
+  const release = [
+    'Origin: stubbuild-test',
+    'Label: stubbuild-test',
+    'Suite: stubdom',
+    'Codename: stubdom',
+    `Date: ${new Date().toUTCString().replace('GMT', 'UTC')}`,
+    `Architectures: ${profile.arch}`,
+    'Components: main',
+    'SHA256:',
+    ` ${createHash('sha256').update(packages).digest('hex')} ${packages.length} main/binary-${profile.arch}/Packages`,
+    '',
+  ].join('\n');
+  const { privateKey, publicKey } = await openpgp.generateKey({
+    type: 'ecc',
+    curve: 'ed25519Legacy',
+    userIDs: [{ name: 'stubbuild test repository' }],
+    format: 'armored',
+  });
+  const signingKey = await openpgp.readPrivateKey({ armoredKey: privateKey });
+  const inRelease = await openpgp.sign({
+    message: await openpgp.createCleartextMessage({ text: release }),
+    signingKeys: signingKey,
+  });
+  await writeFile(path.join(dir, 'dists/stubdom/Release'), release);
+  await writeFile(path.join(dir, 'dists/stubdom/InRelease'), inRelease);
+  const keyDir = await tempDir('repo-key');
+  const keyFile = path.join(keyDir, 'stubdom-repo.asc');
+  await writeFile(keyFile, publicKey);
+  return { dir, keyFile };
+}
+
+export interface BuildRun {
+  outcome: Outcome;
+  outDir: string;
+  deps?: RunResult;
+  build?: RunResult;
+}
+
+export interface Outcome {
+  schema: number;
+  outcome: 'built' | 'dep-wait' | 'failed';
+  reason?: string;
+  message?: string;
+  unmet?: string[];
+  relations?: string[];
+  log?: string;
+  logTail?: string;
+  source: { package: string; version: string; originalVersion: string; dsc: string; files: string[] } | null;
+  artifacts?: { debs: string[]; buildinfo: string; changes: string; sourceDir: string };
+  provenance: { imageId: string | null; recipeHash: string; toolchain: Record<string, unknown>; port: { name: string; revision: number; sha256: string } | null };
+}
+
+/**
+ * One build with `docker run` alone, the way the service will run it:
+ *  twoStep: `deps` with network (the mirror), then `build` with --network none;
+ *  otherwise `all` in one container.
+ * The source is a tar on stdin (`source.tar`) or a folder mounted read-only (`source.dir`).
+ */
+export async function runStubbuildBuild(options: {
+  image: { tag: string; id: string; profile: ArchProfile };
+  source: { tar: RunInput } | { dir: string };
+  repo?: StubdomRepo;
+  twoStep: boolean;
+}): Promise<BuildRun> {
+  const { image } = options;
+  const work = await tempDir('work');
+  const outDir = await tempDir('out');
+  const common = [
+    '--rm',
+    '-v', `${work}:/work`,
+    '-v', `${outDir}:/out`,
+    '-e', `STUBBUILD_IMAGE_ID=${image.id}`,
+    '--memory', `${image.profile.limits.memoryMiB}m`,
+    '--cpus', String(image.profile.limits.cpus),
+    '--pids-limit', String(image.profile.limits.pids),
+  ];
+  if (options.repo) {
+    common.push('-v', `${options.repo.dir}:/srv/stubdom-repo:ro`, '-v', `${options.repo.keyFile}:/etc/stubbuild/stubdom-repo.asc:ro`);
+  }
+  const sourceArgs: string[] = [];
+  let input: RunInput | undefined;
+  if ('dir' in options.source) {
+    common.push('-v', `${options.source.dir}:/srv/source:ro`);
+    sourceArgs.push('--source', '/srv/source');
+  } else {
+    input = options.source.tar;
+  }
+  const result: BuildRun = { outcome: undefined as unknown as Outcome, outDir };
+  try {
+    if (options.twoStep) {
+      result.deps = await run('docker', ['run', '-i', ...common, image.tag, 'deps', ...sourceArgs], { input });
+      const outcomeAfterDeps = await readOutcome(outDir);
+      if (result.deps.code === 0 && !outcomeAfterDeps) {
+        result.build = await run('docker', ['run', ...common, '--network', 'none', image.tag, 'build']);
+      }
+    } else {
+      result.build = await run('docker', ['run', '-i', ...common, image.tag, 'all', ...sourceArgs], { input });
+    }
+    const outcome = await readOutcome(outDir);
+    if (!outcome) {
+      throw new Error(
+        `no outcome.json; deps: ${result.deps?.code} ${result.deps?.stderr.slice(-2000)}\nbuild: ${result.build?.code} ${result.build?.stderr.slice(-2000)}`,
+      );
+    }
+    result.outcome = outcome;
+    return result;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function readOutcome(outDir: string): Promise<Outcome | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(outDir, 'outcome.json'), 'utf8')) as Outcome;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function listDir(dir: string): Promise<string[]> {
+  return (await readdir(dir)).sort();
+}
+
+/** Control fields and file list of a .deb, read with dpkg-deb inside the image. */
+export async function inspectDeb(image: string, deb: string): Promise<{ control: string; files: string[] }> {
+  const name = path.basename(deb);
+  const script = `dpkg-deb -f /debs/${name} && echo ---- && dpkg-deb -c /debs/${name} | awk '{print $6}'`;
+  const result = await run('docker', ['run', '--rm', '--network', 'none', '-v', `${path.dirname(deb)}:/debs:ro`, '--entrypoint', 'sh', image, '-c', script]);
+  if (result.code !== 0) throw new Error(`dpkg-deb failed: ${result.stderr}`);
+  const [control = '', files = ''] = result.stdout.split('----\n');
+  return { control, files: files.split('\n').filter(Boolean) };
+}
