@@ -10,7 +10,8 @@ export type DomainErrorCode =
   | 'invalid-source'
   | 'too-large'
   | 'unsupported-architecture'
-  | 'bad-signature';
+  | 'bad-signature'
+  | 'unknown-suite';
 
 export class DomainError extends Error {
   constructor(

@@ -51,7 +51,10 @@ async function attempt(
       repository: null,
       artifactDir: path.join(scratch, String(jobId)),
       limits: { ...limits, ...overrides },
-      onLog: (chunk) => (log += chunk.toString('utf8')),
+      onLog: (chunk) => {
+        if (process.env.PROBE_TRACE) process.stderr.write(`[${new Date().toISOString()}] ${chunk.toString("utf8")}`);
+        log += chunk.toString("utf8");
+      },
     });
     if (during) await during(() => log);
     const outcome = await running;
@@ -94,7 +97,7 @@ test('exceeding the memory limit ends the attempt with that reason', async () =>
 test('exceeding the pids limit ends the attempt with that reason', async () => {
   const { outcome, log } = await attempt(
     // dash gives up at the first failed fork (bash would retry for minutes)
-    "\tsh -c 'i=0; while [ $$i -lt 300 ]; do sleep 120 & i=$$((i+1)); done; wait'",
+    "\tsh -c 'i=0; while [ $$i -lt 300 ]; do sleep 120 >/dev/null 2>&1 & i=$$((i+1)); done; wait'",
     { pids: 96 },
   );
   assert.equal(outcome.kind, 'failed', log.slice(-2000));

@@ -83,9 +83,12 @@ test('files are switched in order: by-hash, then plain indices, then Release, Re
   await writePublication(repo, input(), signer);
   const suite = join(repo, 'dists/unstable');
   const ctime = async (rel: string) => (await stat(join(suite, rel), { bigint: true })).ctimeNs;
+  // A plain index is a second name (hard link) of its by-hash file, and linking changes the
+  // shared inode's ctime: when a by-hash file was written is its birth time.
+  const birth = async (rel: string) => (await stat(join(suite, rel), { bigint: true })).birthtimeNs;
   const byHash: bigint[] = [];
   for (const d of ['main/binary-stubdom-amd64', 'main/source']) {
-    for (const h of await readdir(join(suite, d, 'by-hash/SHA256'))) byHash.push(await ctime(`${d}/by-hash/SHA256/${h}`));
+    for (const h of await readdir(join(suite, d, 'by-hash/SHA256'))) byHash.push(await birth(`${d}/by-hash/SHA256/${h}`));
   }
   const plain = await Promise.all(
     ['Packages', 'Packages.gz', 'Packages.xz', 'Release'].map((n) => ctime(`main/binary-stubdom-amd64/${n}`)),

@@ -1,23 +1,48 @@
+import path from 'node:path';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/in-transaction.ts';
+import { archiveSuitesFromConfig } from '../jobs/archive/archive-settings.ts';
+import { loadKeyring } from '../jobs/openpgp-keyring.ts';
 import type { SourceStore } from '../jobs/source-store.ts';
 import { installAuthentication } from './auth.ts';
 import { installOpenApi } from './openapi.ts';
 import { installProblemHandlers } from './problem.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { aptRoutes } from './routes/apt.ts';
+import { packageRoutes } from './routes/packages.ts';
+import { Repository, repositorySettings, type RepositoryConfig } from '../repo/repository.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { engineRoutes } from './routes/engines.ts';
+import { jobOutputRoutes } from './routes/job-outputs.ts';
+import type { EnginePool } from '../scheduler/engine-pool.ts';
 
 export interface AppDependencies {
   db: Db;
   store: SourceStore;
   config: Pick<
     Config,
-    'PUBLIC_READS' | 'MAX_JSON_BYTES' | 'MAX_UPLOAD_FILE_BYTES' | 'MAX_UPLOAD_TOTAL_BYTES' | 'MAX_UPLOAD_FILES'
-  >;
+    | 'PUBLIC_READS'
+    | 'DATA_DIR'
+    | 'MAX_JSON_BYTES'
+    | 'MAX_UPLOAD_FILE_BYTES'
+    | 'MAX_UPLOAD_TOTAL_BYTES'
+    | 'MAX_UPLOAD_FILES'
+    | 'UPLOADER_KEYRING'
+    | 'ARCHIVE_MIRROR'
+    | 'ARCHIVE_SECURITY_MIRROR'
+    | 'ARCHIVE_SUITES'
+    | 'ARCHIVE_SECURITY_SUITES'
+  > &
+    RepositoryConfig &
+    Pick<Config, 'REPO_AUTH'>;
+  /** The opened apt repository. Omitted: one that is never opened (enough for the OpenAPI document). */
+  repo?: Repository;
+  /** The builder engines; omitted: the engine routes are not served (no building here). */
+  engines?: EnginePool;
   /** Omitted: no request logging (tests). */
   logger?: FastifyBaseLogger;
   version?: string;
@@ -26,6 +51,10 @@ export interface AppDependencies {
 /** The whole HTTP service as a Fastify instance; `serve` listens on it, tests inject into it. */
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const { db, store, config } = deps;
+  const repo = deps.repo ?? new Repository(repositorySettings(config), { lock: 'in-process' });
+  // Read once here, at start: a bad keyring stops the start instead of failing each upload.
+  const uploaderKeyring = config.UPLOADER_KEYRING ? await loadKeyring(config.UPLOADER_KEYRING) : undefined;
+  const archives = archiveSuitesFromConfig(config);
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : {}),
     bodyLimit: config.MAX_JSON_BYTES,
@@ -38,6 +67,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   // Only JSON and multipart bodies are accepted; anything else is 415.
   app.removeContentTypeParser(['text/plain']);
   await app.register(multipart, {
+    // File names reach the intake as sent: a name with a path is refused by name (findDsc),
+    // rather than silently cut to its last component by the parser.
+    preservePath: true,
     limits: {
       fileSize: config.MAX_UPLOAD_FILE_BYTES,
       files: config.MAX_UPLOAD_FILES,
@@ -56,10 +88,21 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
         db,
         store,
         uploadLimits: { maxFileBytes: config.MAX_UPLOAD_FILE_BYTES, maxTotalBytes: config.MAX_UPLOAD_TOTAL_BYTES },
+        uploaderKeyring,
+        archives,
       });
       await v1.register(tokenRoutes, { db });
+      await v1.register(jobOutputRoutes, { db, artifactsDir: path.join(config.DATA_DIR, 'artifacts') });
+      if (deps.engines) await v1.register(engineRoutes, { pool: deps.engines });
+      await v1.register(packageRoutes, {
+        db,
+        repo,
+        store,
+        uploadLimits: { maxFileBytes: config.MAX_UPLOAD_FILE_BYTES, maxTotalBytes: config.MAX_UPLOAD_TOTAL_BYTES },
+      });
     },
     { prefix: '/v1' },
   );
+  await app.register(aptRoutes, { prefix: '/apt', db, repo, auth: config.REPO_AUTH });
   return app;
 }

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { DomainError, type DomainErrorCode } from '../domain-error.ts';
+import { RepoError, type RepoErrorCode } from '../repo/repo-error.ts';
 
 /** An HTTP-level refusal raised in src/api (authentication, content negotiation). */
 export class HttpProblem extends Error {
@@ -23,6 +24,27 @@ const domainStatus: Record<DomainErrorCode, number> = {
   'too-large': 413,
   'unsupported-architecture': 422,
   'bad-signature': 422,
+  'unknown-suite': 422,
+};
+
+// A refused package: broken or hostile input is 422, a size limit 413, a clash with what the
+// repository holds 409.
+const repoStatus: Record<RepoErrorCode, number> = {
+  'not-ar': 422,
+  'bad-member': 422,
+  'missing-control': 422,
+  'missing-data': 422,
+  'bad-control': 422,
+  'bad-dsc': 422,
+  'missing-field': 422,
+  'wrong-architecture': 422,
+  'too-large': 413,
+  'bad-name': 422,
+  'bad-version': 422,
+  'bad-path': 422,
+  'pool-conflict': 409,
+  'version-conflict': 409,
+  'not-found': 404,
 };
 
 const titles: Record<number, string> = {
@@ -53,6 +75,7 @@ const fastifySlugs: Record<string, string> = {
   FST_PARTS_LIMIT: 'too-many-parts',
   FST_FIELDS_LIMIT: 'too-many-fields',
   FST_INVALID_MULTIPART_CONTENT_TYPE: 'unsupported-media-type',
+  FST_MP_PREMATURE_CLOSE: 'malformed-multipart',
 };
 
 export function problemType(slug: string): string {
@@ -98,6 +121,9 @@ export function installProblemHandlers(app: FastifyInstance): void {
     }
     if (error instanceof DomainError) {
       return sendProblem(reply, request, domainStatus[error.code], error.code, error.message, error.details);
+    }
+    if (error instanceof RepoError) {
+      return sendProblem(reply, request, repoStatus[error.code], error.code, error.message);
     }
     if (error instanceof HttpProblem) {
       reply.headers(error.headers);

@@ -1,6 +1,11 @@
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../domain-error.ts';
 import type { SourceStore, StagedFile } from '../jobs/source-store.ts';
+import { HttpProblem } from './problem.ts';
+
+// The multipart parser (busboy) reports a body cut short or without its boundary as plain
+// Errors; they are the client's fault, not ours.
+const MALFORMED_MULTIPART = /unexpected end of multipart data|Boundary not found/i;
 
 export interface UploadLimits {
   maxFileBytes: number;
@@ -31,10 +36,20 @@ export async function receiveUpload(
         throw error;
       });
       staged.push(file);
+      // The parser cuts a file at MAX_UPLOAD_FILE_BYTES (its own error would come later and
+      // without the name): say which file it was.
+      if (part.file.truncated) {
+        throw new DomainError('too-large', `${part.filename} is larger than the limit of ${limits.maxFileBytes} bytes`, {
+          file: part.filename,
+        });
+      }
       total += file.size;
     }
   } catch (error) {
     await store.discard(staged);
+    if (error instanceof Error && !(error instanceof DomainError) && MALFORMED_MULTIPART.test(error.message)) {
+      throw new HttpProblem(400, 'malformed-multipart', `the multipart body is malformed or truncated: ${error.message}`);
+    }
     throw error;
   }
   return staged;

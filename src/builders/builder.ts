@@ -85,6 +85,11 @@ export interface Builder {
   /** Whether the engine answers and has the image; never throws. */
   checkHealth(image: string): Promise<EngineStatus>;
   runAttempt(request: AttemptRequest): Promise<AttemptOutcome>;
-  /** Removes containers and volumes of attempts this process no longer runs. */
-  reapOrphans(keep: (labels: Record<string, string>) => boolean): Promise<number>;
+  /**
+   * Copies the architecture's essential packages (stubdom-libc-dev, …) out of the image into
+   * `destDir`; returns their paths. A fresh repository is seeded with them.
+   */
+  fetchEssentialPackages(image: string, destDir: string): Promise<string[]>;
+  /** Removes containers and volumes of attempts that are not live any more; returns how many. */
+  reapOrphans(isLive: (jobId: number, attempt: number) => boolean): Promise<number>;
 }

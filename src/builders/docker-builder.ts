@@ -10,6 +10,8 @@ import { runStep, type StepOptions, type StepResult } from './docker-step.ts';
 import { readOutcome } from './outcome-file.ts';
 
 export const ATTEMPT_LABEL = 'org.stubbuild.attempt';
+/** Where the image keeps the architecture's essential packages (image-recipe/Dockerfile). */
+const ESSENTIAL_DIR = '/usr/share/stubbuild/essential';
 export const JOB_LABEL = 'org.stubbuild.job';
 export const ENGINE_LABEL = 'org.stubbuild.engine';
 
@@ -185,8 +187,24 @@ export class DockerBuilder implements Builder {
     return readOutcome(text, artifacts, imageId);
   }
 
-  async reapOrphans(keep: (labels: Record<string, string>) => boolean): Promise<number> {
+  async fetchEssentialPackages(image: string, destDir: string): Promise<string[]> {
+    const container = await this.docker.createContainer({ Image: image, Cmd: ['true'], Labels: { [ENGINE_LABEL]: this.id } });
+    try {
+      const archive = (await container.getArchive({ path: ESSENTIAL_DIR })) as Readable;
+      const artifacts = await collectArtifacts(archive, { root: path.basename(ESSENTIAL_DIR), dir: destDir, maxBytes: 256 * 1024 * 1024 });
+      return artifacts.filter((a) => a.kind === 'deb').map((a) => path.join(destDir, a.name));
+    } finally {
+      await container.remove({ force: true }).catch(() => undefined);
+    }
+  }
+
+  async reapOrphans(isLive: (jobId: number, attempt: number) => boolean): Promise<number> {
     const filters = { label: [`${ENGINE_LABEL}=${this.id}`] };
+    // Containers without an attempt label (essential-package copies) are never live.
+    const keep = (labels: Record<string, string>) => {
+      const [job, attempt] = (labels[ATTEMPT_LABEL] ?? '').split('.').map(Number);
+      return job !== undefined && attempt !== undefined && Number.isInteger(job) && Number.isInteger(attempt) && isLive(job, attempt);
+    };
     let removed = 0;
     for (const info of await this.docker.listContainers({ all: true, filters })) {
       if (keep(info.Labels)) continue;

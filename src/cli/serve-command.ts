@@ -5,9 +5,17 @@ import type { Logger } from 'pino';
 import { buildApp } from '../api/app.ts';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/in-transaction.ts';
+import { createFetcherDeps } from '../jobs/archive/fetcher-deps.ts';
+import type { FetcherDeps } from '../jobs/archive/fetch-archive-job.ts';
+import { type RunningFetcher, runFetcher } from '../jobs/archive/run-fetcher.ts';
+import { KeyringError } from '../jobs/openpgp-keyring.ts';
+import { loadArchProfiles } from '../builders/arch-profile.ts';
+import { createDockerBuilders, defaultEngines } from '../builders/engine-config.ts';
 import { SourceStore } from '../jobs/source-store.ts';
+import { createBuildPipeline } from '../scheduler/build-pipeline.ts';
+import { openRepository, type Repository, RepositoryIdentityError, repositorySettings } from '../repo/repository.ts';
 import { createToken, hasUsableAdminToken } from '../tokens/tokens.ts';
-import { createLogger, openMigratedDatabase, packageVersion, readConfig } from './service-context.ts';
+import { CliError, createLogger, openMigratedDatabase, packageVersion, readConfig } from './service-context.ts';
 
 /** The first start has no admin: make one and leave it where only this user can read it. */
 async function ensureAdminToken(db: Db, config: Config, logger: Logger): Promise<void> {
@@ -32,14 +40,50 @@ export function serveCommand(): Command {
       const store = new SourceStore(config.DATA_DIR);
       await store.removeStaleStaging();
       await ensureAdminToken(handle.db, config, logger);
-      const app = await buildApp({ db: handle.db, store, config, logger, version: packageVersion });
+      let repo: Repository;
+      try {
+        const lock = handle.kind === 'postgres' ? 'advisory' : 'in-process';
+        repo = await openRepository(handle.db, repositorySettings(config), { lock, logger });
+      } catch (error) {
+        await handle.close();
+        if (error instanceof RepositoryIdentityError) throw new CliError(error.message, 2);
+        throw error;
+      }
+      let app: Awaited<ReturnType<typeof buildApp>>;
+      let fetcherDeps: FetcherDeps;
+      let pipeline: ReturnType<typeof createBuildPipeline>;
+      try {
+        const profile = (await loadArchProfiles(config.ARCHES_DIR)).get(config.ARCH);
+        if (!profile) throw new CliError(`no architecture profile ${config.ARCH} in ${config.ARCHES_DIR}`, 2);
+        pipeline = createBuildPipeline({
+          db: handle.db,
+          store,
+          repo,
+          dataDir: config.DATA_DIR,
+          logger,
+          profile,
+          engines: createDockerBuilders(config.BUILDER_ENGINES ?? defaultEngines(config.DOCKER_HOST)),
+        });
+        app = await buildApp({ db: handle.db, store, config, logger, version: packageVersion, repo, engines: pipeline.pool });
+        // Read before listening, so a bad keyring stops the start rather than the first fetch.
+        fetcherDeps = await createFetcherDeps(config, handle.db, store, logger);
+      } catch (error) {
+        await handle.close();
+        if (error instanceof KeyringError) throw new CliError(error.message, 2);
+        throw error;
+      }
+      let fetcher: RunningFetcher | undefined;
 
       let closing = false;
       const shutdown = async (signal: string) => {
         if (closing) return;
         closing = true;
         logger.info({ signal }, 'shutting down');
+        // The jobs in hand are given back (leases released) for the next start or another replica.
+        await pipeline.dispatcher.stop();
+        await fetcher?.stop();
         await app.close();
+        await repo.close();
         await handle.close();
         process.exit(0);
       };
@@ -51,5 +95,7 @@ export function serveCommand(): Command {
         { database: handle.kind, dataDir: config.DATA_DIR, publicReads: config.PUBLIC_READS },
         `stubbuild ${packageVersion} serving`,
       );
+      if (!closing) fetcher = runFetcher(fetcherDeps);
+      if (!closing) await pipeline.start();
     });
 }

@@ -1,11 +1,33 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { engineListSchema } from '../builders/engine-config.ts';
 
 // Environment values arrive as strings; these read them as what they mean.
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const positiveInt = z.coerce.number().int().positive();
+// "90s", "15m", "12h", "1d", or plain seconds; read as milliseconds.
+const duration = z
+  .string()
+  .regex(/^[0-9]+[smhd]?$/, 'must be a number of seconds, or a number followed by s, m, h or d')
+  .transform((v) => Number.parseInt(v, 10) * ({ s: 1, m: 60, h: 3600, d: 86400 }[v.at(-1) ?? ''] ?? 1) * 1000);
+// One line without surrounding blanks: these values are written into the Release file.
+const releaseText = z.string().regex(/^\S(.*\S)?$/, 'must be one line without leading or trailing blanks');
+const repoSuiteName = z
+  .string()
+  .max(200)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9.+_-]*$/, 'must be letters, digits and . + _ -, starting with a letter or digit');
+const httpUrl = z
+  .string()
+  .regex(/^https?:\/\/[^/\s]+(\/\S*)?$/, 'must be an http:// or https:// URL')
+  .transform((url) => url.replace(/\/+$/, ''));
+// Suites are words separated by spaces or commas; each names dists/<suite> on its mirror.
+const suiteList = z
+  .string()
+  .transform((value) => value.split(/[\s,]+/).filter((s) => s !== ''))
+  .pipe(z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'suite names are lowercase words such as bookworm-updates')));
 
 const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -21,9 +43,66 @@ const configSchema = z.object({
   MAX_UPLOAD_FILE_BYTES: positiveInt.default(512 * 1024 * 1024),
   MAX_UPLOAD_TOTAL_BYTES: positiveInt.default(1024 * 1024 * 1024),
   MAX_UPLOAD_FILES: positiveInt.default(32),
+  // The apt repository (src/repo). Origin, Label, Suite, Codename and Component are fixed
+  // once the repository exists: `serve` refuses to start when they change.
+  REPO_DIR: z.string().min(1).optional(),
+  REPO_SUITE: repoSuiteName.default('stubdom'),
+  REPO_CODENAME: repoSuiteName.optional(),
+  REPO_COMPONENT: z.string().regex(/^[a-z0-9][a-z0-9.+_-]*$/, 'must be a Debian component name').default('main'),
+  REPO_ORIGIN: releaseText.default('stubbuild'),
+  REPO_LABEL: releaseText.default('stubbuild stubdom-amd64'),
+  REPO_DESCRIPTION: releaseText.optional(),
+  REPO_SIGNING_KEY: z.string().min(1).optional(),
+  REPO_KEEP_VERSIONS: positiveInt.default(1),
+  REPO_GRACE_PERIOD: duration.default(86_400_000),
+  REPO_AUTH: z.enum(['none', 'basic']).default('none'),
+  REPO_XZ: booleanFromEnv.default(true),
+  REPO_MAX_UNPACKED_BYTES: positiveInt.default(1024 * 1024 * 1024),
+  /** OpenPGP keyring (armored or binary); when set, uploaded .dsc files must be clear-signed by one of its keys. */
+  UPLOADER_KEYRING: z.string().min(1).optional(),
+  ARCHIVE_MIRROR: httpUrl.default('http://deb.debian.org/debian'),
+  ARCHIVE_SECURITY_MIRROR: httpUrl.default('http://deb.debian.org/debian-security'),
+  /** Suites served by ARCHIVE_MIRROR; the first is the default of an archive reference. */
+  ARCHIVE_SUITES: suiteList
+    .refine((suites) => suites.length > 0, 'list at least one suite')
+    .default(['bookworm', 'bookworm-updates']),
+  ARCHIVE_SECURITY_SUITES: suiteList.default(['bookworm-security']),
+  /**
+   * Keyring the archives' InRelease files must be signed with. Unset: Debian's keyring when
+   * installed (see src/jobs/archive/archive-settings.ts); set to a missing file: refused at start.
+   */
+  ARCHIVE_KEYRING: z.string().min(1).optional(),
+  /** An archive download that makes no progress for this long is aborted (and retried). */
+  ARCHIVE_TIMEOUT_SECONDS: positiveInt.default(30),
+  /** The architecture this service builds, and the folder of architecture profiles. */
+  ARCH: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)+$/).default('stubdom-amd64'),
+  ARCHES_DIR: z.string().min(1).default(fileURLToPath(new URL('../../arches/', import.meta.url))),
+  /** JSON list of Docker engines: [{"id","host","capacity","tls"?}]; default: the local one. */
+  BUILDER_ENGINES: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(engineListSchema)
+    .optional(),
+  /** The default engine's address when BUILDER_ENGINES is unset, as the docker CLI reads it. */
+  DOCKER_HOST: z.string().regex(/^(unix|tcp|ssh):\/\//).optional(),
+}).superRefine((config, ctx) => {
+  for (const suite of config.ARCHIVE_SECURITY_SUITES) {
+    if (config.ARCHIVE_SUITES.includes(suite)) {
+      ctx.addIssue({ code: 'custom', path: ['ARCHIVE_SECURITY_SUITES'], message: `suite ${suite} is also in ARCHIVE_SUITES` });
+    }
+  }
 });
 
-export type Config = Readonly<Omit<z.output<typeof configSchema>, 'DATA_DIR'> & { DATA_DIR: string }>;
+export type Config = Readonly<
+  Omit<z.output<typeof configSchema>, 'DATA_DIR' | 'REPO_DIR' | 'REPO_CODENAME'> & { DATA_DIR: string; REPO_DIR: string; REPO_CODENAME: string }
+>;
 
 /** Every problem with the configuration at once, so an operator fixes them in one go. */
 export class ConfigError extends Error {
@@ -54,5 +133,11 @@ export function loadConfig(
       result.error.issues.map((issue) => `${issue.path.join('.') || '(config)'}: ${issue.message}`),
     );
   }
-  return Object.freeze({ ...result.data, DATA_DIR: path.resolve(result.data.DATA_DIR) });
+  const dataDir = path.resolve(result.data.DATA_DIR);
+  return Object.freeze({
+    ...result.data,
+    DATA_DIR: dataDir,
+    REPO_DIR: result.data.REPO_DIR ? path.resolve(result.data.REPO_DIR) : path.join(dataDir, 'repo'),
+    REPO_CODENAME: result.data.REPO_CODENAME ?? result.data.REPO_SUITE,
+  });
 }

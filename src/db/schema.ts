@@ -30,6 +30,10 @@ export interface JobsTable {
   submitted_by: string;
   created_at: CreatedAt;
   updated_at: ColumnType<Date, Date | undefined, Date>;
+  /** Which fetcher holds the job while it is `fetching`, and until when (migration 0003). */
+  fetch_lease_owner: ColumnType<string | null, string | null | undefined, string | null>;
+  fetch_lease_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  fetch_attempts: ColumnType<number, number | undefined, number>;
 }
 
 export interface JobEventsTable {

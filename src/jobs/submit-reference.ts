@@ -1,4 +1,8 @@
 import type { Db } from '../db/in-transaction.ts';
+import { DebianParseError } from '../debian/parse-error.ts';
+import { parseVersion } from '../debian/version.ts';
+import { DomainError } from '../domain-error.ts';
+import type { ArchiveSuites } from './archive/archive-settings.ts';
 import type { Job } from './job.ts';
 import { hashRequest } from './request-hash.ts';
 import { submitJob } from './submit-job.ts';
@@ -9,17 +13,34 @@ export interface ArchiveReference {
   suite?: string | undefined;
 }
 
-export const defaultSuite = 'bookworm';
-
-/** Records a job for a source package in a Debian archive; it starts `fetching`. */
+/**
+ * Records a job for a source package in a Debian archive; it starts `fetching`. A suite that
+ * is not configured, or a version dpkg could not read, is refused here rather than becoming a
+ * job that can only fail.
+ */
 export async function submitArchiveReference(
   db: Db,
   input: { tokenId: string; reference: ArchiveReference; idempotencyKey?: string | undefined },
+  archives: ArchiveSuites,
 ): Promise<{ job: Job; created: boolean }> {
-  const { source, version, suite = defaultSuite } = input.reference;
+  const { source, version, suite = archives.defaultSuite } = input.reference;
+  if (!archives.suites.some((s) => s.name === suite)) {
+    const known = archives.suites.map((s) => s.name);
+    throw new DomainError('unknown-suite', `suite ${suite} is not configured; configured suites: ${known.join(', ')}`, {
+      suites: known,
+    });
+  }
+  if (version !== undefined) {
+    try {
+      parseVersion(version);
+    } catch (error) {
+      if (error instanceof DebianParseError) throw new DomainError('invalid-input', `version: ${error.message}`);
+      throw error;
+    }
+  }
   return submitJob(db, {
     tokenId: input.tokenId,
-    job: { origin: 'archive', source, version: version ?? null, suite, files: [], state: 'fetching' },
+    job: { origin: 'archive', source, version: version?.trim() ?? null, suite, files: [], state: 'fetching' },
     idempotency: input.idempotencyKey
       ? { key: input.idempotencyKey, requestHash: hashRequest('archive', [source, version ?? '', suite]) }
       : undefined,

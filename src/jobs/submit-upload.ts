@@ -3,11 +3,18 @@ import type { Db } from '../db/in-transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { checkUpload, findDsc } from './check-upload.ts';
 import type { Job } from './job.ts';
+import type { Keyring } from './openpgp-keyring.ts';
 import { hashRequest } from './request-hash.ts';
 import type { SourceStore, StagedFile } from './source-store.ts';
 import { submitJob } from './submit-job.ts';
+import { verifyDscSignature } from './verify-dsc-signature.ts';
 
 const MAX_DSC_BYTES = 1024 * 1024;
+
+export interface UploadPolicy {
+  /** When set, the .dsc must be clear-signed by one of these keys. */
+  uploaderKeyring?: Keyring | undefined;
+}
 
 /**
  * Verifies a staged upload, moves its files into the store and records a `queued` job. Staged
@@ -17,13 +24,17 @@ export async function submitUpload(
   db: Db,
   store: SourceStore,
   input: { tokenId: string; files: StagedFile[]; idempotencyKey?: string | undefined },
+  policy: UploadPolicy = {},
 ): Promise<{ job: Job; created: boolean }> {
   try {
     const dscFile = findDsc(input.files);
     if (dscFile.size > MAX_DSC_BYTES) {
       throw new DomainError('too-large', `${dscFile.name} is larger than ${MAX_DSC_BYTES} bytes`, { file: dscFile.name });
     }
-    const dsc = checkUpload(await fs.readFile(dscFile.tmpPath, 'utf8'), input.files);
+    const dscText = await fs.readFile(dscFile.tmpPath, 'utf8');
+    // Who sent it is settled before anything else of the upload is looked at.
+    if (policy.uploaderKeyring) await verifyDscSignature(dscFile.name, dscText, policy.uploaderKeyring);
+    const dsc = checkUpload(dscText, input.files);
     const files = input.files.map(({ name, sha256, size }) => ({ name, sha256, size }));
     const requestHash = hashRequest(
       'upload',

@@ -5,7 +5,8 @@
 // Order of a publication:
 //   1. every index file (Packages, Sources, their .gz/.xz, per-component Release) goes to
 //      by-hash/SHA256/<sha256> next to it: new names only, so nothing a client can see changes;
-//   2. the plain-named index files are replaced (for clients without by-hash);
+//   2. the plain-named index files (for clients without by-hash) become second names of
+//      those by-hash files, each switched in with one rename;
 //   3. Release, Release.gpg, InRelease are written to temporary files, all three fsynced,
 //      and only then renamed into place, InRelease last.
 // A client that read the old InRelease keeps fetching the old by-hash files, which stay until
@@ -17,7 +18,7 @@
 // Release to be renamed would win.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
@@ -92,8 +93,21 @@ async function stageFile(path: string, data: string | Uint8Array): Promise<strin
   return tmp;
 }
 
-async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+/** Replaces `path` with `data` atomically: temporary file, fsync, rename. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const tmp = await stageFile(path, data);
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Gives `existing` the name `path` too, replacing whatever `path` was, atomically. */
+async function linkAtomic(existing: string, path: string): Promise<void> {
+  const tmp = tempPathFor(path);
+  await link(existing, tmp);
   try {
     await rename(tmp, path);
   } catch (err) {
@@ -152,17 +166,57 @@ function describe(path: string, data: Buffer): IndexContent {
   };
 }
 
-async function indexWithCompressions(dir: string, name: string, text: string): Promise<IndexContent[]> {
+async function indexWithCompressions(dir: string, name: string, text: string): Promise<PreparedIndexFile[]> {
   const plain = Buffer.from(text, 'utf8');
   const [gz, xz] = await Promise.all([gzip(plain, { level: 9 }), xzCompress(plain)]);
-  return [describe(`${dir}/${name}`, plain), describe(`${dir}/${name}.gz`, gz), describe(`${dir}/${name}.xz`, xz)];
+  return [
+    { path: `${dir}/${name}`, data: plain },
+    { path: `${dir}/${name}.gz`, data: gz },
+    { path: `${dir}/${name}.xz`, data: xz },
+  ];
 }
 
 function byHashPath(suiteDir: string, file: IndexContent): string {
   return join(suiteDir, dirname(file.path), 'by-hash', 'SHA256', file.entry.sha256);
 }
 
-function routeStanzas(stanzas: string[], architectures: string[]): Map<string, string[]> {
+/** What a Release says about its suite, besides the index files. */
+export interface SuiteIdentity {
+  suite: string;
+  codename: string;
+  component: string;
+  architectures: string[];
+  origin: string;
+  label: string;
+  description?: string;
+}
+
+export interface PreparedIndexFile {
+  /** Relative to the suite directory, e.g. main/binary-stubdom-amd64/Packages.gz. */
+  path: string;
+  data: Buffer;
+}
+
+export interface PreparedPublication extends SuiteIdentity {
+  /** Packages and Sources files with their compressed forms; the component Release files are added here. */
+  indexFiles: PreparedIndexFile[];
+  packagesCount: Record<string, number>;
+  sourcesCount: number;
+  validFor?: number;
+  now?: Date;
+}
+
+function checkIdentity(input: SuiteIdentity): void {
+  assertSuite(input.suite);
+  assertSuite(input.codename, 'codename');
+  assertComponent(input.component);
+  if (input.architectures.length === 0) throw new Error('a suite needs at least one architecture');
+  if (new Set(input.architectures).size !== input.architectures.length) throw new Error('architectures are listed twice');
+  input.architectures.forEach(assertArchitecture);
+}
+
+/** Splits stored Packages stanzas by the binary-<arch> index they belong in. */
+export function routeStanzas(stanzas: string[], architectures: string[]): Map<string, string[]> {
   const byArch = new Map(architectures.map((arch) => [arch, [] as string[]]));
   for (const stanza of stanzas) {
     const [paragraph] = parseDeb822(stanza);
@@ -178,37 +232,55 @@ function routeStanzas(stanzas: string[], architectures: string[]): Map<string, s
   return byArch;
 }
 
-/** Publishes one suite into `repoDir/dists/<suite>/`; see the order at the top of this file. */
+/** Publishes one suite into `repoDir/dists/<suite>/`, building every index from the stanzas. */
 export async function writePublication(
   repoDir: string,
   input: PublicationInput,
   signer: Pick<RepoSigner, 'signClear' | 'signDetached'>,
 ): Promise<PublicationResult> {
-  assertSuite(input.suite);
-  assertSuite(input.codename, 'codename');
-  assertComponent(input.component);
-  if (input.architectures.length === 0) throw new Error('a suite needs at least one architecture');
-  if (new Set(input.architectures).size !== input.architectures.length) throw new Error('architectures are listed twice');
-  input.architectures.forEach(assertArchitecture);
+  checkIdentity(input);
+  // Build every index in memory first: nothing touches the disk if a stanza is bad.
+  const indexFiles: PreparedIndexFile[] = [];
+  const packagesCount: Record<string, number> = {};
+  for (const [arch, stanzas] of routeStanzas(input.packagesStanzas, input.architectures)) {
+    packagesCount[arch] = stanzas.length;
+    indexFiles.push(...(await indexWithCompressions(`${input.component}/binary-${arch}`, 'Packages', buildPackagesFile(stanzas))));
+  }
+  indexFiles.push(...(await indexWithCompressions(`${input.component}/source`, 'Sources', buildSourcesFile(input.sourcesStanzas))));
+  const { packagesStanzas: _p, sourcesStanzas: _s, ...rest } = input;
+  return writePreparedPublication(repoDir, { ...rest, indexFiles, packagesCount, sourcesCount: input.sourcesStanzas.length }, signer);
+}
 
+/** Runs `fn` over `items` with at most `limit` running at once. */
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(workers);
+}
+
+/**
+ * Publishes one suite from index files built by the caller (see the order at the top of this
+ * file). The per-component Release files are made here.
+ */
+export async function writePreparedPublication(
+  repoDir: string,
+  input: PreparedPublication,
+  signer: Pick<RepoSigner, 'signClear' | 'signDetached'>,
+): Promise<PublicationResult> {
+  checkIdentity(input);
   const date = input.now ?? new Date();
   const validUntil = input.validFor === undefined ? undefined : new Date(date.getTime() + input.validFor);
   const suiteRel = `dists/${input.suite}`;
   const suiteDir = join(repoDir, suiteRel);
   const common = { archive: input.suite, codename: input.codename, origin: input.origin, label: input.label, component: input.component };
 
-  // Build every index in memory first: nothing touches the disk if a stanza is bad.
-  const files: IndexContent[] = [];
-  const packagesCount: Record<string, number> = {};
-  for (const [arch, stanzas] of routeStanzas(input.packagesStanzas, input.architectures)) {
-    const dir = `${input.component}/binary-${arch}`;
-    packagesCount[arch] = stanzas.length;
-    files.push(...(await indexWithCompressions(dir, 'Packages', buildPackagesFile(stanzas))));
-    files.push(describe(`${dir}/Release`, Buffer.from(buildComponentRelease({ ...common, architecture: arch }))));
+  const files: IndexContent[] = input.indexFiles.map((f) => describe(f.path, f.data));
+  for (const arch of input.architectures) {
+    files.push(describe(`${input.component}/binary-${arch}/Release`, Buffer.from(buildComponentRelease({ ...common, architecture: arch }))));
   }
-  const sourceDir = `${input.component}/source`;
-  files.push(...(await indexWithCompressions(sourceDir, 'Sources', buildSourcesFile(input.sourcesStanzas))));
-  files.push(describe(`${sourceDir}/Release`, Buffer.from(buildComponentRelease({ ...common, architecture: 'source' }))));
+  files.push(describe(`${input.component}/source/Release`, Buffer.from(buildComponentRelease({ ...common, architecture: 'source' }))));
 
   const releaseOptions = {
     origin: input.origin,
@@ -226,40 +298,45 @@ export async function writePublication(
   const [inRelease, releaseGpg] = await Promise.all([signer.signClear(release), signer.signDetached(release)]);
 
   // 1. by-hash: content-addressed, so an existing file already holds exactly these bytes.
+  // Written side by side, then synced together (one journal commit serves them all).
   const byHashCreated: string[] = [];
+  const created: IndexContent[] = [];
   const touchedDirs = new Set<string>();
-  for (const file of files) {
+  await forEachLimited(files, 8, async (file) => {
     const target = byHashPath(suiteDir, file);
-    if (await exists(target)) continue;
+    if (await exists(target)) return;
     await mkdir(dirname(target), { recursive: true });
     await writeFileAtomic(target, file.data);
+    created.push(file);
     touchedDirs.add(dirname(target));
-    byHashCreated.push(join(suiteRel, dirname(file.path), 'by-hash', 'SHA256', file.entry.sha256));
-  }
-  for (const dir of touchedDirs) await fsyncDirectory(dir);
-
-  // 2. plain-named indices, for clients that do not use by-hash.
-  const plainDirs = new Set<string>();
+  });
   for (const file of files) {
-    const target = join(suiteDir, file.path);
-    await writeFileAtomic(target, file.data);
-    plainDirs.add(dirname(target));
+    if (created.includes(file)) byHashCreated.push(join(suiteRel, dirname(file.path), 'by-hash', 'SHA256', file.entry.sha256));
   }
-  for (const dir of plainDirs) await fsyncDirectory(dir);
+  await Promise.all([...touchedDirs].map(fsyncDirectory));
+
+  // 2. plain-named indices, for clients that do not use by-hash: a second name for the
+  // by-hash file (same inode, already synced), switched in with a rename.
+  const plainDirs = new Set<string>();
+  await forEachLimited(files, 8, async (file) => {
+    const target = join(suiteDir, file.path);
+    await linkAtomic(byHashPath(suiteDir, file), target);
+    plainDirs.add(dirname(target));
+  });
+  await Promise.all([...plainDirs].map(fsyncDirectory));
 
   // 3. the three Release files: staged and synced together, then renamed back to back so the
   // Release/Release.gpg pair is inconsistent for as short a time as possible; InRelease,
   // the only file modern apt reads, switches last, when everything it names is in place.
   const staged: [string, string][] = [];
   try {
-    for (const [name, text] of [
+    const names = [
       ['Release', release],
       ['Release.gpg', releaseGpg],
       ['InRelease', inRelease],
-    ] as const) {
-      const target = join(suiteDir, name);
-      staged.push([await stageFile(target, text), target]);
-    }
+    ] as const;
+    const temps = await Promise.all(names.map(([name, text]) => stageFile(join(suiteDir, name), text)));
+    names.forEach(([name], i) => staged.push([temps[i]!, join(suiteDir, name)]));
     for (const [tmp, target] of staged) await rename(tmp, target);
   } catch (err) {
     await Promise.all(staged.map(([tmp]) => unlink(tmp).catch(() => undefined)));
@@ -275,8 +352,8 @@ export async function writePublication(
     files: files.map((f) => f.entry),
     release: { size: releaseBytes.length, sha256: createHash('sha256').update(releaseBytes).digest('hex') },
     byHashCreated,
-    packagesCount,
-    sourcesCount: input.sourcesStanzas.length,
+    packagesCount: input.packagesCount,
+    sourcesCount: input.sourcesCount,
   };
 }
 

@@ -1,6 +1,7 @@
 // The one error type of src/repo. Every code is a fault of the input (a broken or hostile
-// .deb, a name that cannot become a file name, a pool conflict), so the API maps all of them
-// to a 4xx/409; anything else thrown from src/repo is a bug or an I/O failure (5xx).
+// .deb, a name that cannot become a file name, a conflict, a package that is not there), so
+// the API maps all of them to a 4xx; anything else thrown from src/repo is a bug or an I/O
+// failure (5xx).
 export type RepoErrorCode =
   | 'not-ar' // the file is not an ar archive at all
   | 'bad-member' // an ar member is malformed, misplaced, truncated or fails to decompress
@@ -14,7 +15,9 @@ export type RepoErrorCode =
   | 'bad-name' // a package, source, component or suite name that policy (or a path) forbids
   | 'bad-version' // a version that is not a valid Debian version
   | 'bad-path' // a repository-relative path that could escape its directory
-  | 'pool-conflict'; // a different file already sits at this pool path
+  | 'pool-conflict' // a different file already sits at this pool path
+  | 'version-conflict' // the repository holds this name and version with different content
+  | 'not-found'; // no such package in the repository
 
 export class RepoError extends Error {
   override readonly name = 'RepoError';

@@ -79,6 +79,11 @@ async function readKey(path: string): Promise<openpgp.PrivateKey> {
   return key;
 }
 
+/** Loads a repository key the operator provides (an armored, unencrypted v4 secret key). */
+export async function loadRepoKey(path: string): Promise<RepoSigner> {
+  return signerFor(await readKey(path));
+}
+
 /** Loads the repository key from `dir`, generating it on first use. */
 export async function loadOrCreateRepoKey(dir: string, identity: RepoKeyIdentity): Promise<RepoSigner> {
   await mkdir(dir, { recursive: true, mode: 0o700 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import type { Db } from '../../src/db/in-transaction.ts';
 
-const tables = ['jobs', 'job_events', 'job_files', 'api_tokens', 'idempotency_keys'] as const;
+const tables = ['jobs', 'job_events', 'job_files', 'api_tokens', 'idempotency_keys', 'repo_suites', 'repo_packages', 'repo_sources'] as const;
 
 /** Row counts of every table and the files under DATA_DIR: what a refused request must not change. */
 export async function snapshotState(db: Db, dataDir: string): Promise<Record<string, number | string[]>> {

@@ -71,3 +71,17 @@ export function multipartBody(
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
   return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
 }
+
+/** A source package made by `dpkg-source -b` from a fixture tree under test/fixtures/sources. */
+export function packFixtureSource(fixture: string): SourcePackage {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stubbuild-fixture-'));
+  const from = path.join(import.meta.dirname, '..', 'fixtures', 'sources', fixture);
+  fs.cpSync(from, path.join(dir, fixture), { recursive: true });
+  execFileSync('dpkg-source', ['-b', fixture], { cwd: dir, stdio: 'ignore' });
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f !== fixture)
+    .map((f) => ({ name: f, content: fs.readFileSync(path.join(dir, f)) }));
+  const dscName = files.find((f) => f.name.endsWith('.dsc'))!.name;
+  return { dir, dscName, files, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}

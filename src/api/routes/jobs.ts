@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/in-transaction.ts';
-import { getJob, listJobEvents } from '../../jobs/get-job.ts';
+import type { ArchiveSuites } from '../../jobs/archive/archive-settings.ts';
+import { getJobDetail } from '../../jobs/get-job-detail.ts';
 import { listJobs } from '../../jobs/list-jobs.ts';
+import type { Keyring } from '../../jobs/openpgp-keyring.ts';
 import type { SourceStore } from '../../jobs/source-store.ts';
 import { submitArchiveReference } from '../../jobs/submit-reference.ts';
 import { submitUpload } from '../../jobs/submit-upload.ts';
@@ -14,16 +16,18 @@ import {
   jobListQuery,
   jobListSchema,
   jobSchema,
-  jobWithEventsSchema,
-  presentEvent,
   presentJob,
 } from '../schemas/job.ts';
+import { jobDetailSchema, presentJobDetail } from '../schemas/job-detail.ts';
 import { problemResponses } from '../schemas/problem.ts';
 
 export interface JobRoutesOptions {
   db: Db;
   store: SourceStore;
   uploadLimits: UploadLimits;
+  /** Uploads must be signed by one of its keys (UPLOADER_KEYRING); none: unsigned uploads are taken. */
+  uploaderKeyring?: Keyring | undefined;
+  archives: ArchiveSuites;
 }
 
 const submitHeaders = z.looseObject({
@@ -42,7 +46,7 @@ const uploadForm = z
   })
   .meta({ id: 'SourceUpload' });
 
-export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (app, { db, store, uploadLimits }) => {
+export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (app, { db, store, uploadLimits, uploaderKeyring, archives }) => {
   app.post(
     '/jobs',
     {
@@ -53,6 +57,10 @@ export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (app, { 
         description:
           'Either JSON naming a source package in a configured Debian archive (the job starts `fetching`), ' +
           'or multipart/form-data carrying a .dsc and the files it lists (the job starts `queued`). ' +
+          'A suite that is not configured is refused (422 unknown-suite); the fetcher then downloads the ' +
+          'source from the archive, checks it against the signed index and moves the job to `queued` or `failed`. ' +
+          'When the service has an uploader keyring, an uploaded .dsc must be clear-signed by one of its keys ' +
+          '(422 bad-signature otherwise). ' +
           'Answers 202 with the job and a Location header. With an Idempotency-Key header, a retry ' +
           'from the same token returns the same job.',
         headers: submitHeaders,
@@ -70,16 +78,17 @@ export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (app, { 
       const token = requireToken(request);
       const idempotencyKey = (request.headers as { 'idempotency-key'?: string })['idempotency-key'];
       const { job, created } = request.isMultipart()
-        ? await submitUpload(db, store, {
-            tokenId: token.id,
-            files: await receiveUpload(request, store, uploadLimits),
-            idempotencyKey,
-          })
-        : await submitArchiveReference(db, {
-            tokenId: token.id,
-            reference: archiveReferenceBody.parse(request.body),
-            idempotencyKey,
-          });
+        ? await submitUpload(
+            db,
+            store,
+            { tokenId: token.id, files: await receiveUpload(request, store, uploadLimits), idempotencyKey },
+            { uploaderKeyring },
+          )
+        : await submitArchiveReference(
+            db,
+            { tokenId: token.id, reference: archiveReferenceBody.parse(request.body), idempotencyKey },
+            archives,
+          );
       if (!created) reply.header('idempotent-replayed', 'true');
       return reply.code(202).header('location', `/v1/jobs/${job.id}`).send(presentJob(job));
     },
@@ -110,15 +119,13 @@ export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (app, { 
       schema: {
         tags: ['jobs'],
         summary: 'Get a job',
-        description: 'The job with its stored files and every state change.',
+        description:
+          'The job with its stored files, every state change, its build attempts, the artifacts of the ' +
+          'latest attempt, provenance, and for dep-wait the missing build-dependencies.',
         params: jobIdParams,
-        response: { 200: jobWithEventsSchema, ...problemResponses(400, 401, 404) },
+        response: { 200: jobDetailSchema, ...problemResponses(400, 401, 404) },
       },
     },
-    async (request) => {
-      const job = await getJob(db, request.params.id);
-      const events = await listJobEvents(db, job.id);
-      return { ...presentJob(job), events: events.map(presentEvent) };
-    },
+    async (request) => presentJobDetail(await getJobDetail(db, request.params.id)),
   );
 };

@@ -64,8 +64,13 @@ export const archiveReferenceBody = z
       .string()
       .regex(/^[a-z0-9][a-z0-9+.-]+$/, 'must be a Debian source package name')
       .describe('Source package name in the archive'),
-    version: z.string().min(1).max(200).optional().describe('Exact version; the newest when omitted'),
-    suite: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/).max(100).optional().describe('Archive suite (default bookworm)'),
+    version: z.string().min(1).max(200).optional().describe('Exact Debian version; the newest in the suite when omitted'),
+    suite: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]*$/)
+      .max(100)
+      .optional()
+      .describe('A configured archive suite (ARCHIVE_SUITES, ARCHIVE_SECURITY_SUITES); default the first of ARCHIVE_SUITES, bookworm'),
   })
   .meta({ id: 'ArchiveReference' });
 

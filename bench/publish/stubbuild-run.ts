@@ -1,0 +1,79 @@
+// One stubbuild measurement, in a process of its own (run.ts starts it): a fresh database
+// and repository, a full publication of every .deb in DEB_DIR, then one more package added
+// and republished, signed. Prints one JSON line of wall-clock milliseconds.
+//   node --import tsx bench/publish/stubbuild-run.ts DEB_DIR EXTRA_DEB WORK_DIR KEY_FILE XZ(true|false) [DATABASE_URL]
+import { execFileSync } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import { loadConfig } from '../../src/config/config.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import { openDatabase } from '../../src/db/open-database.ts';
+import { addPackages, publishRepository } from '../../src/repo/publish-packages.ts';
+import { openRepository, repositorySettings } from '../../src/repo/repository.ts';
+
+const [debDir, extraDeb, workDir, keyFile, xz, serverUrl] = process.argv.slice(2);
+if (!debDir || !extraDeb || !workDir || !keyFile || !xz) throw new Error('usage: stubbuild-run.ts DEB_DIR EXTRA_DEB WORK_DIR KEY_FILE XZ [DATABASE_URL]');
+
+let databaseUrl: string | undefined;
+let dropDatabase = async () => undefined as void;
+if (serverUrl) {
+  const name = `stubbuild_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name} strategy file_copy`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  databaseUrl = url.toString();
+  dropDatabase = async () => {
+    const c = new pg.Client({ connectionString: serverUrl });
+    await c.connect();
+    await c.query(`drop database if exists ${name} with (force)`);
+    await c.end();
+  };
+}
+
+const config = loadConfig({ DATA_DIR: workDir, REPO_SIGNING_KEY: keyFile, REPO_XZ: xz, LOG_LEVEL: 'silent' });
+const handle = await openDatabase({ databaseUrl, dataDir: workDir });
+try {
+  await migrateToLatest(handle.db);
+  const repo = await openRepository(handle.db, repositorySettings(config), { lock: handle.kind === 'postgres' ? 'advisory' : 'in-process' });
+  const debs = (await readdir(debDir)).filter((f) => f.endsWith('.deb')).sort().map((f) => ({ path: join(debDir, f) }));
+  // Setting up the database wrote a lot (CREATE DATABASE, migrations); flush it before timing,
+  // as run.ts does before every tool's step.
+  execFileSync('sync');
+  await new Promise((r) => setTimeout(r, 1000));
+
+  let t = performance.now();
+  const added = await addPackages(handle.db, repo, { debs });
+  const addedAt = performance.now();
+  await publishRepository(handle.db, repo, { generation: added.generation });
+  const full = performance.now() - t;
+  const fullAdd = addedAt - t;
+
+  t = performance.now();
+  const one = await addPackages(handle.db, repo, { debs: [{ path: extraDeb }] });
+  const oneAddedAt = performance.now();
+  const publication = await publishRepository(handle.db, repo, { generation: one.generation });
+  const addOne = performance.now() - t;
+  if (publication.skipped || one.packages[0]?.outcome !== 'added') throw new Error('the extra package was not published');
+
+  await repo.close();
+  process.stdout.write(
+    `${JSON.stringify({
+      database: handle.kind,
+      packages: debs.length,
+      fullMs: full,
+      fullAddMs: fullAdd,
+      fullPublishMs: full - fullAdd,
+      addOneMs: addOne,
+      addOneAddMs: oneAddedAt - t,
+      addOnePublishMs: addOne - (oneAddedAt - t),
+      repoDir: config.REPO_DIR,
+    })}\n`,
+  );
+} finally {
+  await handle.close();
+  await dropDatabase();
+}

@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import Docker from 'dockerode';
+import { z } from 'zod';
+import { DockerBuilder } from './docker-builder.ts';
+
+const engineSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'lower-case letters, digits, "_", "." and "-"'),
+  /** unix:///path, tcp://host:port (with tls: TLS), or ssh://user@host[:port] (through the ssh agent). */
+  host: z.string().regex(/^(unix|tcp|ssh):\/\//, 'must start with unix://, tcp:// or ssh://'),
+  capacity: z.int().min(1).max(64).default(1),
+  tls: z.strictObject({ ca: z.string(), cert: z.string(), key: z.string() }).optional(),
+});
+
+export type EngineConfig = z.output<typeof engineSchema>;
+
+export const engineListSchema = z.array(engineSchema).min(1).refine(
+  (engines) => new Set(engines.map((e) => e.id)).size === engines.length,
+  'engine ids must be unique',
+);
+
+/** The default: one engine, the local socket (or DOCKER_HOST), one attempt at a time. */
+export function defaultEngines(dockerHost: string | undefined): EngineConfig[] {
+  return [{ id: 'local', host: dockerHost || 'unix:///var/run/docker.sock', capacity: 1 }];
+}
+
+function dockerOptions(engine: EngineConfig): Docker.DockerOptions {
+  const url = new URL(engine.host);
+  switch (url.protocol) {
+    case 'unix:':
+      return { socketPath: url.pathname };
+    case 'tcp:':
+      return {
+        host: url.hostname,
+        port: url.port || (engine.tls ? 2376 : 2375),
+        protocol: engine.tls ? 'https' : 'http',
+        ...(engine.tls
+          ? { ca: fs.readFileSync(engine.tls.ca), cert: fs.readFileSync(engine.tls.cert), key: fs.readFileSync(engine.tls.key) }
+          : {}),
+      };
+    default:
+      return {
+        protocol: 'ssh',
+        host: url.hostname,
+        port: url.port || 22,
+        username: decodeURIComponent(url.username) || 'root',
+        sshOptions: { agent: process.env.SSH_AUTH_SOCK },
+      };
+  }
+}
+
+export function createDockerBuilders(engines: EngineConfig[]): DockerBuilder[] {
+  return engines.map((engine) => new DockerBuilder(engine.id, engine.capacity, new Docker(dockerOptions(engine))));
+}

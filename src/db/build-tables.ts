@@ -1,0 +1,54 @@
+// Table types of builds (migrations/0004_build_attempts.ts), merged into `Database`.
+import type { ColumnType } from 'kysely';
+
+export interface EnginesTable {
+  id: string;
+  drained: ColumnType<boolean, boolean | undefined, boolean>;
+  drain_reason: string | null;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export type AttemptState = 'running' | 'built' | 'dep-wait' | 'failed' | 'infrastructure' | 'aborted';
+
+export interface AttemptsTable {
+  job_id: number;
+  number: number;
+  engine_id: string;
+  state: AttemptState;
+  reason: string | null;
+  message: string | null;
+  /** Written as JSON text, read back parsed. */
+  provenance: ColumnType<unknown, string | null | undefined, string | null>;
+  started_at: ColumnType<Date, Date | undefined, never>;
+  finished_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface AttemptLogChunksTable {
+  job_id: number;
+  attempt: number;
+  seq: number;
+  /** pg gives a Buffer, PGlite a Uint8Array. */
+  data: ColumnType<Uint8Array, Buffer, never>;
+}
+
+export interface ArtifactsTable {
+  job_id: number;
+  attempt: number;
+  name: string;
+  kind: 'deb' | 'buildinfo' | 'changes' | 'source' | 'log';
+  size: number;
+  sha256: string;
+}
+
+declare module './schema.ts' {
+  interface Database {
+    engines: EnginesTable;
+    attempts: AttemptsTable;
+    attempt_log_chunks: AttemptLogChunksTable;
+    artifacts: ArtifactsTable;
+  }
+  interface JobsTable {
+    unmet_relations: ColumnType<string[], string[] | undefined, string[]>;
+    provenance: ColumnType<unknown, string | null | undefined, string | null>;
+  }
+}

@@ -1,0 +1,134 @@
+// The background loop that turns `fetching` jobs into `queued` or `failed` ones: claim one
+// (a lease, renewed while working), fetch it, repeat; poll when there is nothing to do.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fetchArchiveJob, type FetchOutcome, failFetch, type FetcherDeps, LeaseLost } from './fetch-archive-job.ts';
+import { claimFetchJob, type ClaimedFetchJob, releaseFetchJob, renewFetchLease } from './fetch-lease.ts';
+
+export interface FetcherOptions {
+  /** Names this fetcher in the lease; unique per process by default. */
+  owner?: string;
+  /** How long a claim lasts without renewal; renewed every third of it. */
+  leaseMs?: number;
+  /** Pause between looks for work when there is none. */
+  pollMs?: number;
+  /** A job claimed this many times without a result is failed (it keeps killing its fetcher). */
+  maxAttempts?: number;
+  /** After an unexpected error, the job waits this long before anyone claims it again. */
+  retryAfterErrorMs?: number;
+}
+
+const defaults = { leaseMs: 60_000, pollMs: 2_000, maxAttempts: 5, retryAfterErrorMs: 60_000 };
+
+export function fetcherOwner(): string {
+  return `fetcher:${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * Claims one `fetching` job and fetches it. Returns undefined when there was none; the job
+ * is released (not failed) when `stop` aborts, and after unexpected errors, which are thrown.
+ */
+export async function fetchNextJob(
+  deps: FetcherDeps,
+  options: FetcherOptions & { stop?: AbortSignal } = {},
+): Promise<FetchOutcome | undefined> {
+  const owner = options.owner ?? fetcherOwner();
+  const leaseMs = options.leaseMs ?? defaults.leaseMs;
+  const maxAttempts = options.maxAttempts ?? defaults.maxAttempts;
+  const job = await claimFetchJob(deps.db, owner, leaseMs);
+  if (!job) return undefined;
+  const log = deps.logger.child({ jobId: job.id });
+  log.info({ source: job.source, version: job.version, suite: job.suite, attempt: job.attempts, owner }, 'claimed archive reference');
+  if (job.attempts > maxAttempts) {
+    const reason = `gave up after ${maxAttempts} attempts: each fetch of ${job.source} ended without a result (the fetcher stopped or crashed)`;
+    return failFetch(deps.db, job, reason).then(
+      () => {
+        log.warn({ reason }, 'archive reference failed');
+        return { jobId: job.id, state: 'failed', reason } as const;
+      },
+      (error: unknown) => {
+        if (error instanceof LeaseLost) return { jobId: job.id, state: 'lost' } as const;
+        throw error;
+      },
+    );
+  }
+
+  const lost = new AbortController();
+  const signal = options.stop ? AbortSignal.any([lost.signal, options.stop]) : lost.signal;
+  let working = true;
+  const heartbeat = setInterval(() => {
+    renewFetchLease(deps.db, job, leaseMs).then(
+      (held) => {
+        if (!held && working) lost.abort(new LeaseLost(job.id));
+      },
+      (error: unknown) => log.warn({ err: error }, 'could not renew the fetch lease'),
+    );
+  }, Math.max(10, Math.floor(leaseMs / 3)));
+  try {
+    return await fetchArchiveJob(deps, job, signal);
+  } catch (error) {
+    if (lost.signal.aborted) {
+      log.warn('job was cancelled or taken over while fetching; stopped');
+      return { jobId: job.id, state: 'lost' };
+    }
+    if (options.stop?.aborted) {
+      await releaseFetchJob(deps.db, job, { countAttempt: false });
+      log.info('fetcher stopping; job given back');
+      throw error;
+    }
+    const retryAfterMs = options.retryAfterErrorMs ?? defaults.retryAfterErrorMs;
+    await releaseFetchJob(deps.db, job, { countAttempt: true, retryAfterMs }).catch(() => undefined);
+    log.error({ err: error, retryAfterMs }, 'unexpected error while fetching; job given back for later');
+    throw error;
+  } finally {
+    working = false;
+    clearInterval(heartbeat);
+  }
+}
+
+export interface RunningFetcher {
+  /** Look for work now instead of at the next poll. */
+  wake(): void;
+  /** Stops after giving back the job in hand; resolves when the loop has ended. */
+  stop(): Promise<void>;
+}
+
+/** Runs fetchNextJob until stopped. Jobs a crashed fetcher held are taken once their lease runs out. */
+export function runFetcher(deps: FetcherDeps, options: FetcherOptions = {}): RunningFetcher {
+  const stopping = new AbortController();
+  const owner = options.owner ?? fetcherOwner();
+  const pollMs = options.pollMs ?? defaults.pollMs;
+  let nap: AbortController | undefined;
+  const log = deps.logger.child({ component: 'fetcher' });
+  const loopDeps = { ...deps, logger: log };
+
+  const loop = (async () => {
+    log.info({ owner, pollMs, suites: deps.archives.suites.map((s) => `${s.name} ${s.baseUrl}`) }, 'fetcher started');
+    let errors = 0;
+    while (!stopping.signal.aborted) {
+      let worked = false;
+      try {
+        worked = (await fetchNextJob(loopDeps, { ...options, owner, stop: stopping.signal })) !== undefined;
+        errors = 0;
+      } catch (error) {
+        if (stopping.signal.aborted) break;
+        errors += 1;
+        log.error({ err: error }, 'fetcher step failed');
+      }
+      if (worked) continue;
+      nap = new AbortController();
+      const wait = errors > 0 ? Math.min(pollMs * 2 ** errors, 60_000) : pollMs;
+      await sleep(wait, undefined, { signal: AbortSignal.any([nap.signal, stopping.signal]) }).catch(() => undefined);
+    }
+    log.info('fetcher stopped');
+  })();
+
+  return {
+    wake: () => nap?.abort(),
+    stop: async () => {
+      stopping.abort();
+      await loop;
+    },
+  };
+}

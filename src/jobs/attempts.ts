@@ -1,0 +1,163 @@
+import { sql } from 'kysely';
+import type {} from '../db/build-tables.ts';
+import type { AttemptState } from '../db/build-tables.ts';
+import type { Db } from '../db/in-transaction.ts';
+import { DomainError } from '../domain-error.ts';
+
+export interface AttemptSummary {
+  number: number;
+  engine: string;
+  state: AttemptState;
+  reason: string | null;
+  message: string | null;
+  startedAt: Date;
+  finishedAt: Date | null;
+}
+
+export interface ArtifactInfo {
+  attempt: number;
+  name: string;
+  kind: 'deb' | 'buildinfo' | 'changes' | 'source' | 'log';
+  size: number;
+  sha256: string;
+}
+
+/** Opens the next attempt of a job on an engine; returns its number (1, 2, …). */
+export async function openAttempt(db: Db, jobId: number, engineId: string): Promise<number> {
+  const row = await db
+    .insertInto('attempts')
+    .values((eb) => ({
+      job_id: jobId,
+      number: eb
+        .selectFrom('attempts')
+        .select(sql<number>`coalesce(max(number), 0) + 1`.as('n'))
+        .where('job_id', '=', jobId),
+      engine_id: engineId,
+      state: 'running',
+    }))
+    .returning('number')
+    .executeTakeFirstOrThrow();
+  return row.number;
+}
+
+export async function closeAttempt(
+  db: Db,
+  jobId: number,
+  number: number,
+  result: { state: Exclude<AttemptState, 'running'>; reason?: string | null; message?: string | null; provenance?: unknown },
+): Promise<void> {
+  await db
+    .updateTable('attempts')
+    .set({
+      state: result.state,
+      reason: result.reason ?? null,
+      message: result.message ?? null,
+      provenance: result.provenance === undefined ? null : JSON.stringify(result.provenance),
+      finished_at: sql<Date>`now()`,
+    })
+    .where('job_id', '=', jobId)
+    .where('number', '=', number)
+    .execute();
+}
+
+export async function listAttempts(db: Db, jobId: number): Promise<AttemptSummary[]> {
+  const rows = await db.selectFrom('attempts').selectAll().where('job_id', '=', jobId).orderBy('number').execute();
+  return rows.map((r) => ({
+    number: r.number,
+    engine: r.engine_id,
+    state: r.state,
+    reason: r.reason,
+    message: r.message,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+  }));
+}
+
+export async function recordArtifacts(db: Db, jobId: number, attempt: number, artifacts: Omit<ArtifactInfo, 'attempt'>[]): Promise<void> {
+  if (artifacts.length === 0) return;
+  await db
+    .insertInto('artifacts')
+    .values(artifacts.map((a) => ({ job_id: jobId, attempt, ...a })))
+    .execute();
+}
+
+/** Artifacts of one attempt, or of the latest attempt that has any. */
+export async function listArtifacts(db: Db, jobId: number, attempt?: number): Promise<ArtifactInfo[]> {
+  let query = db.selectFrom('artifacts').select(['attempt', 'name', 'kind', 'size', 'sha256']).where('job_id', '=', jobId);
+  query =
+    attempt === undefined
+      ? query.where('attempt', '=', (eb) =>
+          eb.selectFrom('artifacts').select(sql<number>`max(attempt)`.as('a')).where('job_id', '=', jobId),
+        )
+      : query.where('attempt', '=', attempt);
+  return query.orderBy('name').execute();
+}
+
+/**
+ * A build log kept as numbered chunks: written as the build prints, readable (and followable)
+ * from any replica while the build still runs.
+ */
+export class AttemptLogWriter {
+  private seq = 0;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: Db,
+    private readonly jobId: number,
+    private readonly attempt: number,
+    private readonly flushBytes = 64 * 1024,
+    private readonly flushMs = 500,
+  ) {}
+
+  write(chunk: Buffer): void {
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.pendingBytes >= this.flushBytes) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), this.flushMs);
+  }
+
+  /** Writes what is buffered; chunks keep their order whoever calls it. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pendingBytes === 0) return this.flushing;
+    const data = Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    const seq = (this.seq += 1);
+    this.flushing = this.flushing.then(() =>
+      this.db.insertInto('attempt_log_chunks').values({ job_id: this.jobId, attempt: this.attempt, seq, data }).execute().then(() => undefined),
+    );
+    return this.flushing;
+  }
+}
+
+/** The attempt a log request means: the given number, or the latest. */
+export async function resolveAttempt(db: Db, jobId: number, attempt?: number): Promise<{ number: number; running: boolean }> {
+  let query = db.selectFrom('attempts').select(['number', 'state']).where('job_id', '=', jobId);
+  query = attempt === undefined ? query.orderBy('number', 'desc').limit(1) : query.where('number', '=', attempt);
+  const row = await query.executeTakeFirst();
+  if (!row) {
+    throw new DomainError(
+      'not-found',
+      attempt === undefined ? `job ${jobId} has no build attempt yet` : `job ${jobId} has no attempt ${attempt}`,
+    );
+  }
+  return { number: row.number, running: row.state === 'running' };
+}
+
+/** Log chunks after `afterSeq`, in order. */
+export async function readLogChunks(db: Db, jobId: number, attempt: number, afterSeq = 0): Promise<{ seq: number; data: Buffer }[]> {
+  const rows = await db
+    .selectFrom('attempt_log_chunks')
+    .select(['seq', 'data'])
+    .where('job_id', '=', jobId)
+    .where('attempt', '=', attempt)
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .execute();
+  return rows.map((r) => ({ seq: r.seq, data: Buffer.from(r.data) }));
+}

@@ -1,0 +1,689 @@
+// Adding packages to the repository and taking them out: the one path by which the admin
+// API (seeding) and the build pipeline (published jobs) change what apt clients see.
+//
+//   addPackages      verify every .deb (and .dsc), put the files in the pool, record one row
+//                    per package; nothing is published yet
+//   publishRepository wait for a publication that shows everything committed so far
+//   publishPackages  both, for callers that want the answer only once apt can see the packages
+//
+// A refused input changes nothing: every package is verified, and every conflict with what
+// the repository holds is found, before the first file is placed or row written.
+import { createHash } from 'node:crypto';
+import { createReadStream, lstatSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import type {} from '../db/repo-tables.ts';
+import { DomainError } from '../domain-error.ts';
+import { inTransaction, type Db } from '../db/in-transaction.ts';
+import { parseDeb822, splitClearsigned } from '../debian/deb822.ts';
+import { parseDsc } from '../debian/dsc.ts';
+import { checkUploadFileName } from '../debian/file-name.ts';
+import { DebianParseError } from '../debian/parse-error.ts';
+import { compareVersions } from '../debian/version.ts';
+import { inspectDeb, type DebInfo } from './deb-inspect.ts';
+import { formatPackagesStanza, formatSourcesStanza } from './packages-index.ts';
+import { debPoolPath, poolDirectory } from './pool-path.ts';
+import { addManyToPool, addToPool } from './pool-store.ts';
+import type { PublishOutcome } from './publisher.ts';
+import { RepoError } from './repo-error.ts';
+import type { Repository } from './repository.ts';
+
+export interface SourceInput {
+  /** The .dsc: its name in the pool and where the file is now. */
+  dsc: { name: string; path: string };
+  /** Every file the .dsc lists, by the name it lists. */
+  files: { name: string; path: string }[];
+}
+
+export interface AddPackagesInput {
+  debs: { path: string }[];
+  sources?: SourceInput[];
+  /** The build job the packages come from, if any. */
+  jobId?: number | null;
+  /** Replace a package already in the repository under the same name and version. */
+  force?: boolean;
+}
+
+/**
+ * added: now in the index. replaced: in the index instead of a different build of the same
+ * version (force). already-present: the repository already held exactly this file.
+ * not-indexed: older than the newest `keepVersions` versions, so the index does not list it.
+ */
+export type AddOutcome = 'added' | 'replaced' | 'already-present' | 'not-indexed';
+
+export interface AddedPackage {
+  name: string;
+  version: string;
+  architecture: string;
+  source: string;
+  sourceVersion: string;
+  filename: string;
+  size: number;
+  sha256: string;
+  outcome: AddOutcome;
+}
+
+export interface AddedSource {
+  name: string;
+  version: string;
+  directory: string;
+  outcome: AddOutcome;
+}
+
+export interface AddPackagesResult {
+  packages: AddedPackage[];
+  sources: AddedSource[];
+  /** The contents generation that holds these packages; publish at least this one. */
+  generation: number;
+}
+
+const MAX_CONTROL_BYTES = 1024 * 1024;
+const MAX_DSC_BYTES = 1024 * 1024;
+const INSPECT_CONCURRENCY = 8;
+const POOL_CONCURRENCY = 16;
+// Up to this many new pool files, each is fsynced; more share one file-system sync.
+const FSYNC_EACH_UP_TO = 8;
+// Rows per INSERT: well under Postgres' 65535 bind parameters.
+const INSERT_BATCH = 1000;
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  let failed = false;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length && !failed) {
+        const i = next++;
+        try {
+          results[i] = await fn(items[i]!, i);
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
+      }
+    }),
+  );
+  return results;
+}
+
+/** A function that yields to the event loop when more than `sliceMs` passed since it last did. */
+function yielder(sliceMs = 10): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last < sliceMs) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    last = performance.now();
+  };
+}
+
+/** "package 2 of 3: …" when there are several, so the refusal says which one. */
+function labelled(err: unknown, what: string, index: number, count: number): unknown {
+  if (!(err instanceof RepoError) || count < 2) return err;
+  return new RepoError(err.code, `${what} ${index + 1} of ${count}: ${err.message}`, { cause: err });
+}
+
+async function sha256Of(path: string): Promise<{ sha256: string; md5: string; size: number }> {
+  const sha256 = createHash('sha256');
+  const md5 = createHash('md5');
+  let size = 0;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    sha256.update(chunk);
+    md5.update(chunk);
+    size += chunk.length;
+  }
+  return { sha256: sha256.digest('hex'), md5: md5.digest('hex'), size };
+}
+
+interface ExistingPackage {
+  id: number;
+  name: string;
+  version: string;
+  architecture: string;
+  sha256: string;
+}
+
+interface DebCandidate {
+  path: string;
+  info: DebInfo;
+  poolPath: string;
+  stanza: string;
+  outcome: AddOutcome;
+  /** Ids of rows this one replaces (force). */
+  replaces: number[];
+  /** Another candidate of the same request with the same identity and bytes. */
+  duplicateOf?: DebCandidate;
+}
+
+interface ExistingSource {
+  id: number;
+  name: string;
+  version: string;
+  stanza: string;
+}
+
+interface SourceCandidate {
+  name: string;
+  version: string;
+  directory: string;
+  stanza: string;
+  /** Pool path → file to put there, with its checksum. */
+  files: { poolPath: string; path: string; sha256: string }[];
+  outcome: AddOutcome;
+  replaces: number[];
+  duplicateOf?: SourceCandidate;
+}
+
+const key = (name: string, arch: string) => `${name}\0${arch}`;
+
+/** Whether a candidate's files go into the pool (it becomes, or replaces, a row). */
+const needsFile = (c: { outcome: AddOutcome; duplicateOf?: unknown }) => !c.duplicateOf && (c.outcome === 'added' || c.outcome === 'replaced');
+
+/**
+ * What adding `version` to the rows of one (name, architecture) does: already there, a
+ * conflict, replace (force), too old for the index, or add.
+ */
+function decide<R extends { id: number; version: string }>(
+  what: string,
+  version: string,
+  same: (row: R) => boolean,
+  rows: readonly R[],
+  opts: { force: boolean; keepVersions: number },
+): { outcome: AddOutcome; replaces: number[] } {
+  const equal = rows.filter((r) => compareVersions(r.version, version) === 0);
+  if (equal.length > 0) {
+    if (equal.every(same)) return { outcome: 'already-present', replaces: [] };
+    if (!opts.force) {
+      throw new RepoError(
+        'version-conflict',
+        `${what} is already in the repository with different content; a published version cannot change (clients may hold the old one). Give the package a new version, or force the replacement`,
+      );
+    }
+    return { outcome: 'replaced', replaces: equal.map((r) => r.id) };
+  }
+  const newer = rows.filter((r) => compareVersions(r.version, version) > 0).length;
+  return { outcome: newer >= opts.keepVersions ? 'not-indexed' : 'added', replaces: [] };
+}
+
+async function loadExistingPackages(db: Db, suite: string, names: string[]): Promise<Map<string, ExistingPackage[]>> {
+  const byKey = new Map<string, ExistingPackage[]>();
+  for (let i = 0; i < names.length; i += INSERT_BATCH) {
+    const rows = await db
+      .selectFrom('repo_packages')
+      .select(['id', 'name', 'version', 'architecture', 'sha256'])
+      .where('suite', '=', suite)
+      .where('name', 'in', names.slice(i, i + INSERT_BATCH))
+      .execute();
+    for (const r of rows) {
+      const k = key(r.name, r.architecture);
+      const list = byKey.get(k) ?? [];
+      list.push({ ...r, id: Number(r.id) });
+      byKey.set(k, list);
+    }
+  }
+  return byKey;
+}
+
+async function loadExistingSources(db: Db, suite: string, names: string[]): Promise<Map<string, ExistingSource[]>> {
+  const byName = new Map<string, ExistingSource[]>();
+  if (names.length === 0) return byName;
+  const rows = await db.selectFrom('repo_sources').select(['id', 'name', 'version', 'stanza']).where('suite', '=', suite).where('name', 'in', names).execute();
+  for (const r of rows) {
+    const list = byName.get(r.name) ?? [];
+    list.push({ ...r, id: Number(r.id) });
+    byName.set(r.name, list);
+  }
+  return byName;
+}
+
+/** Within one request, the same identity twice must be the same bytes (then it counts once). */
+function dedupe<C extends { duplicateOf?: C }>(candidates: C[], identity: (c: C) => string, sameBytes: (a: C, b: C) => boolean, describe: (c: C) => string): void {
+  const seen = new Map<string, C>();
+  for (const c of candidates) {
+    const id = identity(c);
+    const first = seen.get(id);
+    if (!first) {
+      seen.set(id, c);
+      continue;
+    }
+    if (!sameBytes(first, c)) throw new RepoError('version-conflict', `${describe(c)} is given twice with different content`);
+    c.duplicateOf = first;
+  }
+}
+
+/** Version keys compare by dpkg's order: "1.0-1" and "1.0-01" are the same version. */
+function versionKey(name: string, arch: string, version: string, all: readonly { version: string }[]): string {
+  const canonical = all.find((v) => compareVersions(v.version, version) === 0)?.version ?? version;
+  return `${name}\0${arch}\0${canonical}`;
+}
+
+async function inspectDebs(repo: Repository, debs: AddPackagesInput['debs']): Promise<DebCandidate[]> {
+  const { architectures, component, maxUnpackedBytes } = repo.settings;
+  const options = { allowedArchitectures: [...architectures, 'all'], maxControlBytes: MAX_CONTROL_BYTES, maxUncompressedBytes: maxUnpackedBytes };
+  const yieldNow = yielder();
+  return mapLimited(debs, INSPECT_CONCURRENCY, async (deb, i) => {
+    try {
+      // Small packages are inspected without leaving this thread; let requests through now and then.
+      await yieldNow();
+      const info = await inspectDeb(deb.path, options);
+      const poolPath = debPoolPath(component, info.source, info.package, info.version, info.architecture);
+      return { path: deb.path, info, poolPath, stanza: formatPackagesStanza(info, poolPath), outcome: 'added' as AddOutcome, replaces: [] };
+    } catch (err) {
+      throw labelled(err, 'package', i, debs.length);
+    }
+  });
+}
+
+async function inspectSource(repo: Repository, input: SourceInput): Promise<SourceCandidate> {
+  const info = await stat(input.dsc.path);
+  if (info.size > MAX_DSC_BYTES) throw new RepoError('too-large', `the .dsc is ${info.size} bytes, more than ${MAX_DSC_BYTES}`);
+  const text = await readFile(input.dsc.path, 'utf8');
+  let dsc;
+  let paragraph;
+  try {
+    dsc = parseDsc(text);
+    paragraph = parseDeb822(splitClearsigned(text).body)[0]!;
+  } catch (err) {
+    if (err instanceof DebianParseError) throw new RepoError('bad-dsc', `the .dsc is not valid: ${err.message}`, { cause: err });
+    throw err;
+  }
+  const unsafe = checkUploadFileName(input.dsc.name);
+  if (unsafe !== undefined || !input.dsc.name.endsWith('.dsc')) {
+    throw new RepoError('bad-name', `${JSON.stringify(input.dsc.name)} cannot name a .dsc in the pool${unsafe ? `: ${unsafe}` : ''}`);
+  }
+  const directory = poolDirectory(repo.settings.component, dsc.source).replace(/\/$/, '');
+  const dscSums = await sha256Of(input.dsc.path);
+  const files = [{ poolPath: `${directory}/${input.dsc.name}`, path: input.dsc.path, sha256: dscSums.sha256 }];
+  const given = new Map(input.files.map((f) => [f.name, f.path]));
+  for (const listed of dsc.files) {
+    const path = given.get(listed.name);
+    if (path === undefined) throw new RepoError('bad-dsc', `the .dsc lists ${listed.name}, which was not given`);
+    const sums = await sha256Of(path);
+    if (sums.sha256 !== listed.sha256 || sums.size !== listed.size) {
+      throw new RepoError('bad-dsc', `${listed.name} does not match the .dsc (SHA-256 ${sums.sha256}, ${sums.size} bytes; the .dsc says ${listed.sha256}, ${listed.size} bytes)`);
+    }
+    files.push({ poolPath: `${directory}/${listed.name}`, path, sha256: sums.sha256 });
+  }
+  const stanza = formatSourcesStanza(paragraph, {
+    directory,
+    dscFile: { name: input.dsc.name, size: dscSums.size, sha256: dscSums.sha256, md5: dscSums.md5 },
+  });
+  return { name: dsc.source, version: dsc.version, directory, stanza, files, outcome: 'added', replaces: [] };
+}
+
+/** Decides every candidate against the rows given; throws on the first conflict. */
+function decideAll(
+  debs: DebCandidate[],
+  sources: SourceCandidate[],
+  existingDebs: Map<string, ExistingPackage[]>,
+  existingSources: Map<string, ExistingSource[]>,
+  opts: { force: boolean; keepVersions: number },
+): void {
+  for (const c of debs) {
+    if (c.duplicateOf) continue;
+    const { package: name, version, architecture, sha256 } = c.info;
+    const rows = existingDebs.get(key(name, architecture)) ?? [];
+    Object.assign(c, decide(`${name} ${version} (${architecture})`, version, (r) => r.sha256 === sha256, rows, opts));
+  }
+  for (const c of sources) {
+    if (c.duplicateOf) continue;
+    const rows = existingSources.get(c.name) ?? [];
+    Object.assign(c, decide(`source ${c.name} ${c.version}`, c.version, (r) => r.stanza === c.stanza, rows, opts));
+  }
+}
+
+/**
+ * A different file already at a pool path we are about to fill (e.g. one in its grace
+ * period). The common answer, "nothing there", comes from a synchronous lstat (see
+ * readSmallFile in deb-inspect.ts for why).
+ */
+async function checkPoolFree(repoDir: string, poolPath: string, sha256: string, force: boolean): Promise<void> {
+  if (force || !lstatSync(join(repoDir, poolPath), { throwIfNoEntry: false })) return;
+  const existing = await sha256Of(join(repoDir, poolPath));
+  if (existing.sha256 !== sha256) {
+    throw new RepoError(
+      'pool-conflict',
+      `${poolPath} already exists with different content (SHA-256 ${existing.sha256}, new ${sha256}); it belongs to an earlier build of the same version that clients may still fetch`,
+    );
+  }
+}
+
+/**
+ * Verifies and adds packages (and source packages) to the repository's contents. Does not
+ * publish: call publishRepository with the returned generation (or use publishPackages).
+ * Throws RepoError, having changed nothing, when any input is refused.
+ */
+export async function addPackages(db: Db, repo: Repository, input: AddPackagesInput): Promise<AddPackagesResult> {
+  const { suite, keepVersions, dir } = repo.settings;
+  const force = input.force ?? false;
+  const opts = { force, keepVersions };
+
+  const T0 = performance.now(); const TT = (l: string) => { if (process.env.SB_TIMING) console.error(l, Math.round(performance.now() - T0)); };
+  const debs = await inspectDebs(repo, input.debs);
+  TT('inspect');
+  const sourceInputs = input.sources ?? [];
+  const sources = await mapLimited(sourceInputs, 4, async (s, i) => {
+    try {
+      return await inspectSource(repo, s);
+    } catch (err) {
+      throw labelled(err, 'source package', i, sourceInputs.length);
+    }
+  });
+  const debVersions = new Map<string, { version: string }[]>();
+  for (const c of debs) {
+    const k = key(c.info.package, c.info.architecture);
+    debVersions.set(k, [...(debVersions.get(k) ?? []), { version: c.info.version }]);
+  }
+  dedupe(
+    debs,
+    (c) => versionKey(c.info.package, c.info.architecture, c.info.version, debVersions.get(key(c.info.package, c.info.architecture)) ?? []),
+    (a, b) => a.info.sha256 === b.info.sha256,
+    (c) => `${c.info.package} ${c.info.version} (${c.info.architecture})`,
+  );
+  dedupe(
+    sources,
+    (c) => versionKey(c.name, '', c.version, sources.filter((s) => s.name === c.name)),
+    (a, b) => a.stanza === b.stanza,
+    (c) => `source ${c.name} ${c.version}`,
+  );
+
+  // Refuse conflicts before touching the pool; the transaction below decides again, under
+  // the suite's row lock, in case another request got there first.
+  const debNames = [...new Set(debs.map((c) => c.info.package))];
+  const sourceNames = [...new Set(sources.map((c) => c.name))];
+  TT('dedupe');
+  decideAll(debs, sources, await loadExistingPackages(db, suite, debNames), await loadExistingSources(db, suite, sourceNames), opts);
+  TT('precheck-db');
+  const toPlace = [
+    ...debs.filter(needsFile).map((c) => ({ poolPath: c.poolPath, path: c.path, sha256: c.info.sha256, force: c.outcome === 'replaced', inspected: c.info.file })),
+    ...sources.filter(needsFile).flatMap((c) => c.files.map((f) => ({ ...f, force: c.outcome === 'replaced', inspected: undefined }))),
+  ];
+  const yieldNow = yielder();
+  await mapLimited(toPlace, POOL_CONCURRENCY, async (f) => {
+    await yieldNow();
+    await checkPoolFree(dir, f.poolPath, f.sha256, f.force);
+  });
+  TT('checkPoolFree');
+
+  // Files first: a row (and so a publication) never names a pool file that is not there.
+  if (toPlace.length <= FSYNC_EACH_UP_TO) {
+    await mapLimited(toPlace, POOL_CONCURRENCY, (f) => addToPool(dir, f.path, f.poolPath, { expectedSha256: f.sha256, force: f.force }));
+  } else {
+    await addManyToPool(
+      dir,
+      toPlace.map((f) => ({ sourceFile: f.path, poolRelPath: f.poolPath, sha256: f.sha256, force: f.force, ...(f.inspected ? { inspected: f.inspected } : {}) })),
+      { concurrency: POOL_CONCURRENCY },
+    );
+  }
+  const placed = new Set(toPlace.map((f) => f.poolPath));
+  TT('place');
+
+  const generation = await inTransaction(db, async (trx) => {
+    const locked = await trx.selectFrom('repo_suites').select('generation').where('suite', '=', suite).forUpdate().executeTakeFirstOrThrow();
+    const existingDebs = await loadExistingPackages(trx, suite, debNames);
+    const existingSources = await loadExistingSources(trx, suite, sourceNames);
+    decideAll(debs, sources, existingDebs, existingSources, opts);
+    const unplaced = [...debs.filter((c) => needsFile(c) && !placed.has(c.poolPath)), ...sources.filter((c) => needsFile(c) && c.files.some((f) => !placed.has(f.poolPath)))];
+    if (unplaced.length > 0) {
+      // Another request removed a package between our two looks; the files we skipped are needed after all.
+      throw new Error('the repository changed while the packages were being added; send them again');
+    }
+    const next = Number(locked.generation) + 1;
+    const removeDebs = new Set<number>();
+    const removeSources = new Set<number>();
+    const jobId = input.jobId ?? null;
+
+    // Rows to insert, then the newest keepVersions per (name, architecture) stay.
+    const insertDebs = debs.filter((c) => !c.duplicateOf && (c.outcome === 'added' || c.outcome === 'replaced'));
+    for (const c of insertDebs) c.replaces.forEach((id) => removeDebs.add(id));
+    const newestDebs = new Map<string, { version: string; id?: number; candidate?: DebCandidate }[]>();
+    for (const [k, rows] of existingDebs) newestDebs.set(k, rows.filter((r) => !removeDebs.has(r.id)).map((r) => ({ version: r.version, id: r.id })));
+    for (const c of insertDebs) {
+      const k = key(c.info.package, c.info.architecture);
+      newestDebs.set(k, [...(newestDebs.get(k) ?? []), { version: c.info.version, candidate: c }]);
+    }
+    for (const versions of newestDebs.values()) {
+      versions.sort((a, b) => compareVersions(b.version, a.version));
+      for (const dropped of versions.slice(keepVersions)) {
+        if (dropped.id !== undefined) removeDebs.add(dropped.id);
+        if (dropped.candidate) dropped.candidate.outcome = 'not-indexed';
+      }
+    }
+
+    const insertSources = sources.filter((c) => !c.duplicateOf && (c.outcome === 'added' || c.outcome === 'replaced'));
+    for (const c of insertSources) c.replaces.forEach((id) => removeSources.add(id));
+    const newestSources = new Map<string, { version: string; id?: number; candidate?: SourceCandidate }[]>();
+    for (const [name, rows] of existingSources) newestSources.set(name, rows.filter((r) => !removeSources.has(r.id)).map((r) => ({ version: r.version, id: r.id })));
+    for (const c of insertSources) newestSources.set(c.name, [...(newestSources.get(c.name) ?? []), { version: c.version, candidate: c }]);
+    for (const versions of newestSources.values()) {
+      versions.sort((a, b) => compareVersions(b.version, a.version));
+      for (const dropped of versions.slice(keepVersions)) {
+        if (dropped.id !== undefined) removeSources.add(dropped.id);
+        if (dropped.candidate) dropped.candidate.outcome = 'not-indexed';
+      }
+    }
+
+    const debRows = insertDebs
+      .filter((c) => c.outcome !== 'not-indexed')
+      .map((c) => ({
+        suite,
+        name: c.info.package,
+        version: c.info.version,
+        architecture: c.info.architecture,
+        source: c.info.source,
+        source_version: c.info.sourceVersion,
+        pool_path: c.poolPath,
+        size: c.info.size,
+        sha256: c.info.sha256,
+        md5: c.info.md5,
+        stanza: c.stanza,
+        job_id: jobId,
+        generation: next,
+      }));
+    const sourceRows = insertSources
+      .filter((c) => c.outcome !== 'not-indexed')
+      .map((c) => ({
+        suite,
+        name: c.name,
+        version: c.version,
+        directory: c.directory,
+        pool_paths: c.files.map((f) => f.poolPath),
+        stanza: c.stanza,
+        job_id: jobId,
+        generation: next,
+      }));
+    if (debRows.length + sourceRows.length + removeDebs.size + removeSources.size === 0) return Number(locked.generation);
+
+    const removeDebIds = [...removeDebs];
+    for (let i = 0; i < removeDebIds.length; i += INSERT_BATCH) {
+      await trx.deleteFrom('repo_packages').where('id', 'in', removeDebIds.slice(i, i + INSERT_BATCH)).execute();
+    }
+    if (removeSources.size > 0) await trx.deleteFrom('repo_sources').where('id', 'in', [...removeSources]).execute();
+    for (let i = 0; i < debRows.length; i += INSERT_BATCH) {
+      await trx.insertInto('repo_packages').values(debRows.slice(i, i + INSERT_BATCH)).execute();
+    }
+    if (sourceRows.length > 0) await trx.insertInto('repo_sources').values(sourceRows).execute();
+    await trx.updateTable('repo_suites').set({ generation: next }).where('suite', '=', suite).execute();
+    return next;
+  });
+
+  TT('txn');
+  const outcomeOf = <C extends { outcome: AddOutcome; duplicateOf?: C }>(c: C): AddOutcome => (c.duplicateOf ?? c).outcome;
+  return {
+    packages: debs.map((c) => ({
+      name: c.info.package,
+      version: c.info.version,
+      architecture: c.info.architecture,
+      source: c.info.source,
+      sourceVersion: c.info.sourceVersion,
+      filename: c.poolPath,
+      size: c.info.size,
+      sha256: c.info.sha256,
+      outcome: outcomeOf(c),
+    })),
+    sources: sources.map((c) => ({ name: c.name, version: c.version, directory: c.directory, outcome: outcomeOf(c) })),
+    generation,
+  };
+}
+
+/**
+ * Resolves once the files under dists/ show at least `generation` (by default: everything
+ * committed before the call). Coalesces with other requests; see publisher.ts.
+ */
+export async function publishRepository(db: Db, repo: Repository, opts: { generation?: number } = {}): Promise<PublishOutcome> {
+  if (opts.generation !== undefined && repo.publisher.knownPublished >= opts.generation) {
+    return { generation: repo.publisher.knownPublished, skipped: true, durationMs: 0 };
+  }
+  return repo.publisher.request(db);
+}
+
+/** addPackages, then a publication that shows them: what the admin API and the pipeline call. */
+export async function publishPackages(
+  db: Db,
+  repo: Repository,
+  input: AddPackagesInput,
+): Promise<AddPackagesResult & { publication: PublishOutcome }> {
+  const added = await addPackages(db, repo, input);
+  const publication = await publishRepository(db, repo, { generation: added.generation });
+  return { ...added, publication };
+}
+
+export interface RemovedPackage {
+  name: string;
+  version: string;
+  architecture: string;
+  filename: string;
+}
+
+/**
+ * Takes every architecture of `name` `version` out of the index (the pool file stays for
+ * the grace period). Does not publish; see unpublishPackage.
+ */
+export async function removePackage(
+  db: Db,
+  repo: Repository,
+  target: { name: string; version: string },
+): Promise<{ removed: RemovedPackage[]; generation: number }> {
+  const { suite } = repo.settings;
+  return inTransaction(db, async (trx) => {
+    const locked = await trx.selectFrom('repo_suites').select('generation').where('suite', '=', suite).forUpdate().executeTakeFirstOrThrow();
+    const rows = await trx.selectFrom('repo_packages').select(['id', 'name', 'version', 'architecture', 'pool_path']).where('suite', '=', suite).where('name', '=', target.name).execute();
+    const matching = rows.filter((r) => compareVersions(r.version, target.version) === 0);
+    if (matching.length === 0) {
+      throw new RepoError('not-found', `${target.name} ${target.version} is not in the repository`);
+    }
+    await trx.deleteFrom('repo_packages').where('id', 'in', matching.map((r) => r.id)).execute();
+    const generation = Number(locked.generation) + 1;
+    await trx.updateTable('repo_suites').set({ generation }).where('suite', '=', suite).execute();
+    return {
+      removed: matching.map((r) => ({ name: r.name, version: r.version, architecture: r.architecture, filename: r.pool_path })),
+      generation,
+    };
+  });
+}
+
+/** removePackage, then a publication that no longer lists it. */
+export async function unpublishPackage(
+  db: Db,
+  repo: Repository,
+  target: { name: string; version: string },
+): Promise<{ removed: RemovedPackage[]; publication: PublishOutcome }> {
+  const { removed, generation } = await removePackage(db, repo, target);
+  return { removed, publication: await publishRepository(db, repo, { generation }) };
+}
+
+export interface PackageRow {
+  id: number;
+  name: string;
+  version: string;
+  architecture: string;
+  source: string;
+  sourceVersion: string;
+  filename: string;
+  size: number;
+  sha256: string;
+  jobId: number | null;
+  addedAt: Date;
+  /** Whether the published files already show it. */
+  published: boolean;
+}
+
+export interface PackageListQuery {
+  name?: string | undefined;
+  source?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+function encodeCursor(row: { name: string; id: number }): string {
+  return Buffer.from(JSON.stringify({ after: [row.name, row.id] })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, number] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
+    const after = value.after;
+    if (Array.isArray(after) && typeof after[0] === 'string' && typeof after[1] === 'number' && Number.isSafeInteger(after[1])) {
+      return [after[0], after[1]];
+    }
+  } catch {
+    // falls through to the error below
+  }
+  throw new DomainError('invalid-input', 'the cursor is not one this service gave out', { parameter: 'cursor' });
+}
+
+/** The packages in the index, by name (then by when they were added), in pages. */
+export async function listPackages(db: Db, repo: Repository, query: PackageListQuery): Promise<{ items: PackageRow[]; nextCursor: string | null }> {
+  const { suite } = repo.settings;
+  let select = db
+    .selectFrom('repo_packages as p')
+    .innerJoin('repo_suites as s', 's.suite', 'p.suite')
+    .select([
+      'p.id',
+      'p.name',
+      'p.version',
+      'p.architecture',
+      'p.source',
+      'p.source_version',
+      'p.pool_path',
+      'p.size',
+      'p.sha256',
+      'p.job_id',
+      'p.added_at',
+      sql<boolean>`p.generation <= coalesce(s.published_generation, -1)`.as('published'),
+    ])
+    .where('p.suite', '=', suite)
+    .orderBy('p.name')
+    .orderBy('p.id')
+    .limit(query.limit + 1);
+  if (query.name) select = select.where('p.name', '=', query.name);
+  if (query.source) select = select.where('p.source', '=', query.source);
+  if (query.cursor) {
+    const [name, id] = decodeCursor(query.cursor);
+    select = select.where((eb) => eb.or([eb('p.name', '>', name), eb.and([eb('p.name', '=', name), eb('p.id', '>', id)])]));
+  }
+  const rows = await select.execute();
+  const page = rows.slice(0, query.limit).map(
+    (r): PackageRow => ({
+      id: Number(r.id),
+      name: r.name,
+      version: r.version,
+      architecture: r.architecture,
+      source: r.source,
+      sourceVersion: r.source_version,
+      filename: r.pool_path,
+      size: Number(r.size),
+      sha256: r.sha256,
+      jobId: r.job_id,
+      addedAt: r.added_at,
+      published: r.published,
+    }),
+  );
+  const last = page.at(-1);
+  return { items: page, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+}
+
+/** Removes unreferenced pool and by-hash files whose grace period has passed. */
+export async function collectRepositoryGarbage(db: Db, repo: Repository, opts: { now?: Date } = {}) {
+  return repo.publisher.collect(db, opts.now);
+}

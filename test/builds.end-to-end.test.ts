@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import Docker from 'dockerode';
+import { DockerBuilder } from '../src/builders/docker-builder.ts';
+import type { createBuildPipeline } from '../src/scheduler/build-pipeline.ts';
+import { ensureBuilderImage } from './builder-image.support.ts';
+import { makeSourcePackage, multipartBody, packFixtureSource, type SourcePackage } from './helpers/source-package.ts';
+import { bearer, createTestApp, type TestApp } from './helpers/test-app.ts';
+
+let t: TestApp;
+let pipeline: ReturnType<typeof createBuildPipeline>;
+const engineId = `e2e-${process.pid}`;
+
+before(async () => {
+  const { profile } = await ensureBuilderImage();
+  t = await createTestApp({}, { builds: { profile, engines: [new DockerBuilder(engineId, 1, new Docker())], pollMs: 300 } });
+  pipeline = t.pipeline!;
+  await pipeline.start();
+});
+after(() => t?.close());
+
+async function upload(pkg: SourcePackage): Promise<number> {
+  const body = multipartBody(pkg.files);
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/v1/jobs',
+    headers: { ...bearer(t.submitToken), ...body.headers },
+    payload: body.payload,
+  });
+  assert.equal(res.statusCode, 202, res.body);
+  pipeline.dispatcher.wake();
+  return res.json().id as number;
+}
+
+async function waitForState(id: number, states: string[], timeoutMs = 300_000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = (await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
+    if (states.includes(job.state)) return job;
+    if (Date.now() > deadline) assert.fail(`job ${id} is still ${job.state}: ${JSON.stringify(job.events)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+test('the essential packages of the image are published into the fresh repository', async () => {
+  const res = await t.app.inject({ method: 'GET', url: '/apt/dists/stubdom/main/binary-stubdom-amd64/Packages' });
+  assert.equal(res.statusCode, 200);
+  assert.match(res.body, /^Package: stubdom-libc-dev$/m);
+  assert.match(res.body, /^Provides: libc-dev$/m);
+});
+
+test('an uploaded fixture source ends published; its .debs, log and .buildinfo are served', async () => {
+  const pkg = packFixtureSource('libstubhello');
+  try {
+    const id = await upload(pkg);
+    const job = await waitForState(id, ['published', 'failed', 'dep-wait']);
+    assert.equal(job.state, 'published', JSON.stringify(job.events));
+
+    const packages = await t.app.inject({ method: 'GET', url: '/apt/dists/stubdom/main/binary-stubdom-amd64/Packages' });
+    const stanza = packages.body.split('\n\n').find((s) => /^Package: libstubhello-dev$/m.test(s));
+    assert.ok(stanza, 'libstubhello-dev is in the index');
+    assert.match(stanza, /^Architecture: stubdom-amd64$/m);
+    const filename = /^Filename: (.+)$/m.exec(stanza)![1]!;
+    const deb = await t.app.inject({ method: 'GET', url: `/apt/${filename}` });
+    assert.equal(deb.statusCode, 200);
+    assert.equal(createHash('sha256').update(deb.rawPayload).digest('hex'), /^SHA256: (.+)$/m.exec(stanza)![1]);
+
+    const log = await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}/log` });
+    assert.equal(log.statusCode, 200);
+    assert.match(String(log.headers['content-type']), /^text\/plain/);
+    assert.match(log.body, /dpkg-buildpackage -a stubdom-amd64/);
+    assert.match(log.body, /outcome: built/);
+
+    const artifacts = job.artifacts as { name: string; kind: string; sha256: string }[];
+    const buildinfo = artifacts.find((a) => a.kind === 'buildinfo');
+    assert.ok(buildinfo, 'the job lists its .buildinfo');
+    const file = await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}/artifacts/${buildinfo.name}` });
+    assert.equal(file.statusCode, 200);
+    assert.match(file.body, /^Format: /m);
+    assert.match(file.body, /^Architecture: stubdom-amd64$/m);
+    assert.equal(createHash('sha256').update(file.rawPayload).digest('hex'), buildinfo.sha256);
+    assert.ok(artifacts.some((a) => a.kind === 'deb' && a.name.startsWith('libstubhello-dev_')));
+    assert.ok(artifacts.some((a) => a.kind === 'source' && a.name.endsWith('.dsc')), 'the source built is kept');
+    assert.ok((job.provenance as { imageId: string }).imageId.startsWith('sha256:'), 'provenance names the image');
+  } finally {
+    pkg.cleanup();
+  }
+});
+
+test("a failing build's log is readable afterwards, with the compiler's error", async () => {
+  const pkg = makeSourcePackage({
+    name: 'libstubbroken',
+    rules: "override_dh_auto_build:\n\tprintf 'int broken(void) { return no_such_symbol_here; }\\n' > broken.c\n\t$$(dpkg-architecture -qDEB_HOST_GNU_TYPE)-gcc -c broken.c\n",
+  });
+  try {
+    const id = await upload(pkg);
+    const job = await waitForState(id, ['published', 'failed', 'dep-wait']);
+    assert.equal(job.state, 'failed');
+    assert.match(String(job.reason), /^build-error/);
+    const log = await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}/log?attempt=1` });
+    assert.equal(log.statusCode, 200);
+    assert.match(log.body, /no_such_symbol_here/);
+    assert.match(log.body, /error:/);
+  } finally {
+    pkg.cleanup();
+  }
+});
+
+test('a drained engine starts no new attempt; resume brings it back', async () => {
+  const drained = await t.app.inject({
+    method: 'POST',
+    url: `/v1/admin/engines/${engineId}/drain`,
+    headers: bearer(t.adminToken),
+    payload: { reason: 'maintenance' },
+  });
+  assert.equal(drained.statusCode, 200, drained.body);
+  assert.equal(drained.json().drained, true);
+  const pkg = makeSourcePackage({ name: 'libstubdrain' });
+  try {
+    const id = await upload(pkg);
+    await new Promise((r) => setTimeout(r, 3000)); // ten polls of the dispatcher
+    const waiting = (await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
+    assert.equal(waiting.state, 'queued');
+    assert.deepEqual(waiting.attempts, []);
+    const engines = (await t.app.inject({ method: 'GET', url: '/v1/admin/engines', headers: bearer(t.adminToken) })).json();
+    assert.deepEqual(
+      engines.items.map((e: { id: string; drained: boolean; drainReason: string }) => [e.id, e.drained, e.drainReason]),
+      [[engineId, true, 'maintenance']],
+    );
+
+    const resumed = await t.app.inject({ method: 'POST', url: `/v1/admin/engines/${engineId}/resume`, headers: bearer(t.adminToken) });
+    assert.equal(resumed.statusCode, 200);
+    assert.equal(resumed.json().drained, false);
+    pipeline.dispatcher.wake();
+    const done = await waitForState(id, ['published', 'failed', 'dep-wait']);
+    assert.equal(done.state, 'published', JSON.stringify(done.events));
+  } finally {
+    pkg.cleanup();
+  }
+});
