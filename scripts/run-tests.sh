@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (npm test). Node 20's runner neither expands globs nor fails when it
 # finds nothing, so we list the files ourselves and fail unless tests really ran and passed.
-#   --db-only   only the suites that use the test database (to run them again on PGlite)
+#   --db-only   only the suites that use the test database (to run them again on PGlite):
+#               those importing a helper that opens it (test-db and the helpers built on it)
 #   FILES...    run just these files
 set -euo pipefail
 shopt -s globstar nullglob
@@ -19,7 +20,8 @@ if [ ${#files[@]} -eq 0 ]; then
   files=(test/**/*.test.ts)
 fi
 if $db_only; then
-  mapfile -t files < <(grep -l "helpers/test-db" "${files[@]}" || true)
+  db_helpers=$(grep -lE "from './(test-db|test-app)\.ts'" test/helpers/*.ts | xargs -n1 basename | sed 's/\.ts$//' | paste -sd'|')
+  mapfile -t files < <(grep -lE "helpers/(test-db|${db_helpers})\.ts" "${files[@]}" || true)
 fi
 if [ ${#files[@]} -eq 0 ]; then
   echo "run-tests: no test files found" >&2

@@ -15,17 +15,16 @@ import { createFetcherDeps } from '../src/jobs/archive/fetcher-deps.ts';
 import { fetchNextJob, runFetcher } from '../src/jobs/archive/run-fetcher.ts';
 import { KeyringError } from '../src/jobs/openpgp-keyring.ts';
 import { snapshotState } from './helpers/db-snapshot.ts';
-import { buildFixtureSource } from './helpers/fixture-source.ts';
+import { makeSourcePackage, packFixtureSource } from './helpers/source-package.ts';
 import { type ArchiveServer, createLocalArchive, scanSources, serveArchive, writeSuite } from './helpers/local-archive.ts';
 import { createTestKey } from './helpers/openpgp-test-key.ts';
-import { makeSourcePackage } from './helpers/source-package.ts';
 import { bearer, createTestApp, type TestApp } from './helpers/test-app.ts';
 
 const archiveKey = await createTestKey('stubbuild test archive');
 const otherKey = await createTestKey('not the archive');
 const tiny10 = makeSourcePackage({ name: 'libstubtiny', version: '1.0' });
 const tiny11 = makeSourcePackage({ name: 'libstubtiny', version: '1.1' });
-const hello = buildFixtureSource('libstubhello');
+const hello = packFixtureSource('libstubhello');
 const broken = makeSourcePackage({ name: 'libstubbroken', version: '1.0' });
 const archive = createLocalArchive([
   { source: 'libstubtiny', pkg: tiny10 },

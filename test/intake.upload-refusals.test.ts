@@ -6,9 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { snapshotState } from './helpers/db-snapshot.ts';
-import { buildFixtureSource } from './helpers/fixture-source.ts';
+import { multipartBody, packFixtureSource } from './helpers/source-package.ts';
 import { createTestKey } from './helpers/openpgp-test-key.ts';
-import { multipartBody } from './helpers/source-package.ts';
 import { bearer, createTestApp, type TestApp } from './helpers/test-app.ts';
 
 interface Upload {
@@ -17,7 +16,7 @@ interface Upload {
 }
 
 const MAX_FILE_BYTES = 256 * 1024;
-const pkg = buildFixtureSource('libstubhello');
+const pkg = packFixtureSource('libstubhello');
 const dscName = pkg.dscName;
 const dscText = pkg.files.find((f) => f.name === dscName)!.content.toString('utf8');
 const tarball = pkg.files.find((f) => f !== pkg.files.find((g) => g.name === dscName))!;
