@@ -11,7 +11,9 @@ export type DomainErrorCode =
   | 'too-large'
   | 'unsupported-architecture'
   | 'bad-signature'
-  | 'unknown-suite';
+  | 'unknown-suite'
+  | 'invalid-batch'
+  | 'dependency-cycle';
 
 export class DomainError extends Error {
   constructor(

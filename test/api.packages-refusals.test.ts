@@ -27,7 +27,7 @@ let work: string;
 
 before(async () => {
   work = await makeTempDir('stubbuild-refusals-');
-  t = await createTestApp({ REPO_MAX_UNPACKED_BYTES: String(LIMIT) });
+  t = await createTestApp({ REPO_MAX_UNPACKED_BYTES: String(LIMIT), MAX_UPLOAD_FILE_BYTES: String(256 * 1024) });
   // Something to conflict with, and a published state that must survive each refusal.
   const seeded = await post([syntheticDebBytes({ name: 'libdup1', version: '1.0-1' }), syntheticDebBytes({ name: 'libkeep1', version: '2.0-1' })]);
   assert.equal(seeded.statusCode, 200, seeded.body);
@@ -46,8 +46,10 @@ function post(debs: Buffer[], query = '') {
 async function listTree(root: string): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
     const path = join(entry.parentPath, entry.name);
+    // Directories by name only: no pool directory may be left behind, even an empty one.
+    if (entry.isDirectory()) out.push(`${relative(root, path)}/`);
+    if (!entry.isFile()) continue;
     const info = await stat(path);
     out.push(`${relative(root, path)} ${info.size} ${info.mtimeMs}`);
   }
@@ -168,6 +170,13 @@ const refusals: Refusal[] = [
       detail: /expands beyond the limit of 16777216 uncompressed bytes .*possible decompression bomb/,
     }),
   ),
+  {
+    name: 'a file over MAX_UPLOAD_FILE_BYTES (cut off while streaming)',
+    debs: async () => [Buffer.alloc(300 * 1024, 0x61)],
+    status: 413,
+    type: 'too-large',
+    detail: /larger than the limit of 262144 bytes/,
+  },
   {
     name: 'one bad package among good ones (none of them is added)',
     debs: async () => [syntheticDebBytes({ name: 'libgood1', version: '1.0-1' }), await file(buildNotArDeb(work)), syntheticDebBytes({ name: 'libgood2', version: '1.0-1' })],

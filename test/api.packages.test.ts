@@ -1,6 +1,7 @@
 // The package routes: versions the index keeps, listing, removal, and who may do what.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { getField, parseDeb822 } from '../src/debian/deb822.ts';
@@ -42,6 +43,16 @@ describe('with the default REPO_KEEP_VERSIONS=1', () => {
     await readFile(join(t.repo.settings.dir, 'pool/main/libv/libver1/libver1_1.0-1_stubdom-amd64.deb'));
   });
 
+  test('the answer comes once /apt/ serves an index listing the package', async () => {
+    const res = await post(t, [syntheticDebBytes({ name: 'libvisible1', version: '3.0-1' })]);
+    assert.equal(res.statusCode, 200, res.body);
+    const inRelease = await t.app.inject({ method: 'GET', url: '/apt/dists/stubdom/InRelease' });
+    const hash = /^ ([0-9a-f]{64}) +\d+ main\/binary-stubdom-amd64\/Packages$/m.exec(inRelease.body)![1];
+    const packages = await t.app.inject({ method: 'GET', url: `/apt/dists/stubdom/main/binary-stubdom-amd64/by-hash/SHA256/${hash}` });
+    assert.match(packages.body, /^Package: libvisible1\nVersion: 3\.0-1$/m);
+    assert.equal(res.json().publication.releaseSha256, createHash('sha256').update((await t.app.inject({ method: 'GET', url: '/apt/dists/stubdom/Release' })).rawPayload).digest('hex'));
+  });
+
   test('an older version is accepted but does not displace the newer one', async () => {
     const res = await post(t, [syntheticDebBytes({ name: 'libver1', version: '0.9-1' })]);
     assert.equal(res.statusCode, 200, res.body);
@@ -78,7 +89,7 @@ describe('with the default REPO_KEEP_VERSIONS=1', () => {
       names.push(...next.items.map((i: { name: string }) => i.name));
       cursor = next.nextCursor;
     }
-    assert.deepEqual(names, ['libdpkg1', 'libpage1', 'libpage2', 'libpage3', 'libver1']);
+    assert.deepEqual(names, ['libdpkg1', 'libpage1', 'libpage2', 'libpage3', 'libver1', 'libvisible1']);
     const one = (await t.app.inject({ method: 'GET', url: '/v1/packages?name=libpage2' })).json();
     assert.deepEqual(
       one.items.map((i: { name: string; version: string; published: boolean }) => [i.name, i.version, i.published]),
@@ -108,6 +119,11 @@ describe('with the default REPO_KEEP_VERSIONS=1', () => {
     assert.equal((await t.app.inject({ method: 'DELETE', url: '/v1/admin/packages/libver1/1.0-2', headers: bearer(t.submitToken) })).statusCode, 403);
     assert.equal((await t.app.inject({ method: 'POST', url: '/v1/admin/packages' })).statusCode, 401);
     assert.equal((await t.app.inject({ method: 'GET', url: '/v1/packages' })).statusCode, 200);
+  });
+
+  test('after all these publications no temporary file is left under dists/ or pool/', async () => {
+    const names = await readdir(t.repo.settings.dir, { recursive: true });
+    assert.deepEqual(names.filter((n) => /(^|\/)\.tmp-/.test(n)), []);
   });
 
   test('a JSON body is 415, an upload without files 400', async () => {

@@ -316,3 +316,13 @@ test('stopping the fetcher mid-download gives the job back untouched, for the ne
   assert.deepEqual(fs.readdirSync(t.store.tmpDir), [], 'the partial download was removed');
   assert.equal((await fetchNextJob(deps))?.state, 'queued', 'the next fetcher takes it at once');
 });
+
+test('a reference without a version supersedes older jobs of its source once the fetch tells the version', async () => {
+  const older = await submitAndFetch({ source: 'libstubtiny', version: '1.0' });
+  assert.equal(older.state, 'queued', older.reason ?? '');
+  const newest = await submitAndFetch({ source: 'libstubtiny' });
+  assert.equal(newest.version, '1.1');
+  const cancelled = await jobView(older.id);
+  assert.equal(cancelled.state, 'cancelled');
+  assert.equal(cancelled.reason, `superseded by 1.1 (job ${newest.id})`);
+});

@@ -107,3 +107,16 @@ test('the published Packages file is exactly what buildPackagesFile makes of the
     await t.close();
   }
 });
+
+test('control fields with quotes, backslashes, braces and non-ASCII text reach Packages unchanged', async () => {
+  const t = await createTestRepository();
+  try {
+    const value = 'a "quoted", {braced} \\ back\\slash, NULL, ünïcödé ✓';
+    const path = await writeSyntheticDeb(join(work, 'tricky'), { name: 'libtricky1', version: '1.0-1', extraFields: { 'X-Note': value } });
+    await publishPackages(t.db, t.repo, { debs: [{ path }] });
+    const published = await readFile(join(t.repo.settings.dir, 'dists/stubdom/main/binary-stubdom-amd64/Packages'), 'utf8');
+    assert.ok(published.includes(`\nX-Note: ${value}\n`), published);
+  } finally {
+    await t.close();
+  }
+});

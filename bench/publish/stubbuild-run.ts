@@ -52,6 +52,7 @@ try {
   const full = performance.now() - t;
   const fullAdd = addedAt - t;
 
+  execFileSync('sync');
   t = performance.now();
   const one = await addPackages(handle.db, repo, { debs: [{ path: extraDeb }] });
   const oneAddedAt = performance.now();

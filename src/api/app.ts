@@ -12,13 +12,18 @@ import { installOpenApi } from './openapi.ts';
 import { installProblemHandlers } from './problem.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { batchRoutes } from './routes/batches.ts';
 import { aptRoutes } from './routes/apt.ts';
 import { packageRoutes } from './routes/packages.ts';
 import { Repository, repositorySettings, type RepositoryConfig } from '../repo/repository.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { engineRoutes } from './routes/engines.ts';
 import { jobOutputRoutes } from './routes/job-outputs.ts';
+import { jobPriorityRoutes } from './routes/job-priority.ts';
 import type { EnginePool } from '../scheduler/engine-pool.ts';
+import { BUILD_ARCH } from '../scheduler/dep-wait.ts';
+import { BATCH_BUILD_PROFILES } from '../scheduler/submit-batch.ts';
+import { STUBDOM_ARCH } from '../debian/architecture.ts';
 
 export interface AppDependencies {
   db: Db;
@@ -36,6 +41,7 @@ export interface AppDependencies {
     | 'ARCHIVE_SECURITY_MIRROR'
     | 'ARCHIVE_SUITES'
     | 'ARCHIVE_SECURITY_SUITES'
+    | 'SCHEDULER_AGEING'
   > &
     RepositoryConfig &
     Pick<Config, 'REPO_AUTH'>;
@@ -90,8 +96,29 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
         uploadLimits: { maxFileBytes: config.MAX_UPLOAD_FILE_BYTES, maxTotalBytes: config.MAX_UPLOAD_TOTAL_BYTES },
         uploaderKeyring,
         archives,
+        explain: {
+          suite: repo.settings.suite,
+          hostArch: repo.settings.architectures[0] ?? STUBDOM_ARCH,
+          buildArch: BUILD_ARCH,
+          engines: deps.engines,
+          ageingMs: config.SCHEDULER_AGEING,
+        },
+      });
+      await v1.register(batchRoutes, {
+        db,
+        store,
+        uploadLimits: { maxFileBytes: config.MAX_UPLOAD_FILE_BYTES, maxTotalBytes: config.MAX_UPLOAD_TOTAL_BYTES },
+        policy: {
+          uploaderKeyring,
+          archives,
+          suite: repo.settings.suite,
+          hostArch: repo.settings.architectures[0] ?? STUBDOM_ARCH,
+          buildArch: BUILD_ARCH,
+          buildProfiles: BATCH_BUILD_PROFILES,
+        },
       });
       await v1.register(tokenRoutes, { db });
+      await v1.register(jobPriorityRoutes, { db });
       await v1.register(jobOutputRoutes, { db, artifactsDir: path.join(config.DATA_DIR, 'artifacts') });
       if (deps.engines) await v1.register(engineRoutes, { pool: deps.engines });
       await v1.register(packageRoutes, {

@@ -25,6 +25,8 @@ const domainStatus: Record<DomainErrorCode, number> = {
   'unsupported-architecture': 422,
   'bad-signature': 422,
   'unknown-suite': 422,
+  'invalid-batch': 422,
+  'dependency-cycle': 422,
 };
 
 // A refused package: broken or hostile input is 422, a size limit 413, a clash with what the

@@ -21,12 +21,30 @@ export async function receiveUpload(
   store: SourceStore,
   limits: UploadLimits,
 ): Promise<StagedFile[]> {
+  return (await receiveUploadWithFields(request, store, limits, [])).files;
+}
+
+/** Like receiveUpload, but text fields named in `fieldNames` are taken (once each, up to 64 KiB). */
+export async function receiveUploadWithFields(
+  request: FastifyRequest,
+  store: SourceStore,
+  limits: UploadLimits,
+  fieldNames: readonly string[],
+): Promise<{ files: StagedFile[]; fields: Record<string, string> }> {
   const staged: StagedFile[] = [];
+  const fields: Record<string, string> = {};
   let total = 0;
   try {
-    for await (const part of request.parts()) {
+    const options = fieldNames.length > 0 ? { limits: { fields: fieldNames.length, fieldSize: 64 * 1024 } } : {};
+    for await (const part of request.parts(options)) {
       if (part.type !== 'file') {
-        throw new DomainError('invalid-input', `unexpected form field "${part.fieldname}": send only files`);
+        if (!fieldNames.includes(part.fieldname) || part.fieldname in fields) {
+          const allowed = fieldNames.length > 0 ? `; besides files, only ${fieldNames.join(', ')}` : ': send only files';
+          throw new DomainError('invalid-input', `unexpected form field "${part.fieldname}"${allowed}`);
+        }
+        if (part.valueTruncated) throw new DomainError('too-large', `the form field "${part.fieldname}" is larger than 64 KiB`);
+        fields[part.fieldname] = String(part.value);
+        continue;
       }
       const budget = Math.min(limits.maxFileBytes, limits.maxTotalBytes - total);
       const file = await store.stage(part.filename, part.file, budget).catch((error: unknown) => {
@@ -52,5 +70,5 @@ export async function receiveUpload(
     }
     throw error;
   }
-  return staged;
+  return { files: staged, fields };
 }

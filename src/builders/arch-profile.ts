@@ -52,6 +52,11 @@ export const archProfileSchema = z
         buildSeconds: z.int().positive(),
       })
       .strict(),
+    /**
+     * When a newer version of a package of the repository is published, published sources
+     * built against an older one are rebuilt as binNMUs (OBS rebuild=direct). Default true.
+     */
+    rebuildOnDependencyChange: z.boolean().optional(),
   })
   .strict()
   .superRefine((profile, ctx) => {

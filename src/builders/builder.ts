@@ -29,6 +29,11 @@ export interface AttemptRequest {
   source: SourceFile[];
   /** The stubdom apt repository and its public key, handed in read-only. */
   repository: { dir: string; keyFile: string; suite: string } | null;
+  /**
+   * A binNMU: the builder adds a binary-only changelog entry, so the binaries are versioned
+   * `<version>+b<binNmu>` (a rebuild of unchanged source against newer dependencies).
+   */
+  binNmu?: number;
   /** Where the attempt's artifacts are written on the service's disk (created). */
   artifactDir: string;
   limits: AttemptLimits;
@@ -90,6 +95,10 @@ export interface Builder {
    * `destDir`; returns their paths. A fresh repository is seeded with them.
    */
   fetchEssentialPackages(image: string, destDir: string): Promise<string[]>;
-  /** Removes containers and volumes of attempts that are not live any more; returns how many. */
-  reapOrphans(isLive: (jobId: number, attempt: number) => boolean): Promise<number>;
+  /**
+   * Removes containers and volumes of attempts that are not live any more; returns how many.
+   * `isLive` is asked only after the engine was listed, so the caller's answer may come from
+   * a look at the database taken then (an attempt started meanwhile is not mistaken for dead).
+   */
+  reapOrphans(isLive: (jobId: number, attempt: number) => boolean | Promise<boolean>): Promise<number>;
 }

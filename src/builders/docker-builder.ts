@@ -92,7 +92,7 @@ export class DockerBuilder implements Builder {
       const common: Omit<StepOptions, 'name' | 'cmd' | 'network' | 'wallSeconds' | 'logBudget' | 'putArchive'> = {
         image: request.image,
         labels,
-        env: [`STUBBUILD_IMAGE_ID=${imageId}`],
+        env: [`STUBBUILD_IMAGE_ID=${imageId}`, ...(request.binNmu ? [`STUBBUILD_BINNMU=${request.binNmu}`] : [])],
         binds: repository
           ? [`${repository.dir}:/srv/stubdom-repo:ro`, `${repository.keyFile}:/etc/stubbuild/stubdom-repo.asc:ro`]
           : [],
@@ -198,22 +198,30 @@ export class DockerBuilder implements Builder {
     }
   }
 
-  async reapOrphans(isLive: (jobId: number, attempt: number) => boolean): Promise<number> {
+  async reapOrphans(isLive: (jobId: number, attempt: number) => boolean | Promise<boolean>): Promise<number> {
     const filters = { label: [`${ENGINE_LABEL}=${this.id}`] };
-    // Containers without an attempt label (essential-package copies) are never live.
-    const keep = (labels: Record<string, string>) => {
+    // Both listed before isLive is first asked (see Builder.reapOrphans).
+    const containers = await this.docker.listContainers({ all: true, filters });
+    const { Volumes } = await this.docker.listVolumes({ filters });
+    const recent = Date.now() / 1000 - 600;
+    // Containers without an attempt label (essential-package copies) belong to no attempt:
+    // kept while a start may still be reading them, removed once they are old.
+    const keep = async (labels: Record<string, string>, createdSeconds: number | undefined) => {
       const [job, attempt] = (labels[ATTEMPT_LABEL] ?? '').split('.').map(Number);
-      return job !== undefined && attempt !== undefined && Number.isInteger(job) && Number.isInteger(attempt) && isLive(job, attempt);
+      if (job === undefined || attempt === undefined || !Number.isInteger(job) || !Number.isInteger(attempt)) {
+        return createdSeconds !== undefined && createdSeconds > recent;
+      }
+      return isLive(job, attempt);
     };
     let removed = 0;
-    for (const info of await this.docker.listContainers({ all: true, filters })) {
-      if (keep(info.Labels)) continue;
+    for (const info of containers) {
+      if (await keep(info.Labels, info.Created)) continue;
       await this.docker.getContainer(info.Id).remove({ force: true, v: true }).catch(() => undefined);
       removed += 1;
     }
-    const { Volumes } = await this.docker.listVolumes({ filters });
     for (const volume of Volumes ?? []) {
-      if (keep(volume.Labels ?? {})) continue;
+      const created = (volume as { CreatedAt?: string }).CreatedAt;
+      if (await keep(volume.Labels ?? {}, created ? Date.parse(created) / 1000 : undefined)) continue;
       await this.docker.getVolume(volume.Name).remove().catch(() => undefined);
       removed += 1;
     }

@@ -13,6 +13,7 @@ import { loadArchProfiles } from '../builders/arch-profile.ts';
 import { createDockerBuilders, defaultEngines } from '../builders/engine-config.ts';
 import { SourceStore } from '../jobs/source-store.ts';
 import { createBuildPipeline } from '../scheduler/build-pipeline.ts';
+import { schedulerSettingsFromConfig } from '../scheduler/dispatcher.ts';
 import { openRepository, type Repository, RepositoryIdentityError, repositorySettings } from '../repo/repository.ts';
 import { createToken, hasUsableAdminToken } from '../tokens/tokens.ts';
 import { CliError, createLogger, openMigratedDatabase, packageVersion, readConfig } from './service-context.ts';
@@ -63,6 +64,8 @@ export function serveCommand(): Command {
           logger,
           profile,
           engines: createDockerBuilders(config.BUILDER_ENGINES ?? defaultEngines(config.DOCKER_HOST)),
+          scheduler: schedulerSettingsFromConfig(config),
+          listen: handle.listen,
         });
         app = await buildApp({ db: handle.db, store, config, logger, version: packageVersion, repo, engines: pipeline.pool });
         // Read before listening, so a bad keyring stops the start rather than the first fetch.
@@ -80,7 +83,7 @@ export function serveCommand(): Command {
         closing = true;
         logger.info({ signal }, 'shutting down');
         // The jobs in hand are given back (leases released) for the next start or another replica.
-        await pipeline.dispatcher.stop();
+        await pipeline.stop();
         await fetcher?.stop();
         await app.close();
         await repo.close();

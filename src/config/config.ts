@@ -8,11 +8,15 @@ const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const positiveInt = z.coerce.number().int().positive();
-// "90s", "15m", "12h", "1d", or plain seconds; read as milliseconds.
+// "90s", "15m", "12h", "1d", "500ms", or plain seconds; read as milliseconds.
 const duration = z
   .string()
-  .regex(/^[0-9]+[smhd]?$/, 'must be a number of seconds, or a number followed by s, m, h or d')
-  .transform((v) => Number.parseInt(v, 10) * ({ s: 1, m: 60, h: 3600, d: 86400 }[v.at(-1) ?? ''] ?? 1) * 1000);
+  .regex(/^[0-9]+(ms|[smhd])?$/, 'must be a number of seconds, or a number followed by ms, s, m, h or d')
+  .transform((v) =>
+    v.endsWith('ms')
+      ? Number.parseInt(v, 10)
+      : Number.parseInt(v, 10) * ({ s: 1, m: 60, h: 3600, d: 86400 }[v.at(-1) ?? ''] ?? 1) * 1000,
+  );
 // One line without surrounding blanks: these values are written into the Release file.
 const releaseText = z.string().regex(/^\S(.*\S)?$/, 'must be one line without leading or trailing blanks');
 const repoSuiteName = z
@@ -92,7 +96,31 @@ const configSchema = z.object({
     .optional(),
   /** The default engine's address when BUILDER_ENGINES is unset, as the docker CLI reads it. */
   DOCKER_HOST: z.string().regex(/^(unix|tcp|ssh):\/\//).optional(),
+  // The scheduler (src/scheduler): leases on running attempts, retries, fairness.
+  /** How often a service process renews the lease of each attempt it runs. */
+  SCHEDULER_HEARTBEAT: duration.default(10_000),
+  /** A lease not renewed for this long has expired: its job is given back to the queue. */
+  SCHEDULER_LEASE: duration.default(60_000),
+  /** Infrastructure faults a job may meet; the last one fails it with reason `infrastructure: …`. */
+  SCHEDULER_MAX_INFRA_ATTEMPTS: positiveInt.default(3),
+  /**
+   * An engine whose last K finished attempts were all infrastructure faults is drained; a job
+   * whose infrastructure faults happened on K different engines is failed (blamed) instead.
+   */
+  SCHEDULER_ENGINE_FAILURES: positiveInt.default(3),
+  /** Wait before retrying after an infrastructure fault: this, doubled after each further fault. */
+  SCHEDULER_BACKOFF: duration.default(60_000),
+  /** A waiting job gains one priority point per this much time in the queue (ageing). */
+  SCHEDULER_AGEING: duration.default(3_600_000),
+  /** Looks for work this often even without a notification (the backstop of LISTEN/NOTIFY). */
+  SCHEDULER_POLL: duration.default(2_000),
 }).superRefine((config, ctx) => {
+  if (config.SCHEDULER_LEASE < 2 * config.SCHEDULER_HEARTBEAT) {
+    ctx.addIssue({ code: 'custom', path: ['SCHEDULER_LEASE'], message: 'must be at least twice SCHEDULER_HEARTBEAT, so one late renewal does not lose the lease' });
+  }
+  for (const key of ['SCHEDULER_HEARTBEAT', 'SCHEDULER_LEASE', 'SCHEDULER_AGEING', 'SCHEDULER_POLL'] as const) {
+    if (config[key] <= 0) ctx.addIssue({ code: 'custom', path: [key], message: 'must be longer than zero' });
+  }
   for (const suite of config.ARCHIVE_SECURITY_SUITES) {
     if (config.ARCHIVE_SUITES.includes(suite)) {
       ctx.addIssue({ code: 'custom', path: ['ARCHIVE_SECURITY_SUITES'], message: `suite ${suite} is also in ARCHIVE_SUITES` });

@@ -1,4 +1,4 @@
-// Table types of builds (migrations/0004_build_attempts.ts), merged into `Database`.
+// Table types of builds (migrations/0004_build_attempts.ts, 0005_attempt_leases.ts), merged into `Database`.
 import type { ColumnType } from 'kysely';
 
 export interface EnginesTable {
@@ -21,6 +21,17 @@ export interface AttemptsTable {
   provenance: ColumnType<unknown, string | null | undefined, string | null>;
   started_at: ColumnType<Date, Date | undefined, never>;
   finished_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** The scheduler process that runs the attempt (or publishes its job), and until when (0005). */
+  lease_owner: ColumnType<string | null, string | null | undefined, string | null>;
+  lease_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+/** How much and how lately each submitting token was served by claims (fair share). */
+export interface TokenClaimsTable {
+  token_id: string;
+  last_claim_at: Date;
+  /** Claims, each halving every SCHEDULER_AGEING since last_claim_at. */
+  usage: number;
 }
 
 export interface AttemptLogChunksTable {
@@ -46,9 +57,14 @@ declare module './schema.ts' {
     attempts: AttemptsTable;
     attempt_log_chunks: AttemptLogChunksTable;
     artifacts: ArtifactsTable;
+    token_claims: TokenClaimsTable;
   }
   interface JobsTable {
     unmet_relations: ColumnType<string[], string[] | undefined, string[]>;
     provenance: ColumnType<unknown, string | null | undefined, string | null>;
+    /** Not claimed before this (backoff after an infrastructure fault). */
+    not_before: ColumnType<Date | null, Date | null | undefined, Date | null>;
+    /** When it last joined the queue (a give-back keeps its place); ageing counts from here. */
+    queued_at: ColumnType<Date, Date | undefined, Date>;
   }
 }

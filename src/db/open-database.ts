@@ -4,12 +4,28 @@ import { Kysely, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { acquireEmbeddedLock } from './embedded-lock.ts';
+import { PgListener } from './pg-listener.ts';
 import type { Database } from './schema.ts';
 
 export interface DatabaseHandle {
   db: Kysely<Database>;
   kind: 'postgres' | 'pglite';
+  /**
+   * Calls `onNotify` on every NOTIFY of `channel` (committed by any process on Postgres; by
+   * this one on PGlite); resolves, listening, to the unsubscribe.
+   */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+/** LISTEN through the PGlite instance itself (it is the only connection). */
+function pgliteListen(pglite: PGlite): DatabaseHandle['listen'] {
+  return async (channel, onNotify) => {
+    const unlisten = await pglite.listen(channel, () => onNotify());
+    return async () => {
+      if (!pglite.closed) await unlisten();
+    };
+  };
 }
 
 const INT8_OID = 20;
@@ -33,13 +49,22 @@ export async function openDatabase(options: {
       },
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgres', close: () => db.destroy() };
+    const listener = new PgListener(options.databaseUrl);
+    return {
+      db,
+      kind: 'postgres',
+      listen: (channel, onNotify) => listener.listen(channel, onNotify),
+      close: async () => {
+        await listener.close();
+        await db.destroy();
+      },
+    };
   }
 
   if (options.dataDir === 'memory://') {
     const pglite = await PGlite.create();
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
-    return { db, kind: 'pglite', close: () => db.destroy() };
+    return { db, kind: 'pglite', listen: pgliteListen(pglite), close: () => db.destroy() };
   }
 
   const release = acquireEmbeddedLock(options.dataDir);
@@ -49,6 +74,7 @@ export async function openDatabase(options: {
     return {
       db,
       kind: 'pglite',
+      listen: pgliteListen(pglite),
       close: async () => {
         try {
           await db.destroy();

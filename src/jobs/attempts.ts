@@ -3,6 +3,7 @@ import type {} from '../db/build-tables.ts';
 import type { AttemptState } from '../db/build-tables.ts';
 import type { Db } from '../db/in-transaction.ts';
 import { DomainError } from '../domain-error.ts';
+import { leaseUntil } from './lease.ts';
 
 export interface AttemptSummary {
   number: number;
@@ -22,8 +23,16 @@ export interface ArtifactInfo {
   sha256: string;
 }
 
-/** Opens the next attempt of a job on an engine; returns its number (1, 2, …). */
-export async function openAttempt(db: Db, jobId: number, engineId: string): Promise<number> {
+/**
+ * Opens the next attempt of a job on an engine; returns its number (1, 2, …). With a lease,
+ * the attempt is held by `owner` until `leaseMs` from now (src/scheduler renews it).
+ */
+export async function openAttempt(
+  db: Db,
+  jobId: number,
+  engineId: string,
+  lease?: { owner: string; leaseMs: number },
+): Promise<number> {
   const row = await db
     .insertInto('attempts')
     .values((eb) => ({
@@ -34,6 +43,10 @@ export async function openAttempt(db: Db, jobId: number, engineId: string): Prom
         .where('job_id', '=', jobId),
       engine_id: engineId,
       state: 'running',
+      // The moment of the claim, not of its transaction's start (now()): a claim that waited
+      // for its engine's lock started after the attempt whose end made room for it.
+      started_at: sql<Date>`clock_timestamp()`,
+      ...(lease ? { lease_owner: lease.owner, lease_until: leaseUntil(lease.leaseMs) } : {}),
     }))
     .returning('number')
     .executeTakeFirstOrThrow();
@@ -44,7 +57,14 @@ export async function closeAttempt(
   db: Db,
   jobId: number,
   number: number,
-  result: { state: Exclude<AttemptState, 'running'>; reason?: string | null; message?: string | null; provenance?: unknown },
+  result: {
+    state: Exclude<AttemptState, 'running'>;
+    reason?: string | null;
+    message?: string | null;
+    provenance?: unknown;
+    /** The attempt ended when its lease ran out (it stopped counting against capacity then). */
+    endedAtLeaseEnd?: boolean;
+  },
 ): Promise<void> {
   await db
     .updateTable('attempts')
@@ -53,7 +73,9 @@ export async function closeAttempt(
       reason: result.reason ?? null,
       message: result.message ?? null,
       provenance: result.provenance === undefined ? null : JSON.stringify(result.provenance),
-      finished_at: sql<Date>`now()`,
+      finished_at: result.endedAtLeaseEnd
+        ? sql<Date>`least(clock_timestamp(), coalesce(lease_until, clock_timestamp()))`
+        : sql<Date>`clock_timestamp()`,
     })
     .where('job_id', '=', jobId)
     .where('number', '=', number)

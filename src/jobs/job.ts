@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import type {} from '../db/dependency-tables.ts';
 import type { Db } from '../db/in-transaction.ts';
 import type { JobsTable } from '../db/schema.ts';
 import type { JobState } from './job-states.ts';
@@ -28,6 +29,12 @@ export interface Job {
   buildDepends: string;
   buildDependsArch: string;
   priority: number;
+  /** The batch it was submitted in. */
+  batchId: number | null;
+  /** N of a binNMU rebuild (binaries versioned `<version>+bN`). */
+  binNmu: number | null;
+  /** The published job this binNMU rebuilds. */
+  rebuildOf: number | null;
   reason: string | null;
   submittedBy: string;
   createdAt: Date;
@@ -47,6 +54,9 @@ function toJob(row: Selectable<JobsTable>, files: JobFile[]): Job {
     buildDepends: row.build_depends,
     buildDependsArch: row.build_depends_arch,
     priority: row.priority,
+    batchId: row.batch_id,
+    binNmu: row.binnmu,
+    rebuildOf: row.rebuild_of,
     reason: row.reason,
     submittedBy: row.submitted_by,
     createdAt: row.created_at,

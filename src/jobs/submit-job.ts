@@ -1,10 +1,14 @@
 import type { Transaction } from 'kysely';
+import type {} from '../db/build-tables.ts';
+import type {} from '../db/dependency-tables.ts';
 import { type Db, inTransaction } from '../db/in-transaction.ts';
 import type { Database } from '../db/schema.ts';
 import { DomainError } from '../domain-error.ts';
 import { getJob } from './get-job.ts';
 import type { Job, JobFile } from './job.ts';
 import type { JobState } from './job-states.ts';
+import { notifyJobsReady } from './jobs-ready.ts';
+import { supersedeOlderJobs } from './supersede-older.ts';
 
 export interface NewJob {
   origin: 'upload' | 'archive';
@@ -15,8 +19,14 @@ export interface NewJob {
   buildDepends?: string;
   buildDependsArch?: string;
   files: JobFile[];
-  /** fetching for an archive reference, queued for a verified upload (DESIGN.md). */
+  /** fetching for an archive reference, queued for a verified upload, dep-wait for a batch member (DESIGN.md). */
   state: Extract<JobState, 'fetching' | 'queued' | 'dep-wait'>;
+  /** For `dep-wait`: the relations it waits for (src/scheduler/dep-wait.ts). */
+  unmetRelations?: string[];
+  batchId?: number;
+  /** A binNMU rebuild: N of `+bN`, and the published job it rebuilds. */
+  binNmu?: number;
+  rebuildOf?: number;
 }
 
 export interface Submission {
@@ -24,9 +34,14 @@ export interface Submission {
   job: NewJob;
   /** With a key, a retry of the same request returns the first job instead of a second one. */
   idempotency?: { key: string; requestHash: string } | undefined;
+  /** Who the creation event names; `token:<tokenId>` by default. */
+  actor?: string;
+  /** The creation event's reason; `submitted` by default. */
+  reason?: string;
 }
 
-async function insertJob(trx: Transaction<Database>, tokenId: string, job: NewJob): Promise<number> {
+async function insertJob(trx: Transaction<Database>, submission: Submission): Promise<number> {
+  const { tokenId, job } = submission;
   const { id } = await trx
     .insertInto('jobs')
     .values({
@@ -39,6 +54,11 @@ async function insertJob(trx: Transaction<Database>, tokenId: string, job: NewJo
       build_depends: job.buildDepends ?? '',
       build_depends_arch: job.buildDependsArch ?? '',
       submitted_by: tokenId,
+      reason: submission.reason ?? null,
+      unmet_relations: job.unmetRelations ?? [],
+      batch_id: job.batchId ?? null,
+      binnmu: job.binNmu ?? null,
+      rebuild_of: job.rebuildOf ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -50,8 +70,17 @@ async function insertJob(trx: Transaction<Database>, tokenId: string, job: NewJo
   }
   await trx
     .insertInto('job_events')
-    .values({ job_id: id, from_state: null, to_state: job.state, actor: `token:${tokenId}`, reason: 'submitted' })
+    .values({
+      job_id: id,
+      from_state: null,
+      to_state: job.state,
+      actor: submission.actor ?? `token:${tokenId}`,
+      reason: submission.reason ?? 'submitted',
+    })
     .execute();
+  // In the same transaction: the older versions it replaces never build.
+  if (job.version !== null) await supersedeOlderJobs(trx, { jobId: id, source: job.source, version: job.version, binnmu: job.binNmu });
+  if (job.state === 'queued') await notifyJobsReady(trx);
   return id;
 }
 
@@ -83,7 +112,7 @@ export async function submitJob(db: Db, submission: Submission): Promise<{ job: 
         return { job: await getJob(trx, earlier.job_id), created: false };
       }
     }
-    const id = await insertJob(trx, tokenId, submission.job);
+    const id = await insertJob(trx, submission);
     if (idempotency) {
       await trx
         .updateTable('idempotency_keys')

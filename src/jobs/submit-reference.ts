@@ -14,16 +14,14 @@ export interface ArchiveReference {
 }
 
 /**
- * Records a job for a source package in a Debian archive; it starts `fetching`. A suite that
- * is not configured, or a version dpkg could not read, is refused here rather than becoming a
- * job that can only fail.
+ * A reference as it will be fetched: the suite defaulted and known, the version one dpkg can
+ * read. Refused here rather than becoming a job that can only fail.
  */
-export async function submitArchiveReference(
-  db: Db,
-  input: { tokenId: string; reference: ArchiveReference; idempotencyKey?: string | undefined },
+export function checkArchiveReference(
+  reference: ArchiveReference,
   archives: ArchiveSuites,
-): Promise<{ job: Job; created: boolean }> {
-  const { source, version, suite = archives.defaultSuite } = input.reference;
+): { source: string; version: string | null; suite: string } {
+  const { source, version, suite = archives.defaultSuite } = reference;
   if (!archives.suites.some((s) => s.name === suite)) {
     const known = archives.suites.map((s) => s.name);
     throw new DomainError('unknown-suite', `suite ${suite} is not configured; configured suites: ${known.join(', ')}`, {
@@ -38,11 +36,24 @@ export async function submitArchiveReference(
       throw error;
     }
   }
+  return { source, version: version?.trim() ?? null, suite };
+}
+
+/**
+ * Records a job for a source package in a Debian archive; it starts `fetching`. A suite that
+ * is not configured, or a version dpkg could not read, is refused (checkArchiveReference).
+ */
+export async function submitArchiveReference(
+  db: Db,
+  input: { tokenId: string; reference: ArchiveReference; idempotencyKey?: string | undefined },
+  archives: ArchiveSuites,
+): Promise<{ job: Job; created: boolean }> {
+  const { source, version, suite } = checkArchiveReference(input.reference, archives);
   return submitJob(db, {
     tokenId: input.tokenId,
-    job: { origin: 'archive', source, version: version?.trim() ?? null, suite, files: [], state: 'fetching' },
+    job: { origin: 'archive', source, version, suite, files: [], state: 'fetching' },
     idempotency: input.idempotencyKey
-      ? { key: input.idempotencyKey, requestHash: hashRequest('archive', [source, version ?? '', suite]) }
+      ? { key: input.idempotencyKey, requestHash: hashRequest('archive', [source, input.reference.version ?? '', suite]) }
       : undefined,
   });
 }

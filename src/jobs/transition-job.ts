@@ -1,7 +1,8 @@
-import { sql } from 'kysely';
+import { type Expression, sql } from 'kysely';
 import { type Db, inTransaction } from '../db/in-transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { isLegalTransition, type JobState } from './job-states.ts';
+import { notifyJobsReady } from './jobs-ready.ts';
 
 export interface TransitionRequest {
   jobId: number;
@@ -11,11 +12,30 @@ export interface TransitionRequest {
   reason?: string | null;
   /** Refuse unless the job is in one of these states (guards races between deciders). */
   from?: readonly JobState[];
+  /** For `queued`: no claim takes the job for this long (backoff after an infrastructure fault). */
+  retryAfterMs?: number;
+}
+
+/** The columns a transition writes besides the event row: the same for one job or many. */
+function changedColumns(from: JobState, to: JobState, reason: string | null, retryAfterMs: number | undefined) {
+  return {
+    state: to,
+    reason,
+    updated_at: sql<Date>`now()`,
+    ...(to === 'queued'
+      ? {
+          not_before: retryAfterMs ? sql<Date>`now() + ${retryAfterMs} * interval '1 millisecond'` : null,
+          // Ageing counts from queued_at: a give-back (not the job's fault) keeps its place in line.
+          ...(from === 'building' ? {} : { queued_at: sql<Date>`now()` }),
+        }
+      : {}),
+  };
 }
 
 /**
  * The only way a job changes state: checks the transition is legal and writes the job_events
- * row in the same transaction, so the history is never out of step with the job.
+ * row in the same transaction, so the history is never out of step with the job. A job that
+ * becomes `queued` wakes the schedulers (NOTIFY at commit).
  */
 export async function transitionJob(db: Db, request: TransitionRequest): Promise<{ from: JobState; to: JobState }> {
   return inTransaction(db, async (trx) => {
@@ -34,7 +54,7 @@ export async function transitionJob(db: Db, request: TransitionRequest): Promise
     }
     await trx
       .updateTable('jobs')
-      .set({ state: request.to, reason: request.reason ?? null, updated_at: sql<Date>`now()` })
+      .set(changedColumns(from, request.to, request.reason ?? null, request.retryAfterMs))
       .where('id', '=', request.jobId)
       .execute();
     await trx
@@ -47,6 +67,52 @@ export async function transitionJob(db: Db, request: TransitionRequest): Promise
         reason: request.reason ?? null,
       })
       .execute();
+    if (request.to === 'queued') await notifyJobsReady(trx);
     return { from, to: request.to };
   });
+}
+
+/**
+ * transitionJob for the job a subquery picks, in one statement that moves it and writes its
+ * event row: the scheduler's claim. `pick` is a parenthesised subquery giving at most one job
+ * id; it should lock its row (FOR UPDATE SKIP LOCKED). Compared with `=`, so it runs once
+ * (`id IN (… LIMIT 1 FOR UPDATE SKIP LOCKED)` may run again per row and move several jobs).
+ * The job moves only if it is still in `from`. Returns its id, or undefined when none moved.
+ */
+export async function transitionPickedJob(
+  db: Db,
+  request: { pick: Expression<number>; from: JobState; to: JobState; actor: string; reason: string | null },
+): Promise<number | undefined> {
+  const { from, to, actor, reason } = request;
+  if (!isLegalTransition(from, to)) throw new DomainError('illegal-transition', `no job can go from ${from} to ${to}`, { state: from });
+  const moved = await db
+    .with('moved', (qb) =>
+      qb
+        .updateTable('jobs')
+        .set(changedColumns(from, to, reason, undefined))
+        .where('state', '=', from)
+        .where('id', '=', request.pick)
+        .returning('id'),
+    )
+    .with('events', (qb) =>
+      qb
+        .insertInto('job_events')
+        .columns(['job_id', 'from_state', 'to_state', 'actor', 'reason'])
+        .expression((eb) =>
+          eb
+            .selectFrom('moved')
+            .select([
+              'moved.id',
+              sql<string>`${from}::text`.as('from_state'),
+              sql<string>`${to}::text`.as('to_state'),
+              sql<string>`${actor}::text`.as('actor'),
+              sql<string | null>`${reason}::text`.as('reason'),
+            ]),
+        ),
+    )
+    .selectFrom('moved')
+    .select('moved.id')
+    .executeTakeFirst();
+  if (moved && to === 'queued') await notifyJobsReady(db);
+  return moved?.id;
 }

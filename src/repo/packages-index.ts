@@ -108,9 +108,15 @@ function capitalize(name: string): string {
     .join('-');
 }
 
+const ranks = new WeakMap<string[], Map<string, number>>();
+
 /** Orders fields like Dpkg::Control: known ones by `order`, the rest by capitalized name. */
 function orderFields(fields: Paragraph['fields'], order: string[]): Paragraph['fields'] {
-  const rank = new Map(order.map((name, i) => [name.toLowerCase(), i]));
+  let rank = ranks.get(order);
+  if (!rank) {
+    rank = new Map(order.map((name, i) => [name.toLowerCase(), i]));
+    ranks.set(order, rank);
+  }
   return [...fields].sort((a, b) => {
     const ra = rank.get(a.name.toLowerCase());
     const rb = rank.get(b.name.toLowerCase());

@@ -213,13 +213,17 @@ async function addSlowly(repoDir: string, p: PoolPlacement, quick: 'fallback' | 
  * that cannot be linked (another file system) or that replace a different file (force) go
  * through addToPool one by one. Resolves once every file is durable.
  */
-export async function addManyToPool(repoDir: string, placements: readonly PoolPlacement[], opts: { concurrency?: number } = {}): Promise<AddToPoolResult[]> {
+export async function addManyToPool(
+  repoDir: string,
+  placements: readonly PoolPlacement[],
+  opts: { concurrency?: number; /** Directories (absolute) known to exist already. */ existingDirs?: ReadonlySet<string> } = {},
+): Promise<AddToPoolResult[]> {
   for (const p of placements) {
     assertRelativeRepoPath(p.poolRelPath, 'pool/');
     if (basename(p.poolRelPath).startsWith('.')) throw new RepoError('bad-path', `${p.poolRelPath}: pool file names cannot start with a dot`);
   }
   const results: AddToPoolResult[] = new Array(placements.length);
-  const made = new Set<string>();
+  const made = new Set<string>(opts.existingDirs);
   const linked: string[] = [];
   const slow: { i: number; quick: 'fallback' | 'hash-existing' | 'fallback-verify' }[] = [];
   let sliceStart = performance.now();
@@ -254,12 +258,10 @@ export async function addManyToPool(repoDir: string, placements: readonly PoolPl
       }
     }),
   );
-  if (process.env.SB_TIMING) console.error('links done', performance.now(), 'slow', slow.length, slow[0]?.quick);
   if (linked.length > 0 && !(await syncFileSystem(repoDir))) {
     // No sync tool: the slow way, each file and its directory.
     for (const file of linked) await fsyncPath(file);
     for (const dir of new Set(linked.map((f) => dirname(f)))) await fsyncPath(dir);
   }
-  if (process.env.SB_TIMING) console.error('sync done', performance.now());
   return results;
 }

@@ -106,13 +106,15 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 
 /** Gives `existing` the name `path` too, replacing whatever `path` was, atomically. */
 async function linkAtomic(existing: string, path: string): Promise<void> {
+  const [from, to] = await Promise.all([stat(existing), stat(path).catch(() => undefined)]);
+  if (to && to.dev === from.dev && to.ino === from.ino) return; // already that file
   const tmp = tempPathFor(path);
   await link(existing, tmp);
   try {
     await rename(tmp, path);
-  } catch (err) {
+  } finally {
+    // rename() between two names of one inode does nothing and leaves the temporary name.
     await unlink(tmp).catch(() => undefined);
-    throw err;
   }
 }
 

@@ -10,10 +10,10 @@
 // the repository holds is found, before the first file is placed or row written.
 import { createHash } from 'node:crypto';
 import { createReadStream, lstatSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rmdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { sql } from 'kysely';
-import type {} from '../db/repo-tables.ts';
+import type { RepoPackagesTable } from '../db/repo-tables.ts';
 import { DomainError } from '../domain-error.ts';
 import { inTransaction, type Db } from '../db/in-transaction.ts';
 import { parseDeb822, splitClearsigned } from '../debian/deb822.ts';
@@ -84,26 +84,31 @@ const INSPECT_CONCURRENCY = 8;
 const POOL_CONCURRENCY = 16;
 // Up to this many new pool files, each is fsynced; more share one file-system sync.
 const FSYNC_EACH_UP_TO = 8;
-// Rows per INSERT: well under Postgres' 65535 bind parameters.
-const INSERT_BATCH = 1000;
+// Names or ids per IN (…) list: well under Postgres' 65535 bind parameters.
+const IN_LIST = 1000;
 
+/**
+ * Runs `fn` over `items`, at most `limit` at a time. On the first failure no new item starts;
+ * it rejects with that failure once the items already running have finished, so nothing of
+ * the call is still going on afterwards.
+ */
 async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
-  let failed = false;
+  let failure: { error: unknown } | undefined;
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length && !failed) {
+      while (next < items.length && !failure) {
         const i = next++;
         try {
           results[i] = await fn(items[i]!, i);
-        } catch (err) {
-          failed = true;
-          throw err;
+        } catch (error) {
+          failure ??= { error };
         }
       }
     }),
   );
+  if (failure) throw failure.error;
   return results;
 }
 
@@ -115,6 +120,44 @@ function yielder(sliceMs = 10): () => Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
     last = performance.now();
   };
+}
+
+/**
+ * Pool directories made ahead, while the packages are still being inspected: creating one
+ * directory per source is the slowest part of filing thousands of packages, and it waits on
+ * the disk while inspection keeps the CPU busy. A directory made here stays empty until the
+ * request is accepted, and is removed again if it is refused.
+ */
+class PoolDirectories {
+  /** Absolute directory → the first directory mkdir created for it (undefined: it existed). */
+  private readonly made = new Map<string, Promise<string | undefined>>();
+
+  constructor(private readonly repoDir: string) {}
+
+  prepare(relDir: string): void {
+    const abs = join(this.repoDir, relDir);
+    if (this.made.has(abs)) return;
+    const made = mkdir(abs, { recursive: true });
+    made.catch(() => undefined); // reported by ready()
+    this.made.set(abs, made);
+  }
+
+  /** Waits for every directory; returns them (absolute). */
+  async ready(): Promise<Set<string>> {
+    await Promise.all(this.made.values());
+    return new Set(this.made.keys());
+  }
+
+  /** Removes the directories this request created, if still empty, deepest first. */
+  async rollback(): Promise<void> {
+    const created = new Set<string>();
+    for (const [abs, made] of this.made) {
+      const first = await made.catch(() => undefined);
+      if (first === undefined) continue;
+      for (let d = abs; d.length >= first.length; d = dirname(d)) created.add(d);
+    }
+    for (const d of [...created].sort((a, b) => b.length - a.length)) await rmdir(d).catch(() => undefined);
+  }
 }
 
 /** "package 2 of 3: …" when there are several, so the refusal says which one. */
@@ -175,6 +218,7 @@ interface SourceCandidate {
 }
 
 const key = (name: string, arch: string) => `${name}\0${arch}`;
+const namesOf = (debs: DebCandidate[]) => [...new Set(debs.map((c) => c.info.package))];
 
 /** Whether a candidate's files go into the pool (it becomes, or replaces, a row). */
 const needsFile = (c: { outcome: AddOutcome; duplicateOf?: unknown }) => !c.duplicateOf && (c.outcome === 'added' || c.outcome === 'replaced');
@@ -207,12 +251,12 @@ function decide<R extends { id: number; version: string }>(
 
 async function loadExistingPackages(db: Db, suite: string, names: string[]): Promise<Map<string, ExistingPackage[]>> {
   const byKey = new Map<string, ExistingPackage[]>();
-  for (let i = 0; i < names.length; i += INSERT_BATCH) {
+  for (let i = 0; i < names.length; i += IN_LIST) {
     const rows = await db
       .selectFrom('repo_packages')
       .select(['id', 'name', 'version', 'architecture', 'sha256'])
       .where('suite', '=', suite)
-      .where('name', 'in', names.slice(i, i + INSERT_BATCH))
+      .where('name', 'in', names.slice(i, i + IN_LIST))
       .execute();
     for (const r of rows) {
       const k = key(r.name, r.architecture);
@@ -257,7 +301,7 @@ function versionKey(name: string, arch: string, version: string, all: readonly {
   return `${name}\0${arch}\0${canonical}`;
 }
 
-async function inspectDebs(repo: Repository, debs: AddPackagesInput['debs']): Promise<DebCandidate[]> {
+async function inspectDebs(repo: Repository, debs: AddPackagesInput['debs'], dirs: PoolDirectories): Promise<DebCandidate[]> {
   const { architectures, component, maxUnpackedBytes } = repo.settings;
   const options = { allowedArchitectures: [...architectures, 'all'], maxControlBytes: MAX_CONTROL_BYTES, maxUncompressedBytes: maxUnpackedBytes };
   const yieldNow = yielder();
@@ -267,6 +311,7 @@ async function inspectDebs(repo: Repository, debs: AddPackagesInput['debs']): Pr
       await yieldNow();
       const info = await inspectDeb(deb.path, options);
       const poolPath = debPoolPath(component, info.source, info.package, info.version, info.architecture);
+      dirs.prepare(dirname(poolPath));
       return { path: deb.path, info, poolPath, stanza: formatPackagesStanza(info, poolPath), outcome: 'added' as AddOutcome, replaces: [] };
     } catch (err) {
       throw labelled(err, 'package', i, debs.length);
@@ -358,67 +403,86 @@ export async function addPackages(db: Db, repo: Repository, input: AddPackagesIn
   const force = input.force ?? false;
   const opts = { force, keepVersions };
 
-  const T0 = performance.now(); const TT = (l: string) => { if (process.env.SB_TIMING) console.error(l, Math.round(performance.now() - T0)); };
-  const debs = await inspectDebs(repo, input.debs);
-  TT('inspect');
-  const sourceInputs = input.sources ?? [];
-  const sources = await mapLimited(sourceInputs, 4, async (s, i) => {
-    try {
-      return await inspectSource(repo, s);
-    } catch (err) {
-      throw labelled(err, 'source package', i, sourceInputs.length);
+  const started = performance.now();
+  const dirs = new PoolDirectories(dir);
+  let debs: DebCandidate[];
+  let sources: SourceCandidate[];
+  try {
+    debs = await inspectDebs(repo, input.debs, dirs);
+    const sourceInputs = input.sources ?? [];
+    sources = await mapLimited(sourceInputs, 4, async (s, i) => {
+      try {
+        const candidate = await inspectSource(repo, s);
+        dirs.prepare(candidate.directory);
+        return candidate;
+      } catch (err) {
+        throw labelled(err, 'source package', i, sourceInputs.length);
+      }
+    });
+    const debVersions = new Map<string, { version: string }[]>();
+    for (const c of debs) {
+      const k = key(c.info.package, c.info.architecture);
+      debVersions.set(k, [...(debVersions.get(k) ?? []), { version: c.info.version }]);
     }
-  });
-  const debVersions = new Map<string, { version: string }[]>();
-  for (const c of debs) {
-    const k = key(c.info.package, c.info.architecture);
-    debVersions.set(k, [...(debVersions.get(k) ?? []), { version: c.info.version }]);
+    dedupe(
+      debs,
+      (c) => versionKey(c.info.package, c.info.architecture, c.info.version, debVersions.get(key(c.info.package, c.info.architecture)) ?? []),
+      (a, b) => a.info.sha256 === b.info.sha256,
+      (c) => `${c.info.package} ${c.info.version} (${c.info.architecture})`,
+    );
+    dedupe(
+      sources,
+      (c) => versionKey(c.name, '', c.version, sources.filter((s) => s.name === c.name)),
+      (a, b) => a.stanza === b.stanza,
+      (c) => `source ${c.name} ${c.version}`,
+    );
+    // Refuse conflicts before touching the pool; the transaction below decides again, under
+    // the suite's row lock, in case another request got there first.
+    decideAll(debs, sources, await loadExistingPackages(db, suite, namesOf(debs)), await loadExistingSources(db, suite, [...new Set(sources.map((c) => c.name))]), opts);
+  } catch (err) {
+    await dirs.rollback();
+    throw err;
   }
-  dedupe(
-    debs,
-    (c) => versionKey(c.info.package, c.info.architecture, c.info.version, debVersions.get(key(c.info.package, c.info.architecture)) ?? []),
-    (a, b) => a.info.sha256 === b.info.sha256,
-    (c) => `${c.info.package} ${c.info.version} (${c.info.architecture})`,
-  );
-  dedupe(
-    sources,
-    (c) => versionKey(c.name, '', c.version, sources.filter((s) => s.name === c.name)),
-    (a, b) => a.stanza === b.stanza,
-    (c) => `source ${c.name} ${c.version}`,
-  );
-
-  // Refuse conflicts before touching the pool; the transaction below decides again, under
-  // the suite's row lock, in case another request got there first.
-  const debNames = [...new Set(debs.map((c) => c.info.package))];
+  const debNames = namesOf(debs);
   const sourceNames = [...new Set(sources.map((c) => c.name))];
-  TT('dedupe');
-  decideAll(debs, sources, await loadExistingPackages(db, suite, debNames), await loadExistingSources(db, suite, sourceNames), opts);
-  TT('precheck-db');
+  const inspected = performance.now();
   const toPlace = [
     ...debs.filter(needsFile).map((c) => ({ poolPath: c.poolPath, path: c.path, sha256: c.info.sha256, force: c.outcome === 'replaced', inspected: c.info.file })),
     ...sources.filter(needsFile).flatMap((c) => c.files.map((f) => ({ ...f, force: c.outcome === 'replaced', inspected: undefined }))),
   ];
-  const yieldNow = yielder();
-  await mapLimited(toPlace, POOL_CONCURRENCY, async (f) => {
-    await yieldNow();
-    await checkPoolFree(dir, f.poolPath, f.sha256, f.force);
-  });
-  TT('checkPoolFree');
-
-  // Files first: a row (and so a publication) never names a pool file that is not there.
-  if (toPlace.length <= FSYNC_EACH_UP_TO) {
-    await mapLimited(toPlace, POOL_CONCURRENCY, (f) => addToPool(dir, f.path, f.poolPath, { expectedSha256: f.sha256, force: f.force }));
-  } else {
-    await addManyToPool(
-      dir,
-      toPlace.map((f) => ({ sourceFile: f.path, poolRelPath: f.poolPath, sha256: f.sha256, force: f.force, ...(f.inspected ? { inspected: f.inspected } : {}) })),
-      { concurrency: POOL_CONCURRENCY },
-    );
-  }
   const placed = new Set(toPlace.map((f) => f.poolPath));
-  TT('place');
+  let filed = inspected;
 
-  const generation = await inTransaction(db, async (trx) => {
+  // The files go into the pool while the transaction below records the rows; it commits
+  // only once every file is in place and durable, so no row (and no publication) ever names
+  // a pool file that is not there.
+  const placement = (async () => {
+    try {
+      const yieldNow = yielder();
+      await mapLimited(toPlace, POOL_CONCURRENCY, async (f) => {
+        await yieldNow();
+        await checkPoolFree(dir, f.poolPath, f.sha256, f.force);
+      });
+    } catch (err) {
+      await dirs.rollback();
+      throw err;
+    }
+    const existingDirs = await dirs.ready();
+    if (toPlace.length <= FSYNC_EACH_UP_TO) {
+      await mapLimited(toPlace, POOL_CONCURRENCY, (f) => addToPool(dir, f.path, f.poolPath, { expectedSha256: f.sha256, force: f.force }));
+    } else {
+      await addManyToPool(
+        dir,
+        toPlace.map((f) => ({ sourceFile: f.path, poolRelPath: f.poolPath, sha256: f.sha256, force: f.force, ...(f.inspected ? { inspected: f.inspected } : {}) })),
+        { concurrency: POOL_CONCURRENCY, existingDirs },
+      );
+    }
+    filed = performance.now();
+  })();
+  // Observed by the transaction, and awaited below whatever the transaction does.
+  placement.catch(() => undefined);
+
+  const recording = inTransaction(db, async (trx) => {
     const locked = await trx.selectFrom('repo_suites').select('generation').where('suite', '=', suite).forUpdate().executeTakeFirstOrThrow();
     const existingDebs = await loadExistingPackages(trx, suite, debNames);
     const existingSources = await loadExistingSources(trx, suite, sourceNames);
@@ -492,23 +556,46 @@ export async function addPackages(db: Db, repo: Repository, input: AddPackagesIn
         job_id: jobId,
         generation: next,
       }));
-    if (debRows.length + sourceRows.length + removeDebs.size + removeSources.size === 0) return Number(locked.generation);
+    if (debRows.length + sourceRows.length + removeDebs.size + removeSources.size === 0) {
+      await placement;
+      return Number(locked.generation);
+    }
 
     const removeDebIds = [...removeDebs];
-    for (let i = 0; i < removeDebIds.length; i += INSERT_BATCH) {
-      await trx.deleteFrom('repo_packages').where('id', 'in', removeDebIds.slice(i, i + INSERT_BATCH)).execute();
+    for (let i = 0; i < removeDebIds.length; i += IN_LIST) {
+      await trx.deleteFrom('repo_packages').where('id', 'in', removeDebIds.slice(i, i + IN_LIST)).execute();
     }
     if (removeSources.size > 0) await trx.deleteFrom('repo_sources').where('id', 'in', [...removeSources]).execute();
-    for (let i = 0; i < debRows.length; i += INSERT_BATCH) {
-      await trx.insertInto('repo_packages').values(debRows.slice(i, i + INSERT_BATCH)).execute();
-    }
+    await insertPackageRows(trx, debRows);
     if (sourceRows.length > 0) await trx.insertInto('repo_sources').values(sourceRows).execute();
+    await placement;
     await trx.updateTable('repo_suites').set({ generation: next }).where('suite', '=', suite).execute();
     return next;
   });
+  let generation: number;
+  try {
+    generation = await recording;
+  } finally {
+    // Never leave the filing running on its own (a refusal in the transaction settles first).
+    await placement.catch(() => undefined);
+  }
 
-  TT('txn');
   const outcomeOf = <C extends { outcome: AddOutcome; duplicateOf?: C }>(c: C): AddOutcome => (c.duplicateOf ?? c).outcome;
+  const counts: Partial<Record<AddOutcome, number>> = {};
+  for (const c of [...debs, ...sources]) counts[outcomeOf(c)] = (counts[outcomeOf(c)] ?? 0) + 1;
+  repo.log?.info(
+    {
+      generation,
+      packages: debs.length,
+      sources: sources.length,
+      outcomes: counts,
+      jobId: input.jobId ?? null,
+      inspectMs: Math.round(inspected - started),
+      poolMs: Math.round(filed - inspected),
+      recordMs: Math.round(performance.now() - filed),
+    },
+    'added packages to the repository',
+  );
   return {
     packages: debs.map((c) => ({
       name: c.info.package,
@@ -524,6 +611,27 @@ export async function addPackages(db: Db, repo: Repository, input: AddPackagesIn
     sources: sources.map((c) => ({ name: c.name, version: c.version, directory: c.directory, outcome: outcomeOf(c) })),
     generation,
   };
+}
+
+type PackageRowInput = Omit<RepoPackagesTable, 'id' | 'added_at'>;
+
+/**
+ * Inserts rows column-wise (one array a column, unnest), a single statement however many
+ * there are: seeding 10,000 packages is one round trip instead of thousands of bind values.
+ */
+async function insertPackageRows(trx: Db, rows: PackageRowInput[]): Promise<void> {
+  if (rows.length === 0) return;
+  const col = <K extends keyof PackageRowInput>(k: K) => rows.map((r) => r[k]);
+  await trx
+    .insertInto('repo_packages')
+    .columns(['suite', 'name', 'version', 'architecture', 'source', 'source_version', 'pool_path', 'size', 'sha256', 'md5', 'stanza', 'job_id', 'generation'])
+    .expression(
+      sql`select * from unnest(
+        ${col('suite')}::text[], ${col('name')}::text[], ${col('version')}::text[], ${col('architecture')}::text[],
+        ${col('source')}::text[], ${col('source_version')}::text[], ${col('pool_path')}::text[], ${col('size')}::bigint[],
+        ${col('sha256')}::text[], ${col('md5')}::text[], ${col('stanza')}::text[], ${col('job_id')}::integer[], ${col('generation')}::bigint[])`,
+    )
+    .execute();
 }
 
 /**

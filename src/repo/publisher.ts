@@ -136,7 +136,7 @@ export class RepoPublisher {
           const generation = Number(row.generation);
           const published = row.published_generation === null ? -1 : Number(row.published_generation);
           if (!force && published >= generation) return { generation: published, skip: true };
-          const changes = await this.contents.sync(trx, suite);
+          const changes = await this.contents.sync(trx, suite, generation);
           return { generation, skip: false, changes };
         });
       if (snapshot.skip) {

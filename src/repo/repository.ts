@@ -75,6 +75,11 @@ export class Repository {
     this.publisher = new RepoPublisher(settings, () => this.signer, options.lock, options.logger, options.hooks);
   }
 
+  /** The repository's logger, for domain functions acting on it. */
+  get log(): RepositoryOptions['logger'] {
+    return this.options.logger;
+  }
+
   get signer(): RepoSigner {
     if (!this.signerValue) throw new Error('the repository has not been opened');
     return this.signerValue;

@@ -1,6 +1,6 @@
 // The rows of one suite as sorted index entries, kept in memory between publications and
-// brought up to date from the database by row id: only rows this process has not seen are
-// read in full, so a one-package change reads one stanza (plus the list of ids).
+// brought up to date from the database: only rows added since the last publication are read,
+// so a one-package change reads one stanza (and a count).
 import { sql } from 'kysely';
 import type {} from '../db/repo-tables.ts';
 import type { Db } from '../db/in-transaction.ts';
@@ -45,40 +45,55 @@ function normalise(text: string): string {
   return text.replace(/\n*$/, '\n');
 }
 
-const FETCH_BATCH = 5000;
+type Table = 'repo_packages' | 'repo_sources';
 
-/** Ids of the suite's rows in `table`, and the full rows for the ids not in `known`. */
+/** The suite's rows of `table` as entries; only those added after generation `since`, if given. */
+async function readEntries(trx: Db, table: Table, suite: string, since?: number): Promise<IndexEntry[]> {
+  const rows =
+    table === 'repo_packages'
+      ? await trx
+          .selectFrom('repo_packages')
+          .select(['id', 'name', 'version', 'architecture', 'stanza'])
+          .where('suite', '=', suite)
+          .$if(since !== undefined, (q) => q.where('generation', '>', since!))
+          .execute()
+      : await trx
+          .selectFrom('repo_sources')
+          .select(['id', 'name', 'version', sql<string>`''`.as('architecture'), 'stanza'])
+          .where('suite', '=', suite)
+          .$if(since !== undefined, (q) => q.where('generation', '>', since!))
+          .execute();
+  return rows.map(toEntry);
+}
+
+/**
+ * What changed in `table` since `synced`. A row carries the generation it was added in, and
+ * generations are handed out under the suite's row lock, so "generation > synced" is exactly
+ * the rows added since. Removals leave no row: they show as a count lower than expected, and
+ * only then is the list of ids read.
+ */
 async function readChanges(
   trx: Db,
-  table: 'repo_packages' | 'repo_sources',
+  table: Table,
   suite: string,
   known: Map<number, IndexEntry>,
+  synced: number | undefined,
 ): Promise<{ added: IndexEntry[]; removed: number[] }> {
-  if (known.size === 0) {
-    const rows =
-      table === 'repo_packages'
-        ? await trx.selectFrom('repo_packages').select(['id', 'name', 'version', 'architecture', 'stanza']).where('suite', '=', suite).execute()
-        : await trx.selectFrom('repo_sources').select(['id', 'name', 'version', sql<string>`''`.as('architecture'), 'stanza']).where('suite', '=', suite).execute();
-    return { added: rows.map(toEntry), removed: [] };
-  }
-  const ids = await trx.selectFrom(table).select('id').where('suite', '=', suite).execute();
-  const current = new Set<number>();
-  const missing: number[] = [];
-  for (const { id } of ids) {
-    current.add(id);
-    if (!known.has(id)) missing.push(id);
-  }
-  const removed = [...known.keys()].filter((id) => !current.has(id));
-  const added: IndexEntry[] = [];
-  for (let i = 0; i < missing.length; i += FETCH_BATCH) {
-    const batch = missing.slice(i, i + FETCH_BATCH);
-    const rows =
-      table === 'repo_packages'
-        ? await trx.selectFrom('repo_packages').select(['id', 'name', 'version', 'architecture', 'stanza']).where('id', 'in', batch).execute()
-        : await trx.selectFrom('repo_sources').select(['id', 'name', 'version', sql<string>`''`.as('architecture'), 'stanza']).where('id', 'in', batch).execute();
-    added.push(...rows.map(toEntry));
-  }
-  return { added, removed };
+  if (synced === undefined) return { added: await readEntries(trx, table, suite), removed: [...known.keys()] };
+  const added = (await readEntries(trx, table, suite, synced)).filter((e) => !known.has(e.id));
+  const { n } = await trx
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('suite', '=', suite)
+    .executeTakeFirstOrThrow();
+  if (Number(n) === known.size + added.length) return { added, removed: [] };
+  const { ids } = await trx
+    .selectFrom(table)
+    .select(sql<number[]>`coalesce(array_agg(id), '{}')`.as('ids'))
+    .where('suite', '=', suite)
+    .executeTakeFirstOrThrow();
+  const current = new Set(ids.map(Number));
+  return { added, removed: [...known.keys()].filter((id) => !current.has(id)) };
 }
 
 function toEntry(row: { id: number; name: string; version: string; architecture: string; stanza: string }): IndexEntry {
@@ -88,13 +103,20 @@ function toEntry(row: { id: number; name: string; version: string; architecture:
 export class SuiteContents {
   private readonly packages = new SortedEntries();
   private readonly sources = new SortedEntries();
+  /** The generation the entries show; undefined until the first sync. */
+  private synced: number | undefined;
 
-  /** Brings the entries up to date; `trx` should be a repeatable-read transaction. */
-  async sync(trx: Db, suite: string): Promise<{ added: number; removed: number }> {
-    const p = await readChanges(trx, 'repo_packages', suite, this.packages.byId);
-    const s = await readChanges(trx, 'repo_sources', suite, this.sources.byId);
+  /**
+   * Brings the entries up to `generation`, read in `trx` (a repeatable-read transaction
+   * that saw that generation).
+   */
+  async sync(trx: Db, suite: string, generation: number): Promise<{ added: number; removed: number }> {
+    if (generation === this.synced) return { added: 0, removed: 0 };
+    const p = await readChanges(trx, 'repo_packages', suite, this.packages.byId, this.synced);
+    const s = await readChanges(trx, 'repo_sources', suite, this.sources.byId, this.synced);
     this.packages.apply(p.added, p.removed);
     this.sources.apply(s.added, s.removed);
+    this.synced = generation;
     return { added: p.added.length + s.added.length, removed: p.removed.length + s.removed.length };
   }
 
@@ -108,9 +130,4 @@ export class SuiteContents {
     return this.sources.entries();
   }
 
-  /** Forgets everything (the next sync reads every row again). */
-  clear(): void {
-    this.packages.apply([], [...this.packages.byId.keys()]);
-    this.sources.apply([], [...this.sources.byId.keys()]);
-  }
 }

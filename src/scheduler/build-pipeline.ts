@@ -3,14 +3,19 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { ArchProfile } from '../builders/arch-profile.ts';
+import { sql } from 'kysely';
 import type { AttemptLimits, Builder } from '../builders/builder.ts';
 import type {} from '../db/build-tables.ts';
 import type { Db } from '../db/in-transaction.ts';
+import { listArtifacts } from '../jobs/attempts.ts';
 import type { SourceStore } from '../jobs/source-store.ts';
 import { publishPackages } from '../repo/publish-packages.ts';
 import { PUBLIC_KEY_FILES, type Repository } from '../repo/repository.ts';
-import { Dispatcher } from './dispatcher.ts';
+import { BUILD_ARCH } from './dep-wait.ts';
+import { Dispatcher, type Listen, type SchedulerSettings } from './dispatcher.ts';
 import { EnginePool } from './engine-pool.ts';
+import { handlePublications, type PublicationHandling } from './handle-publications.ts';
+import { recordBuildDependencies } from './record-build-dependencies.ts';
 
 export interface BuildPipelineOptions {
   db: Db;
@@ -23,12 +28,52 @@ export interface BuildPipelineOptions {
   /** Limits beyond the profile's (defaults below). */
   limits?: Partial<AttemptLimits>;
   pollMs?: number;
+  /** Leases, retries, fairness (config SCHEDULER_*; defaults in dispatcher.ts). */
+  scheduler?: Partial<SchedulerSettings>;
+  /** NOTIFY wake-ups (DatabaseHandle.listen); without it the scheduler polls only. */
+  listen?: Listen;
 }
 
 /** The parts of building: the engines, the dispatcher that feeds them, and the first seeding. */
 export function createBuildPipeline(options: BuildPipelineOptions) {
   const { db, repo, profile, logger } = options;
   const pool = new EnginePool(db, options.engines, profile.image);
+  const artifactsDir = path.join(options.dataDir, 'artifacts');
+  const publications: PublicationHandling = {
+    suite: repo.settings.suite,
+    hostArch: profile.arch,
+    buildArch: BUILD_ARCH,
+    rebuildOnDependencyChange: profile.rebuildOnDependencyChange ?? true,
+    logger,
+  };
+
+  /** Dependents of what was just published: rebuilds queued, dep-wait jobs requeued. */
+  async function afterPublication(): Promise<void> {
+    const { rebuilds, requeued } = await handlePublications(db, publications);
+    if (rebuilds.length + requeued.length > 0) dispatcher.wake();
+  }
+
+  const pendingAfterPublish = new Set<Promise<void>>();
+  /** Resolves when the job has left `publishing` (or after a while, should it not). */
+  async function whenPublished(jobId: number, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const job = await db.selectFrom('jobs').select('state').where('id', '=', jobId).executeTakeFirst();
+      if (job?.state !== 'publishing') return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  /** What the job was built against, kept before its packages are published (rebuilds need it). */
+  async function keepBuildDependencies(jobId: number): Promise<void> {
+    const buildinfo = (await listArtifacts(db, jobId)).find((a) => a.kind === 'buildinfo');
+    if (!buildinfo) return;
+    await recordBuildDependencies(db, {
+      jobId,
+      buildinfoPath: path.join(artifactsDir, String(jobId), String(buildinfo.attempt), buildinfo.name),
+      suite: repo.settings.suite,
+    });
+  }
   const limits: AttemptLimits = {
     memoryMiB: profile.limits.memoryMiB,
     cpus: profile.limits.cpus,
@@ -45,7 +90,7 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
     pool,
     store: options.store,
     logger,
-    artifactsDir: path.join(options.dataDir, 'artifacts'),
+    artifactsDir,
     image: profile.image,
     limits,
     repository: () => ({
@@ -54,13 +99,23 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
       suite: repo.settings.suite,
     }),
     publish: async (built) => {
+      await keepBuildDependencies(built.jobId);
       await publishPackages(db, repo, {
         debs: built.debs.map((p) => ({ path: p })),
         sources: built.source ? [built.source] : [],
         jobId: built.jobId,
       });
+      // Dependents move once the dispatcher has marked this job published, just after this
+      // returns, so that histories read in order (A published, then B queued). Their failure
+      // is logged only: the job is published whatever happens to them.
+      const after = whenPublished(built.jobId)
+        .then(afterPublication)
+        .catch((error: unknown) => logger.error({ err: error, jobId: built.jobId }, 'handling the publication failed'))
+        .finally(() => pendingAfterPublish.delete(after));
+      pendingAfterPublish.add(after);
     },
-    ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+    settings: { ...(options.pollMs ? { pollMs: options.pollMs } : {}), ...options.scheduler },
+    listen: options.listen,
   });
 
   /**
@@ -85,6 +140,7 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
         if (missing.length === 0) return;
         await publishPackages(db, repo, { debs: missing.map((p) => ({ path: p })) });
         logger.info({ packages: missing.map((d) => path.basename(d)), engine: builder.id }, 'published the essential packages from the image');
+        await afterPublication();
         return;
       } finally {
         await fs.rm(dir, { recursive: true, force: true });
@@ -93,28 +149,58 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
     logger.warn({ image: profile.image }, 'no healthy engine to take the essential packages from; will try at the next start');
   }
 
-  /** Containers and volumes of attempts no longer running (a crash, a kill) are removed. */
-  async function reapOrphans(): Promise<void> {
-    const running = await db.selectFrom('attempts').select(['job_id', 'number']).where('state', '=', 'running').execute();
-    const live = new Set(running.map((r) => `${r.job_id}.${r.number}`));
-    for (const builder of options.engines) {
-      if (!(await pool.checkHealth(builder, true)).healthy) continue;
-      const removed = await builder.reapOrphans((jobId, attempt) => live.has(`${jobId}.${attempt}`));
-      if (removed > 0) logger.warn({ engine: builder.id, removed }, 'removed containers and volumes of attempts no longer running');
-    }
+  /**
+   * Looks for what the publish hook cannot see: publications by others (the admin API, another
+   * replica) and jobs that went to dep-wait after the publication that satisfies them (their
+   * apt ran just before it). Acts only when one of the two changed, so nothing is retried
+   * while nothing changed.
+   */
+  let watchTimer: NodeJS.Timeout | undefined;
+  let watching: Promise<void> | undefined;
+  let seen = '';
+  async function watchOnce(): Promise<void> {
+    const { generation } = await db
+      .selectFrom('repo_suites')
+      .select('published_generation as generation')
+      .where('suite', '=', repo.settings.suite)
+      .executeTakeFirstOrThrow();
+    const { event } = await db
+      .selectFrom('job_events')
+      .select(sql<number | null>`max(id)`.as('event'))
+      .where('to_state', '=', 'dep-wait')
+      .executeTakeFirstOrThrow();
+    const now = `${generation ?? ''}/${event ?? ''}`;
+    if (now === seen) return;
+    await afterPublication();
+    seen = now;
+  }
+  function watch(): void {
+    watchTimer = setInterval(() => {
+      watching ??= watchOnce()
+        .catch((error: unknown) => logger.error({ err: error }, 'watching for publications and dep-waits failed'))
+        .finally(() => (watching = undefined));
+    }, options.pollMs ?? 2000);
   }
 
   /**
-   * Gives back what a stopped service left half-done, clears its containers, seeds a fresh
-   * repository, then starts dispatching. Nothing here fails the start: an engine that does not
-   * answer shows unhealthy and jobs wait.
+   * Seeds a fresh repository, then starts dispatching: the scheduler first gives back what
+   * stopped processes left half-done (expired leases) and clears their containers. Nothing
+   * here fails the start: an engine that does not answer shows unhealthy and jobs wait.
    */
   async function start(): Promise<void> {
-    await dispatcher.recover();
-    await reapOrphans().catch((error: unknown) => logger.error({ err: error }, 'reaping orphans failed'));
+    await pool.registerEngines().catch((error: unknown) => logger.error({ err: error }, 'registering the engines failed'));
     await seedEssentialPackages().catch((error: unknown) => logger.error({ err: error }, 'seeding the essential packages failed'));
-    dispatcher.start();
+    await dispatcher.start();
+    watch();
   }
 
-  return { pool, dispatcher, seedEssentialPackages, start };
+  /** Stops watching, then the dispatcher (running attempts are given back). */
+  async function stop(): Promise<void> {
+    clearInterval(watchTimer);
+    await watching;
+    await dispatcher.stop();
+    await Promise.all(pendingAfterPublish);
+  }
+
+  return { pool, dispatcher, seedEssentialPackages, start, stop, afterPublication };
 }

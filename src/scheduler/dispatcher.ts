@@ -1,13 +1,23 @@
 import path from 'node:path';
-import { sql } from 'kysely';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type {} from '../db/build-tables.ts';
 import type { AttemptLimits, AttemptOutcome, AttemptRequest, Builder } from '../builders/builder.ts';
-import { type Db, inTransaction } from '../db/in-transaction.ts';
-import { AttemptLogWriter, closeAttempt, listArtifacts, openAttempt, recordArtifacts } from '../jobs/attempts.ts';
+import type { Config } from '../config/config.ts';
+import type { Db } from '../db/in-transaction.ts';
+import { DomainError } from '../domain-error.ts';
+import { AttemptLogWriter, listArtifacts } from '../jobs/attempts.ts';
+import { binNmuOf } from '../jobs/job-binnmu.ts';
+import { JOBS_READY_CHANNEL, notifyJobsReady } from '../jobs/jobs-ready.ts';
+import { holdLease, leaseOwner } from '../jobs/lease.ts';
 import type { SourceStore } from '../jobs/source-store.ts';
 import { transitionJob } from '../jobs/transition-job.ts';
+import { expireAttemptLeases, listLiveAttempts, renewAttemptLease, takeStalledPublication } from './attempt-leases.ts';
+import { type ClaimedAttempt, claimNextJob } from './claim-job.ts';
+import { DEFAULT_AGEING_MS } from './claim-order.ts';
 import type { EnginePool } from './engine-pool.ts';
+import type { FaultPolicy } from './infrastructure-faults.ts';
+import { settleAttempt } from './settle-attempt.ts';
 
 export interface BuiltPackages {
   jobId: number;
@@ -15,6 +25,54 @@ export interface BuiltPackages {
   /** The exact source the build used (ported sources differ from the upload). */
   source: { dsc: { name: string; path: string }; files: { name: string; path: string }[] } | null;
 }
+
+/** The scheduler's timings and limits (config: SCHEDULER_*). */
+export interface SchedulerSettings extends FaultPolicy {
+  /** How often each running attempt's lease is renewed. */
+  heartbeatMs: number;
+  /** How long a lease lasts without renewal. */
+  leaseMs: number;
+  /** One priority point per this much waiting (claim-order.ts). */
+  ageingMs: number;
+  /** Looks for work this often without a notification. */
+  pollMs: number;
+}
+
+export const defaultSchedulerSettings: SchedulerSettings = {
+  heartbeatMs: 10_000,
+  leaseMs: 60_000,
+  maxInfrastructureAttempts: 3,
+  engineFailureThreshold: 3,
+  backoffBaseMs: 60_000,
+  ageingMs: DEFAULT_AGEING_MS,
+  pollMs: 2_000,
+};
+
+export function schedulerSettingsFromConfig(
+  config: Pick<
+    Config,
+    | 'SCHEDULER_HEARTBEAT'
+    | 'SCHEDULER_LEASE'
+    | 'SCHEDULER_MAX_INFRA_ATTEMPTS'
+    | 'SCHEDULER_ENGINE_FAILURES'
+    | 'SCHEDULER_BACKOFF'
+    | 'SCHEDULER_AGEING'
+    | 'SCHEDULER_POLL'
+  >,
+): SchedulerSettings {
+  return {
+    heartbeatMs: config.SCHEDULER_HEARTBEAT,
+    leaseMs: config.SCHEDULER_LEASE,
+    maxInfrastructureAttempts: config.SCHEDULER_MAX_INFRA_ATTEMPTS,
+    engineFailureThreshold: config.SCHEDULER_ENGINE_FAILURES,
+    backoffBaseMs: config.SCHEDULER_BACKOFF,
+    ageingMs: config.SCHEDULER_AGEING,
+    pollMs: config.SCHEDULER_POLL,
+  };
+}
+
+/** Subscribes to a NOTIFY channel (src/db/open-database.ts); resolves to the unsubscribe. */
+export type Listen = (channel: string, onNotify: () => void) => Promise<() => Promise<void>>;
 
 export interface DispatcherDeps {
   db: Db;
@@ -27,162 +85,221 @@ export interface DispatcherDeps {
   limits: AttemptLimits;
   repository: () => AttemptRequest['repository'];
   publish: (built: BuiltPackages) => Promise<void>;
-  pollMs?: number;
-  /** Infrastructure faults a job may meet before it fails with reason `infrastructure`. */
-  maxInfrastructureAttempts?: number;
+  settings?: Partial<SchedulerSettings>;
+  /** Wake-ups from other processes; without it the poll alone finds work. */
+  listen?: Listen | undefined;
+}
+
+class LeaseLostError extends Error {
+  constructor(claim: ClaimedAttempt) {
+    super(`the lease of job ${claim.jobId} attempt ${claim.attempt} is lost`);
+  }
+}
+
+interface Running {
+  /** Aborts the attempt (service stopping). */
+  stop: AbortController;
+  done: Promise<void>;
 }
 
 /**
- * Runs queued jobs on free engines, one attempt each, and moves them on by the outcome. A
- * minimal dispatcher: the scheduler issue adds leases, backoff, dep-wait wake-ups and fairness.
+ * Runs queued jobs on engines with free capacity. Each claim (claim-job.ts) opens an attempt
+ * leased to this process; a heartbeat renews the lease while the attempt builds and its job
+ * is published, and a renewal that finds the lease gone stops the attempt. Every process also
+ * gives back the attempts of processes that stopped renewing, takes over their unfinished
+ * publications and removes their containers. NOTIFY wakes the claim loop; a poll is the
+ * backstop.
  */
 export class Dispatcher {
-  private timer: NodeJS.Timeout | undefined;
+  /** The lease holder name of this process. */
+  readonly owner = leaseOwner('scheduler');
+  readonly settings: SchedulerSettings;
+  private readonly timers: NodeJS.Timeout[] = [];
   private ticking: Promise<void> | undefined;
+  private again = false;
+  private maintaining: Promise<void> | undefined;
+  private reaping: Promise<void> | undefined;
   private stopping = false;
-  private readonly attempts = new Set<Promise<void>>();
-  private readonly abort = new AbortController();
+  private stopped: Promise<void> | undefined;
+  private unlisten: (() => Promise<void>) | undefined;
+  private readonly running = new Map<string, Running>();
+  private readonly log: Logger;
 
-  constructor(private readonly deps: DispatcherDeps) {}
+  constructor(private readonly deps: DispatcherDeps) {
+    this.settings = { ...defaultSchedulerSettings, ...deps.settings };
+    this.log = deps.logger.child({ component: 'scheduler', owner: this.owner });
+  }
 
-  /** Starts claiming (call recover() first). */
-  start(): void {
-    this.timer = setInterval(() => this.wake(), this.deps.pollMs ?? 2000);
+  /**
+   * Gives back what stopped processes left (expired leases), takes over their publications,
+   * removes their containers, then claims: at once, on every NOTIFY, and every poll.
+   */
+  async start(): Promise<void> {
+    const { heartbeatMs, leaseMs, pollMs } = this.settings;
+    this.log.info({ ...this.settings }, 'scheduler started');
+    if (this.deps.listen) {
+      try {
+        this.unlisten = await this.deps.listen(JOBS_READY_CHANNEL, () => this.wake());
+      } catch (error) {
+        this.log.warn({ err: error }, `could not LISTEN on ${JOBS_READY_CHANNEL}; polling every ${pollMs} ms instead`);
+      }
+    }
+    await this.maintain();
+    await this.reapOrphans();
+    if (this.stopping) return;
+    this.timers.push(
+      setInterval(() => this.wake(), pollMs),
+      setInterval(() => void this.maintain(), heartbeatMs),
+      setInterval(() => void this.reapOrphans(), leaseMs),
+    );
     this.wake();
   }
 
   /** Looks for work now (after a submission, say) instead of at the next poll. */
   wake(): void {
-    if (this.stopping || this.ticking) return;
+    if (this.stopping) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
     this.ticking = this.tick()
-      .catch((error: unknown) => this.deps.logger.error({ err: error }, 'dispatcher tick failed'))
+      .catch((error: unknown) => this.log.error({ err: error }, 'claiming failed'))
       .finally(() => (this.ticking = undefined));
   }
 
-  /** Stops claiming; running attempts are stopped and their jobs given back. */
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming; running attempts are stopped and their jobs given back to `queued` at
+   * once (publications in progress finish first).
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.stopNow();
+    return this.stopped;
+  }
+
+  private async stopNow(): Promise<void> {
     this.stopping = true;
-    clearInterval(this.timer);
-    this.abort.abort();
-    await this.ticking;
-    await Promise.all(this.attempts);
-  }
-
-  private async tick(): Promise<void> {
-    for (;;) {
-      const builder = await this.deps.pool.pickEngine();
-      if (!builder || this.stopping) return;
-      const claimed = await this.claimNextJob(builder.id);
-      if (!claimed) return;
-      this.deps.pool.running.set(builder.id, (this.deps.pool.running.get(builder.id) ?? 0) + 1);
-      const run = this.runAttempt(builder, claimed.jobId, claimed.attempt)
-        .catch((error: unknown) => this.deps.logger.error({ err: error, jobId: claimed.jobId }, 'attempt handling failed'))
-        .finally(() => {
-          this.deps.pool.running.set(builder.id, (this.deps.pool.running.get(builder.id) ?? 1) - 1);
-          this.attempts.delete(run);
-          this.wake();
-        });
-      this.attempts.add(run);
+    for (const timer of this.timers) clearInterval(timer);
+    await this.unlisten?.().catch(() => undefined);
+    await Promise.all([this.ticking, this.maintaining]);
+    // An attempt on an engine that hangs may never answer its abort: its lease runs out and
+    // another process gives it back, so this one does not wait longer than that.
+    const deadline = Date.now() + this.settings.leaseMs;
+    while (this.running.size > 0 && Date.now() < deadline) {
+      for (const attempt of this.running.values()) attempt.stop.abort(new Error('the service is stopping'));
+      await Promise.race([Promise.all([...this.running.values()].map((r) => r.done)), sleep(Math.max(0, deadline - Date.now()), undefined, { ref: false })]);
     }
+    if (this.running.size > 0) this.log.warn({ attempts: [...this.running.keys()] }, 'stopped without these attempts ending; their leases run out');
+    await this.reaping;
+    this.log.info('scheduler stopped');
   }
 
-  private claimNextJob(engineId: string): Promise<{ jobId: number; attempt: number } | undefined> {
-    return inTransaction(this.deps.db, async (trx) => {
-      const row = await trx
-        .selectFrom('jobs')
-        .select('id')
-        .where('state', '=', 'queued')
-        .orderBy('priority', 'desc')
-        .orderBy('id')
-        .limit(1)
-        .forUpdate()
-        .skipLocked()
-        .executeTakeFirst();
-      if (!row) return undefined;
-      await transitionJob(trx, { jobId: row.id, to: 'building', actor: 'dispatcher', reason: `building on engine ${engineId}` });
-      return { jobId: row.id, attempt: await openAttempt(trx, row.id, engineId) };
+  /** Claims for each healthy engine in turn until none takes another job. */
+  private async tick(): Promise<void> {
+    const { db } = this.deps;
+    do {
+      this.again = false;
+      let claimed: boolean;
+      do {
+        claimed = false;
+        for (const builder of await this.deps.pool.healthyEngines()) {
+          if (this.stopping) return;
+          const claim = await claimNextJob(db, {
+            engineId: builder.id,
+            capacity: builder.capacity,
+            owner: this.owner,
+            leaseMs: this.settings.leaseMs,
+            ageingMs: this.settings.ageingMs,
+          });
+          if (!claim) continue;
+          claimed = true;
+          this.log.info({ jobId: claim.jobId, attempt: claim.attempt, engine: claim.engineId }, 'claimed');
+          this.track(claim, (stop, lease) => this.runAttempt(builder, claim, stop, lease), builder);
+        }
+      } while (claimed && !this.stopping);
+    } while (this.again && !this.stopping);
+  }
+
+  /**
+   * Runs `work` holding the attempt's lease (renewed every heartbeat) until it settles. While
+   * `builder`'s engine does not answer, the lease is not renewed: an engine gone for as long as
+   * the lease lasts loses its attempts to the queue, like a process gone.
+   */
+  private track(claim: ClaimedAttempt, work: (stop: AbortSignal, lease: AbortSignal) => Promise<void>, builder?: Builder): void {
+    const key = `${claim.jobId}.${claim.attempt}`;
+    const stop = new AbortController();
+    const lease = holdLease({
+      renew: async () => {
+        const health = builder ? await this.deps.pool.checkHealth(builder) : undefined;
+        if (health && !health.healthy) throw new Error(`engine ${health.id} does not answer (${health.detail}); lease not renewed`);
+        return renewAttemptLease(this.deps.db, claim, this.settings.leaseMs);
+      },
+      everyMs: this.settings.heartbeatMs,
+      leaseMs: this.settings.leaseMs,
+      lost: () => new LeaseLostError(claim),
+      onError: (error) => this.log.warn({ err: error, jobId: claim.jobId, attempt: claim.attempt }, 'could not renew the lease'),
     });
+    lease.signal.addEventListener('abort', () => this.log.warn({ jobId: claim.jobId, attempt: claim.attempt }, 'lease lost; stopping the attempt'));
+    const done = work(stop.signal, lease.signal)
+      .catch((error: unknown) => this.log.error({ err: error, jobId: claim.jobId, attempt: claim.attempt }, 'attempt handling failed'))
+      .finally(() => {
+        lease.release();
+        this.running.delete(key);
+        // Capacity is free: this process and the others may claim.
+        notifyJobsReady(this.deps.db).catch(() => undefined);
+        this.wake();
+      });
+    this.running.set(key, { stop, done });
   }
 
-  private async runAttempt(builder: Builder, jobId: number, attempt: number): Promise<void> {
-    const { db, logger } = this.deps;
+  private async runAttempt(builder: Builder, claim: ClaimedAttempt, stop: AbortSignal, lease: AbortSignal): Promise<void> {
+    const { db } = this.deps;
+    const { jobId, attempt } = claim;
     const log = new AttemptLogWriter(db, jobId, attempt);
     log.write(Buffer.from(`stubbuild: job ${jobId} attempt ${attempt} on engine ${builder.id}, image ${this.deps.image}\n`));
-    logger.info({ jobId, attempt, engine: builder.id }, 'attempt started');
-    const files = await db.selectFrom('job_files').select(['name', 'sha256']).where('job_id', '=', jobId).execute();
     const artifactDir = path.join(this.deps.artifactsDir, String(jobId), String(attempt));
-    const outcome = await builder.runAttempt({
-      jobId,
-      attempt,
-      image: this.deps.image,
-      source: files.map((f) => ({ name: f.name, path: this.deps.store.pathOf(f.sha256) })),
-      repository: this.deps.repository(),
-      artifactDir,
-      limits: this.deps.limits,
-      onLog: (chunk) => log.write(chunk),
-      signal: this.abort.signal,
-    });
+    let outcome: AttemptOutcome;
+    try {
+      const files = await db.selectFrom('job_files').select(['name', 'sha256']).where('job_id', '=', jobId).execute();
+      outcome = await builder.runAttempt({
+        jobId,
+        attempt,
+        image: this.deps.image,
+        source: files.map((f) => ({ name: f.name, path: this.deps.store.pathOf(f.sha256) })),
+        repository: this.deps.repository(),
+        ...(await binNmuOf(db, jobId)),
+        artifactDir,
+        limits: this.deps.limits,
+        onLog: (chunk) => log.write(chunk),
+        signal: AbortSignal.any([stop, lease]),
+      });
+    } catch (error) {
+      // A builder reports its faults as outcomes; anything thrown is still not the package's fault.
+      outcome = { kind: 'infrastructure', message: `engine ${builder.id}: ${error instanceof Error ? error.message : String(error)}` };
+    }
     log.write(Buffer.from(`stubbuild: attempt ${attempt} ended: ${describe(outcome)}\n`));
     await log.flush();
-    logger.info({ jobId, attempt, engine: builder.id, outcome: outcome.kind, detail: describe(outcome) }, 'attempt ended');
-    await this.settle(jobId, attempt, artifactDir, outcome);
+    const stoppedBy = stop.aborted ? 'shutdown' : lease.aborted ? 'lease-lost' : null;
+    const settlement = await settleAttempt(db, claim, outcome, this.settings, { stoppedBy });
+    this.log.info(
+      { jobId, attempt, engine: builder.id, outcome: outcome.kind, detail: describe(outcome), ...settlement },
+      settlement.kind === 'lost' ? 'attempt ended, but it had been given back meanwhile: outcome dropped' : 'attempt ended',
+    );
+    if (settlement.kind === 'publish') await this.publishJob(claim);
   }
 
-  /** Records the attempt and moves the job on by what happened. */
-  private async settle(jobId: number, attempt: number, artifactDir: string, outcome: AttemptOutcome): Promise<void> {
-    const { db } = this.deps;
-    switch (outcome.kind) {
-      case 'built': {
-        await inTransaction(db, async (trx) => {
-          await closeAttempt(trx, jobId, attempt, { state: 'built', provenance: outcome.provenance });
-          await recordArtifacts(
-            trx,
-            jobId,
-            attempt,
-            outcome.artifacts.map((a) => ({ ...a, name: a.name.replace(/^source\//, '') })),
-          );
-          await trx.updateTable('jobs').set({ provenance: JSON.stringify(outcome.provenance) }).where('id', '=', jobId).execute();
-          await transitionJob(trx, { jobId, to: 'publishing', actor: 'dispatcher', reason: `built ${outcome.source.package} ${outcome.source.version}` });
-        });
-        await this.publishJob(jobId, attempt, artifactDir);
-        return;
+  /** Publishes the artifacts of a built attempt; used after a build, and for a taken-over publication. */
+  private async publishJob(claim: ClaimedAttempt): Promise<void> {
+    const { jobId, attempt } = claim;
+    const artifactDir = path.join(this.deps.artifactsDir, String(jobId), String(attempt));
+    const finish = async (to: 'published' | 'failed', reason: string) => {
+      try {
+        await transitionJob(this.deps.db, { jobId, to, from: ['publishing'], actor: 'publisher', reason });
+      } catch (error) {
+        // Another process took the publication over when our lease lapsed, and finished first.
+        if (!(error instanceof DomainError && error.code === 'illegal-transition')) throw error;
+        this.log.warn({ jobId, attempt }, 'the job was published meanwhile by another process');
       }
-      case 'dep-wait':
-        await inTransaction(db, async (trx) => {
-          await closeAttempt(trx, jobId, attempt, { state: 'dep-wait', message: outcome.unmet.join('; '), provenance: outcome.provenance });
-          await trx.updateTable('jobs').set({ unmet_relations: outcome.relations }).where('id', '=', jobId).execute();
-          await transitionJob(trx, { jobId, to: 'dep-wait', actor: 'dispatcher', reason: `missing for stubdom-amd64: ${outcome.relations.join(', ')}` });
-        });
-        return;
-      case 'failed':
-        await inTransaction(db, async (trx) => {
-          await closeAttempt(trx, jobId, attempt, { state: 'failed', reason: outcome.reason, message: outcome.message, provenance: outcome.provenance });
-          await transitionJob(trx, { jobId, to: 'failed', actor: 'dispatcher', reason: `${outcome.reason}: ${outcome.message}` });
-        });
-        return;
-      case 'infrastructure':
-      case 'aborted':
-        await inTransaction(db, async (trx) => {
-          await closeAttempt(trx, jobId, attempt, { state: outcome.kind, message: outcome.message });
-          const { n } = await trx
-            .selectFrom('attempts')
-            .select(sql<number>`count(*)::int`.as('n'))
-            .where('job_id', '=', jobId)
-            .where('state', '=', 'infrastructure')
-            .executeTakeFirstOrThrow();
-          const exhausted = outcome.kind === 'infrastructure' && n >= (this.deps.maxInfrastructureAttempts ?? 3);
-          await transitionJob(trx, {
-            jobId,
-            to: exhausted ? 'failed' : 'queued',
-            actor: 'dispatcher',
-            reason: exhausted ? `infrastructure: ${outcome.message} (${n} attempts)` : `given back: ${outcome.message}`,
-          });
-        });
-    }
-  }
-
-  /** Publishes the artifacts of a built attempt; used after a build and again after a restart. */
-  private async publishJob(jobId: number, attempt: number, artifactDir: string): Promise<void> {
+    };
     try {
       const artifacts = await listArtifacts(this.deps.db, jobId, attempt);
       const sources = artifacts.filter((a) => a.kind === 'source');
@@ -197,51 +314,61 @@ export class Dispatcher {
             }
           : null,
       });
-      await transitionJob(this.deps.db, { jobId, to: 'published', actor: 'publisher', reason: 'in the apt repository' });
     } catch (error) {
-      this.deps.logger.error({ err: error, jobId }, 'publishing failed');
-      await transitionJob(this.deps.db, {
-        jobId,
-        to: 'failed',
-        actor: 'publisher',
-        reason: `publish: ${error instanceof Error ? error.message : String(error)}`,
-      });
+      this.log.error({ err: error, jobId }, 'publishing failed');
+      await finish('failed', `publish: ${error instanceof Error ? error.message : String(error)}`);
+      return;
     }
+    await finish('published', 'in the apt repository');
   }
 
   /**
-   * A job left `building` by a stopped service is given back; one left `publishing` is
-   * published from its stored artifacts. (Single service process: the scheduler issue makes
-   * this lease-based for several.)
+   * Every heartbeat: gives back attempts whose lease expired, and takes over publications a
+   * stopped process left. Runs once at a time.
    */
-  async recover(): Promise<void> {
-    const { db, logger } = this.deps;
-    const building = await db.selectFrom('jobs').select('id').where('state', '=', 'building').execute();
-    for (const { id } of building) {
-      await inTransaction(db, async (trx) => {
-        await trx
-          .updateTable('attempts')
-          .set({ state: 'aborted', message: 'the service stopped during the attempt', finished_at: sql<Date>`now()` })
-          .where('job_id', '=', id)
-          .where('state', '=', 'running')
-          .execute();
-        await transitionJob(trx, { jobId: id, to: 'queued', actor: 'dispatcher', reason: 'given back: the service restarted mid-build' });
-      });
-      logger.warn({ jobId: id }, 'gave back a job left building');
-    }
-    const publishing = await db.selectFrom('jobs').select('id').where('state', '=', 'publishing').execute();
-    for (const { id } of publishing) {
-      const last = await db
-        .selectFrom('attempts')
-        .select('number')
-        .where('job_id', '=', id)
-        .where('state', '=', 'built')
-        .orderBy('number', 'desc')
-        .executeTakeFirst();
-      if (!last) continue;
-      logger.warn({ jobId: id }, 'publishing a job left publishing');
-      await this.publishJob(id, last.number, path.join(this.deps.artifactsDir, String(id), String(last.number)));
-    }
+  private maintain(): Promise<void> {
+    this.maintaining ??= (async () => {
+      try {
+        const expired = await expireAttemptLeases(this.deps.db, this.settings);
+        for (const e of expired) this.log.warn({ ...e }, 'lease expired: attempt given back');
+        if (expired.length > 0) this.wake();
+        while (!this.stopping) {
+          const publication = await takeStalledPublication(this.deps.db, this.owner, this.settings.leaseMs);
+          if (!publication) break;
+          this.log.warn({ jobId: publication.jobId, attempt: publication.attempt }, 'taking over a publication its process left');
+          this.track(publication, () => this.publishJob(publication));
+        }
+      } catch (error) {
+        this.log.error({ err: error }, 'lease maintenance failed');
+      } finally {
+        this.maintaining = undefined;
+      }
+    })();
+    return this.maintaining;
+  }
+
+  /**
+   * Removes containers and volumes of attempts without a live lease (a killed process's). The
+   * live set is read after the engine was listed, so an attempt claimed meanwhile is kept.
+   */
+  private reapOrphans(): Promise<void> {
+    this.reaping ??= (async () => {
+      try {
+        for (const builder of await this.deps.pool.healthyEngines()) {
+          let live: Promise<Set<string>> | undefined;
+          const removed = await builder.reapOrphans(async (jobId, attempt) => {
+            live ??= listLiveAttempts(this.deps.db);
+            return (await live).has(`${jobId}.${attempt}`);
+          });
+          if (removed > 0) this.log.warn({ engine: builder.id, removed }, 'removed containers and volumes of attempts no longer running');
+        }
+      } catch (error) {
+        this.log.error({ err: error }, 'reaping orphans failed');
+      } finally {
+        this.reaping = undefined;
+      }
+    })();
+    return this.reaping;
   }
 }
 

@@ -7,19 +7,37 @@ import { DomainError } from '../domain-error.ts';
 export interface EngineView extends EngineStatus {
   drained: boolean;
   drainReason: string | null;
+  /** Attempts running on it now, by every service process (live leases). */
   running: number;
 }
 
 const HEALTH_TTL_MS = 10_000;
 
 /**
+ * Drains or resumes an engine for every replica (the `engines` row). With `onlyIfOpen`, an
+ * engine already drained keeps its reason (the first cause stays visible); returns whether
+ * the row changed.
+ */
+export async function drainEngine(db: Db, id: string, reason: string | null, options: { drained?: boolean; onlyIfOpen?: boolean } = {}): Promise<boolean> {
+  const drained = options.drained ?? true;
+  const result = await db
+    .insertInto('engines')
+    .values({ id, drained, drain_reason: drained ? reason : null })
+    .onConflict((oc) => {
+      const update = oc.column('id').doUpdateSet({ drained, drain_reason: drained ? reason : null, updated_at: sql<Date>`now()` });
+      return options.onlyIfOpen ? update.where('engines.drained', '=', false) : update;
+    })
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+/**
  * The configured builder engines with their capacity, health (checked at most every 10 s) and
- * drain state. Drain state lives in the database, so every replica honours it.
+ * drain state. Drain state and running attempts live in the database, so every replica sees
+ * the same; the claim (claim-job.ts) counts capacity there.
  */
 export class EnginePool {
   private readonly health = new Map<string, { at: number; status: EngineStatus }>();
-  /** Attempts this process runs now, per engine. */
-  readonly running = new Map<string, number>();
 
   constructor(
     private readonly db: Db,
@@ -41,12 +59,30 @@ export class EnginePool {
     return status;
   }
 
+  /** Gives every configured engine its row, which claims for it queue on. */
+  async registerEngines(): Promise<void> {
+    if (this.builders.length === 0) return;
+    await this.db
+      .insertInto('engines')
+      .values(this.builders.map((b) => ({ id: b.id })))
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+  }
+
+  /** The engines that answer and have the image (drain and capacity are the claim's to check). */
+  async healthyEngines(): Promise<Builder[]> {
+    const healthy: Builder[] = [];
+    for (const builder of this.builders) if ((await this.checkHealth(builder)).healthy) healthy.push(builder);
+    return healthy;
+  }
+
   async list(): Promise<EngineView[]> {
     const drains = await this.db.selectFrom('engines').selectAll().execute();
     const running = await this.db
       .selectFrom('attempts')
       .select(['engine_id', sql<number>`count(*)::int`.as('n')])
       .where('state', '=', 'running')
+      .where('lease_until', '>', sql<Date>`now()`)
       .groupBy('engine_id')
       .execute();
     return Promise.all(
@@ -70,23 +106,7 @@ export class EnginePool {
   /** No new attempts start on a drained engine; running ones finish. */
   async setDrained(id: string, drained: boolean, reason: string | null): Promise<EngineView> {
     this.get(id);
-    await this.db
-      .insertInto('engines')
-      .values({ id, drained, drain_reason: drained ? reason : null })
-      .onConflict((oc) => oc.column('id').doUpdateSet({ drained, drain_reason: drained ? reason : null, updated_at: sql<Date>`now()` }))
-      .execute();
+    await drainEngine(this.db, id, reason, { drained });
     return this.view(id);
-  }
-
-  /** An engine that can take one more attempt now: healthy, not drained, below capacity. */
-  async pickEngine(): Promise<Builder | undefined> {
-    const drained = new Set(
-      (await this.db.selectFrom('engines').select('id').where('drained', '=', true).execute()).map((r) => r.id),
-    );
-    for (const builder of this.builders) {
-      if (drained.has(builder.id) || (this.running.get(builder.id) ?? 0) >= builder.capacity) continue;
-      if ((await this.checkHealth(builder)).healthy) return builder;
-    }
-    return undefined;
   }
 }

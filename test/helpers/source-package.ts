@@ -52,18 +52,21 @@ export function makeSourcePackage(
   return { dir, dscName, files, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A multipart/form-data body with one file part per file, for app.inject. */
+/**
+ * A multipart/form-data body with one file part per file, for app.inject; an entry with
+ * `text: true` is a plain form field named `field` instead.
+ */
 export function multipartBody(
-  files: readonly { name: string; content: Buffer | string; field?: string }[],
+  files: readonly { name: string; content: Buffer | string; field?: string; text?: boolean }[],
 ): { payload: Buffer; headers: Record<string, string> } {
   const boundary = `----stubbuild${randomBytes(8).toString('hex')}`;
   const chunks: Buffer[] = [];
   files.forEach((file, index) => {
+    const disposition = file.text
+      ? `form-data; name="${file.field ?? file.name}"\r\n\r\n`
+      : `form-data; name="${file.field ?? `file${index}`}"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`;
     chunks.push(
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="${file.field ?? `file${index}`}"; ` +
-          `filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
-      ),
+      Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}`),
       Buffer.isBuffer(file.content) ? file.content : Buffer.from(file.content),
       Buffer.from('\r\n'),
     );
@@ -77,6 +80,38 @@ export function packFixtureSource(fixture: string): SourcePackage {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stubbuild-fixture-'));
   const from = path.join(import.meta.dirname, '..', 'fixtures', 'sources', fixture);
   fs.cpSync(from, path.join(dir, fixture), { recursive: true });
+  execFileSync('dpkg-source', ['-b', fixture], { cwd: dir, stdio: 'ignore' });
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f !== fixture)
+    .map((f) => ({ name: f, content: fs.readFileSync(path.join(dir, f)) }));
+  const dscName = files.find((f) => f.name.endsWith('.dsc'))!.name;
+  return { dir, dscName, files, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * packFixtureSource of a changed copy: `edits` (file → [from, to] replacements) applied, then a
+ * changelog entry for `version` on top.
+ */
+export function packFixtureVariant(fixture: string, options: { version: string; edits?: Record<string, [string, string][]> }): SourcePackage {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stubbuild-fixture-'));
+  const tree = path.join(dir, fixture);
+  fs.cpSync(path.join(import.meta.dirname, '..', 'fixtures', 'sources', fixture), tree, { recursive: true });
+  for (const [file, replacements] of Object.entries(options.edits ?? {})) {
+    let text = fs.readFileSync(path.join(tree, file), 'utf8');
+    for (const [from, to] of replacements) {
+      if (!text.includes(from)) throw new Error(`${fixture}/${file} has no ${JSON.stringify(from)}`);
+      text = text.replaceAll(from, to);
+    }
+    fs.writeFileSync(path.join(tree, file), text);
+  }
+  const changelog = path.join(tree, 'debian', 'changelog');
+  const name = /^(\S+) /.exec(fs.readFileSync(changelog, 'utf8'))![1]!;
+  fs.writeFileSync(
+    changelog,
+    `${name} (${options.version}) stubdom; urgency=medium\n\n  * Test variant.\n\n -- stubbuild <stubbuild@localhost.invalid>  Fri, 27 Nov 2026 12:00:00 +0000\n\n` +
+      fs.readFileSync(changelog, 'utf8'),
+  );
   execFileSync('dpkg-source', ['-b', fixture], { cwd: dir, stdio: 'ignore' });
   const files = fs
     .readdirSync(dir)

@@ -7,6 +7,7 @@ import { buildApp } from '../../src/api/app.ts';
 import type { ArchProfile } from '../../src/builders/arch-profile.ts';
 import type { Builder } from '../../src/builders/builder.ts';
 import { createBuildPipeline } from '../../src/scheduler/build-pipeline.ts';
+import type { SchedulerSettings } from '../../src/scheduler/dispatcher.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { SourceStore } from '../../src/jobs/source-store.ts';
 import { openRepository, type Repository, repositorySettings } from '../../src/repo/repository.ts';
@@ -29,6 +30,7 @@ export interface TestBuilds {
   profile: ArchProfile;
   engines: Builder[];
   pollMs?: number;
+  scheduler?: Partial<SchedulerSettings>;
 }
 
 /**
@@ -52,6 +54,7 @@ export async function createTestApp(
         repo,
         dataDir,
         logger: pino({ level: 'silent' }),
+        listen: handle.listen,
         ...options.builds,
       })
     : undefined;
@@ -68,7 +71,7 @@ export async function createTestApp(
     adminToken: admin.token,
     submitToken: submit.token,
     close: async () => {
-      await pipeline?.dispatcher.stop();
+      await pipeline?.stop();
       await app.close();
       await repo.close();
       await handle.close();

@@ -8,6 +8,7 @@ import type { Keyring } from '../../jobs/openpgp-keyring.ts';
 import type { SourceStore } from '../../jobs/source-store.ts';
 import { submitArchiveReference } from '../../jobs/submit-reference.ts';
 import { submitUpload } from '../../jobs/submit-upload.ts';
+import { type ExplainDeps, explainJob } from '../../scheduler/explain-job.ts';
 import { requireToken } from '../auth.ts';
 import { receiveUpload, type UploadLimits } from '../receive-upload.ts';
 import {
@@ -28,6 +29,8 @@ export interface JobRoutesOptions {
   /** Uploads must be signed by one of its keys (UPLOADER_KEYRING); none: unsigned uploads are taken. */
   uploaderKeyring?: Keyring | undefined;
   archives: ArchiveSuites;
+  /** What explaining a waiting job needs: the repository's suite, the engines when built here. */
+  explain: Omit<ExplainDeps, 'now'>;
 }
 
 const submitHeaders = z.looseObject({
@@ -46,7 +49,7 @@ const uploadForm = z
   })
   .meta({ id: 'SourceUpload' });
 
-export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (app, { db, store, uploadLimits, uploaderKeyring, archives }) => {
+export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (app, { db, store, uploadLimits, uploaderKeyring, archives, explain }) => {
   app.post(
     '/jobs',
     {
@@ -121,11 +124,16 @@ export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (app, { 
         summary: 'Get a job',
         description:
           'The job with its stored files, every state change, its build attempts, the artifacts of the ' +
-          'latest attempt, provenance, and for dep-wait the missing build-dependencies.',
+          'latest attempt, provenance, and for dep-wait the missing build-dependencies. For a queued or ' +
+          'dep-wait job, `explanation` says in plain words why it is not building: what it waits for, how ' +
+          'many ready jobs are ahead of it, whether an engine can take it.',
         params: jobIdParams,
         response: { 200: jobDetailSchema, ...problemResponses(400, 401, 404) },
       },
     },
-    async (request) => presentJobDetail(await getJobDetail(db, request.params.id)),
+    async (request) => {
+      const detail = await getJobDetail(db, request.params.id);
+      return presentJobDetail(detail, await explainJob(db, detail.job.id, explain));
+    },
   );
 };

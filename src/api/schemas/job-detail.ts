@@ -29,10 +29,17 @@ export const jobDetailSchema = jobWithEventsSchema
       .nullable()
       .describe('What built the published artifacts: builder image, toolchain versions, port revision'),
     unmetRelations: z.array(z.string()).describe('For dep-wait: the build-dependencies missing for stubdom-amd64'),
+    explanation: z
+      .string()
+      .nullable()
+      .describe(
+        'For queued and dep-wait jobs: why it is not building, in plain words (missing build-dependencies and ' +
+          'who will build them, ready jobs ahead of it, engines drained, unhealthy or busy); null otherwise',
+      ),
   })
   .meta({ id: 'JobDetail' });
 
-export function presentJobDetail(detail: JobDetail): z.input<typeof jobDetailSchema> {
+export function presentJobDetail(detail: JobDetail, explanation: string | null = null): z.input<typeof jobDetailSchema> {
   return {
     ...presentJob(detail.job),
     events: detail.events.map(presentEvent),
@@ -44,5 +51,6 @@ export function presentJobDetail(detail: JobDetail): z.input<typeof jobDetailSch
     artifacts: detail.artifacts,
     provenance: detail.provenance as z.input<typeof jobDetailSchema>['provenance'],
     unmetRelations: detail.unmetRelations,
+    explanation,
   };
 }

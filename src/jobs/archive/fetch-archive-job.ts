@@ -9,6 +9,7 @@ import { DebianParseError } from '../../debian/parse-error.ts';
 import { compareVersions } from '../../debian/version.ts';
 import { DomainError } from '../../domain-error.ts';
 import { checkUpload } from '../check-upload.ts';
+import { supersedeOlderJobs } from '../supersede-older.ts';
 import type { Keyring } from '../openpgp-keyring.ts';
 import type { SourceStore, StagedFile } from '../source-store.ts';
 import { transitionJob } from '../transition-job.ts';
@@ -139,6 +140,8 @@ async function completeFetch(
         actor: 'fetcher',
         reason: `fetched ${dsc.source} ${dsc.version} from ${suite.name}`,
       });
+      // A reference without a version learns it only now.
+      await supersedeOlderJobs(trx, { jobId: job.id, source: dsc.source, version: dsc.version });
     });
   } catch (error) {
     await Promise.all(added.map((sha256) => deps.store.remove(sha256)));

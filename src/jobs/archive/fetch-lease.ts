@@ -2,6 +2,7 @@
 // the holder renews while it works, and a lease that runs out frees the job for anyone.
 import { sql } from 'kysely';
 import type { Db } from '../../db/in-transaction.ts';
+import { leaseUntil } from '../lease.ts';
 
 export interface ClaimedFetchJob {
   id: number;
@@ -24,7 +25,7 @@ export async function claimFetchJob(db: Db, owner: string, leaseMs: number): Pro
     .updateTable('jobs')
     .set({
       fetch_lease_owner: owner,
-      fetch_lease_until: sql<Date>`now() + ${leaseMs} * interval '1 millisecond'`,
+      fetch_lease_until: leaseUntil(leaseMs),
       fetch_attempts: sql<number>`fetch_attempts + 1`,
     })
     .where('id', '=', (eb) =>
@@ -49,7 +50,7 @@ export async function claimFetchJob(db: Db, owner: string, leaseMs: number): Pro
 export async function renewFetchLease(db: Db, job: ClaimedFetchJob, leaseMs: number): Promise<boolean> {
   const result = await db
     .updateTable('jobs')
-    .set({ fetch_lease_until: sql<Date>`now() + ${leaseMs} * interval '1 millisecond'` })
+    .set({ fetch_lease_until: leaseUntil(leaseMs) })
     .where('id', '=', job.id)
     .where('state', '=', 'fetching')
     .where('fetch_lease_owner', '=', job.owner)
@@ -71,9 +72,7 @@ export async function releaseFetchJob(
     .updateTable('jobs')
     .set({
       fetch_lease_owner: null,
-      fetch_lease_until: options.retryAfterMs
-        ? sql<Date>`now() + ${options.retryAfterMs} * interval '1 millisecond'`
-        : null,
+      fetch_lease_until: options.retryAfterMs ? leaseUntil(options.retryAfterMs) : null,
       fetch_attempts: options.countAttempt ? sql<number>`fetch_attempts` : sql<number>`greatest(fetch_attempts - 1, 0)`,
     })
     .where('id', '=', job.id)

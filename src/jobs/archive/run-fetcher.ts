@@ -1,8 +1,7 @@
 // The background loop that turns `fetching` jobs into `queued` or `failed` ones: claim one
 // (a lease, renewed while working), fetch it, repeat; poll when there is nothing to do.
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { holdLease, leaseOwner } from '../lease.ts';
 import { fetchArchiveJob, type FetchOutcome, failFetch, type FetcherDeps, LeaseLost } from './fetch-archive-job.ts';
 import { claimFetchJob, type ClaimedFetchJob, releaseFetchJob, renewFetchLease } from './fetch-lease.ts';
 
@@ -22,7 +21,7 @@ export interface FetcherOptions {
 const defaults = { leaseMs: 60_000, pollMs: 2_000, maxAttempts: 5, retryAfterErrorMs: 60_000 };
 
 export function fetcherOwner(): string {
-  return `fetcher:${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  return leaseOwner('fetcher');
 }
 
 /**
@@ -54,21 +53,18 @@ export async function fetchNextJob(
     );
   }
 
-  const lost = new AbortController();
-  const signal = options.stop ? AbortSignal.any([lost.signal, options.stop]) : lost.signal;
-  let working = true;
-  const heartbeat = setInterval(() => {
-    renewFetchLease(deps.db, job, leaseMs).then(
-      (held) => {
-        if (!held && working) lost.abort(new LeaseLost(job.id));
-      },
-      (error: unknown) => log.warn({ err: error }, 'could not renew the fetch lease'),
-    );
-  }, Math.max(10, Math.floor(leaseMs / 3)));
+  const lease = holdLease({
+    renew: () => renewFetchLease(deps.db, job, leaseMs),
+    everyMs: Math.max(10, Math.floor(leaseMs / 3)),
+    leaseMs,
+    lost: () => new LeaseLost(job.id),
+    onError: (error) => log.warn({ err: error }, 'could not renew the fetch lease'),
+  });
+  const signal = options.stop ? AbortSignal.any([lease.signal, options.stop]) : lease.signal;
   try {
     return await fetchArchiveJob(deps, job, signal);
   } catch (error) {
-    if (lost.signal.aborted) {
+    if (lease.signal.aborted) {
       log.warn('job was cancelled or taken over while fetching; stopped');
       return { jobId: job.id, state: 'lost' };
     }
@@ -82,8 +78,7 @@ export async function fetchNextJob(
     log.error({ err: error, retryAfterMs }, 'unexpected error while fetching; job given back for later');
     throw error;
   } finally {
-    working = false;
-    clearInterval(heartbeat);
+    lease.release();
   }
 }
 

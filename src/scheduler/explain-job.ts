@@ -1,0 +1,112 @@
+// "Why is it not running?" in plain words, for a queued or dep-wait job: what it waits for,
+// how many ready jobs the claim takes before it, and whether any engine could take it.
+import { sql } from 'kysely';
+import type {} from '../db/build-tables.ts';
+import type {} from '../db/dependency-tables.ts';
+import type { Db } from '../db/in-transaction.ts';
+import { liveStates } from '../jobs/live-states.ts';
+import { isClaimedBefore, isReadyToClaim } from './claim-order.ts';
+import { describeRelations, type MatchOptions, relationNames } from './dep-wait.ts';
+import type { EngineView } from './engine-pool.ts';
+
+export interface ExplainDeps extends MatchOptions {
+  /** The repository's suite, whose published packages satisfy dep-waits. */
+  suite: string;
+  /** The engines as this service instance sees them; omitted where it runs no builds. */
+  engines?: { list(): Promise<EngineView[]> } | undefined;
+  /** The scheduler's ageing period (SCHEDULER_AGEING), which the claim order counts with. */
+  ageingMs?: number | undefined;
+  now?: Date;
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+async function explainDepWait(db: Db, job: { id: number; unmet_relations: string[]; batch_id: number | null }, deps: ExplainDeps): Promise<string> {
+  const relations = job.unmet_relations;
+  if (relations.length === 0) {
+    return 'It waits for build-dependencies that apt could not install, but did not name them; it is tried again after the next publication.';
+  }
+  const check = await describeRelations(db, deps, relations);
+  const parts: string[] = [];
+  if (check.unmet.length > 0) {
+    // Who is going to provide them: jobs whose .dsc lists a binary of that name; when none is
+    // live, the last one that failed or was cancelled (the wait then needs someone to act).
+    const names = relationNames(check.unmet);
+    const providers = await db
+      .selectFrom('jobs')
+      .select(['id', 'source', 'version', 'state', 'binaries'])
+      .where('state', 'in', [...liveStates, 'failed', 'cancelled'])
+      .where('id', '!=', job.id)
+      .where(sql<boolean>`binaries && ${sql.val(names)}::text[]`)
+      .orderBy('id')
+      .execute();
+    const described = check.unmet.map((relation) => {
+      const wanted = new Set(relationNames([relation]));
+      const from = providers.filter((p) => p.binaries.some((b) => wanted.has(b)));
+      const name = (p: (typeof from)[number]) => `job ${p.id} (${p.source}${p.version ? ` ${p.version}` : ''}, ${p.state})`;
+      const live = from.filter((p) => (liveStates as readonly string[]).includes(p.state));
+      if (live.length > 0) return `${relation}, which ${live.map(name).join(' or ')} will build`;
+      const dead = from.at(-1);
+      return dead ? `${relation}, which ${name(dead)} was to build` : relation;
+    });
+    parts.push(
+      `It waits for build-dependencies not yet published for ${deps.hostArch}: ${described.join('; ')}. ` +
+        'It goes back to the queue by itself once they are published.',
+    );
+  }
+  if (check.satisfied.length > 0) {
+    const now = [...new Set(check.satisfied.map((s) => `${s.by.name} ${s.by.version}`))];
+    parts.push(
+      check.unmet.length > 0
+        ? `Already published: ${now.join(', ')}.`
+        : `Everything it waited for is published now (${now.join(', ')}); it is queued again at the next check.`,
+    );
+  }
+  if (job.batch_id !== null) parts.push(`It is a member of batch ${job.batch_id}.`);
+  return parts.join(' ');
+}
+
+function describeEngines(engines: EngineView[]): string {
+  if (engines.length === 0) return 'No builder engine is configured.';
+  const open = engines.filter((e) => !e.drained);
+  if (open.length === 0) {
+    return `Every engine is drained: ${engines.map((e) => `${e.id} (${e.drainReason ?? 'no reason given'})`).join(', ')}.`;
+  }
+  const healthy = open.filter((e) => e.healthy);
+  if (healthy.length === 0) {
+    return `No engine that is not drained is healthy: ${open.map((e) => `${e.id}: ${e.detail}`).join('; ')}.`;
+  }
+  const free = healthy.filter((e) => e.running < e.capacity);
+  const load = healthy.map((e) => `${e.id} ${e.running}/${e.capacity}`).join(', ');
+  if (free.length === 0) return `Every healthy engine is at capacity (${load}); it starts when an attempt ends.`;
+  return `Engines with free capacity: ${free.map((e) => `${e.id} ${e.running}/${e.capacity}`).join(', ')}.`;
+}
+
+async function explainQueued(db: Db, job: { id: number; priority: number } & Record<string, unknown>, deps: ExplainDeps): Promise<string> {
+  const parts: string[] = [];
+  // Backoff, once the scheduler keeps one: read the column when the database has it.
+  const notBefore = job.not_before;
+  if (notBefore instanceof Date && notBefore > (deps.now ?? new Date())) {
+    parts.push(`It is backing off after a failed attempt until ${notBefore.toISOString()}.`);
+  }
+  const { n } = await db
+    .selectFrom('jobs')
+    .select(sql<number>`count(*)::int`.as('n'))
+    .where(isReadyToClaim())
+    .where(isClaimedBefore({ id: job.id, priority: job.priority }, deps.ageingMs))
+    .executeTakeFirstOrThrow();
+  parts.push(n === 0 ? 'It is next in the queue.' : `${plural(n, 'ready job is', 'ready jobs are')} ahead of it in the queue.`);
+  if (deps.engines) parts.push(describeEngines(await deps.engines.list()));
+  return parts.join(' ');
+}
+
+/** Why a queued or dep-wait job is not building, in plain words; null in other states. */
+export async function explainJob(db: Db, jobId: number, deps: ExplainDeps): Promise<string | null> {
+  const row = await db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst();
+  if (!row) return null;
+  if (row.state === 'dep-wait') return explainDepWait(db, row, deps);
+  if (row.state === 'queued') return explainQueued(db, row as typeof row & Record<string, unknown>, deps);
+  return null;
+}

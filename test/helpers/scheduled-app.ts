@@ -1,0 +1,64 @@
+// What the scheduler tests share: a service whose engines are ScriptedBuilders, jobs queued
+// straight into its database, and waiting for the database to show something.
+import { submitJob } from '../../src/jobs/submit-job.ts';
+import type { SchedulerSettings } from '../../src/scheduler/dispatcher.ts';
+import { loadStubdomProfile } from '../builder-image.support.ts';
+import type { ScriptedBuilder } from './scripted-builder.ts';
+import { createTestApp, type TestApp } from './test-app.ts';
+
+/** A whole service building on scripted engines; its pipeline is not started yet. */
+export async function createScheduledApp(engines: ScriptedBuilder[], scheduler: Partial<SchedulerSettings>): Promise<TestApp> {
+  return createTestApp({}, { builds: { profile: await loadStubdomProfile(), engines, pollMs: 100, scheduler } });
+}
+
+/** A queued job of a token (no files: scripted engines need none). */
+export async function queueJob(t: TestApp, tokenId: string, source: string): Promise<number> {
+  const { job } = await submitJob(t.db, { tokenId, job: { origin: 'upload', source, version: null, suite: null, files: [], state: 'queued' } });
+  return job.id;
+}
+
+/** Polls `probe` until it returns something other than undefined. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function jobState(t: TestApp, id: number): Promise<string> {
+  return (await t.db.selectFrom('jobs').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state;
+}
+
+export async function waitForState(t: TestApp, id: number, states: string[], timeoutMs?: number): Promise<string> {
+  return waitFor(`job ${id} to be ${states.join(' or ')}`, async () => {
+    const state = await jobState(t, id);
+    return states.includes(state) ? state : undefined;
+  }, timeoutMs);
+}
+
+export async function eventsOf(t: TestApp, id: number) {
+  return t.db
+    .selectFrom('job_events')
+    .select(['from_state', 'to_state', 'actor', 'reason', 'created_at'])
+    .where('job_id', '=', id)
+    .orderBy('id')
+    .execute();
+}
+
+export async function attemptsOf(t: TestApp, id: number) {
+  return t.db
+    .selectFrom('attempts')
+    .select(['number', 'engine_id', 'state', 'reason', 'message', 'lease_owner', 'started_at', 'finished_at'])
+    .where('job_id', '=', id)
+    .orderBy('number')
+    .execute();
+}
+
+/** The id of the test app's submit token. */
+export async function submitTokenId(t: TestApp): Promise<string> {
+  const row = await t.db.selectFrom('api_tokens').select('id').where('role', '=', 'submit').executeTakeFirstOrThrow();
+  return row.id;
+}

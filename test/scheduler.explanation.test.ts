@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { sql } from 'kysely';
+import type { EngineView } from '../src/scheduler/engine-pool.ts';
+import { explainJob } from '../src/scheduler/explain-job.ts';
+import { insertJob, matchOptions, publishSynthetic } from './helpers/dependency-fixtures.ts';
+import { bearer, createTestApp, type TestApp } from './helpers/test-app.ts';
+
+let t: TestApp;
+before(async () => {
+  t = await createTestApp();
+});
+after(() => t?.close());
+
+function engine(id: string, more: Partial<EngineView> = {}): EngineView {
+  return { id, capacity: 2, healthy: true, detail: 'ok', drained: false, drainReason: null, running: 0, ...more };
+}
+const engines = (views: EngineView[]) => ({ list: async () => views });
+const explain = (jobId: number, views?: EngineView[]) =>
+  explainJob(t.db, jobId, { ...matchOptions(t.repo), ...(views ? { engines: engines(views) } : {}) });
+
+test('a queued job: ready jobs ahead of it by the claim order', async () => {
+  const first = await insertJob(t.db, { state: 'queued', source: 'q-first' });
+  const second = await insertJob(t.db, { state: 'queued', source: 'q-second' });
+  const urgent = await insertJob(t.db, { state: 'queued', source: 'q-urgent', priority: 10 });
+  await insertJob(t.db, { state: 'building', source: 'q-building' });
+  assert.match(String(await explain(urgent)), /^It is next in the queue\.$/);
+  assert.match(String(await explain(first)), /^1 ready job is ahead of it in the queue/);
+  assert.match(String(await explain(second)), /^2 ready jobs are ahead of it in the queue/);
+  await t.db.updateTable('jobs').set({ state: 'cancelled' }).where('id', 'in', [first, second, urgent]).execute();
+});
+
+test('a queued job: what the engines say (none, all drained, unhealthy, busy, free)', async () => {
+  const job = await insertJob(t.db, { state: 'queued', source: 'q-engines' });
+  assert.match(String(await explain(job, [])), /No builder engine is configured\./);
+  assert.match(
+    String(await explain(job, [engine('e1', { drained: true, drainReason: 'kernel upgrade' }), engine('e2', { drained: true })])),
+    /Every engine is drained: e1 \(kernel upgrade\), e2 \(no reason given\)\./,
+  );
+  assert.match(
+    String(await explain(job, [engine('e1', { drained: true }), engine('e2', { healthy: false, detail: 'engine unreachable: connect ECONNREFUSED' })])),
+    /No engine that is not drained is healthy: e2: engine unreachable: connect ECONNREFUSED\./,
+  );
+  assert.match(String(await explain(job, [engine('e1', { running: 2 })])), /Every healthy engine is at capacity \(e1 2\/2\)/);
+  assert.match(String(await explain(job, [engine('e1', { running: 1 })])), /Engines with free capacity: e1 1\/2\./);
+  await t.db.updateTable('jobs').set({ state: 'cancelled' }).where('id', '=', job).execute();
+});
+
+test('a queued job backing off says until when', async () => {
+  const job = await insertJob(t.db, { state: 'queued', source: 'q-backoff' });
+  const until = new Date(Date.now() + 3_600_000);
+  await sql`update jobs set not_before = ${until} where id = ${job}`.execute(t.db);
+  assert.match(String(await explain(job)), new RegExp(`backing off after a failed attempt until ${until.toISOString().slice(0, 16)}`));
+  await t.db.updateTable('jobs').set({ state: 'cancelled' }).where('id', '=', job).execute();
+});
+
+test('a dep-wait job: what is missing, who will build it, and what is already there', async () => {
+  await publishSynthetic(t.db, t.repo, [{ name: 'libthere-dev', version: '1.0' }]);
+  const provider = await insertJob(t.db, { state: 'building', source: 'libcoming', version: '2.0', binaries: ['libcoming-dev', 'libcoming1'] });
+  const waiting = await insertJob(t.db, {
+    state: 'dep-wait',
+    source: 'waits',
+    unmetRelations: ['libcoming-dev:stubdom-amd64 (>= 2)', 'libthere-dev', 'libnobody-dev'],
+  });
+  const failed = await insertJob(t.db, { state: 'failed', source: 'libbroken', binaries: ['libbroken-dev'] });
+  const alsoWaiting = await insertJob(t.db, { state: 'dep-wait', source: 'waits-too', unmetRelations: ['libbroken-dev'] });
+  assert.match(String(await explain(alsoWaiting)), new RegExp(`libbroken-dev, which job ${failed} \\(libbroken 1\\.0, failed\\) was to build`));
+  const text = String(await explain(waiting, [engine('e1')]));
+  assert.match(text, new RegExp(`libcoming-dev:stubdom-amd64 \\(>= 2\\), which job ${provider} \\(libcoming 2\\.0, building\\) will build`));
+  assert.match(text, /; libnobody-dev\./);
+  assert.match(text, /Already published: libthere-dev 1\.0\./);
+  assert.match(text, /goes back to the queue by itself/);
+  assert.doesNotMatch(text, /engine/i, 'engines do not matter while it waits');
+});
+
+test('other states have no explanation; the API shows it on GET /v1/jobs/{id}', async () => {
+  const done = await insertJob(t.db, { state: 'published', source: 'done' });
+  assert.equal(await explain(done), null);
+  const job = await insertJob(t.db, { state: 'queued', source: 'api-shown' });
+  const res = await t.app.inject({ method: 'GET', url: `/v1/jobs/${job}`, headers: bearer(t.submitToken) });
+  assert.equal(res.statusCode, 200);
+  assert.match(res.json().explanation, /in the queue/);
+  const other = await t.app.inject({ method: 'GET', url: `/v1/jobs/${done}`, headers: bearer(t.submitToken) });
+  assert.equal(other.json().explanation, null);
+});
