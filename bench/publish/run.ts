@@ -56,7 +56,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
     child.on('close', (code) => {
       const ms = performance.now() - started;
       if (code === 0) resolve({ ms, stdout });
-      else reject(new Error(`${cmd} ${args.slice(0, 6).join(' ')} … exited ${code}\n${stderr.slice(-2000)}`));
+      else reject(new Error(`${cmd} ${args.slice(0, 6).join(' ')} … exited ${code}\n${stderr.slice(0, 3000)}`));
     });
   });
 }

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
+import pino from 'pino';
 import { loadConfig } from '../../src/config/config.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
@@ -38,7 +39,12 @@ const config = loadConfig({ DATA_DIR: workDir, REPO_SIGNING_KEY: keyFile, REPO_X
 const handle = await openDatabase({ databaseUrl, dataDir: workDir });
 try {
   await migrateToLatest(handle.db);
-  const repo = await openRepository(handle.db, repositorySettings(config), { lock: handle.kind === 'postgres' ? 'advisory' : 'in-process' });
+  // BENCH_VERBOSE=1: the repository's own log (phase times of each step) on stderr.
+  const logger = process.env.BENCH_VERBOSE ? pino({ level: 'info' }, pino.destination(2)) : undefined;
+  const repo = await openRepository(handle.db, repositorySettings(config), {
+    lock: handle.kind === 'postgres' ? 'advisory' : 'in-process',
+    ...(logger ? { logger } : {}),
+  });
   const debs = (await readdir(debDir)).filter((f) => f.endsWith('.deb')).sort().map((f) => ({ path: join(debDir, f) }));
   // Setting up the database wrote a lot (CREATE DATABASE, migrations); flush it before timing,
   // as run.ts does before every tool's step.

@@ -84,10 +84,12 @@ export class DockerBuilder implements Builder {
       request.onLog(chunk);
     };
     try {
-      for (const name of ['work', 'out']) {
-        const volume = await this.docker.createVolume({ Name: `stubbuild-${key}-${name}`, Labels: labels });
-        volumes.push(volume.name);
-      }
+      // Both at once (each round trip to the engine delays the build's start).
+      const made = await Promise.allSettled(
+        ['work', 'out'].map((name) => this.docker.createVolume({ Name: `stubbuild-${key}-${name}`, Labels: labels })),
+      );
+      for (const v of made) if (v.status === 'fulfilled') volumes.push(v.value.name);
+      for (const v of made) if (v.status === 'rejected') throw v.reason;
       const repository = request.repository;
       const common: Omit<StepOptions, 'name' | 'cmd' | 'network' | 'wallSeconds' | 'logBudget' | 'putArchive'> = {
         image: request.image,

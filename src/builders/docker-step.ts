@@ -62,7 +62,19 @@ export async function runStep(docker: Docker, options: StepOptions): Promise<Ste
       Init: true,
     },
   });
-  if (options.putArchive) await container.putArchive(options.putArchive.tar, { path: options.putArchive.path });
+  // Attached while the archive goes in: one round trip to the engine less before the start.
+  const attaching = container.attach({ stream: true, stdout: true, stderr: true });
+  attaching.catch(() => undefined); // its failure is reported below, as the container vanishing
+  if (options.putArchive) {
+    try {
+      await container.putArchive(options.putArchive.tar, { path: options.putArchive.path });
+    } catch (error) {
+      // Not started, not handed to the caller: ours to clean up.
+      ((await attaching.catch(() => undefined)) as { destroy?: () => void } | undefined)?.destroy?.();
+      await container.remove({ force: true, v: true }).catch(() => undefined);
+      throw error;
+    }
+  }
 
   let logBytes = 0;
   let stoppedBy: StepResult['stoppedBy'] = null;
@@ -89,7 +101,7 @@ export async function runStep(docker: Docker, options: StepOptions): Promise<Ste
   let vanished: string | null = null;
   let exitCode: number | null = null;
   try {
-    const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+    const stream = await attaching;
     docker.modem.demuxStream(stream, sink, sink);
     const ended = new Promise<void>((resolve) => stream.on('end', resolve).on('close', resolve).on('error', () => resolve()));
     await container.start();

@@ -48,6 +48,9 @@ export async function openDatabase(options: {
           oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
       },
     });
+    // An idle connection the server drops (restart, failover, a closing database) is discarded
+    // by the pool and replaced at the next query; unheard, its error would end the process.
+    pool.on('error', () => undefined);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const listener = new PgListener(options.databaseUrl);
     return {

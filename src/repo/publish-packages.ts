@@ -137,6 +137,8 @@ class PoolDirectories {
   prepare(relDir: string): void {
     const abs = join(this.repoDir, relDir);
     if (this.made.has(abs)) return;
+    // As many at once as the thread pool runs: directory creation waits on the journal, and
+    // several waits overlap.
     const made = mkdir(abs, { recursive: true });
     made.catch(() => undefined); // reported by ready()
     this.made.set(abs, made);
