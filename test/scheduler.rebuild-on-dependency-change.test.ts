@@ -40,7 +40,12 @@ test('publishing a new version of A queues a +b1 rebuild of B, which links the n
     packFixtureVariant('libstubhello', { version: '0.2', edits: { 'src/stubhello.c': [['"hello, %s"', '"hello again, %s"']] } }),
   );
 
-  const rebuild = (await jobsOf('stubgreeter')).find((j) => j.rebuildOf === b);
+  // Dependents are handled once the publication is seen, just after A's job reads published.
+  let rebuild: Awaited<ReturnType<typeof jobsOf>>[number] | undefined;
+  for (let waited = 0; !rebuild && waited < 60_000; waited += 250) {
+    rebuild = (await jobsOf('stubgreeter')).find((j) => j.rebuildOf === b);
+    if (!rebuild) await new Promise((r) => setTimeout(r, 250));
+  }
   assert.ok(rebuild, 'a rebuild of B was queued by itself');
   assert.equal(rebuild.binNmu, 1);
   const created = (await getJobView(t, rebuild.id)).events[0]!;

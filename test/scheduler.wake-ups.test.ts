@@ -23,7 +23,7 @@ test('a submission through the API is claimed at once by its NOTIFY, without pol
     assert.equal(res.statusCode, 202, res.body);
     const answered = Date.now();
     const id = res.json().id as number;
-    await waitFor(`job ${id} to be claimed`, async () => (engine.requests.some((r) => r.jobId === id) ? true : undefined), 2_000);
+    await waitFor(`job ${id} to be claimed`, async () => (engine.requests.some((r) => r.jobId === id) ? true : undefined), 5_000);
     t.diagnostic(`job ${id} claimed ${Date.now() - answered} ms after the answer`);
   }
 });
@@ -45,6 +45,6 @@ if (process.env.DATABASE_URL) {
       return back[0]!.n === 1 ? true : undefined;
     }, 10_000);
     const id = await queueJob(app, await submitTokenId(app), 'after-reconnect');
-    await waitFor(`job ${id} to be claimed`, async () => (engine.requests.some((r) => r.jobId === id) ? true : undefined), 2_000);
+    await waitFor(`job ${id} to be claimed`, async () => (engine.requests.some((r) => r.jobId === id) ? true : undefined), 5_000);
   });
 }

@@ -142,19 +142,20 @@ async function latencyRun(database: 'postgres' | 'pglite', run: number, quick: {
     token = (await createToken(h.db, { role: 'submit' })).token;
     await h.close();
   }
-  const service = await spawnService(
-    {
-      DATA_DIR: dataDir,
-      DATABASE_URL: server?.url ?? '',
-      ARCHES_DIR: quick.archesDir,
-      BUILDER_ENGINES: JSON.stringify([{ id: engineId, host: 'unix:///var/run/docker.sock', capacity: 1 }]),
-      REPO_XZ: 'false',
-      LOG_LEVEL: 'info',
-    },
-    path.join(dataDir, 'service.log'),
-  );
+  let service: Awaited<ReturnType<typeof spawnService>> | undefined;
   const result: LatencyRun = { database, run, serviceMs: [], claimedMs: [], bareMs: [] };
   try {
+    service = await spawnService(
+      {
+        DATA_DIR: dataDir,
+        DATABASE_URL: server?.url ?? '',
+        ARCHES_DIR: quick.archesDir,
+        BUILDER_ENGINES: JSON.stringify([{ id: engineId, host: 'unix:///var/run/docker.sock', capacity: 1 }]),
+        REPO_XZ: 'false',
+        LOG_LEVEL: 'info',
+      },
+      path.join(dataDir, 'service.log'),
+    );
     // One unmeasured job first: the first publication, health checks and caches warm up.
     for (let i = -1; i < samples; i += 1) {
       const bareLabel = `bare-${process.pid}-${database}-${run}-${i}`;
@@ -183,8 +184,8 @@ async function latencyRun(database: 'postgres' | 'pglite', run: number, quick: {
       result.claimedMs.push(claimedAt - Number(answered / 1_000_000n));
     }
   } finally {
-    service.child.kill('SIGTERM');
-    await service.exited;
+    service?.child.kill('SIGTERM');
+    await service?.exited;
     await server?.drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }

@@ -138,7 +138,10 @@ export async function spawnService(env: Record<string, string>, logFile: string)
   const deadline = Date.now() + 90_000;
   while (!service.log().includes('"msg":"scheduler started"')) {
     if (gone) throw new Error(`stubbuild serve exited before it was ready:\n${service.log().slice(-3000)}`);
-    if (Date.now() > deadline) throw new Error(`stubbuild serve did not start:\n${service.log().slice(-3000)}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`stubbuild serve did not start:\n${service.log().slice(-3000)}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return service;
