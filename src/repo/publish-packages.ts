@@ -7,7 +7,10 @@
 //   publishPackages  both, for callers that want the answer only once apt can see the packages
 //
 // A refused input changes nothing: every package is verified, and every conflict with what
-// the repository holds is found, before the first file is placed or row written.
+// the repository holds is found, before the first file is placed or row written. (The
+// transaction checks once more, under the suite's row lock, for a concurrent request that got
+// there first; files placed for a request refused that late are collected after the grace
+// period like any unreferenced pool file.)
 import { createHash } from 'node:crypto';
 import { createReadStream, lstatSync } from 'node:fs';
 import { mkdir, readFile, rmdir, stat } from 'node:fs/promises';
