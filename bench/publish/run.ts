@@ -25,6 +25,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import pg from 'pg';
 import { writeSyntheticDeb } from '../../test/helpers/synthetic-deb.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -65,6 +66,31 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
 async function settle(): Promise<void> {
   execFileSync('sync');
   await new Promise((r) => setTimeout(r, 1000));
+}
+
+// ext4 without a journal (this VM's root file system: /proc/fs/jbd2 is empty) will not reuse an
+// inode freed in the last 60 s, or 360 s while its inode table block is dirty (recently_deleted()
+// in fs/ext4/ialloc.c), and checks every such candidate on each allocation: minutes after
+// 10,000 directories were deleted, creating 10,000 took 2-9 s instead of 0.25-0.35 s, slowing
+// whichever tool ran then. So no run deletes anything: each tool's files and database are kept
+// until the end, and the benchmark starts only once earlier deletions have aged.
+const INODE_RECENTCY_MS = 370_000;
+
+/** Removes every run's files and the databases stubbuild-run.ts left; true if there were any. */
+async function removeRunLeftovers(): Promise<boolean> {
+  const runsDir = join(benchDir, 'runs');
+  const hadFiles = existsSync(runsDir) && readdirSync(runsDir).length > 0;
+  await rm(runsDir, { recursive: true, force: true });
+  if (!databases.includes('postgres')) return hadFiles;
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ datname: string }>(`select datname from pg_database where datname like 'stubbuild\\_bench\\_%'`);
+    for (const { datname } of rows) await client.query(`drop database if exists "${datname}" with (force)`);
+    return hadFiles || rows.length > 0;
+  } finally {
+    await client.end();
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -329,21 +355,27 @@ async function main(): Promise<void> {
     load: `load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
   };
 
+  const debDirs = new Map<number, string>();
+  for (const n of sizes) debDirs.set(n, await ensureDebs(n));
+  if (await removeRunLeftovers()) {
+    log(`removed an earlier run's files; waiting ${INODE_RECENTCY_MS / 1000} s for the deletions to age (see INODE_RECENTCY_MS)`);
+    execFileSync('sync');
+    await new Promise((r) => setTimeout(r, INODE_RECENTCY_MS));
+  }
+
   const rows: Row[] = [];
   for (const n of sizes) {
-    const debDir = await ensureDebs(n);
+    const debDir = debDirs.get(n)!;
     const byVariant = new Map<Variant, Row>(variants.map((v) => [v, { variant: v.name, tool: v.tool, xz: v.xz, ...(v.database ? { database: v.database } : {}), n, full: [], addOne: [] }]));
     for (let r = 1; r <= runs; r++) {
       for (const v of variants) {
         const work = join(benchDir, 'runs', `${v.tool}-${v.database ?? 'own'}-${v.xz ? 'xz' : 'gz'}-${n}-${r}`);
-        await rm(work, { recursive: true, force: true });
         const m = await v.measure(debDir, extra, work, key);
         const row = byVariant.get(v)!;
         row.sizes = await check(v, m, n, key);
         row.full.push(m.fullMs);
         row.addOne.push(m.addOneMs);
         log(`N=${n} run ${r} ${v.name}: full ${fmt(m.fullMs)}, add one ${fmt(m.addOneMs)}`);
-        await rm(work, { recursive: true, force: true });
       }
     }
     rows.push(...byVariant.values());
@@ -351,6 +383,8 @@ async function main(): Promise<void> {
     await writeResults(rows, meta);
   }
   await writeResults(rows, meta);
+  log('removing the runs\' files and databases (start the next benchmark in 6 minutes, see INODE_RECENTCY_MS)');
+  await removeRunLeftovers();
   // The throwaway key's agent is not needed any more.
   spawnSync('gpgconf', ['--kill', 'gpg-agent'], { env: { ...process.env, GNUPGHOME: key.gnupgHome } });
   log('wrote bench/RESULTS.md and bench/publish/results.json');

@@ -16,8 +16,9 @@ import { openRepository, repositorySettings } from '../../src/repo/repository.ts
 const [debDir, extraDeb, workDir, keyFile, xz, serverUrl] = process.argv.slice(2);
 if (!debDir || !extraDeb || !workDir || !keyFile || !xz) throw new Error('usage: stubbuild-run.ts DEB_DIR EXTRA_DEB WORK_DIR KEY_FILE XZ [DATABASE_URL]');
 
+// A PostgreSQL database of its own, left for run.ts to drop once every run is done: dropping
+// it here would delete files, and deletions slow the next tool down (see run.ts).
 let databaseUrl: string | undefined;
-let dropDatabase = async () => undefined as void;
 if (serverUrl) {
   const name = `stubbuild_bench_${process.pid}`;
   const admin = new pg.Client({ connectionString: serverUrl });
@@ -27,12 +28,6 @@ if (serverUrl) {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   databaseUrl = url.toString();
-  dropDatabase = async () => {
-    const c = new pg.Client({ connectionString: serverUrl });
-    await c.connect();
-    await c.query(`drop database if exists ${name} with (force)`);
-    await c.end();
-  };
 }
 
 const config = loadConfig({ DATA_DIR: workDir, REPO_SIGNING_KEY: keyFile, REPO_XZ: xz, LOG_LEVEL: 'silent' });
@@ -45,6 +40,8 @@ try {
     lock: handle.kind === 'postgres' ? 'advisory' : 'in-process',
     ...(logger ? { logger } : {}),
   });
+  // As the service does when it starts (serve-command.ts).
+  await repo.filing.start();
   const debs = (await readdir(debDir)).filter((f) => f.endsWith('.deb')).sort().map((f) => ({ path: join(debDir, f) }));
   // Setting up the database wrote a lot (CREATE DATABASE, migrations); flush it before timing,
   // as run.ts does before every tool's step.
@@ -82,5 +79,4 @@ try {
   );
 } finally {
   await handle.close();
-  await dropDatabase();
 }

@@ -45,6 +45,8 @@ export function serveCommand(): Command {
       try {
         const lock = handle.kind === 'postgres' ? 'advisory' : 'in-process';
         repo = await openRepository(handle.db, repositorySettings(config), { lock, logger });
+        // Ready before the first large upload rather than during it.
+        await repo.filing.start();
       } catch (error) {
         await handle.close();
         if (error instanceof RepositoryIdentityError) throw new CliError(error.message, 2);

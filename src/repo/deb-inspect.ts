@@ -579,9 +579,27 @@ const FAST_MAX_MEMBER_OUTPUT = 4 * 1024 * 1024;
 
 const TAR_BLOCK = 512;
 
+const ZERO_BLOCK = Buffer.alloc(TAR_BLOCK);
+
 function isZeroBlock(buf: Buffer, offset: number): boolean {
-  for (let i = offset; i < offset + TAR_BLOCK; i++) if (buf[i] !== 0) return false;
+  return buf.compare(ZERO_BLOCK, 0, TAR_BLOCK, offset, offset + TAR_BLOCK) === 0;
+}
+
+/** True when buf[from..] is all zeros (a tar archive's end-of-archive padding); compared natively. */
+function zerosFrom(buf: Buffer, from: number): boolean {
+  for (let at = from; at < buf.length; at += TAR_BLOCK) {
+    const end = Math.min(at + TAR_BLOCK, buf.length);
+    if (buf.compare(ZERO_BLOCK, 0, end - at, at, end) !== 0) return false;
+  }
   return true;
+}
+
+/** A ustar header's checksum: the sum of its bytes, the checksum field counted as spaces. */
+function headerChecksum(header: Buffer): number {
+  let sum = 8 * 0x20;
+  for (let i = 0; i < 148; i++) sum += header[i]!;
+  for (let i = 156; i < TAR_BLOCK; i++) sum += header[i]!;
+  return sum;
 }
 
 /** An octal tar number field (digits, then NUL/space padding); undefined when it is anything else. */
@@ -601,16 +619,13 @@ function walkPlainTar(tarBytes: Buffer, wantControl: boolean): Buffer | null | u
   while (offset + TAR_BLOCK <= tarBytes.length) {
     if (isZeroBlock(tarBytes, offset)) {
       // End of archive: what follows must be zeros too.
-      for (let i = offset; i < tarBytes.length; i++) if (tarBytes[i] !== 0) return undefined;
-      return control;
+      return zerosFrom(tarBytes, offset) ? control : undefined;
     }
     const header = tarBytes.subarray(offset, offset + TAR_BLOCK);
     const magic = header.toString('latin1', 257, 265);
     if (magic !== 'ustar\x0000' && magic !== 'ustar  \x00') return undefined;
     const checksum = tarOctal(header.subarray(148, 156));
-    let sum = 0;
-    for (let i = 0; i < TAR_BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : header[i]!;
-    if (checksum !== sum) return undefined;
+    if (checksum !== headerChecksum(header)) return undefined;
     const size = tarOctal(header.subarray(124, 136));
     if (size === undefined) return undefined;
     const type = String.fromCharCode(header[156]!);

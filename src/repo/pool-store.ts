@@ -139,7 +139,15 @@ export interface PoolPlacement {
    * unchanged in size and mtime, it is not read and hashed a second time.
    */
   inspected?: FileIdentity;
+  /** The pool directory is known to exist (made while preparing); no mkdir. */
+  dirReady?: boolean;
 }
+
+/** What linkIntoPool did: done, or which slower way addManyToPool must take. */
+export type LinkOutcome = AddToPoolResult | 'fallback' | 'hash-existing' | 'fallback-verify';
+
+/** Runs linkIntoPool over a batch, somewhere (in place, or on the filing threads). */
+export type PoolLinker = (repoDir: string, placements: readonly PoolPlacement[]) => Promise<LinkOutcome[]>;
 
 // Synchronous work is cut into slices of this many milliseconds, so requests keep flowing.
 const YIELD_AFTER_MS = 10;
@@ -155,22 +163,26 @@ function syncFileSystem(dir: string): Promise<boolean> {
 
 /**
  * One file of addManyToPool, with synchronous system calls: for small files they cost a few
- * microseconds where a thread-pool round trip costs ten times as much (the caller yields
- * between files). Returns 'fallback' for what addToPool must do (copy, forced replace).
+ * microseconds where a thread-pool round trip costs ten times as much. Returns 'fallback' for
+ * what addToPool must do (copy, forced replace, a directory removed meanwhile).
  */
-function addLinked(repoDir: string, p: PoolPlacement, made: Set<string>): AddToPoolResult | 'fallback' | 'hash-existing' | 'fallback-verify' {
+export function linkIntoPool(repoDir: string, p: PoolPlacement, made: Set<string>): LinkOutcome {
   const target = join(repoDir, p.poolRelPath);
   const dir = dirname(target);
-  if (!made.has(dir)) {
-    mkdirSync(dir, { recursive: true });
-    made.add(dir);
-  }
   try {
+    if (!p.dirReady && !made.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      made.add(dir);
+    }
     // Straight to the final name: no index names this path yet, and link() refuses to
     // replace an existing file, so nobody can see a partial or different file under it.
     linkSync(p.sourceFile, target);
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EEXIST' ? 'hash-existing' : 'fallback';
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return 'hash-existing';
+    // ENOENT: collectGarbage removed the directory after it was made; the slow path retries.
+    // Others (EXDEV: another file system): addToPool copies.
+    return 'fallback';
   }
   const info = statSync(target);
   const same = p.inspected;
@@ -182,7 +194,7 @@ function addLinked(repoDir: string, p: PoolPlacement, made: Set<string>): AddToP
 }
 
 /** A placement whose quick path did not settle it: hash and compare, or go through addToPool. */
-async function addSlowly(repoDir: string, p: PoolPlacement, quick: 'fallback' | 'hash-existing' | 'fallback-verify'): Promise<AddToPoolResult> {
+async function addSlowly(repoDir: string, p: PoolPlacement, quick: Exclude<LinkOutcome, AddToPoolResult>): Promise<AddToPoolResult> {
   const target = join(repoDir, p.poolRelPath);
   if (quick === 'fallback-verify') {
     // Linked, but not provably the inspected file: read it.
@@ -207,48 +219,46 @@ async function addSlowly(repoDir: string, p: PoolPlacement, quick: 'fallback' | 
   return addToPool(repoDir, p.sourceFile, p.poolRelPath, { expectedSha256: p.sha256, ...(p.force ? { force: true } : {}) });
 }
 
+/** linkIntoPool over a batch on this thread, yielding now and then so requests keep flowing. */
+export const linkInPlace: PoolLinker = async (repoDir, placements) => {
+  const made = new Set<string>();
+  const outcomes: LinkOutcome[] = [];
+  let sliceStart = performance.now();
+  for (const p of placements) {
+    outcomes.push(linkIntoPool(repoDir, p, made));
+    if (performance.now() - sliceStart > YIELD_AFTER_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
+  return outcomes;
+};
+
 /**
  * Adds many files to the pool at once (seeding thousands of packages): hard links straight
- * into place, then one file-system sync for all of them instead of two fsyncs each. Files
- * that cannot be linked (another file system) or that replace a different file (force) go
- * through addToPool one by one. Resolves once every file is durable.
+ * into place (by `linker`: in place, or on the filing threads), then one file-system sync
+ * for all of them instead of two fsyncs each. Files that cannot be linked (another file
+ * system) or that replace a different file (force) go through addToPool one by one.
+ * Resolves once every file is durable.
  */
 export async function addManyToPool(
   repoDir: string,
   placements: readonly PoolPlacement[],
-  opts: { concurrency?: number; /** Directories (absolute) known to exist already. */ existingDirs?: ReadonlySet<string> } = {},
+  opts: { concurrency?: number; linker?: PoolLinker } = {},
 ): Promise<AddToPoolResult[]> {
   for (const p of placements) {
     assertRelativeRepoPath(p.poolRelPath, 'pool/');
     if (basename(p.poolRelPath).startsWith('.')) throw new RepoError('bad-path', `${p.poolRelPath}: pool file names cannot start with a dot`);
   }
   const results: AddToPoolResult[] = new Array(placements.length);
-  const made = new Set<string>(opts.existingDirs);
   const linked: string[] = [];
-  const slow: { i: number; quick: 'fallback' | 'hash-existing' | 'fallback-verify' }[] = [];
-  let sliceStart = performance.now();
-  for (let i = 0; i < placements.length; i++) {
-    const p = placements[i]!;
-    let quick: ReturnType<typeof addLinked>;
-    try {
-      quick = addLinked(repoDir, p, made);
-    } catch (err) {
-      // A directory collectGarbage removed between mkdir and link: the slow path retries.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      quick = 'fallback';
-    }
-    if (typeof quick === 'string') {
-      slow.push({ i, quick });
-      if (quick === 'fallback-verify') linked.push(join(repoDir, p.poolRelPath));
-    } else {
-      results[i] = quick;
-      linked.push(join(repoDir, p.poolRelPath));
-    }
-    if (performance.now() - sliceStart > YIELD_AFTER_MS) {
-      await new Promise((resolve) => setImmediate(resolve));
-      sliceStart = performance.now();
-    }
-  }
+  const slow: { i: number; quick: Exclude<LinkOutcome, AddToPoolResult> }[] = [];
+  const outcomes = await (opts.linker ?? linkInPlace)(repoDir, placements);
+  outcomes.forEach((quick, i) => {
+    if (typeof quick === 'string') slow.push({ i, quick });
+    else results[i] = quick;
+    if (typeof quick !== 'string' || quick === 'fallback-verify') linked.push(join(repoDir, placements[i]!.poolRelPath));
+  });
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(opts.concurrency ?? 16, slow.length) }, async () => {

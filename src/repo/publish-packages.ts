@@ -13,7 +13,7 @@
 // period like any unreferenced pool file.)
 import { createHash } from 'node:crypto';
 import { createReadStream, lstatSync } from 'node:fs';
-import { mkdir, readFile, rmdir, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { sql } from 'kysely';
 import type { RepoPackagesTable } from '../db/repo-tables.ts';
@@ -24,9 +24,11 @@ import { parseDsc } from '../debian/dsc.ts';
 import { checkUploadFileName } from '../debian/file-name.ts';
 import { DebianParseError } from '../debian/parse-error.ts';
 import { compareVersions } from '../debian/version.ts';
-import { inspectDeb, type DebInfo } from './deb-inspect.ts';
-import { formatPackagesStanza, formatSourcesStanza } from './packages-index.ts';
-import { debPoolPath, poolDirectory } from './pool-path.ts';
+import { PrepareFailure } from './filing-threads.ts';
+import { formatSourcesStanza } from './packages-index.ts';
+import { poolDirectory } from './pool-path.ts';
+import { PoolDirectories } from './pool-directories.ts';
+import { prepareDeb, type PrepareDebOptions, type PreparedDeb } from './prepare-deb.ts';
 import { addManyToPool, addToPool } from './pool-store.ts';
 import type { PublishOutcome } from './publisher.ts';
 import { RepoError } from './repo-error.ts';
@@ -84,11 +86,11 @@ export interface AddPackagesResult {
 const MAX_CONTROL_BYTES = 1024 * 1024;
 const MAX_DSC_BYTES = 1024 * 1024;
 const INSPECT_CONCURRENCY = 8;
+// Up to this many packages are prepared and linked in place; more go to the filing threads.
+const FILE_IN_PLACE_UP_TO = 32;
 const POOL_CONCURRENCY = 16;
 // Up to this many new pool files, each is fsynced; more share one file-system sync.
 const FSYNC_EACH_UP_TO = 8;
-// Names or ids per IN (…) list: well under Postgres' 65535 bind parameters.
-const IN_LIST = 1000;
 
 /**
  * Runs `fn` over `items`, at most `limit` at a time. On the first failure no new item starts;
@@ -125,46 +127,6 @@ function yielder(sliceMs = 10): () => Promise<void> {
   };
 }
 
-/**
- * Pool directories made ahead, while the packages are still being inspected: creating one
- * directory per source is the slowest part of filing thousands of packages, and it waits on
- * the disk while inspection keeps the CPU busy. A directory made here stays empty until the
- * request is accepted, and is removed again if it is refused.
- */
-class PoolDirectories {
-  /** Absolute directory → the first directory mkdir created for it (undefined: it existed). */
-  private readonly made = new Map<string, Promise<string | undefined>>();
-
-  constructor(private readonly repoDir: string) {}
-
-  prepare(relDir: string): void {
-    const abs = join(this.repoDir, relDir);
-    if (this.made.has(abs)) return;
-    // As many at once as the thread pool runs: directory creation waits on the journal, and
-    // several waits overlap.
-    const made = mkdir(abs, { recursive: true });
-    made.catch(() => undefined); // reported by ready()
-    this.made.set(abs, made);
-  }
-
-  /** Waits for every directory; returns them (absolute). */
-  async ready(): Promise<Set<string>> {
-    await Promise.all(this.made.values());
-    return new Set(this.made.keys());
-  }
-
-  /** Removes the directories this request created, if still empty, deepest first. */
-  async rollback(): Promise<void> {
-    const created = new Set<string>();
-    for (const [abs, made] of this.made) {
-      const first = await made.catch(() => undefined);
-      if (first === undefined) continue;
-      for (let d = abs; d.length >= first.length; d = dirname(d)) created.add(d);
-    }
-    for (const d of [...created].sort((a, b) => b.length - a.length)) await rmdir(d).catch(() => undefined);
-  }
-}
-
 /** "package 2 of 3: …" when there are several, so the refusal says which one. */
 function labelled(err: unknown, what: string, index: number, count: number): unknown {
   if (!(err instanceof RepoError) || count < 2) return err;
@@ -191,11 +153,8 @@ interface ExistingPackage {
   sha256: string;
 }
 
-interface DebCandidate {
+interface DebCandidate extends PreparedDeb {
   path: string;
-  info: DebInfo;
-  poolPath: string;
-  stanza: string;
   outcome: AddOutcome;
   /** Ids of rows this one replaces (force). */
   replaces: number[];
@@ -256,19 +215,19 @@ function decide<R extends { id: number; version: string }>(
 
 async function loadExistingPackages(db: Db, suite: string, names: string[]): Promise<Map<string, ExistingPackage[]>> {
   const byKey = new Map<string, ExistingPackage[]>();
-  for (let i = 0; i < names.length; i += IN_LIST) {
-    const rows = await db
-      .selectFrom('repo_packages')
-      .select(['id', 'name', 'version', 'architecture', 'sha256'])
-      .where('suite', '=', suite)
-      .where('name', 'in', names.slice(i, i + IN_LIST))
-      .execute();
-    for (const r of rows) {
-      const k = key(r.name, r.architecture);
-      const list = byKey.get(k) ?? [];
-      list.push({ ...r, id: Number(r.id) });
-      byKey.set(k, list);
-    }
+  if (names.length === 0) return byKey;
+  // One array parameter, however many names: one round trip.
+  const rows = await db
+    .selectFrom('repo_packages')
+    .select(['id', 'name', 'version', 'architecture', 'sha256'])
+    .where('suite', '=', suite)
+    .where(sql<boolean>`name = any(${names}::text[])`)
+    .execute();
+  for (const r of rows) {
+    const k = key(r.name, r.architecture);
+    const list = byKey.get(k) ?? [];
+    list.push({ ...r, id: Number(r.id) });
+    byKey.set(k, list);
   }
   return byKey;
 }
@@ -307,21 +266,39 @@ function versionKey(name: string, arch: string, version: string, all: readonly {
 }
 
 async function inspectDebs(repo: Repository, debs: AddPackagesInput['debs'], dirs: PoolDirectories): Promise<DebCandidate[]> {
-  const { architectures, component, maxUnpackedBytes } = repo.settings;
-  const options = { allowedArchitectures: [...architectures, 'all'], maxControlBytes: MAX_CONTROL_BYTES, maxUncompressedBytes: maxUnpackedBytes };
-  const yieldNow = yielder();
-  return mapLimited(debs, INSPECT_CONCURRENCY, async (deb, i) => {
+  const { architectures, component, maxUnpackedBytes, dir } = repo.settings;
+  const options: PrepareDebOptions = {
+    repoDir: dir,
+    component,
+    allowedArchitectures: [...architectures, 'all'],
+    maxControlBytes: MAX_CONTROL_BYTES,
+    maxUncompressedBytes: maxUnpackedBytes,
+  };
+  const paths = debs.map((d) => d.path);
+  // Refused or not, every directory made is recorded at once, so a refusal can take it away.
+  const record = (p: PreparedDeb) => dirs.record(dirname(p.poolPath), p.madeDir);
+  let prepared: PreparedDeb[];
+  if (paths.length > FILE_IN_PLACE_UP_TO) {
     try {
-      // Small packages are inspected without leaving this thread; let requests through now and then.
-      await yieldNow();
-      const info = await inspectDeb(deb.path, options);
-      const poolPath = debPoolPath(component, info.source, info.package, info.version, info.architecture);
-      dirs.prepare(dirname(poolPath));
-      return { path: deb.path, info, poolPath, stanza: formatPackagesStanza(info, poolPath), outcome: 'added' as AddOutcome, replaces: [] };
+      prepared = await repo.filing.prepareAll(paths, options, record);
     } catch (err) {
-      throw labelled(err, 'package', i, debs.length);
+      throw err instanceof PrepareFailure ? labelled(err.error, 'package', err.index, paths.length) : err;
     }
-  });
+  } else {
+    const yieldNow = yielder();
+    prepared = await mapLimited(paths, INSPECT_CONCURRENCY, async (path, i) => {
+      try {
+        // Small packages are inspected without leaving this thread; let requests through now and then.
+        await yieldNow();
+        const p = await prepareDeb(path, options);
+        record(p);
+        return p;
+      } catch (err) {
+        throw labelled(err, 'package', i, paths.length);
+      }
+    });
+  }
+  return prepared.map((p, i) => ({ path: paths[i]!, ...p, outcome: 'added' as AddOutcome, replaces: [] }));
 }
 
 async function inspectSource(repo: Repository, input: SourceInput): Promise<SourceCandidate> {
@@ -418,7 +395,7 @@ export async function addPackages(db: Db, repo: Repository, input: AddPackagesIn
     sources = await mapLimited(sourceInputs, 4, async (s, i) => {
       try {
         const candidate = await inspectSource(repo, s);
-        dirs.prepare(candidate.directory);
+        await dirs.make(candidate.directory);
         return candidate;
       } catch (err) {
         throw labelled(err, 'source package', i, sourceInputs.length);
@@ -452,8 +429,8 @@ export async function addPackages(db: Db, repo: Repository, input: AddPackagesIn
   const sourceNames = [...new Set(sources.map((c) => c.name))];
   const inspected = performance.now();
   const toPlace = [
-    ...debs.filter(needsFile).map((c) => ({ poolPath: c.poolPath, path: c.path, sha256: c.info.sha256, force: c.outcome === 'replaced', inspected: c.info.file })),
-    ...sources.filter(needsFile).flatMap((c) => c.files.map((f) => ({ ...f, force: c.outcome === 'replaced', inspected: undefined }))),
+    ...debs.filter(needsFile).map((c) => ({ poolPath: c.poolPath, path: c.path, sha256: c.info.sha256, force: c.outcome === 'replaced', inspected: c.info.file, seen: c.poolFileExists })),
+    ...sources.filter(needsFile).flatMap((c) => c.files.map((f) => ({ ...f, force: c.outcome === 'replaced', inspected: undefined, seen: true }))),
   ];
   const placed = new Set(toPlace.map((f) => f.poolPath));
   let filed = inspected;
@@ -464,7 +441,8 @@ export async function addPackages(db: Db, repo: Repository, input: AddPackagesIn
   const placement = (async () => {
     try {
       const yieldNow = yielder();
-      await mapLimited(toPlace, POOL_CONCURRENCY, async (f) => {
+      // Only where preparing saw a file (or did not look: source files).
+      await mapLimited(toPlace.filter((f) => f.seen), POOL_CONCURRENCY, async (f) => {
         await yieldNow();
         await checkPoolFree(dir, f.poolPath, f.sha256, f.force);
       });
@@ -472,14 +450,14 @@ export async function addPackages(db: Db, repo: Repository, input: AddPackagesIn
       await dirs.rollback();
       throw err;
     }
-    const existingDirs = await dirs.ready();
     if (toPlace.length <= FSYNC_EACH_UP_TO) {
       await mapLimited(toPlace, POOL_CONCURRENCY, (f) => addToPool(dir, f.path, f.poolPath, { expectedSha256: f.sha256, force: f.force }));
     } else {
       await addManyToPool(
         dir,
-        toPlace.map((f) => ({ sourceFile: f.path, poolRelPath: f.poolPath, sha256: f.sha256, force: f.force, ...(f.inspected ? { inspected: f.inspected } : {}) })),
-        { concurrency: POOL_CONCURRENCY, existingDirs },
+        // Every directory was made while preparing (debs) or inspecting (sources).
+        toPlace.map((f) => ({ sourceFile: f.path, poolRelPath: f.poolPath, sha256: f.sha256, force: f.force, dirReady: true, ...(f.inspected ? { inspected: f.inspected } : {}) })),
+        { concurrency: POOL_CONCURRENCY, ...(toPlace.length > FILE_IN_PLACE_UP_TO ? { linker: repo.filing.link } : {}) },
       );
     }
     filed = performance.now();
@@ -567,9 +545,7 @@ export async function addPackages(db: Db, repo: Repository, input: AddPackagesIn
     }
 
     const removeDebIds = [...removeDebs];
-    for (let i = 0; i < removeDebIds.length; i += IN_LIST) {
-      await trx.deleteFrom('repo_packages').where('id', 'in', removeDebIds.slice(i, i + IN_LIST)).execute();
-    }
+    if (removeDebIds.length > 0) await trx.deleteFrom('repo_packages').where(sql<boolean>`id = any(${removeDebIds}::bigint[])`).execute();
     if (removeSources.size > 0) await trx.deleteFrom('repo_sources').where('id', 'in', [...removeSources]).execute();
     await insertPackageRows(trx, debRows);
     if (sourceRows.length > 0) await trx.insertInto('repo_sources').values(sourceRows).execute();
@@ -621,20 +597,19 @@ export async function addPackages(db: Db, repo: Repository, input: AddPackagesIn
 type PackageRowInput = Omit<RepoPackagesTable, 'id' | 'added_at'>;
 
 /**
- * Inserts rows column-wise (one array a column, unnest), a single statement however many
- * there are: seeding 10,000 packages is one round trip instead of thousands of bind values.
+ * Inserts every row in one statement from one JSON parameter, however many there are:
+ * seeding 10,000 packages is one round trip, and JSON.stringify (native) encodes the rows
+ * several times faster than the driver encodes the same values as arrays.
  */
 async function insertPackageRows(trx: Db, rows: PackageRowInput[]): Promise<void> {
   if (rows.length === 0) return;
-  const col = <K extends keyof PackageRowInput>(k: K) => rows.map((r) => r[k]);
   await trx
     .insertInto('repo_packages')
     .columns(['suite', 'name', 'version', 'architecture', 'source', 'source_version', 'pool_path', 'size', 'sha256', 'md5', 'stanza', 'job_id', 'generation'])
     .expression(
-      sql`select * from unnest(
-        ${col('suite')}::text[], ${col('name')}::text[], ${col('version')}::text[], ${col('architecture')}::text[],
-        ${col('source')}::text[], ${col('source_version')}::text[], ${col('pool_path')}::text[], ${col('size')}::bigint[],
-        ${col('sha256')}::text[], ${col('md5')}::text[], ${col('stanza')}::text[], ${col('job_id')}::integer[], ${col('generation')}::bigint[])`,
+      sql`select * from json_to_recordset(${JSON.stringify(rows)}::json) as r(
+        suite text, name text, version text, architecture text, source text, source_version text, pool_path text,
+        size bigint, sha256 text, md5 text, stanza text, job_id integer, generation bigint)`,
     )
     .execute();
 }

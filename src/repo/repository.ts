@@ -9,6 +9,7 @@ import type { Config } from '../config/config.ts';
 import { STUBDOM_ARCH } from '../debian/architecture.ts';
 import type {} from '../db/repo-tables.ts';
 import type { Db } from '../db/in-transaction.ts';
+import { FilingThreads } from './filing-threads.ts';
 import { writeFileAtomic } from './publication.ts';
 import { RepoPublisher, type PublisherHooks, type PublishLockMode } from './publisher.ts';
 import { loadOrCreateRepoKey, loadRepoKey, type RepoSigner } from './repo-signer.ts';
@@ -66,6 +67,8 @@ export const PUBLIC_KEY_FILES = { armored: 'key.asc', binary: 'key.gpg' } as con
 
 export class Repository {
   readonly publisher: RepoPublisher;
+  /** Threads that file the packages of requests adding many (filing-threads.ts). */
+  readonly filing = new FilingThreads();
   private signerValue: RepoSigner | undefined;
 
   constructor(
@@ -118,6 +121,7 @@ export class Repository {
   /** Waits for queued publications and collections to finish. */
   async close(): Promise<void> {
     await this.publisher.idle();
+    await this.filing.close();
   }
 
   private async checkIdentity(db: Db): Promise<{ release_sha256: string | null }> {

@@ -1,0 +1,205 @@
+// Threads that file many packages at once (filing-thread.worker.mjs), so seeding thousands
+// uses every core: preparing a package (prepare-deb.ts: two gunzips, two hashes, the tar
+// walks, its pool directory) costs ~60-80 µs of one core, linking it into the pool ~15 µs,
+// and the main thread meanwhile records the rows. A handful of packages (a build's output)
+// are filed in place: a round trip to a thread would cost more than it saves.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { LinkOutcome, PoolLinker, PoolPlacement } from './pool-store.ts';
+import type { PrepareDebOptions, PreparedDeb } from './prepare-deb.ts';
+import { RepoError, type RepoErrorCode } from './repo-error.ts';
+
+// Items per message: few messages, and every thread busy until the end.
+const BATCH = 64;
+const WORKER_FILE = new URL('./filing-thread.worker.mjs', import.meta.url);
+
+interface SerializedError {
+  name?: string;
+  code?: string;
+  message: string;
+}
+
+type Answer = { prepared: PreparedDeb } | { linked: LinkOutcome } | { error: SerializedError };
+type Batch = { op: 'prepare'; paths: string[]; options: PrepareDebOptions } | { op: 'link'; repoDir: string; placements: PoolPlacement[] };
+
+/** A package of the request was refused (or could not be read); `index` says which. */
+export class PrepareFailure extends Error {
+  constructor(
+    readonly index: number,
+    readonly error: Error,
+  ) {
+    super(error.message, { cause: error });
+  }
+}
+
+/** One thread; it answers its batches in the order they were sent. */
+class FilingThread {
+  private readonly waiting: { resolve: (answers: Answer[]) => void; reject: (err: Error) => void }[] = [];
+  private failed: Error | undefined;
+  private readonly started: Promise<void>;
+
+  private constructor(private readonly worker: Worker) {
+    let ready: () => void;
+    this.started = new Promise((resolve) => (ready = resolve));
+    // Every listener goes on before unref(): adding a 'message' listener refs the port again.
+    worker.on('message', (message: { ready?: true; results?: Answer[] }) => {
+      if (message.ready) return ready();
+      if (!message.results) return;
+      const waiting = this.waiting.shift();
+      if (this.waiting.length === 0) worker.unref();
+      waiting?.resolve(message.results);
+    });
+    const fail = (err: Error) => {
+      this.failed ??= err;
+      for (const waiting of this.waiting.splice(0)) waiting.reject(err);
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`a filing thread exited (code ${code})`)));
+  }
+
+  static async start(): Promise<FilingThread> {
+    // The thread registers the TypeScript loader itself (see the worker file).
+    const thread = new FilingThread(new Worker(WORKER_FILE, { execArgv: [] }));
+    await Promise.race([
+      thread.started,
+      new Promise<never>((_, reject) => thread.worker.once('error', reject).once('exit', (code) => reject(new Error(`a filing thread exited while starting (code ${code})`)))),
+    ]);
+    thread.worker.unref();
+    return thread;
+  }
+
+  get usable(): boolean {
+    return this.failed === undefined;
+  }
+
+  run(batch: Batch): Promise<Answer[]> {
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      // Only while a batch is out does the thread keep the process alive.
+      this.worker.ref();
+      this.worker.postMessage(batch);
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+export class FilingThreads {
+  private threads: Promise<FilingThread[]> | undefined;
+
+  constructor(private readonly size = Math.max(1, Math.min(4, availableParallelism()))) {}
+
+  /** Starts the threads now instead of on the first large request (the service does so at start). */
+  async start(): Promise<void> {
+    await this.ready();
+  }
+
+  /**
+   * prepareDeb for every path, results in order; `onPrepared` hears of each as it comes back.
+   * On a refusal no new batch starts; once the batches out have come back it rejects with the
+   * PrepareFailure of the lowest index.
+   */
+  async prepareAll(paths: readonly string[], options: PrepareDebOptions, onPrepared: (prepared: PreparedDeb) => void): Promise<PreparedDeb[]> {
+    const results: PreparedDeb[] = new Array(paths.length);
+    const failures: PrepareFailure[] = [];
+    await this.distribute(
+      paths.length,
+      (start, end) => ({ op: 'prepare', paths: paths.slice(start, end), options }),
+      (start, answers) => {
+        answers.forEach((answer, i) => {
+          if ('prepared' in answer) {
+            results[start + i] = answer.prepared;
+            onPrepared(answer.prepared);
+          } else if ('error' in answer) {
+            failures.push(new PrepareFailure(start + i, revive(answer.error)));
+          }
+        });
+        return failures.length === 0;
+      },
+    );
+    if (failures.length > 0) throw failures.sort((a, b) => a.index - b.index)[0]!;
+    return results;
+  }
+
+  /** linkIntoPool for every placement (pool-store.ts's PoolLinker, on the threads). */
+  readonly link: PoolLinker = async (repoDir, placements) => {
+    const outcomes: LinkOutcome[] = new Array(placements.length);
+    let failure: Error | undefined;
+    await this.distribute(
+      placements.length,
+      (start, end) => ({ op: 'link', repoDir, placements: placements.slice(start, end) }),
+      (start, answers) => {
+        answers.forEach((answer, i) => {
+          if ('linked' in answer) outcomes[start + i] = answer.linked;
+          else if ('error' in answer) failure ??= revive(answer.error);
+        });
+        return failure === undefined;
+      },
+    );
+    if (failure) throw failure;
+    return outcomes;
+  };
+
+  async close(): Promise<void> {
+    const threads = this.threads;
+    this.threads = undefined;
+    if (threads) await Promise.all((await threads.catch(() => [])).map((t) => t.stop()));
+  }
+
+  /**
+   * Hands out batches of [start, end) to the threads until `count` items are done or
+   * `accept` returns false; waits for every batch out, so nothing runs on afterwards.
+   */
+  private async distribute(count: number, batchOf: (start: number, end: number) => Batch, accept: (start: number, answers: Answer[]) => boolean): Promise<void> {
+    const threads = await this.ready();
+    let next = 0;
+    let going = true;
+    let crash: Error | undefined;
+    // Two batches out per thread, so a thread never waits for this one to hand it the next.
+    await Promise.all(
+      [...threads, ...threads].map(async (thread) => {
+        while (next < count && going) {
+          const start = next;
+          next = Math.min(count, next + BATCH);
+          try {
+            going = accept(start, await thread.run(batchOf(start, next))) && going;
+          } catch (err) {
+            crash ??= err as Error;
+            going = false;
+          }
+        }
+      }),
+    );
+    if (crash) throw crash;
+  }
+
+  private ready(): Promise<FilingThread[]> {
+    const current = this.threads;
+    if (current) {
+      return current.then((threads) => {
+        if (threads.every((t) => t.usable)) return threads;
+        // A thread died (it should not): start a fresh set.
+        if (this.threads === current) this.threads = undefined;
+        void Promise.all(threads.map((t) => t.stop()));
+        return this.ready();
+      });
+    }
+    const started = Promise.all(Array.from({ length: this.size }, () => FilingThread.start()));
+    this.threads = started;
+    started.catch(() => {
+      if (this.threads === started) this.threads = undefined;
+    });
+    return started;
+  }
+}
+
+/** The error a thread reported, as the type the rest of the code expects (RepoError for refusals). */
+function revive(e: SerializedError): Error {
+  if (e.name === 'RepoError' && e.code) return new RepoError(e.code as RepoErrorCode, e.message);
+  const err: NodeJS.ErrnoException = new Error(e.message);
+  if (e.code !== undefined) err.code = e.code;
+  return err;
+}

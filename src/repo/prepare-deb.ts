@@ -1,0 +1,37 @@
+// What the repository needs of one uploaded .deb before it can be filed: the verified
+// package (deb-inspect.ts), its pool path and Packages stanza, its pool directory made, and
+// whether a file already sits at that pool path. The same function runs in place for a few
+// packages and on the inspector threads (deb-inspector-pool.ts) for many.
+import { lstatSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { inspectDeb, type DebInfo, type InspectDebOptions } from './deb-inspect.ts';
+import { formatPackagesStanza } from './packages-index.ts';
+import { debPoolPath } from './pool-path.ts';
+
+export interface PrepareDebOptions extends InspectDebOptions {
+  repoDir: string;
+  component: string;
+}
+
+export interface PreparedDeb {
+  /** The control paragraph is in `stanza`; not kept here, so threads do not copy it twice. */
+  info: Omit<DebInfo, 'control'>;
+  /** Repository-relative: pool/main/<prefix>/<source>/<name>_<version>_<arch>.deb */
+  poolPath: string;
+  stanza: string;
+  /** The first directory mkdir created for the pool directory (undefined: it existed). */
+  madeDir: string | undefined;
+  /** Something is at the pool path already (an earlier upload; compared before filing). */
+  poolFileExists: boolean;
+}
+
+export async function prepareDeb(path: string, opts: PrepareDebOptions): Promise<PreparedDeb> {
+  const { control, ...info } = await inspectDeb(path, opts);
+  const poolPath = debPoolPath(opts.component, info.source, info.package, info.version, info.architecture);
+  const stanza = formatPackagesStanza({ ...info, control }, poolPath);
+  const target = join(opts.repoDir, poolPath);
+  // Synchronous: a few microseconds each, and on an inspector thread nothing else waits.
+  const madeDir = mkdirSync(dirname(target), { recursive: true });
+  const poolFileExists = lstatSync(target, { throwIfNoEntry: false }) !== undefined;
+  return { info, poolPath, stanza, madeDir, poolFileExists };
+}

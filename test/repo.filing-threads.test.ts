@@ -1,0 +1,134 @@
+// Requests with many packages are prepared and linked on the filing threads
+// (src/repo/filing-threads.ts); a few are filed in place. Both must give the same
+// repository, and a refusal on a thread must leave nothing behind, as in place.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { FilingThreads } from '../src/repo/filing-threads.ts';
+import { linkInPlace } from '../src/repo/pool-store.ts';
+import { prepareDeb, type PrepareDebOptions } from '../src/repo/prepare-deb.ts';
+import { addPackages, publishPackages } from '../src/repo/publish-packages.ts';
+import { isRepoError } from '../src/repo/repo-error.ts';
+import { buildNotArDeb, makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';
+import { writeSyntheticDeb } from './helpers/synthetic-deb.ts';
+import { createTestRepository } from './helpers/test-repo.ts';
+
+const run = promisify(execFile);
+let work: string;
+before(async () => {
+  work = await makeTempDir('stubbuild-filing-');
+});
+after(async () => {
+  await removeTempDir(work);
+});
+
+async function syntheticDebs(dir: string, prefix: string, n: number): Promise<string[]> {
+  const paths: string[] = [];
+  for (let i = 0; i < n; i++) paths.push(await writeSyntheticDeb(join(work, dir), { name: `${prefix}${String(i).padStart(3, '0')}`, version: '1.0-1' }));
+  return paths;
+}
+
+const options = (repoDir: string): PrepareDebOptions => ({
+  repoDir,
+  component: 'main',
+  allowedArchitectures: ['stubdom-amd64', 'all'],
+  maxControlBytes: 1 << 20,
+  maxUncompressedBytes: 1 << 26,
+});
+
+async function listTree(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
+  return entries.sort();
+}
+
+test('the threads prepare and link exactly what the main thread would', async () => {
+  const paths = await syntheticDebs('same', 'libsame', 150);
+  const threads = new FilingThreads(2);
+  try {
+    const inPlaceDir = join(work, 'in-place');
+    const threadsDir = join(work, 'threads');
+    const heard: string[] = [];
+    const onThreads = await threads.prepareAll(paths, options(threadsDir), (p) => heard.push(p.poolPath));
+    const inPlace = [];
+    for (const path of paths) inPlace.push(await prepareDeb(path, options(inPlaceDir)));
+    assert.equal(onThreads.length, 150);
+    assert.deepEqual(
+      onThreads.map(({ madeDir, ...p }) => ({ ...p, info: { ...p.info, file: undefined } })),
+      inPlace.map(({ madeDir, ...p }) => ({ ...p, info: { ...p.info, file: undefined } })),
+      'the same pool paths, stanzas, hashes and sizes, in order',
+    );
+    assert.equal(heard.length, 150, 'every result was reported as it came back');
+    assert.deepEqual(await listTree(join(threadsDir, 'pool')), await listTree(join(inPlaceDir, 'pool')), 'the same pool directories');
+
+    const placements = onThreads.map((p, i) => ({ sourceFile: paths[i]!, poolRelPath: p.poolPath, sha256: p.info.sha256, dirReady: true, inspected: p.info.file! }));
+    const linked = await threads.link(threadsDir, placements);
+    const linkedInPlace = await linkInPlace(inPlaceDir, placements);
+    assert.deepEqual(linked, linkedInPlace);
+    assert.ok(linked.every((o) => typeof o === 'object' && o.action === 'added' && o.linked));
+    for (const [i, p] of onThreads.entries()) {
+      const [pool, source] = await Promise.all([stat(join(threadsDir, p.poolPath)), stat(paths[i]!)]);
+      assert.equal(pool.ino, source.ino, `${p.poolPath} is a hard link to the upload`);
+      assert.equal(pool.mode & 0o777, 0o644);
+    }
+    // Linking again finds every file there already: the slow path compares them.
+    assert.ok((await threads.link(threadsDir, placements)).every((o) => o === 'hash-existing'));
+  } finally {
+    await threads.close();
+  }
+});
+
+test('a refusal on a thread names the first bad package and leaves the repository as it was', async () => {
+  const t = await createTestRepository();
+  try {
+    const paths = await syntheticDebs('refused', 'librefused', 120);
+    paths.splice(70, 0, await buildNotArDeb(join(work, 'refused')));
+    paths.splice(100, 0, await writeSyntheticDeb(join(work, 'refused-arch'), { name: 'libwrongarch', version: '1.0-1', arch: 'amd64' }));
+    const before = await listTree(join(t.repo.settings.dir, 'pool'));
+    await assert.rejects(addPackages(t.db, t.repo, { debs: paths.map((path) => ({ path })) }), (err: unknown) => {
+      assert.ok(isRepoError(err, 'not-ar'), String(err));
+      assert.match((err as Error).message, /^package 71 of 122: not a Debian package/);
+      return true;
+    });
+    assert.deepEqual(await listTree(join(t.repo.settings.dir, 'pool')), before, 'no pool directory or file is left');
+    const rows = await t.db.selectFrom('repo_packages').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    assert.equal(Number(rows.n), 0);
+
+    // The same packages without the bad ones go in, through the same threads.
+    const good = paths.filter((_, i) => i !== 70 && i !== 100);
+    const added = await publishPackages(t.db, t.repo, { debs: good.map((path) => ({ path })) });
+    assert.equal(added.packages.filter((p) => p.outcome === 'added').length, 120);
+    assert.equal((await listTree(join(t.repo.settings.dir, 'pool/main/libr'))).filter((f) => f.endsWith('.deb')).length, 120);
+  } finally {
+    await t.close();
+  }
+});
+
+test('closed threads start again on the next request', async () => {
+  const paths = await syntheticDebs('restart', 'librestart', 40);
+  const threads = new FilingThreads(1);
+  try {
+    await threads.start();
+    await threads.close();
+    const prepared = await threads.prepareAll(paths, options(join(work, 'restart-repo')), () => undefined);
+    assert.equal(prepared.length, 40);
+  } finally {
+    await threads.close();
+  }
+});
+
+test('idle threads do not keep a process alive', async () => {
+  const [path] = await syntheticDebs('idle', 'libidle', 1);
+  // A process that prepares a package on a thread and then has nothing left to do must exit
+  // by itself (the service closes the threads, but a CLI command or a test may not).
+  const script = `
+    import { FilingThreads } from ${JSON.stringify(new URL('../src/repo/filing-threads.ts', import.meta.url).href)};
+    const threads = new FilingThreads(2);
+    const [p] = await threads.prepareAll([${JSON.stringify(path)}], ${JSON.stringify(options(join(work, 'idle-repo')))}, () => undefined);
+    console.log(p.poolPath);
+  `;
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 60_000 });
+  assert.equal(stdout.trim(), 'pool/main/libi/libidle000/libidle000_1.0-1_stubdom-amd64.deb');
+});
