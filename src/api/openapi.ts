@@ -44,6 +44,9 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
       security: [{ bearer: [] }],
       tags: [
         { name: 'jobs', description: 'Build jobs' },
+        { name: 'batches', description: 'Several source packages built in the order their build-dependencies need' },
+        { name: 'packages', description: 'The apt repository: what it publishes, seeding it with .debs, removing packages (admin)' },
+        { name: 'engines', description: 'Docker engines that run builds (admin)' },
         { name: 'tokens', description: 'API tokens (admin)' },
         { name: 'service', description: 'Health and documentation' },
       ],

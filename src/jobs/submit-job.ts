@@ -3,8 +3,8 @@ import type {} from '../db/build-tables.ts';
 import type {} from '../db/dependency-tables.ts';
 import { type Db, inTransaction } from '../db/in-transaction.ts';
 import type { Database } from '../db/schema.ts';
-import { DomainError } from '../domain-error.ts';
 import { getJob } from './get-job.ts';
+import { claimIdempotencyKey, recordIdempotentResult } from './idempotency-key.ts';
 import type { Job, JobFile } from './job.ts';
 import type { JobState } from './job-states.ts';
 import { notifyJobsReady } from './jobs-ready.ts';
@@ -88,39 +88,13 @@ async function insertJob(trx: Transaction<Database>, submission: Submission): Pr
 export async function submitJob(db: Db, submission: Submission): Promise<{ job: Job; created: boolean }> {
   return inTransaction(db, async (trx) => {
     const { idempotency, tokenId } = submission;
-    if (idempotency) {
-      // A concurrent request with the same key blocks on the primary key here until we commit.
-      const claimed = await trx
-        .insertInto('idempotency_keys')
-        .values({ token_id: tokenId, key: idempotency.key, request_hash: idempotency.requestHash })
-        .onConflict((oc) => oc.doNothing())
-        .returning('key')
-        .executeTakeFirst();
-      if (!claimed) {
-        const earlier = await trx
-          .selectFrom('idempotency_keys')
-          .select(['request_hash', 'job_id'])
-          .where('token_id', '=', tokenId)
-          .where('key', '=', idempotency.key)
-          .executeTakeFirstOrThrow();
-        if (earlier.request_hash !== idempotency.requestHash || earlier.job_id === null) {
-          throw new DomainError(
-            'idempotency-conflict',
-            'this Idempotency-Key was already used for a different request',
-          );
-        }
-        return { job: await getJob(trx, earlier.job_id), created: false };
-      }
+    const claim = idempotency && { tokenId, key: idempotency.key, requestHash: idempotency.requestHash, creates: 'job_id' as const };
+    if (claim) {
+      const earlier = await claimIdempotencyKey(trx, claim);
+      if (earlier !== undefined) return { job: await getJob(trx, earlier), created: false };
     }
     const id = await insertJob(trx, submission);
-    if (idempotency) {
-      await trx
-        .updateTable('idempotency_keys')
-        .set({ job_id: id })
-        .where('token_id', '=', tokenId)
-        .where('key', '=', idempotency.key)
-        .execute();
-    }
+    if (claim) await recordIdempotentResult(trx, claim, id);
     return { job: await getJob(trx, id), created: true };
   });
 }

@@ -16,6 +16,7 @@ import { DomainError } from '../domain-error.ts';
 import type { ArchiveSuites } from '../jobs/archive/archive-settings.ts';
 import { checkUpload } from '../jobs/check-upload.ts';
 import { type Batch, getBatch } from '../jobs/get-batch.ts';
+import { claimIdempotencyKey, recordIdempotentResult } from '../jobs/idempotency-key.ts';
 import type { Keyring } from '../jobs/openpgp-keyring.ts';
 import { hashRequest } from '../jobs/request-hash.ts';
 import type { SourceStore, StagedFile } from '../jobs/source-store.ts';
@@ -135,25 +136,10 @@ export async function submitBatch(
     try {
       return await inTransaction(db, async (trx) => {
         const { tokenId, idempotencyKey } = input;
-        if (idempotencyKey) {
-          const claimed = await trx
-            .insertInto('idempotency_keys')
-            .values({ token_id: tokenId, key: idempotencyKey, request_hash: requestHash })
-            .onConflict((oc) => oc.doNothing())
-            .returning('key')
-            .executeTakeFirst();
-          if (!claimed) {
-            const earlier = await trx
-              .selectFrom('idempotency_keys')
-              .select(['request_hash', 'batch_id'])
-              .where('token_id', '=', tokenId)
-              .where('key', '=', idempotencyKey)
-              .executeTakeFirstOrThrow();
-            if (earlier.request_hash !== requestHash || earlier.batch_id === null) {
-              throw new DomainError('idempotency-conflict', 'this Idempotency-Key was already used for a different request');
-            }
-            return { batch: await getBatch(trx, earlier.batch_id), created: false };
-          }
+        const claim = idempotencyKey ? { tokenId, key: idempotencyKey, requestHash, creates: 'batch_id' as const } : undefined;
+        if (claim) {
+          const earlier = await claimIdempotencyKey(trx, claim);
+          if (earlier !== undefined) return { batch: await getBatch(trx, earlier), created: false };
         }
         const { id: batchId } = await trx.insertInto('batches').values({ submitted_by: tokenId }).returning('id').executeTakeFirstOrThrow();
         const published = await loadPublishedPackages(trx, policy.suite, relationNames(waits.flat().map((w) => w.relation)));
@@ -189,14 +175,7 @@ export async function submitBatch(
               });
           jobIds.set(index, job.id);
         }
-        if (idempotencyKey) {
-          await trx
-            .updateTable('idempotency_keys')
-            .set({ batch_id: batchId })
-            .where('token_id', '=', tokenId)
-            .where('key', '=', idempotencyKey)
-            .execute();
-        }
+        if (claim) await recordIdempotentResult(trx, claim, batchId);
         return { batch: await getBatch(trx, batchId), created: true };
       });
     } catch (error) {

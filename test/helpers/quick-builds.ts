@@ -5,10 +5,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureBuilderImage, repoRoot } from '../builder-image.support.ts';
+import { freePort } from './free-port.ts';
 
 const QUICK_BUILD = `#!/bin/sh
 # stubbuild-build's contract (deps, then build; /out/outcome.json) with no toolchain: the
@@ -96,14 +96,6 @@ export async function uploadQuick(url: string, token: string, name: string): Pro
   const body = (await res.json()) as { id?: number };
   if (res.status !== 202 || typeof body.id !== 'number') throw new Error(`upload of ${name} answered ${res.status}: ${JSON.stringify(body)}`);
   return body.id;
-}
-
-export async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 export interface ServiceProcess {
