@@ -61,3 +61,21 @@ test('the published package and its file are never collected', async () => {
   assert.deepEqual(res.deleted.filter((p) => p.startsWith('pool/')), []);
   assert.ok(await exists(join(t.repo.settings.dir, 'pool/main/libg/libgrace1/libgrace1_1.0-2_stubdom-amd64.deb')));
 });
+
+test('a repository nobody publishes to is still collected, on a timer', async () => {
+  const idle = await createTestRepository({ REPO_GRACE_PERIOD: '300ms' });
+  try {
+    const old = await publishPackages(idle.db, idle.repo, { debs: [{ path: await writeSyntheticDeb(join(work, 'idle'), { name: 'libidle', version: '1.0-1' }) }] });
+    await publishPackages(idle.db, idle.repo, { debs: [{ path: await writeSyntheticDeb(join(work, 'idle'), { name: 'libidle', version: '1.0-2' }) }] });
+    const oldPool = join(idle.repo.settings.dir, old.packages[0]!.filename);
+    assert.ok(await exists(oldPool), 'the replaced .deb stays for the grace period');
+    // No publication from here on: only the timer can collect it.
+    idle.repo.publisher.collectPeriodically(idle.db, 50);
+    const deadline = Date.now() + 30_000;
+    while ((await exists(oldPool)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(!(await exists(oldPool)), 'the replaced .deb was collected without another publication');
+    assert.ok(await exists(join(idle.repo.settings.dir, 'pool/main/libi/libidle/libidle_1.0-2_stubdom-amd64.deb')), 'the current one stays');
+  } finally {
+    await idle.close();
+  }
+});

@@ -47,6 +47,7 @@ export function serveCommand(): Command {
         repo = await openRepository(handle.db, repositorySettings(config), { lock, logger });
         // Ready before the first large upload rather than during it.
         await repo.filing.start();
+        repo.publisher.collectPeriodically(handle.db);
       } catch (error) {
         await handle.close();
         if (error instanceof RepositoryIdentityError) throw new CliError(error.message, 2);

@@ -45,7 +45,8 @@ type Log = Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
 
 // Two-key advisory lock: a constant class for stubbuild's repository, the suite's hash.
 const LOCK_CLASS = 0x53425250; // "SBRP"
-const HOUR = 3600_000;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
 /**
  * Runs `fn` holding the suite's publication lock. On Postgres the lock is a session lock on
@@ -71,6 +72,7 @@ export class RepoPublisher {
   private readonly contents = new SuiteContents();
   private readonly pieces = new Map<string, IndexPieces>();
   private lastGcAt = 0;
+  private collector: NodeJS.Timeout | undefined;
   /** The highest generation this process knows to be published. */
   knownPublished = -1;
 
@@ -109,6 +111,25 @@ export class RepoPublisher {
     const run = this.tail.then(() => this.collectLocked(db, now));
     this.tail = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Collects garbage on a timer as well as after publications, so that the files of a
+   * repository nobody publishes to go once their grace period is over. Every `everyMs`
+   * (by default as often as publications would, but at most once a minute) it checks whether
+   * a collection is due. Stopped by stopCollecting().
+   */
+  collectPeriodically(db: Db, everyMs = Math.max(MINUTE, this.gcIntervalMs())): void {
+    if (this.collector) return;
+    this.collector = setInterval(() => {
+      this.tail = this.tail.then(() => this.collectIfDue(db));
+    }, everyMs);
+    this.collector.unref();
+  }
+
+  stopCollecting(): void {
+    clearInterval(this.collector);
+    this.collector = undefined;
   }
 
   /** Waits for everything queued (before closing the database). */
@@ -229,7 +250,7 @@ export class RepoPublisher {
     try {
       await this.collectLocked(db);
     } catch (err) {
-      this.log?.error({ err }, 'repository garbage collection failed; it is tried again after the next publication');
+      this.log?.error({ err }, 'repository garbage collection failed; it is tried again later');
     }
   }
 

@@ -120,6 +120,7 @@ export class Repository {
 
   /** Waits for queued publications and collections to finish. */
   async close(): Promise<void> {
+    this.publisher.stopCollecting();
     await this.publisher.idle();
     await this.filing.close();
   }
