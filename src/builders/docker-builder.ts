@@ -6,6 +6,7 @@ import Docker from 'dockerode';
 import tar from 'tar-stream';
 import type { AttemptOutcome, AttemptRequest, Builder, EngineStatus, FailureReason } from './builder.ts';
 import { ArtifactsTooLargeError, collectArtifacts } from './collect-artifacts.ts';
+import { DOCKER_CALL_TIMEOUT_MS, withDeadline } from './docker-deadline.ts';
 import { runStep, type StepOptions, type StepResult } from './docker-step.ts';
 import { readOutcome } from './outcome-file.ts';
 
@@ -44,17 +45,24 @@ export class DockerBuilder implements Builder {
     readonly id: string,
     readonly capacity: number,
     readonly docker: Docker,
+    /** Deadline of each short call to the engine (docker-deadline.ts). */
+    private readonly callTimeoutMs = DOCKER_CALL_TIMEOUT_MS,
   ) {}
+
+  /** One short call to the engine, under the deadline. */
+  private call<T>(what: string, fn: (opts: { abortSignal: AbortSignal }) => Promise<T>): Promise<T> {
+    return withDeadline(`engine ${this.id}: ${what}`, this.callTimeoutMs, fn);
+  }
 
   async checkHealth(image: string): Promise<EngineStatus> {
     const status = { id: this.id, capacity: this.capacity };
     try {
-      await this.docker.ping();
+      await this.call('ping', () => this.docker.ping());
     } catch (error) {
       return { ...status, healthy: false, detail: `engine unreachable: ${error instanceof Error ? error.message : String(error)}` };
     }
     try {
-      await this.docker.getImage(image).inspect();
+      await this.call(`inspect image ${image}`, () => this.docker.getImage(image).inspect());
     } catch {
       return { ...status, healthy: false, detail: `image ${image} is missing (stubbuild image build)` };
     }
@@ -64,7 +72,7 @@ export class DockerBuilder implements Builder {
   async runAttempt(request: AttemptRequest): Promise<AttemptOutcome> {
     let imageId: string;
     try {
-      imageId = (await this.docker.getImage(request.image).inspect()).Id;
+      imageId = (await this.call(`inspect image ${request.image}`, () => this.docker.getImage(request.image).inspect())).Id;
     } catch (error) {
       return { kind: 'infrastructure', message: `image ${request.image} is not on engine ${this.id}: ${String(error)}` };
     }
@@ -86,7 +94,7 @@ export class DockerBuilder implements Builder {
     try {
       // Both at once (each round trip to the engine delays the build's start).
       const made = await Promise.allSettled(
-        ['work', 'out'].map((name) => this.docker.createVolume({ Name: `stubbuild-${key}-${name}`, Labels: labels })),
+        ['work', 'out'].map((name) => this.call('create volume', (opts) => this.docker.createVolume({ Name: `stubbuild-${key}-${name}`, Labels: labels, ...opts }))),
       );
       for (const v of made) if (v.status === 'fulfilled') volumes.push(v.value.name);
       for (const v of made) if (v.status === 'rejected') throw v.reason;
@@ -105,6 +113,7 @@ export class DockerBuilder implements Builder {
         noOutputSeconds: request.limits.noOutputSeconds,
         onLog,
         signal: request.signal,
+        callTimeoutMs: this.callTimeoutMs,
       };
       const suite = repository?.suite ?? 'stubdom';
 
@@ -140,17 +149,20 @@ export class DockerBuilder implements Builder {
     } catch (error) {
       return { kind: 'infrastructure', message: `engine ${this.id}: ${error instanceof Error ? error.message : String(error)}` };
     } finally {
-      await Promise.all(containers.map((c) => c.remove({ force: true, v: true }).catch(() => undefined)));
-      await Promise.all(volumes.map((v) => this.docker.getVolume(v).remove().catch(() => undefined)));
+      // Left behind if the engine does not answer: reapOrphans removes them later.
+      await Promise.all(containers.map((c) => this.call('remove container', (opts) => c.remove({ force: true, v: true, ...opts })).catch(() => undefined)));
+      await Promise.all(volumes.map((v) => this.call('remove volume', (opts) => this.docker.getVolume(v).remove(opts)).catch(() => undefined)));
     }
   }
 
   /** A verdict from how the container ended, before looking at what it wrote. */
   private judgeStep(step: StepResult, forkFailed: boolean): AttemptOutcome | undefined {
     const failed = (reason: FailureReason, message: string): AttemptOutcome => ({ kind: 'failed', reason, message, provenance: null });
+    if (step.stoppedBy === 'aborted') return { kind: 'aborted', message: 'the attempt was stopped' };
+    // The engine stopped answering: whatever we stopped the step for, we cannot know how it
+    // ended, so the package is not blamed.
+    if (step.vanished) return { kind: 'infrastructure', message: step.vanished };
     switch (step.stoppedBy) {
-      case 'aborted':
-        return { kind: 'aborted', message: 'the attempt was stopped' };
       case 'wall-clock':
         return failed('timeout', 'the step ran over its wall-clock limit');
       case 'no-output':
@@ -160,7 +172,6 @@ export class DockerBuilder implements Builder {
       default:
     }
     if (step.oomKilled) return failed('memory-limit', 'the build ran out of its memory limit and was killed');
-    if (step.vanished) return { kind: 'infrastructure', message: step.vanished };
     if (step.exitCode !== 0 && forkFailed) return failed('pids-limit', 'the build could not fork: it hit its process limit');
     // SIGKILL/SIGTERM that we did not send: someone or something killed the container.
     if (step.exitCode === 137 || step.exitCode === 143) {
@@ -190,21 +201,23 @@ export class DockerBuilder implements Builder {
   }
 
   async fetchEssentialPackages(image: string, destDir: string): Promise<string[]> {
-    const container = await this.docker.createContainer({ Image: image, Cmd: ['true'], Labels: { [ENGINE_LABEL]: this.id } });
+    const container = await this.call('create container', (opts) =>
+      this.docker.createContainer({ Image: image, Cmd: ['true'], Labels: { [ENGINE_LABEL]: this.id }, ...opts }),
+    );
     try {
       const archive = (await container.getArchive({ path: ESSENTIAL_DIR })) as Readable;
       const artifacts = await collectArtifacts(archive, { root: path.basename(ESSENTIAL_DIR), dir: destDir, maxBytes: 256 * 1024 * 1024 });
       return artifacts.filter((a) => a.kind === 'deb').map((a) => path.join(destDir, a.name));
     } finally {
-      await container.remove({ force: true }).catch(() => undefined);
+      await this.call('remove container', (opts) => container.remove({ force: true, ...opts })).catch(() => undefined);
     }
   }
 
   async reapOrphans(isLive: (jobId: number, attempt: number) => boolean | Promise<boolean>): Promise<number> {
     const filters = { label: [`${ENGINE_LABEL}=${this.id}`] };
     // Both listed before isLive is first asked (see Builder.reapOrphans).
-    const containers = await this.docker.listContainers({ all: true, filters });
-    const { Volumes } = await this.docker.listVolumes({ filters });
+    const containers = await this.call('list containers', (opts) => this.docker.listContainers({ all: true, filters, ...opts }));
+    const { Volumes } = await this.call('list volumes', (opts) => this.docker.listVolumes({ filters, ...opts }));
     const recent = Date.now() / 1000 - 600;
     // Containers without an attempt label (essential-package copies) belong to no attempt:
     // kept while a start may still be reading them, removed once they are old.
@@ -218,13 +231,13 @@ export class DockerBuilder implements Builder {
     let removed = 0;
     for (const info of containers) {
       if (await keep(info.Labels, info.Created)) continue;
-      await this.docker.getContainer(info.Id).remove({ force: true, v: true }).catch(() => undefined);
+      await this.call('remove container', (opts) => this.docker.getContainer(info.Id).remove({ force: true, v: true, ...opts })).catch(() => undefined);
       removed += 1;
     }
     for (const volume of Volumes ?? []) {
       const created = (volume as { CreatedAt?: string }).CreatedAt;
       if (await keep(volume.Labels ?? {}, created ? Date.parse(created) / 1000 : undefined)) continue;
-      await this.docker.getVolume(volume.Name).remove().catch(() => undefined);
+      await this.call('remove volume', (opts) => this.docker.getVolume(volume.Name).remove(opts)).catch(() => undefined);
       removed += 1;
     }
     return removed;

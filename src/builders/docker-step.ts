@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
+import { withDeadline } from './docker-deadline.ts';
 
 export interface StepOptions {
   name: string;
@@ -22,6 +23,8 @@ export interface StepOptions {
   /** Put into the created container before it starts (e.g. the source, as a tar at /srv). */
   putArchive?: { path: string; tar: NodeJS.ReadableStream };
   signal?: AbortSignal | undefined;
+  /** Deadline of each short call to the engine (docker-deadline.ts). */
+  callTimeoutMs: number;
 }
 
 export interface StepResult {
@@ -41,7 +44,9 @@ export interface StepResult {
  * to read its files from and remove.
  */
 export async function runStep(docker: Docker, options: StepOptions): Promise<StepResult> {
-  const container = await docker.createContainer({
+  const call = <T>(what: string, fn: (opts: { abortSignal: AbortSignal }) => Promise<T>) => withDeadline(`${options.name}: ${what}`, options.callTimeoutMs, fn);
+  const container = await call('create container', (opts) => docker.createContainer({
+    ...opts,
     name: options.name,
     Image: options.image,
     Cmd: options.cmd,
@@ -61,17 +66,20 @@ export async function runStep(docker: Docker, options: StepOptions): Promise<Ste
       SecurityOpt: ['no-new-privileges'],
       Init: true,
     },
-  });
+  }));
   // Attached while the archive goes in: one round trip to the engine less before the start.
   const attaching = container.attach({ stream: true, stdout: true, stderr: true });
   attaching.catch(() => undefined); // its failure is reported below, as the container vanishing
   if (options.putArchive) {
     try {
-      await container.putArchive(options.putArchive.tar, { path: options.putArchive.path });
+      // Its length depends on the source's size: a generous deadline.
+      await withDeadline(`${options.name}: copy the source in`, 10 * options.callTimeoutMs, (opts) =>
+        container.putArchive(options.putArchive!.tar, { path: options.putArchive!.path, ...opts }),
+      );
     } catch (error) {
       // Not started, not handed to the caller: ours to clean up.
       ((await attaching.catch(() => undefined)) as { destroy?: () => void } | undefined)?.destroy?.();
-      await container.remove({ force: true, v: true }).catch(() => undefined);
+      await call('remove container', (opts) => container.remove({ force: true, v: true, ...opts })).catch(() => undefined);
       throw error;
     }
   }
@@ -81,7 +89,7 @@ export async function runStep(docker: Docker, options: StepOptions): Promise<Ste
   const stop = (why: NonNullable<StepResult['stoppedBy']>) => {
     if (stoppedBy) return;
     stoppedBy = why;
-    container.kill().catch(() => undefined); // already gone: wait() reports it
+    call('kill', (opts) => container.kill(opts)).catch(() => undefined); // already gone: wait() reports it
   };
   let silence = setTimeout(() => stop('no-output'), options.noOutputSeconds * 1000);
   const wall = setTimeout(() => stop('wall-clock'), options.wallSeconds * 1000);
@@ -101,12 +109,16 @@ export async function runStep(docker: Docker, options: StepOptions): Promise<Ste
   let vanished: string | null = null;
   let exitCode: number | null = null;
   try {
-    const stream = await attaching;
+    const stream = await withDeadline(`${options.name}: attach`, options.callTimeoutMs, () => attaching);
     docker.modem.demuxStream(stream, sink, sink);
     const ended = new Promise<void>((resolve) => stream.on('end', resolve).on('close', resolve).on('error', () => resolve()));
-    await container.start();
+    await call('start', (opts) => container.start(opts));
     if (options.signal?.aborted) stop('aborted');
-    const waited = (await container.wait()) as { StatusCode: number };
+    // Killed at the wall-clock limit at the latest; an engine that says nothing by a deadline
+    // past that has stopped answering.
+    const waited = (await withDeadline(`${options.name}: wait`, options.wallSeconds * 1000 + 2 * options.callTimeoutMs, (opts) =>
+      container.wait(opts),
+    )) as { StatusCode: number };
     exitCode = waited.StatusCode;
     // The last output may still be in flight when wait() answers.
     await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))]);
@@ -120,7 +132,7 @@ export async function runStep(docker: Docker, options: StepOptions): Promise<Ste
 
   let oomKilled = false;
   try {
-    const state = (await container.inspect()).State;
+    const state = (await call('inspect', (opts) => container.inspect(opts))).State;
     oomKilled = state.OOMKilled;
     exitCode ??= state.ExitCode;
   } catch (error) {
