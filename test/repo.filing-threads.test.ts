@@ -3,7 +3,7 @@
 // repository, and a refusal on a thread must leave nothing behind, as in place.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -12,7 +12,7 @@ import { linkInPlace } from '../src/repo/pool-store.ts';
 import { prepareDeb, type PrepareDebOptions } from '../src/repo/prepare-deb.ts';
 import { addPackages, publishPackages } from '../src/repo/publish-packages.ts';
 import { isRepoError } from '../src/repo/repo-error.ts';
-import { buildNotArDeb, makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';
+import { buildDeb, buildNotArDeb, makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';
 import { writeSyntheticDeb } from './helpers/synthetic-deb.ts';
 import { createTestRepository } from './helpers/test-repo.ts';
 
@@ -75,6 +75,25 @@ test('the threads prepare and link exactly what the main thread would', async ()
     }
     // Linking again finds every file there already: the slow path compares them.
     assert.ok((await threads.link(threadsDir, placements)).every((o) => o === 'hash-existing'));
+  } finally {
+    await threads.close();
+  }
+});
+
+test('answers that come back out of order still go to their own packages', async () => {
+  // xz packages take the streaming reader, which yields; the plain gzip ones behind them, in
+  // the thread's next batch, finish first.
+  const slow = [];
+  await mkdir(join(work, 'order'), { recursive: true });
+  for (let i = 0; i < 3; i++) slow.push(await buildDeb(join(work, 'order'), { name: `libslow${i}`, version: '2.0-1', compression: 'xz' }));
+  const paths = [...slow, ...(await syntheticDebs('order', 'liborder', 200))];
+  const threads = new FilingThreads(1);
+  try {
+    const prepared = await threads.prepareAll(paths, options(join(work, 'order-repo')), () => undefined);
+    assert.deepEqual(
+      prepared.map((p) => p.info.package),
+      [...['libslow0', 'libslow1', 'libslow2'], ...Array.from({ length: 200 }, (_, i) => `liborder${String(i).padStart(3, '0')}`)],
+    );
   } finally {
     await threads.close();
   }

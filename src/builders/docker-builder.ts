@@ -63,8 +63,10 @@ export class DockerBuilder implements Builder {
     }
     try {
       await this.call(`inspect image ${image}`, () => this.docker.getImage(image).inspect());
-    } catch {
-      return { ...status, healthy: false, detail: `image ${image} is missing (stubbuild image build)` };
+    } catch (error) {
+      const statusCode = (error as { statusCode?: number }).statusCode;
+      const detail = statusCode === 404 ? `image ${image} is missing (stubbuild image build)` : `cannot inspect image ${image}: ${error instanceof Error ? error.message : String(error)}`;
+      return { ...status, healthy: false, detail };
     }
     return { ...status, healthy: true, detail: 'ok' };
   }
@@ -183,11 +185,14 @@ export class DockerBuilder implements Builder {
   private async readResult(container: Docker.Container, request: AttemptRequest, imageId: string): Promise<AttemptOutcome> {
     let artifacts;
     try {
-      const archive = await container.getArchive({ path: '/out' });
-      artifacts = await collectArtifacts(archive as Readable, {
-        root: 'out',
-        dir: request.artifactDir,
-        maxBytes: request.limits.maxArtifactBytes,
+      // Its length depends on the artifacts' size: a generous deadline; aborting it ends the stream.
+      artifacts = await withDeadline(`engine ${this.id}: read the artifacts`, 10 * this.callTimeoutMs, async (opts) => {
+        const archive = await container.getArchive({ path: '/out', ...opts });
+        return collectArtifacts(archive as Readable, {
+          root: 'out',
+          dir: request.artifactDir,
+          maxBytes: request.limits.maxArtifactBytes,
+        });
       });
     } catch (error) {
       if (error instanceof ArtifactsTooLargeError) {
@@ -205,8 +210,10 @@ export class DockerBuilder implements Builder {
       this.docker.createContainer({ Image: image, Cmd: ['true'], Labels: { [ENGINE_LABEL]: this.id }, ...opts }),
     );
     try {
-      const archive = (await container.getArchive({ path: ESSENTIAL_DIR })) as Readable;
-      const artifacts = await collectArtifacts(archive, { root: path.basename(ESSENTIAL_DIR), dir: destDir, maxBytes: 256 * 1024 * 1024 });
+      const artifacts = await withDeadline(`engine ${this.id}: copy the essential packages`, 10 * this.callTimeoutMs, async (opts) => {
+        const archive = (await container.getArchive({ path: ESSENTIAL_DIR, ...opts })) as Readable;
+        return collectArtifacts(archive, { root: path.basename(ESSENTIAL_DIR), dir: destDir, maxBytes: 256 * 1024 * 1024 });
+      });
       return artifacts.filter((a) => a.kind === 'deb').map((a) => path.join(destDir, a.name));
     } finally {
       await this.call('remove container', (opts) => container.remove({ force: true, ...opts })).catch(() => undefined);

@@ -77,8 +77,9 @@ export async function runStep(docker: Docker, options: StepOptions): Promise<Ste
         container.putArchive(options.putArchive!.tar, { path: options.putArchive!.path, ...opts }),
       );
     } catch (error) {
-      // Not started, not handed to the caller: ours to clean up.
-      ((await attaching.catch(() => undefined)) as { destroy?: () => void } | undefined)?.destroy?.();
+      // Not started, not handed to the caller: ours to clean up (the attach too, whenever it
+      // answers: a wedged engine may never).
+      closeWhenAttached(attaching);
       await call('remove container', (opts) => container.remove({ force: true, v: true, ...opts })).catch(() => undefined);
       throw error;
     }
@@ -109,7 +110,10 @@ export async function runStep(docker: Docker, options: StepOptions): Promise<Ste
   let vanished: string | null = null;
   let exitCode: number | null = null;
   try {
-    const stream = await withDeadline(`${options.name}: attach`, options.callTimeoutMs, () => attaching);
+    const stream = await withDeadline(`${options.name}: attach`, options.callTimeoutMs, () => attaching).catch((error: unknown) => {
+      closeWhenAttached(attaching);
+      throw error;
+    });
     docker.modem.demuxStream(stream, sink, sink);
     const ended = new Promise<void>((resolve) => stream.on('end', resolve).on('close', resolve).on('error', () => resolve()));
     await call('start', (opts) => container.start(opts));
@@ -139,4 +143,12 @@ export async function runStep(docker: Docker, options: StepOptions): Promise<Ste
     vanished ??= `the container is gone: ${error instanceof Error ? error.message : String(error)}`;
   }
   return { container, exitCode, oomKilled, stoppedBy, vanished, logBytes };
+}
+
+/** Closes an attach stream once it arrives, if it ever does. */
+function closeWhenAttached(attaching: Promise<unknown>): void {
+  attaching.then(
+    (stream) => (stream as { destroy?: () => void } | undefined)?.destroy?.(),
+    () => undefined,
+  );
 }

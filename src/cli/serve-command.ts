@@ -42,13 +42,15 @@ export function serveCommand(): Command {
       await store.removeStaleStaging();
       await ensureAdminToken(handle.db, config, logger);
       let repo: Repository;
+      let opened: Repository | undefined;
       try {
         const lock = handle.kind === 'postgres' ? 'advisory' : 'in-process';
-        repo = await openRepository(handle.db, repositorySettings(config), { lock, logger });
+        repo = opened = await openRepository(handle.db, repositorySettings(config), { lock, logger });
         // Ready before the first large upload rather than during it.
         await repo.filing.start();
         repo.publisher.collectPeriodically(handle.db);
       } catch (error) {
+        await opened?.close();
         await handle.close();
         if (error instanceof RepositoryIdentityError) throw new CliError(error.message, 2);
         throw error;
@@ -74,6 +76,7 @@ export function serveCommand(): Command {
         // Read before listening, so a bad keyring stops the start rather than the first fetch.
         fetcherDeps = await createFetcherDeps(config, handle.db, store, logger);
       } catch (error) {
+        await repo.close();
         await handle.close();
         if (error instanceof KeyringError) throw new CliError(error.message, 2);
         throw error;

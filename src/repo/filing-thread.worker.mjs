@@ -37,6 +37,6 @@ function link({ repoDir, placements }) {
 
 parentPort.on('message', async (batch) => {
   const results = batch.op === 'prepare' ? await prepare(batch) : link(batch);
-  parentPort.postMessage({ results });
+  parentPort.postMessage({ id: batch.id, results });
 });
 parentPort.postMessage({ ready: true });

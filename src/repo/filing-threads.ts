@@ -32,9 +32,13 @@ export class PrepareFailure extends Error {
   }
 }
 
-/** One thread; it answers its batches in the order they were sent. */
+/**
+ * One thread. Its batches may finish out of order (a package read by streaming yields to the
+ * next batch), so each carries an id that its answer repeats.
+ */
 class FilingThread {
-  private readonly waiting: { resolve: (answers: Answer[]) => void; reject: (err: Error) => void }[] = [];
+  private readonly waiting = new Map<number, { resolve: (answers: Answer[]) => void; reject: (err: Error) => void }>();
+  private nextId = 0;
   private failed: Error | undefined;
   private readonly started: Promise<void>;
 
@@ -42,16 +46,19 @@ class FilingThread {
     let ready: () => void;
     this.started = new Promise((resolve) => (ready = resolve));
     // Every listener goes on before unref(): adding a 'message' listener refs the port again.
-    worker.on('message', (message: { ready?: true; results?: Answer[] }) => {
+    worker.on('message', (message: { ready?: true; id?: number; results?: Answer[] }) => {
       if (message.ready) return ready();
-      if (!message.results) return;
-      const waiting = this.waiting.shift();
-      if (this.waiting.length === 0) worker.unref();
+      if (message.id === undefined || !message.results) return;
+      const waiting = this.waiting.get(message.id);
+      this.waiting.delete(message.id);
+      if (this.waiting.size === 0) worker.unref();
       waiting?.resolve(message.results);
     });
     const fail = (err: Error) => {
       this.failed ??= err;
-      for (const waiting of this.waiting.splice(0)) waiting.reject(err);
+      const waiting = [...this.waiting.values()];
+      this.waiting.clear();
+      for (const w of waiting) w.reject(err);
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`a filing thread exited (code ${code})`)));
@@ -74,11 +81,12 @@ class FilingThread {
 
   run(batch: Batch): Promise<Answer[]> {
     if (this.failed) return Promise.reject(this.failed);
+    const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
+      this.waiting.set(id, { resolve, reject });
       // Only while a batch is out does the thread keep the process alive.
       this.worker.ref();
-      this.worker.postMessage(batch);
+      this.worker.postMessage({ id, ...batch });
     });
   }
 
@@ -178,22 +186,32 @@ export class FilingThreads {
 
   private ready(): Promise<FilingThread[]> {
     const current = this.threads;
-    if (current) {
-      return current.then((threads) => {
-        if (threads.every((t) => t.usable)) return threads;
-        // A thread died (it should not): start a fresh set.
-        if (this.threads === current) this.threads = undefined;
-        void Promise.all(threads.map((t) => t.stop()));
-        return this.ready();
-      });
-    }
-    const started = Promise.all(Array.from({ length: this.size }, () => FilingThread.start()));
+    if (!current) return this.starting(Array.from({ length: this.size }, () => undefined));
+    return current.then((threads) => {
+      if (threads.every((t) => t.usable)) return threads;
+      // A thread died (it should not): replace it; the others may be busy with other requests.
+      if (this.threads !== current) return this.ready();
+      return this.starting(threads.map((t) => (t.usable ? t : undefined)));
+    });
+  }
+
+  private starting(places: (FilingThread | undefined)[]): Promise<FilingThread[]> {
+    const started = startAll(places);
     this.threads = started;
     started.catch(() => {
       if (this.threads === started) this.threads = undefined;
     });
     return started;
   }
+}
+
+/** Starts a thread for every empty place; if one cannot start, stops those that did. */
+async function startAll(places: (FilingThread | undefined)[]): Promise<FilingThread[]> {
+  const settled = await Promise.allSettled(places.map((t) => (t ? Promise.resolve(t) : FilingThread.start())));
+  const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (!failure) return settled.map((r) => (r as PromiseFulfilledResult<FilingThread>).value);
+  await Promise.all(settled.map((r, i) => (r.status === 'fulfilled' && !places[i] ? r.value.stop() : undefined)));
+  throw failure.reason;
 }
 
 /** The error a thread reported, as the type the rest of the code expects (RepoError for refusals). */

@@ -1,8 +1,8 @@
 // What the repository needs of one uploaded .deb before it can be filed: the verified
-// package (deb-inspect.ts), its pool path and Packages stanza, its pool directory made, and
-// whether a file already sits at that pool path. The same function runs in place for a few
-// packages and on the inspector threads (deb-inspector-pool.ts) for many.
-import { lstatSync, mkdirSync } from 'node:fs';
+// package (deb-inspect.ts), its pool path and Packages stanza, and its pool directory made.
+// The same function runs in place for a few packages and on the filing threads
+// (filing-threads.ts) for many.
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { inspectDeb, type DebInfo, type InspectDebOptions } from './deb-inspect.ts';
 import { formatPackagesStanza } from './packages-index.ts';
@@ -21,8 +21,6 @@ export interface PreparedDeb {
   stanza: string;
   /** The first directory mkdir created for the pool directory (undefined: it existed). */
   madeDir: string | undefined;
-  /** Something is at the pool path already (an earlier upload; compared before filing). */
-  poolFileExists: boolean;
 }
 
 export async function prepareDeb(path: string, opts: PrepareDebOptions): Promise<PreparedDeb> {
@@ -30,8 +28,7 @@ export async function prepareDeb(path: string, opts: PrepareDebOptions): Promise
   const poolPath = debPoolPath(opts.component, info.source, info.package, info.version, info.architecture);
   const stanza = formatPackagesStanza({ ...info, control }, poolPath);
   const target = join(opts.repoDir, poolPath);
-  // Synchronous: a few microseconds each, and on an inspector thread nothing else waits.
+  // Synchronous: a few microseconds each, and on a filing thread nothing else waits.
   const madeDir = mkdirSync(dirname(target), { recursive: true });
-  const poolFileExists = lstatSync(target, { throwIfNoEntry: false }) !== undefined;
-  return { info, poolPath, stanza, madeDir, poolFileExists };
+  return { info, poolPath, stanza, madeDir };
 }

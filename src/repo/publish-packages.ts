@@ -360,12 +360,22 @@ function decideAll(
 }
 
 /**
- * A different file already at a pool path we are about to fill (e.g. one in its grace
- * period). The common answer, "nothing there", comes from a synchronous lstat (see
- * readSmallFile in deb-inspect.ts for why).
+ * Refuses a different file already at a pool path we are about to fill (one in its grace
+ * period, or a concurrent request's), before anything is linked. The common answer, "nothing
+ * there", comes from synchronous lstats, a few microseconds each (see readSmallFile in
+ * deb-inspect.ts for why), yielding now and then.
  */
-async function checkPoolFree(repoDir: string, poolPath: string, sha256: string, force: boolean): Promise<void> {
-  if (force || !lstatSync(join(repoDir, poolPath), { throwIfNoEntry: false })) return;
+async function checkPoolFree(repoDir: string, files: readonly { poolPath: string; sha256: string; force: boolean }[]): Promise<void> {
+  const yieldNow = yielder();
+  const present = [];
+  for (const f of files) {
+    await yieldNow();
+    if (!f.force && lstatSync(join(repoDir, f.poolPath), { throwIfNoEntry: false })) present.push(f);
+  }
+  await mapLimited(present, POOL_CONCURRENCY, (f) => checkSameFile(repoDir, f.poolPath, f.sha256));
+}
+
+async function checkSameFile(repoDir: string, poolPath: string, sha256: string): Promise<void> {
   const existing = await sha256Of(join(repoDir, poolPath));
   if (existing.sha256 !== sha256) {
     throw new RepoError(
@@ -429,8 +439,8 @@ export async function addPackages(db: Db, repo: Repository, input: AddPackagesIn
   const sourceNames = [...new Set(sources.map((c) => c.name))];
   const inspected = performance.now();
   const toPlace = [
-    ...debs.filter(needsFile).map((c) => ({ poolPath: c.poolPath, path: c.path, sha256: c.info.sha256, force: c.outcome === 'replaced', inspected: c.info.file, seen: c.poolFileExists })),
-    ...sources.filter(needsFile).flatMap((c) => c.files.map((f) => ({ ...f, force: c.outcome === 'replaced', inspected: undefined, seen: true }))),
+    ...debs.filter(needsFile).map((c) => ({ poolPath: c.poolPath, path: c.path, sha256: c.info.sha256, force: c.outcome === 'replaced', inspected: c.info.file })),
+    ...sources.filter(needsFile).flatMap((c) => c.files.map((f) => ({ ...f, force: c.outcome === 'replaced', inspected: undefined }))),
   ];
   const placed = new Set(toPlace.map((f) => f.poolPath));
   let filed = inspected;
@@ -440,12 +450,7 @@ export async function addPackages(db: Db, repo: Repository, input: AddPackagesIn
   // a pool file that is not there.
   const placement = (async () => {
     try {
-      const yieldNow = yielder();
-      // Only where preparing saw a file (or did not look: source files).
-      await mapLimited(toPlace.filter((f) => f.seen), POOL_CONCURRENCY, async (f) => {
-        await yieldNow();
-        await checkPoolFree(dir, f.poolPath, f.sha256, f.force);
-      });
+      await checkPoolFree(dir, toPlace);
     } catch (err) {
       await dirs.rollback();
       throw err;
