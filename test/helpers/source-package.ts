@@ -75,11 +75,8 @@ export function multipartBody(
   return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
 }
 
-/** A source package made by `dpkg-source -b` from a fixture tree under test/fixtures/sources. */
-export function packFixtureSource(fixture: string): SourcePackage {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stubbuild-fixture-'));
-  const from = path.join(import.meta.dirname, '..', 'fixtures', 'sources', fixture);
-  fs.cpSync(from, path.join(dir, fixture), { recursive: true });
+/** `dpkg-source -b` of the tree `dir/fixture`: the files it wrote beside the tree. */
+function buildSource(dir: string, fixture: string): SourcePackage {
   execFileSync('dpkg-source', ['-b', fixture], { cwd: dir, stdio: 'ignore' });
   const files = fs
     .readdirSync(dir)
@@ -87,6 +84,14 @@ export function packFixtureSource(fixture: string): SourcePackage {
     .map((f) => ({ name: f, content: fs.readFileSync(path.join(dir, f)) }));
   const dscName = files.find((f) => f.name.endsWith('.dsc'))!.name;
   return { dir, dscName, files, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A source package made by `dpkg-source -b` from a fixture tree under test/fixtures/sources. */
+export function packFixtureSource(fixture: string): SourcePackage {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stubbuild-fixture-'));
+  const from = path.join(import.meta.dirname, '..', 'fixtures', 'sources', fixture);
+  fs.cpSync(from, path.join(dir, fixture), { recursive: true });
+  return buildSource(dir, fixture);
 }
 
 /**
@@ -112,11 +117,5 @@ export function packFixtureVariant(fixture: string, options: { version: string; 
     `${name} (${options.version}) stubdom; urgency=medium\n\n  * Test variant.\n\n -- stubbuild <stubbuild@localhost.invalid>  Fri, 27 Nov 2026 12:00:00 +0000\n\n` +
       fs.readFileSync(changelog, 'utf8'),
   );
-  execFileSync('dpkg-source', ['-b', fixture], { cwd: dir, stdio: 'ignore' });
-  const files = fs
-    .readdirSync(dir)
-    .filter((f) => f !== fixture)
-    .map((f) => ({ name: f, content: fs.readFileSync(path.join(dir, f)) }));
-  const dscName = files.find((f) => f.name.endsWith('.dsc'))!.name;
-  return { dir, dscName, files, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return buildSource(dir, fixture);
 }
