@@ -1,14 +1,13 @@
-// Requests with many packages are prepared and linked on the filing threads
-// (src/repo/filing-threads.ts); a few are filed in place. Both must give the same
-// repository, and a refusal on a thread must leave nothing behind, as in place.
+// Requests with many packages are inspected on the filing threads (src/repo/filing-threads.ts);
+// a few are inspected in place. Both must give the same results, and a refusal on a thread
+// must leave nothing behind, as in place.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { FilingThreads } from '../src/repo/filing-threads.ts';
-import { linkInPlace } from '../src/repo/pool-store.ts';
+import { FilingThreads, PrepareFailure } from '../src/repo/filing-threads.ts';
 import { prepareDeb, type PrepareDebOptions } from '../src/repo/prepare-deb.ts';
 import { addPackages, publishPackages } from '../src/repo/publish-packages.ts';
 import { isRepoError } from '../src/repo/repo-error.ts';
@@ -31,50 +30,53 @@ async function syntheticDebs(dir: string, prefix: string, n: number): Promise<st
   return paths;
 }
 
-const options = (repoDir: string): PrepareDebOptions => ({
-  repoDir,
+const options: PrepareDebOptions = {
   component: 'main',
   allowedArchitectures: ['stubdom-amd64', 'all'],
   maxControlBytes: 1 << 20,
   maxUncompressedBytes: 1 << 26,
-});
+};
 
 async function listTree(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
   return entries.sort();
 }
 
-test('the threads prepare and link exactly what the main thread would', async () => {
+test('the threads prepare exactly what the main thread would', async () => {
   const paths = await syntheticDebs('same', 'libsame', 150);
   const threads = new FilingThreads(2);
   try {
-    const inPlaceDir = join(work, 'in-place');
-    const threadsDir = join(work, 'threads');
-    const heard: string[] = [];
-    const onThreads = await threads.prepareAll(paths, options(threadsDir), (p) => heard.push(p.poolPath));
+    const heard: number[] = [];
+    const onThreads = await threads.prepareAll(paths, options, (p, i) => {
+      assert.equal(p.info.package, `libsame${String(i).padStart(3, '0')}`, 'each result is heard with its own index');
+      heard.push(i);
+    });
     const inPlace = [];
-    for (const path of paths) inPlace.push(await prepareDeb(path, options(inPlaceDir)));
+    for (const path of paths) inPlace.push(await prepareDeb(path, options));
     assert.equal(onThreads.length, 150);
-    assert.deepEqual(
-      onThreads.map(({ madeDir, ...p }) => ({ ...p, info: { ...p.info, file: undefined } })),
-      inPlace.map(({ madeDir, ...p }) => ({ ...p, info: { ...p.info, file: undefined } })),
-      'the same pool paths, stanzas, hashes and sizes, in order',
-    );
-    assert.equal(heard.length, 150, 'every result was reported as it came back');
-    assert.deepEqual(await listTree(join(threadsDir, 'pool')), await listTree(join(inPlaceDir, 'pool')), 'the same pool directories');
+    assert.deepEqual(onThreads, inPlace, 'the same pool paths, stanzas, hashes, sizes and file identities, in order');
+    assert.deepEqual(heard.sort((a, b) => a - b), [...paths.keys()], 'every result was reported as it came back');
+  } finally {
+    await threads.close();
+  }
+});
 
-    const placements = onThreads.map((p, i) => ({ sourceFile: paths[i]!, poolRelPath: p.poolPath, sha256: p.info.sha256, dirReady: true, inspected: p.info.file! }));
-    const linked = await threads.link(threadsDir, placements);
-    const linkedInPlace = await linkInPlace(inPlaceDir, placements);
-    assert.deepEqual(linked, linkedInPlace);
-    assert.ok(linked.every((o) => typeof o === 'object' && o.action === 'added' && o.linked));
-    for (const [i, p] of onThreads.entries()) {
-      const [pool, source] = await Promise.all([stat(join(threadsDir, p.poolPath)), stat(paths[i]!)]);
-      assert.equal(pool.ino, source.ino, `${p.poolPath} is a hard link to the upload`);
-      assert.equal(pool.mode & 0o777, 0o644);
-    }
-    // Linking again finds every file there already: the slow path compares them.
-    assert.ok((await threads.link(threadsDir, placements)).every((o) => o === 'hash-existing'));
+test('a listener that throws stops the rest and names its package', async () => {
+  const paths = await syntheticDebs('listener', 'liblistener', 200);
+  const threads = new FilingThreads(2);
+  try {
+    let heard = 0;
+    await assert.rejects(
+      threads.prepareAll(paths, options, (_, i) => {
+        heard++;
+        if (i === 80) throw new Error('no room in the pool');
+      }),
+      (err: unknown) => {
+        assert.ok(err instanceof PrepareFailure && err.index === 80 && /no room/.test(err.message), String(err));
+        return true;
+      },
+    );
+    assert.ok(heard < 200, `results after the failure were not handed on (${heard} were)`);
   } finally {
     await threads.close();
   }
@@ -89,7 +91,7 @@ test('answers that come back out of order still go to their own packages', async
   const paths = [...slow, ...(await syntheticDebs('order', 'liborder', 200))];
   const threads = new FilingThreads(1);
   try {
-    const prepared = await threads.prepareAll(paths, options(join(work, 'order-repo')), () => undefined);
+    const prepared = await threads.prepareAll(paths, options, () => undefined);
     assert.deepEqual(
       prepared.map((p) => p.info.package),
       [...['libslow0', 'libslow1', 'libslow2'], ...Array.from({ length: 200 }, (_, i) => `liborder${String(i).padStart(3, '0')}`)],
@@ -131,7 +133,7 @@ test('closed threads start again on the next request', async () => {
   try {
     await threads.start();
     await threads.close();
-    const prepared = await threads.prepareAll(paths, options(join(work, 'restart-repo')), () => undefined);
+    const prepared = await threads.prepareAll(paths, options, () => undefined);
     assert.equal(prepared.length, 40);
   } finally {
     await threads.close();
@@ -145,7 +147,7 @@ test('idle threads do not keep a process alive', async () => {
   const script = `
     import { FilingThreads } from ${JSON.stringify(new URL('../src/repo/filing-threads.ts', import.meta.url).href)};
     const threads = new FilingThreads(2);
-    const [p] = await threads.prepareAll([${JSON.stringify(path)}], ${JSON.stringify(options(join(work, 'idle-repo')))}, () => undefined);
+    const [p] = await threads.prepareAll([${JSON.stringify(path)}], ${JSON.stringify(options)}, () => undefined);
     console.log(p.poolPath);
   `;
   const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 60_000 });

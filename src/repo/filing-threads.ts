@@ -1,11 +1,12 @@
-// Threads that file many packages at once (filing-thread.worker.mjs), so seeding thousands
-// uses every core: preparing a package (prepare-deb.ts: two gunzips, two hashes, the tar
-// walks, its pool directory) costs ~60-80 µs of one core, linking it into the pool ~15 µs,
-// and the main thread meanwhile records the rows. A handful of packages (a build's output)
-// are filed in place: a round trip to a thread would cost more than it saves.
+// Threads that inspect the packages of requests adding many (filing-thread.worker.mjs), so
+// seeding thousands uses every core: inspecting a package (prepare-deb.ts: two gunzips, two
+// hashes, the tar walks) costs ~50 µs of one core. The main thread meanwhile links each
+// package into the pool as its batch comes back (pool-changes.ts: a mkdir and a link, ~45 µs,
+// serialised by the kernel on the shared parent directory anyway), so the threads leave it a
+// core. A handful of packages (a build's output) are inspected in place: a round trip to a
+// thread would cost more than it saves.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { LinkOutcome, PoolLinker, PoolPlacement } from './pool-store.ts';
 import type { PrepareDebOptions, PreparedDeb } from './prepare-deb.ts';
 import { RepoError, type RepoErrorCode } from './repo-error.ts';
 
@@ -19,8 +20,8 @@ interface SerializedError {
   message: string;
 }
 
-type Answer = { prepared: PreparedDeb } | { linked: LinkOutcome } | { error: SerializedError };
-type Batch = { op: 'prepare'; paths: string[]; options: PrepareDebOptions } | { op: 'link'; repoDir: string; placements: PoolPlacement[] };
+type Answer = { prepared: PreparedDeb } | { error: SerializedError };
+type Batch = { paths: string[]; options: PrepareDebOptions };
 
 /** A package of the request was refused (or could not be read); `index` says which. */
 export class PrepareFailure extends Error {
@@ -98,7 +99,7 @@ class FilingThread {
 export class FilingThreads {
   private threads: Promise<FilingThread[]> | undefined;
 
-  constructor(private readonly size = Math.max(1, Math.min(4, availableParallelism()))) {}
+  constructor(private readonly size = Math.max(1, Math.min(4, availableParallelism() - 1))) {}
 
   /** Starts the threads now instead of on the first large request (the service does so at start). */
   async start(): Promise<void> {
@@ -106,50 +107,34 @@ export class FilingThreads {
   }
 
   /**
-   * prepareDeb for every path, results in order; `onPrepared` hears of each as it comes back.
-   * On a refusal no new batch starts; once the batches out have come back it rejects with the
-   * PrepareFailure of the lowest index.
+   * prepareDeb for every path, results in order; `onPrepared` hears of each (with its index)
+   * as it comes back, and may throw to stop the rest. On a refusal no new batch starts; once
+   * the batches out have come back it rejects with the PrepareFailure of the lowest index.
    */
-  async prepareAll(paths: readonly string[], options: PrepareDebOptions, onPrepared: (prepared: PreparedDeb) => void): Promise<PreparedDeb[]> {
+  async prepareAll(paths: readonly string[], options: PrepareDebOptions, onPrepared: (prepared: PreparedDeb, index: number) => void): Promise<PreparedDeb[]> {
     const results: PreparedDeb[] = new Array(paths.length);
     const failures: PrepareFailure[] = [];
     await this.distribute(
       paths.length,
-      (start, end) => ({ op: 'prepare', paths: paths.slice(start, end), options }),
+      (start, end) => ({ paths: paths.slice(start, end), options }),
       (start, answers) => {
-        answers.forEach((answer, i) => {
-          if ('prepared' in answer) {
+        for (const [i, answer] of answers.entries()) {
+          try {
+            if ('error' in answer) throw revive(answer.error);
             results[start + i] = answer.prepared;
-            onPrepared(answer.prepared);
-          } else if ('error' in answer) {
-            failures.push(new PrepareFailure(start + i, revive(answer.error)));
+            // Once one has failed the request is refused: what still comes back is not handed on.
+            if (failures.length === 0) onPrepared(answer.prepared, start + i);
+          } catch (err) {
+            failures.push(new PrepareFailure(start + i, err as Error));
+            break;
           }
-        });
+        }
         return failures.length === 0;
       },
     );
     if (failures.length > 0) throw failures.sort((a, b) => a.index - b.index)[0]!;
     return results;
   }
-
-  /** linkIntoPool for every placement (pool-store.ts's PoolLinker, on the threads). */
-  readonly link: PoolLinker = async (repoDir, placements) => {
-    const outcomes: LinkOutcome[] = new Array(placements.length);
-    let failure: Error | undefined;
-    await this.distribute(
-      placements.length,
-      (start, end) => ({ op: 'link', repoDir, placements: placements.slice(start, end) }),
-      (start, answers) => {
-        answers.forEach((answer, i) => {
-          if ('linked' in answer) outcomes[start + i] = answer.linked;
-          else if ('error' in answer) failure ??= revive(answer.error);
-        });
-        return failure === undefined;
-      },
-    );
-    if (failure) throw failure;
-    return outcomes;
-  };
 
   async close(): Promise<void> {
     const threads = this.threads;

@@ -4,10 +4,9 @@
 // an update — unless the caller forces it.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, createReadStream, linkSync, mkdirSync, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { chmod, copyFile, link, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { FileIdentity } from './deb-inspect.ts';
 import { assertRelativeRepoPath } from './pool-path.ts';
 import { RepoError } from './repo-error.ts';
 
@@ -28,7 +27,7 @@ export interface AddToPoolResult {
   size: number;
 }
 
-async function hashFile(path: string): Promise<{ sha256: string; size: number }> {
+export async function hashFile(path: string): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
   for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
@@ -38,7 +37,7 @@ async function hashFile(path: string): Promise<{ sha256: string; size: number }>
   return { sha256: hash.digest('hex'), size };
 }
 
-async function fsyncPath(path: string): Promise<void> {
+export async function fsyncPath(path: string): Promise<void> {
   const fh = await open(path, 'r');
   try {
     await fh.sync();
@@ -128,150 +127,11 @@ export async function addToPool(
   }
 }
 
-export interface PoolPlacement {
-  sourceFile: string;
-  poolRelPath: string;
-  /** The SHA-256 the file was inspected with. */
-  sha256: string;
-  force?: boolean;
-  /**
-   * The source as it was inspected. When the pool file is a hard link to that same inode,
-   * unchanged in size and mtime, it is not read and hashed a second time.
-   */
-  inspected?: FileIdentity;
-  /** The pool directory is known to exist (made while preparing); no mkdir. */
-  dirReady?: boolean;
-}
-
-/** What linkIntoPool did: done, or which slower way addManyToPool must take. */
-export type LinkOutcome = AddToPoolResult | 'fallback' | 'hash-existing' | 'fallback-verify';
-
-/** Runs linkIntoPool over a batch, somewhere (in place, or on the filing threads). */
-export type PoolLinker = (repoDir: string, placements: readonly PoolPlacement[]) => Promise<LinkOutcome[]>;
-
-// Synchronous work is cut into slices of this many milliseconds, so requests keep flowing.
-const YIELD_AFTER_MS = 10;
-
-/** syncfs(2) on the file system holding `dir`: one flush for many files. */
-function syncFileSystem(dir: string): Promise<boolean> {
+/** syncfs(2) on the file system holding `dir`: one flush for many files. False if it cannot. */
+export function syncFileSystem(dir: string): Promise<boolean> {
   return new Promise((resolve) => {
     const child = spawn('sync', ['--file-system', dir], { stdio: 'ignore' });
     child.on('error', () => resolve(false));
     child.on('close', (code) => resolve(code === 0));
   });
-}
-
-/**
- * One file of addManyToPool, with synchronous system calls: for small files they cost a few
- * microseconds where a thread-pool round trip costs ten times as much. Returns 'fallback' for
- * what addToPool must do (copy, forced replace, a directory removed meanwhile).
- */
-export function linkIntoPool(repoDir: string, p: PoolPlacement, made: Set<string>): LinkOutcome {
-  const target = join(repoDir, p.poolRelPath);
-  const dir = dirname(target);
-  try {
-    if (!p.dirReady && !made.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      made.add(dir);
-    }
-    // Straight to the final name: no index names this path yet, and link() refuses to
-    // replace an existing file, so nobody can see a partial or different file under it.
-    linkSync(p.sourceFile, target);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return 'hash-existing';
-    // ENOENT: collectGarbage removed the directory after it was made; the slow path retries.
-    // Others (EXDEV: another file system): addToPool copies.
-    return 'fallback';
-  }
-  const info = statSync(target);
-  const same = p.inspected;
-  if (!same || info.dev !== same.dev || info.ino !== same.ino || info.size !== same.size || info.mtimeMs !== same.mtimeMs) {
-    return 'fallback-verify';
-  }
-  if ((info.mode & 0o777) !== 0o644) chmodSync(target, 0o644);
-  return { poolPath: p.poolRelPath, action: 'added', linked: true, sha256: p.sha256, size: info.size };
-}
-
-/** A placement whose quick path did not settle it: hash and compare, or go through addToPool. */
-async function addSlowly(repoDir: string, p: PoolPlacement, quick: Exclude<LinkOutcome, AddToPoolResult>): Promise<AddToPoolResult> {
-  const target = join(repoDir, p.poolRelPath);
-  if (quick === 'fallback-verify') {
-    // Linked, but not provably the inspected file: read it.
-    const { sha256, size } = await hashFile(target);
-    if (sha256 !== p.sha256) {
-      await unlink(target);
-      throw new Error(`${p.sourceFile} changed since it was inspected (SHA-256 ${sha256}, expected ${p.sha256})`);
-    }
-    await chmod(target, 0o644);
-    return { poolPath: p.poolRelPath, action: 'added', linked: true, sha256, size };
-  }
-  if (quick === 'hash-existing') {
-    const existing = await hashFile(target);
-    if (existing.sha256 === p.sha256) return { poolPath: p.poolRelPath, action: 'already-present', linked: false, ...existing };
-    if (!p.force) {
-      throw new RepoError(
-        'pool-conflict',
-        `${p.poolRelPath} already exists with different content (SHA-256 ${existing.sha256}, new ${p.sha256}); the same name and version cannot be published twice with different bytes`,
-      );
-    }
-  }
-  return addToPool(repoDir, p.sourceFile, p.poolRelPath, { expectedSha256: p.sha256, ...(p.force ? { force: true } : {}) });
-}
-
-/** linkIntoPool over a batch on this thread, yielding now and then so requests keep flowing. */
-export const linkInPlace: PoolLinker = async (repoDir, placements) => {
-  const made = new Set<string>();
-  const outcomes: LinkOutcome[] = [];
-  let sliceStart = performance.now();
-  for (const p of placements) {
-    outcomes.push(linkIntoPool(repoDir, p, made));
-    if (performance.now() - sliceStart > YIELD_AFTER_MS) {
-      await new Promise((resolve) => setImmediate(resolve));
-      sliceStart = performance.now();
-    }
-  }
-  return outcomes;
-};
-
-/**
- * Adds many files to the pool at once (seeding thousands of packages): hard links straight
- * into place (by `linker`: in place, or on the filing threads), then one file-system sync
- * for all of them instead of two fsyncs each. Files that cannot be linked (another file
- * system) or that replace a different file (force) go through addToPool one by one.
- * Resolves once every file is durable.
- */
-export async function addManyToPool(
-  repoDir: string,
-  placements: readonly PoolPlacement[],
-  opts: { concurrency?: number; linker?: PoolLinker } = {},
-): Promise<AddToPoolResult[]> {
-  for (const p of placements) {
-    assertRelativeRepoPath(p.poolRelPath, 'pool/');
-    if (basename(p.poolRelPath).startsWith('.')) throw new RepoError('bad-path', `${p.poolRelPath}: pool file names cannot start with a dot`);
-  }
-  const results: AddToPoolResult[] = new Array(placements.length);
-  const linked: string[] = [];
-  const slow: { i: number; quick: Exclude<LinkOutcome, AddToPoolResult> }[] = [];
-  const outcomes = await (opts.linker ?? linkInPlace)(repoDir, placements);
-  outcomes.forEach((quick, i) => {
-    if (typeof quick === 'string') slow.push({ i, quick });
-    else results[i] = quick;
-    if (typeof quick !== 'string' || quick === 'fallback-verify') linked.push(join(repoDir, placements[i]!.poolRelPath));
-  });
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(opts.concurrency ?? 16, slow.length) }, async () => {
-      while (next < slow.length) {
-        const { i, quick } = slow[next++]!;
-        results[i] = await addSlowly(repoDir, placements[i]!, quick);
-      }
-    }),
-  );
-  if (linked.length > 0 && !(await syncFileSystem(repoDir))) {
-    // No sync tool: the slow way, each file and its directory.
-    for (const file of linked) await fsyncPath(file);
-    for (const dir of new Set(linked.map((f) => dirname(f)))) await fsyncPath(dir);
-  }
-  return results;
 }

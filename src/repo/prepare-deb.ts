@@ -1,15 +1,12 @@
 // What the repository needs of one uploaded .deb before it can be filed: the verified
-// package (deb-inspect.ts), its pool path and Packages stanza, and its pool directory made.
-// The same function runs in place for a few packages and on the filing threads
-// (filing-threads.ts) for many.
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// package (deb-inspect.ts), its pool path and Packages stanza. Only reads: the main thread
+// puts the file into the pool (pool-changes.ts). The same function runs in place for a few
+// packages and on the filing threads (filing-threads.ts) for many.
 import { inspectDeb, type DebInfo, type InspectDebOptions } from './deb-inspect.ts';
 import { formatPackagesStanza } from './packages-index.ts';
 import { debPoolPath } from './pool-path.ts';
 
 export interface PrepareDebOptions extends InspectDebOptions {
-  repoDir: string;
   component: string;
 }
 
@@ -19,16 +16,10 @@ export interface PreparedDeb {
   /** Repository-relative: pool/main/<prefix>/<source>/<name>_<version>_<arch>.deb */
   poolPath: string;
   stanza: string;
-  /** The first directory mkdir created for the pool directory (undefined: it existed). */
-  madeDir: string | undefined;
 }
 
 export async function prepareDeb(path: string, opts: PrepareDebOptions): Promise<PreparedDeb> {
   const { control, ...info } = await inspectDeb(path, opts);
   const poolPath = debPoolPath(opts.component, info.source, info.package, info.version, info.architecture);
-  const stanza = formatPackagesStanza({ ...info, control }, poolPath);
-  const target = join(opts.repoDir, poolPath);
-  // Synchronous: a few microseconds each, and on a filing thread nothing else waits.
-  const madeDir = mkdirSync(dirname(target), { recursive: true });
-  return { info, poolPath, stanza, madeDir };
+  return { info, poolPath, stanza: formatPackagesStanza({ ...info, control }, poolPath) };
 }

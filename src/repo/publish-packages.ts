@@ -6,15 +6,15 @@
 //   publishRepository wait for a publication that shows everything committed so far
 //   publishPackages  both, for callers that want the answer only once apt can see the packages
 //
-// A refused input changes nothing: every package is verified, and every conflict with what
-// the repository holds is found, before the first file is placed or row written. (The
-// transaction checks once more, under the suite's row lock, for a concurrent request that got
-// there first; files placed for a request refused that late are collected after the grace
-// period like any unreferenced pool file.)
+// A refused input changes nothing. Each .deb is linked into the pool as soon as it has been
+// inspected, but no row (so no index) names it before the request commits, and a refused
+// request takes its files back (pool-changes.ts says how that stays safe next to concurrent
+// requests). Conflicts with what the repository holds are found before any row is written,
+// and once more, under the suite's row lock, in the transaction that writes them.
 import { createHash } from 'node:crypto';
-import { createReadStream, lstatSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { RepoPackagesTable } from '../db/repo-tables.ts';
 import { DomainError } from '../domain-error.ts';
@@ -27,9 +27,9 @@ import { compareVersions } from '../debian/version.ts';
 import { PrepareFailure } from './filing-threads.ts';
 import { formatSourcesStanza } from './packages-index.ts';
 import { poolDirectory } from './pool-path.ts';
-import { PoolDirectories } from './pool-directories.ts';
+import { PoolChanges, type EarlyPlacement } from './pool-changes.ts';
 import { prepareDeb, type PrepareDebOptions, type PreparedDeb } from './prepare-deb.ts';
-import { addManyToPool, addToPool } from './pool-store.ts';
+import { addToPool, hashFile } from './pool-store.ts';
 import type { PublishOutcome } from './publisher.ts';
 import { RepoError } from './repo-error.ts';
 import type { Repository } from './repository.ts';
@@ -89,8 +89,6 @@ const INSPECT_CONCURRENCY = 8;
 // Up to this many packages are prepared and linked in place; more go to the filing threads.
 const FILE_IN_PLACE_UP_TO = 32;
 const POOL_CONCURRENCY = 16;
-// Up to this many new pool files, each is fsynced; more share one file-system sync.
-const FSYNC_EACH_UP_TO = 8;
 
 /**
  * Runs `fn` over `items`, at most `limit` at a time. On the first failure no new item starts;
@@ -155,6 +153,8 @@ interface ExistingPackage {
 
 interface DebCandidate extends PreparedDeb {
   path: string;
+  /** What linking it into the pool right after inspection did. */
+  placed: EarlyPlacement;
   outcome: AddOutcome;
   /** Ids of rows this one replaces (force). */
   replaces: number[];
@@ -265,22 +265,24 @@ function versionKey(name: string, arch: string, version: string, all: readonly {
   return `${name}\0${arch}\0${canonical}`;
 }
 
-async function inspectDebs(repo: Repository, debs: AddPackagesInput['debs'], dirs: PoolDirectories): Promise<DebCandidate[]> {
-  const { architectures, component, maxUnpackedBytes, dir } = repo.settings;
+/** Inspects every .deb (on the filing threads when there are many) and links each into the pool. */
+async function inspectDebs(repo: Repository, debs: AddPackagesInput['debs'], changes: PoolChanges): Promise<DebCandidate[]> {
+  const { architectures, component, maxUnpackedBytes } = repo.settings;
   const options: PrepareDebOptions = {
-    repoDir: dir,
     component,
     allowedArchitectures: [...architectures, 'all'],
     maxControlBytes: MAX_CONTROL_BYTES,
     maxUncompressedBytes: maxUnpackedBytes,
   };
   const paths = debs.map((d) => d.path);
-  // Refused or not, every directory made is recorded at once, so a refusal can take it away.
-  const record = (p: PreparedDeb) => dirs.record(dirname(p.poolPath), p.madeDir);
+  const placed: EarlyPlacement[] = new Array(paths.length);
+  const place = (p: PreparedDeb, i: number) => {
+    placed[i] = changes.link(paths[i]!, p.poolPath, p.info.file);
+  };
   let prepared: PreparedDeb[];
   if (paths.length > FILE_IN_PLACE_UP_TO) {
     try {
-      prepared = await repo.filing.prepareAll(paths, options, record);
+      prepared = await repo.filing.prepareAll(paths, options, place);
     } catch (err) {
       throw err instanceof PrepareFailure ? labelled(err.error, 'package', err.index, paths.length) : err;
     }
@@ -291,14 +293,14 @@ async function inspectDebs(repo: Repository, debs: AddPackagesInput['debs'], dir
         // Small packages are inspected without leaving this thread; let requests through now and then.
         await yieldNow();
         const p = await prepareDeb(path, options);
-        record(p);
+        place(p, i);
         return p;
       } catch (err) {
         throw labelled(err, 'package', i, paths.length);
       }
     });
   }
-  return prepared.map((p, i) => ({ path: paths[i]!, ...p, outcome: 'added' as AddOutcome, replaces: [] }));
+  return prepared.map((p, i) => ({ path: paths[i]!, ...p, placed: placed[i]!, outcome: 'added' as AddOutcome, replaces: [] }));
 }
 
 async function inspectSource(repo: Repository, input: SourceInput): Promise<SourceCandidate> {
@@ -360,29 +362,31 @@ function decideAll(
 }
 
 /**
- * Refuses a different file already at a pool path we are about to fill (one in its grace
- * period, or a concurrent request's), before anything is linked. The common answer, "nothing
- * there", comes from synchronous lstats, a few microseconds each (see readSmallFile in
- * deb-inspect.ts for why), yielding now and then.
+ * Finishes what linking a package into the pool right after inspection left open: a file
+ * that was there already is compared (the same bytes are relied on, different ones refused
+ * unless forced), a source that may have changed is hashed, one that could not be linked
+ * is copied.
  */
-async function checkPoolFree(repoDir: string, files: readonly { poolPath: string; sha256: string; force: boolean }[]): Promise<void> {
-  const yieldNow = yielder();
-  const present = [];
-  for (const f of files) {
-    await yieldNow();
-    if (!f.force && lstatSync(join(repoDir, f.poolPath), { throwIfNoEntry: false })) present.push(f);
+async function settleDeb(repoDir: string, c: DebCandidate, changes: PoolChanges): Promise<void> {
+  const target = join(repoDir, c.poolPath);
+  const force = c.outcome === 'replaced';
+  if (c.placed === 'verify') {
+    const { sha256 } = await hashFile(target);
+    if (sha256 !== c.info.sha256) throw new Error(`${c.path} changed since it was inspected (SHA-256 ${sha256}, expected ${c.info.sha256})`);
+    return;
   }
-  await mapLimited(present, POOL_CONCURRENCY, (f) => checkSameFile(repoDir, f.poolPath, f.sha256));
-}
-
-async function checkSameFile(repoDir: string, poolPath: string, sha256: string): Promise<void> {
-  const existing = await sha256Of(join(repoDir, poolPath));
-  if (existing.sha256 !== sha256) {
-    throw new RepoError(
-      'pool-conflict',
-      `${poolPath} already exists with different content (SHA-256 ${existing.sha256}, new ${sha256}); it belongs to an earlier build of the same version that clients may still fetch`,
-    );
+  if (c.placed === 'existing') {
+    const existing = await hashFile(target);
+    if (existing.sha256 === c.info.sha256) return changes.relyOn(c.poolPath);
+    if (!force) {
+      throw new RepoError(
+        'pool-conflict',
+        `${c.poolPath} already exists with different content (SHA-256 ${existing.sha256}, new ${c.info.sha256}); it belongs to an earlier build of the same version that clients may still fetch`,
+      );
+    }
   }
+  const added = await addToPool(repoDir, c.path, c.poolPath, { expectedSha256: c.info.sha256, force });
+  if (added.action === 'already-present') changes.relyOn(c.poolPath);
 }
 
 /**
@@ -391,80 +395,73 @@ async function checkSameFile(repoDir: string, poolPath: string, sha256: string):
  * Throws RepoError, having changed nothing, when any input is refused.
  */
 export async function addPackages(db: Db, repo: Repository, input: AddPackagesInput): Promise<AddPackagesResult> {
+  const changes = new PoolChanges(repo.settings.dir);
+  try {
+    return await fileAndRecord(db, repo, input, changes);
+  } catch (err) {
+    await changes.undo(db, repo.settings.suite);
+    throw err;
+  }
+}
+
+async function fileAndRecord(db: Db, repo: Repository, input: AddPackagesInput, changes: PoolChanges): Promise<AddPackagesResult> {
   const { suite, keepVersions, dir } = repo.settings;
   const force = input.force ?? false;
   const opts = { force, keepVersions };
 
   const started = performance.now();
-  const dirs = new PoolDirectories(dir);
-  let debs: DebCandidate[];
-  let sources: SourceCandidate[];
-  try {
-    debs = await inspectDebs(repo, input.debs, dirs);
-    const sourceInputs = input.sources ?? [];
-    sources = await mapLimited(sourceInputs, 4, async (s, i) => {
-      try {
-        const candidate = await inspectSource(repo, s);
-        await dirs.make(candidate.directory);
-        return candidate;
-      } catch (err) {
-        throw labelled(err, 'source package', i, sourceInputs.length);
-      }
-    });
-    const debVersions = new Map<string, { version: string }[]>();
-    for (const c of debs) {
-      const k = key(c.info.package, c.info.architecture);
-      debVersions.set(k, [...(debVersions.get(k) ?? []), { version: c.info.version }]);
+  const debs = await inspectDebs(repo, input.debs, changes);
+  const sourceInputs = input.sources ?? [];
+  const sources = await mapLimited(sourceInputs, 4, async (s, i) => {
+    try {
+      const candidate = await inspectSource(repo, s);
+      changes.makeDirectory(candidate.directory);
+      return candidate;
+    } catch (err) {
+      throw labelled(err, 'source package', i, sourceInputs.length);
     }
-    dedupe(
-      debs,
-      (c) => versionKey(c.info.package, c.info.architecture, c.info.version, debVersions.get(key(c.info.package, c.info.architecture)) ?? []),
-      (a, b) => a.info.sha256 === b.info.sha256,
-      (c) => `${c.info.package} ${c.info.version} (${c.info.architecture})`,
-    );
-    dedupe(
-      sources,
-      (c) => versionKey(c.name, '', c.version, sources.filter((s) => s.name === c.name)),
-      (a, b) => a.stanza === b.stanza,
-      (c) => `source ${c.name} ${c.version}`,
-    );
-    // Refuse conflicts before touching the pool; the transaction below decides again, under
-    // the suite's row lock, in case another request got there first.
-    decideAll(debs, sources, await loadExistingPackages(db, suite, namesOf(debs)), await loadExistingSources(db, suite, [...new Set(sources.map((c) => c.name))]), opts);
-  } catch (err) {
-    await dirs.rollback();
-    throw err;
+  });
+  const debVersions = new Map<string, { version: string }[]>();
+  for (const c of debs) {
+    const k = key(c.info.package, c.info.architecture);
+    debVersions.set(k, [...(debVersions.get(k) ?? []), { version: c.info.version }]);
   }
+  dedupe(
+    debs,
+    (c) => versionKey(c.info.package, c.info.architecture, c.info.version, debVersions.get(key(c.info.package, c.info.architecture)) ?? []),
+    (a, b) => a.info.sha256 === b.info.sha256,
+    (c) => `${c.info.package} ${c.info.version} (${c.info.architecture})`,
+  );
+  dedupe(
+    sources,
+    (c) => versionKey(c.name, '', c.version, sources.filter((s) => s.name === c.name)),
+    (a, b) => a.stanza === b.stanza,
+    (c) => `source ${c.name} ${c.version}`,
+  );
+  // Refuse conflicts before writing anything; the transaction below decides again, under
+  // the suite's row lock, in case another request got there first.
+  decideAll(debs, sources, await loadExistingPackages(db, suite, namesOf(debs)), await loadExistingSources(db, suite, [...new Set(sources.map((c) => c.name))]), opts);
   const debNames = namesOf(debs);
   const sourceNames = [...new Set(sources.map((c) => c.name))];
   const inspected = performance.now();
-  const toPlace = [
-    ...debs.filter(needsFile).map((c) => ({ poolPath: c.poolPath, path: c.path, sha256: c.info.sha256, force: c.outcome === 'replaced', inspected: c.info.file })),
-    ...sources.filter(needsFile).flatMap((c) => c.files.map((f) => ({ ...f, force: c.outcome === 'replaced', inspected: undefined }))),
-  ];
-  const placed = new Set(toPlace.map((f) => f.poolPath));
+  const settled = new Set([...debs.filter(needsFile).map((c) => c.poolPath), ...sources.filter(needsFile).flatMap((c) => c.files.map((f) => f.poolPath))]);
   let filed = inspected;
 
-  // The files go into the pool while the transaction below records the rows; it commits
-  // only once every file is in place and durable, so no row (and no publication) ever names
-  // a pool file that is not there.
+  // What early linking left open, and the source packages' files, are settled while the
+  // transaction below records the rows; it commits only once every file is in place and
+  // durable, so no row (and no publication) ever names a pool file that is not there.
   const placement = (async () => {
-    try {
-      await checkPoolFree(dir, toPlace);
-    } catch (err) {
-      await dirs.rollback();
-      throw err;
-    }
-    if (toPlace.length <= FSYNC_EACH_UP_TO) {
-      await mapLimited(toPlace, POOL_CONCURRENCY, (f) => addToPool(dir, f.path, f.poolPath, { expectedSha256: f.sha256, force: f.force }));
-    } else {
-      await addManyToPool(
-        dir,
-        // Every directory was made while preparing (debs) or inspecting (sources).
-        toPlace.map((f) => ({ sourceFile: f.path, poolRelPath: f.poolPath, sha256: f.sha256, force: f.force, dirReady: true, ...(f.inspected ? { inspected: f.inspected } : {}) })),
-        { concurrency: POOL_CONCURRENCY, ...(toPlace.length > FILE_IN_PLACE_UP_TO ? { linker: repo.filing.link } : {}) },
-      );
-    }
+    await mapLimited(
+      debs.filter((c) => needsFile(c) && c.placed !== 'created'),
+      POOL_CONCURRENCY,
+      (c) => settleDeb(dir, c, changes),
+    );
+    await mapLimited(
+      sources.filter(needsFile).flatMap((c) => c.files.map((f) => ({ ...f, force: c.outcome === 'replaced' }))),
+      POOL_CONCURRENCY,
+      (f) => addToPool(dir, f.path, f.poolPath, { expectedSha256: f.sha256, force: f.force }),
+    );
+    await changes.makeDurable();
     filed = performance.now();
   })();
   // Observed by the transaction, and awaited below whatever the transaction does.
@@ -475,7 +472,7 @@ export async function addPackages(db: Db, repo: Repository, input: AddPackagesIn
     const existingDebs = await loadExistingPackages(trx, suite, debNames);
     const existingSources = await loadExistingSources(trx, suite, sourceNames);
     decideAll(debs, sources, existingDebs, existingSources, opts);
-    const unplaced = [...debs.filter((c) => needsFile(c) && !placed.has(c.poolPath)), ...sources.filter((c) => needsFile(c) && c.files.some((f) => !placed.has(f.poolPath)))];
+    const unplaced = [...debs.filter((c) => needsFile(c) && !settled.has(c.poolPath)), ...sources.filter((c) => needsFile(c) && c.files.some((f) => !settled.has(f.poolPath)))];
     if (unplaced.length > 0) {
       // Another request removed a package between our two looks; the files we skipped are needed after all.
       throw new Error('the repository changed while the packages were being added; send them again');
@@ -544,17 +541,21 @@ export async function addPackages(db: Db, repo: Repository, input: AddPackagesIn
         job_id: jobId,
         generation: next,
       }));
-    if (debRows.length + sourceRows.length + removeDebs.size + removeSources.size === 0) {
-      await placement;
-      return Number(locked.generation);
+    const unchanged = debRows.length + sourceRows.length + removeDebs.size + removeSources.size === 0;
+    if (!unchanged) {
+      const removeDebIds = [...removeDebs];
+      if (removeDebIds.length > 0) await trx.deleteFrom('repo_packages').where(sql<boolean>`id = any(${removeDebIds}::bigint[])`).execute();
+      if (removeSources.size > 0) await trx.deleteFrom('repo_sources').where('id', 'in', [...removeSources]).execute();
+      await insertPackageRows(trx, debRows);
+      if (sourceRows.length > 0) await trx.insertInto('repo_sources').values(sourceRows).execute();
     }
-
-    const removeDebIds = [...removeDebs];
-    if (removeDebIds.length > 0) await trx.deleteFrom('repo_packages').where(sql<boolean>`id = any(${removeDebIds}::bigint[])`).execute();
-    if (removeSources.size > 0) await trx.deleteFrom('repo_sources').where('id', 'in', [...removeSources]).execute();
-    await insertPackageRows(trx, debRows);
-    if (sourceRows.length > 0) await trx.insertInto('repo_sources').values(sourceRows).execute();
     await placement;
+    // Files this request linked that none of its rows names (older than the versions kept,
+    // or in the repository already) go now; files it found in place must still be there.
+    const named = new Set(debRows.map((r) => r.pool_path));
+    await changes.removeUnreferenced(trx, debs.map((c) => c.poolPath).filter((p) => !named.has(p)));
+    changes.checkReliedOn(named);
+    if (unchanged) return Number(locked.generation);
     await trx.updateTable('repo_suites').set({ generation: next }).where('suite', '=', suite).execute();
     return next;
   });
@@ -565,6 +566,7 @@ export async function addPackages(db: Db, repo: Repository, input: AddPackagesIn
     // Never leave the filing running on its own (a refusal in the transaction settles first).
     await placement.catch(() => undefined);
   }
+  changes.keep();
 
   const outcomeOf = <C extends { outcome: AddOutcome; duplicateOf?: C }>(c: C): AddOutcome => (c.duplicateOf ?? c).outcome;
   const counts: Partial<Record<AddOutcome, number>> = {};
@@ -601,20 +603,37 @@ export async function addPackages(db: Db, repo: Repository, input: AddPackagesIn
 
 type PackageRowInput = Omit<RepoPackagesTable, 'id' | 'added_at'>;
 
+const LINE_COLUMNS = ['name', 'version', 'architecture', 'source', 'source_version', 'pool_path', 'size', 'sha256', 'md5'] as const;
+
 /**
- * Inserts every row in one statement from one JSON parameter, however many there are:
- * seeding 10,000 packages is one round trip, and JSON.stringify (native) encodes the rows
- * several times faster than the driver encodes the same values as arrays.
+ * Inserts every row in one statement, however many there are (seeding 10,000 packages is
+ * one round trip): each column travels as one text parameter, its values separated by
+ * newlines, and string_to_array splits it again. Stanzas, which hold newlines, are separated
+ * by the blank line that ends a deb822 paragraph and can never occur inside one. PostgreSQL
+ * splits that text in a fraction of the time it takes to parse the same rows as JSON.
  */
 async function insertPackageRows(trx: Db, rows: PackageRowInput[]): Promise<void> {
-  if (rows.length === 0) return;
+  const first = rows[0];
+  if (!first) return;
+  const columns = LINE_COLUMNS.map((column) => {
+    const values = rows.map((r) => String(r[column]));
+    if (values.some((v) => v.includes('\n'))) throw new Error(`a ${column} value holds a newline`);
+    return values.join('\n');
+  });
+  if (rows.some((r) => r.stanza.includes('\n\n') || !r.stanza.endsWith('\n'))) throw new Error('a stanza is not one deb822 paragraph');
+  if (rows.some((r) => r.suite !== first.suite || r.job_id !== first.job_id || r.generation !== first.generation)) {
+    throw new Error('the rows of one insert share their suite, job and generation');
+  }
+  const stanzas = rows.map((r) => r.stanza.slice(0, -1)).join('\n\n');
+  const split = (text: string) => sql`string_to_array(${text}::text, e'\\n')`;
   await trx
     .insertInto('repo_packages')
     .columns(['suite', 'name', 'version', 'architecture', 'source', 'source_version', 'pool_path', 'size', 'sha256', 'md5', 'stanza', 'job_id', 'generation'])
     .expression(
-      sql`select * from json_to_recordset(${JSON.stringify(rows)}::json) as r(
-        suite text, name text, version text, architecture text, source text, source_version text, pool_path text,
-        size bigint, sha256 text, md5 text, stanza text, job_id integer, generation bigint)`,
+      sql`select ${first.suite}::text, r.name, r.version, r.architecture, r.source, r.source_version, r.pool_path, r.size::bigint,
+          r.sha256, r.md5, r.stanza || e'\\n', ${first.job_id}::integer, ${first.generation}::bigint
+        from unnest(${sql.join(columns.map(split))}, string_to_array(${stanzas}::text, e'\\n\\n'))
+          as r(name, version, architecture, source, source_version, pool_path, size, sha256, md5, stanza)`,
     )
     .execute();
 }
