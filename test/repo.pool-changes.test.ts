@@ -3,7 +3,7 @@
 // a row for; and a file a request found in place and relies on must still be that file when
 // it commits.
 import assert from 'node:assert/strict';
-import { lstat, readdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { inspectDeb } from '../src/repo/deb-inspect.ts';
@@ -32,7 +32,7 @@ async function tree(dir: string): Promise<string[]> {
   return (await readdir(dir, { recursive: true }).catch(() => [] as string[])).sort();
 }
 
-test('link: a hard link to the inspected upload; a file already there, a changed upload, a missing directory each say so', async () => {
+test('link: a hard link to the inspected upload; a file already there, a changed upload, an upload that cannot be linked each say so', async () => {
   const repoDir = join(work, 'link-repo');
   const changes = new PoolChanges(repoDir);
   const path = await writeSyntheticDeb(join(work, 'link'), { name: 'libplink', version: '1.0-1' });
@@ -70,23 +70,37 @@ test('undo removes what the request linked and made, but keeps a file a committe
   assert.deepEqual(await tree(join(repoDir, 'pool')), [...new Set([...before, 'main', 'main/libp', 'main/libp/libpnamed', `main/libp/libpnamed/libpnamed_1.0-1_stubdom-amd64.deb`])].sort());
 });
 
-test('checkReliedOn: a file found in place must be the same file at commit time', async () => {
+test('a file found in place is relied on only with the same bytes, and checked again before commit', async () => {
   const repoDir = join(work, 'relied-repo');
+  const pool = poolPathOf('libprelied');
   const path = await writeSyntheticDeb(join(work, 'relied'), { name: 'libprelied', version: '1.0-1' });
+  const { sha256, file } = await inspectDeb(path, inspectOptions);
   const first = new PoolChanges(repoDir);
-  first.link(path, poolPathOf('libprelied'), (await inspectDeb(path, inspectOptions)).file);
+  assert.equal(first.link(path, pool, file), 'created');
 
   const second = new PoolChanges(repoDir);
-  assert.equal(second.link(path, poolPathOf('libprelied'), undefined), 'existing');
-  second.relyOn(poolPathOf('libprelied'));
-  second.checkReliedOn([poolPathOf('libprelied')]);
+  assert.equal(second.link(path, pool, undefined), 'existing');
+  assert.deepEqual(await second.relyOnIfSame(pool, 'f'.repeat(64)), { same: false, sha256 });
+  assert.deepEqual(await second.relyOnIfSame(pool, sha256), { same: true, sha256 });
+  assert.equal(await second.relyOnIfSame(poolPathOf('libpnothere'), sha256), undefined);
+  const named = new Map([[pool, { source: path, sha256 }]]);
+  await second.checkReliedOn(named);
 
-  // The first request is refused and takes its file back; a third puts other bytes there.
-  await unlink(join(repoDir, poolPathOf('libprelied')));
-  await writeFile(join(repoDir, poolPathOf('libprelied')), 'other bytes');
-  assert.throws(() => second.checkReliedOn([poolPathOf('libprelied')]), /taken away by another request.*send the packages again/);
-  await unlink(join(repoDir, poolPathOf('libprelied')));
-  assert.throws(() => second.checkReliedOn([poolPathOf('libprelied')]), /taken away by another request/);
+  // The first request is refused and takes its file back: the second places its own copy,
+  // and takes that back in turn when it is refused.
+  await unlink(join(repoDir, pool));
+  await second.checkReliedOn(named);
+  assert.deepEqual(await readFile(join(repoDir, pool)), await readFile(path));
+  await second.undo(t.db, t.repo.settings.suite);
+  await assert.rejects(lstat(join(repoDir, pool)), { code: 'ENOENT' });
+
+  // Other bytes under that name by commit time: refused.
+  first.link(path, pool, file);
+  const third = new PoolChanges(repoDir);
+  assert.deepEqual(await third.relyOnIfSame(pool, sha256), { same: true, sha256 });
+  await unlink(join(repoDir, pool));
+  await writeFile(join(repoDir, pool), 'other bytes');
+  await assert.rejects(third.checkReliedOn(named), (err: unknown) => isRepoError(err, 'pool-conflict'));
 });
 
 test('a request refused after its packages were linked (a version conflict) leaves the pool as it was', async () => {

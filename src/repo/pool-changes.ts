@@ -6,15 +6,17 @@
 // Taking a file back must not pull it from under another request: one that found it there
 // (same bytes) and relies on it. So files are removed only under the suite's row lock, and
 // only when no committed row names them; and a request checks, under the same lock before
-// it commits, that every file it found instead of creating is still the one it checked.
-import { chmodSync, linkSync, lstatSync, mkdirSync, statSync } from 'node:fs';
-import { rmdir, unlink } from 'node:fs/promises';
+// it commits, that every file it found instead of creating is still the one it compared,
+// placing its own copy when it is gone.
+import { createHash } from 'node:crypto';
+import { chmodSync, linkSync, lstatSync, mkdirSync, statSync, type Stats } from 'node:fs';
+import { open, rmdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { sql } from 'kysely';
 import { inTransaction, type Db } from '../db/in-transaction.ts';
 import type { FileIdentity } from './deb-inspect.ts';
 import { assertRelativeRepoPath } from './pool-path.ts';
-import { fsyncPath, syncFileSystem } from './pool-store.ts';
+import { addToPool, fsyncPath, syncFileSystem } from './pool-store.ts';
 import { RepoError } from './repo-error.ts';
 
 /**
@@ -28,13 +30,24 @@ export type EarlyPlacement = 'created' | 'verify' | 'existing' | 'copy';
 // Up to this many new files, each is fsynced; more share one file-system sync.
 const FSYNC_EACH_UP_TO = 8;
 
+/** Which file a path held: an inode number alone may be reused once the file is gone. */
+interface Identity {
+  dev: number;
+  ino: number;
+  size: number;
+  ctimeMs: number;
+}
+
+const identityOf = (s: Stats): Identity => ({ dev: s.dev, ino: s.ino, size: s.size, ctimeMs: s.ctimeMs });
+const sameIdentity = (a: Identity, b: Identity) => a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.ctimeMs === b.ctimeMs;
+
 export class PoolChanges {
   /** Absolute directory → the first directory its mkdir created (undefined: it existed). */
   private readonly dirs = new Map<string, string | undefined>();
-  /** Repository-relative pool paths this request linked. */
+  /** Repository-relative pool paths this request placed. */
   private readonly created = new Set<string>();
   /** Pool paths this request found in place and relies on, as they were when compared. */
-  private readonly reliedOn = new Map<string, { dev: number; ino: number }>();
+  private readonly reliedOn = new Map<string, Identity>();
 
   constructor(private readonly repoDir: string) {}
 
@@ -71,55 +84,83 @@ export class PoolChanges {
     return same ? 'created' : 'verify';
   }
 
-  /** Notes that a file found at `poolPath` was compared and is relied on from now. */
-  relyOn(poolPath: string): void {
-    const info = lstatSync(join(this.repoDir, poolPath));
-    this.reliedOn.set(poolPath, { dev: info.dev, ino: info.ino });
+  /** Notes a file this request placed some other way (addToPool), so that undo takes it back too. */
+  adopt(poolPath: string): void {
+    this.created.add(poolPath);
   }
 
   /**
-   * Under the suite's lock, before committing rows naming `poolPaths`: every file among them
-   * that this request found rather than created is still the one it compared.
+   * Relies on the file found at `poolPath` if it holds the bytes with `sha256`: hashed through
+   * one open handle, whose identity is what checkReliedOn compares later. Undefined: no file.
    */
-  checkReliedOn(poolPaths: Iterable<string>): void {
-    for (const poolPath of poolPaths) {
-      const was = this.reliedOn.get(poolPath);
-      if (!was) continue;
-      const now = lstatSync(join(this.repoDir, poolPath), { throwIfNoEntry: false });
-      if (!now || now.dev !== was.dev || now.ino !== was.ino) {
-        throw new Error(`${poolPath} was taken away by another request while this one was being added; send the packages again`);
-      }
+  async relyOnIfSame(poolPath: string, sha256: string): Promise<{ same: boolean; sha256: string } | undefined> {
+    let handle;
+    try {
+      handle = await open(join(this.repoDir, poolPath), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    try {
+      const identity = identityOf(await handle.stat());
+      const hash = createHash('sha256');
+      for await (const chunk of handle.createReadStream({ autoClose: false }) as AsyncIterable<Buffer>) hash.update(chunk);
+      const found = hash.digest('hex');
+      if (found === sha256) this.reliedOn.set(poolPath, identity);
+      return { same: found === sha256, sha256: found };
+    } finally {
+      await handle.close();
     }
   }
 
-  /** Makes every file this request linked, and its directory entry, durable. */
-  async makeDurable(): Promise<void> {
-    if (this.created.size === 0) return;
-    const files = [...this.created].map((p) => join(this.repoDir, p));
-    if (files.length <= FSYNC_EACH_UP_TO || !(await syncFileSystem(this.repoDir))) {
-      for (const file of files) await fsyncPath(file);
-      for (const dir of new Set(files.map((f) => dirname(f)))) await fsyncPath(dir);
+  /**
+   * Under the suite's lock, before committing rows naming these pool paths (each with the
+   * upload it came from): every file among them that this request found rather than placed
+   * is still the one it compared. One taken away meanwhile (by a refused request, which may
+   * not do so while we hold the lock) is placed again from our own upload.
+   */
+  async checkReliedOn(named: ReadonlyMap<string, { source: string; sha256: string }>): Promise<void> {
+    for (const [poolPath, was] of this.reliedOn) {
+      const upload = named.get(poolPath);
+      if (!upload) continue;
+      const now = lstatSync(join(this.repoDir, poolPath), { throwIfNoEntry: false });
+      if (now && sameIdentity(identityOf(now), was)) continue;
+      this.reliedOn.delete(poolPath);
+      const placed = await addToPool(this.repoDir, upload.source, poolPath, { expectedSha256: upload.sha256 });
+      if (placed.action === 'added') this.adopt(poolPath);
+      else if (!(await this.relyOnIfSame(poolPath, upload.sha256))?.same) throw new Error(`${poolPath} changed while it was being added; send the packages again`);
     }
+  }
+
+  /**
+   * Makes every file this request placed or relies on durable, with the directories it made:
+   * each fsynced with its directory when there are few, else one sync of the file system.
+   */
+  async makeDurable(): Promise<void> {
+    const files = [...this.created, ...this.reliedOn.keys()].map((p) => join(this.repoDir, p));
+    if (files.length === 0) return;
+    if (files.length > FSYNC_EACH_UP_TO && (await syncFileSystem(this.repoDir))) return;
+    const dirs = new Set(files.map((f) => dirname(f)));
+    // A new directory's own entry is in its parent.
+    for (const d of this.madeDirectories()) dirs.add(dirname(d));
+    for (const file of files) await fsyncPath(file);
+    for (const dir of dirs) await fsyncPath(dir);
   }
 
   /**
    * Inside a transaction that holds the suite's row lock: removes those of `poolPaths` this
-   * request created that no row names.
+   * request placed that no row (package or source) names.
    */
   async removeUnreferenced(trx: Db, poolPaths: Iterable<string>): Promise<void> {
     const ours = [...poolPaths].filter((p) => this.created.has(p));
     if (ours.length === 0) return;
-    const named = await trx
-      .selectFrom('repo_packages')
-      .select('pool_path')
-      .where(sql<boolean>`pool_path = any(${ours}::text[])`)
-      .execute();
-    const keep = new Set(named.map((r) => r.pool_path));
+    const debs = await trx.selectFrom('repo_packages').select('pool_path').where(sql<boolean>`pool_path = any(${ours}::text[])`).execute();
+    const sources = await trx.selectFrom('repo_sources').select('pool_paths').where(sql<boolean>`pool_paths && ${ours}::text[]`).execute();
+    const keep = new Set([...debs.map((r) => r.pool_path), ...sources.flatMap((r) => r.pool_paths)]);
     for (const p of ours) {
       if (keep.has(p)) continue;
-      await unlink(join(this.repoDir, p)).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw err;
-      });
+      // A file that cannot be removed is unreferenced: garbage collection takes it later.
+      await unlink(join(this.repoDir, p)).catch(() => undefined);
       this.created.delete(p);
     }
   }
@@ -127,6 +168,7 @@ export class PoolChanges {
   /** The request committed: what it did to the pool stays. */
   keep(): void {
     this.created.clear();
+    this.reliedOn.clear();
     this.dirs.clear();
   }
 
@@ -146,11 +188,16 @@ export class PoolChanges {
     } catch {
       // Left for garbage collection (see above).
     }
+    for (const d of this.madeDirectories().sort((a, b) => b.length - a.length)) await rmdir(d).catch(() => undefined);
+  }
+
+  /** Every directory this request's mkdirs created. */
+  private madeDirectories(): string[] {
     const made = new Set<string>();
     for (const [abs, first] of this.dirs) {
       if (first === undefined) continue;
       for (let d = abs; d.length >= first.length; d = dirname(d)) made.add(d);
     }
-    for (const d of [...made].sort((a, b) => b.length - a.length)) await rmdir(d).catch(() => undefined);
+    return [...made];
   }
 }

@@ -367,26 +367,28 @@ function decideAll(
  * unless forced), a source that may have changed is hashed, one that could not be linked
  * is copied.
  */
-async function settleDeb(repoDir: string, c: DebCandidate, changes: PoolChanges): Promise<void> {
-  const target = join(repoDir, c.poolPath);
-  const force = c.outcome === 'replaced';
+async function settleDeb(repoDir: string, c: DebCandidate, force: boolean, changes: PoolChanges): Promise<void> {
+  const { poolPath, path, info } = c;
   if (c.placed === 'verify') {
-    const { sha256 } = await hashFile(target);
-    if (sha256 !== c.info.sha256) throw new Error(`${c.path} changed since it was inspected (SHA-256 ${sha256}, expected ${c.info.sha256})`);
+    const { sha256 } = await hashFile(join(repoDir, poolPath));
+    if (sha256 !== info.sha256) throw new Error(`${path} changed since it was inspected (SHA-256 ${sha256}, expected ${info.sha256})`);
     return;
   }
   if (c.placed === 'existing') {
-    const existing = await hashFile(target);
-    if (existing.sha256 === c.info.sha256) return changes.relyOn(c.poolPath);
-    if (!force) {
+    const found = await changes.relyOnIfSame(poolPath, info.sha256);
+    if (found?.same) return;
+    if (found && !force) {
       throw new RepoError(
         'pool-conflict',
-        `${c.poolPath} already exists with different content (SHA-256 ${existing.sha256}, new ${c.info.sha256}); it belongs to an earlier build of the same version that clients may still fetch`,
+        `${poolPath} already exists with different content (SHA-256 ${found.sha256}, new ${info.sha256}); it belongs to an earlier build of the same version that clients may still fetch, or to another request adding it right now`,
       );
     }
   }
-  const added = await addToPool(repoDir, c.path, c.poolPath, { expectedSha256: c.info.sha256, force });
-  if (added.action === 'already-present') changes.relyOn(c.poolPath);
+  const added = await addToPool(repoDir, path, poolPath, { expectedSha256: info.sha256, force });
+  if (added.action === 'added') changes.adopt(poolPath);
+  else if (added.action === 'already-present' && !(await changes.relyOnIfSame(poolPath, info.sha256))?.same) {
+    throw new Error(`${poolPath} changed while it was being added; send the packages again`);
+  }
 }
 
 /**
@@ -452,14 +454,18 @@ async function fileAndRecord(db: Db, repo: Repository, input: AddPackagesInput, 
   // durable, so no row (and no publication) ever names a pool file that is not there.
   const placement = (async () => {
     await mapLimited(
-      debs.filter((c) => needsFile(c) && c.placed !== 'created'),
+      // `force` as decided now: the transaction may decide again meanwhile.
+      debs.filter((c) => needsFile(c) && c.placed !== 'created').map((c) => ({ c, force: c.outcome === 'replaced' })),
       POOL_CONCURRENCY,
-      (c) => settleDeb(dir, c, changes),
+      ({ c, force }) => settleDeb(dir, c, force, changes),
     );
     await mapLimited(
       sources.filter(needsFile).flatMap((c) => c.files.map((f) => ({ ...f, force: c.outcome === 'replaced' }))),
       POOL_CONCURRENCY,
-      (f) => addToPool(dir, f.path, f.poolPath, { expectedSha256: f.sha256, force: f.force }),
+      async (f) => {
+        const placed = await addToPool(dir, f.path, f.poolPath, { expectedSha256: f.sha256, force: f.force });
+        if (placed.action === 'added') changes.adopt(f.poolPath);
+      },
     );
     await changes.makeDurable();
     filed = performance.now();
@@ -552,9 +558,9 @@ async function fileAndRecord(db: Db, repo: Repository, input: AddPackagesInput, 
     await placement;
     // Files this request linked that none of its rows names (older than the versions kept,
     // or in the repository already) go now; files it found in place must still be there.
-    const named = new Set(debRows.map((r) => r.pool_path));
+    const named = new Map(insertDebs.filter((c) => c.outcome !== 'not-indexed').map((c) => [c.poolPath, { source: c.path, sha256: c.info.sha256 }]));
     await changes.removeUnreferenced(trx, debs.map((c) => c.poolPath).filter((p) => !named.has(p)));
-    changes.checkReliedOn(named);
+    await changes.checkReliedOn(named);
     if (unchanged) return Number(locked.generation);
     await trx.updateTable('repo_suites').set({ generation: next }).where('suite', '=', suite).execute();
     return next;
