@@ -125,4 +125,6 @@ test('a package older than the versions kept leaves no file behind', async () =>
   const added = await addPackages(t.db, t.repo, { debs: [{ path: older }] });
   assert.equal(added.packages[0]?.outcome, 'not-indexed');
   assert.deepEqual(await tree(join(repoDir, 'pool/main/libp/libpkept')), ['libpkept_2.0-1_stubdom-amd64.deb']);
+  const rows = await t.db.selectFrom('repo_packages').select('version').where('name', '=', 'libpkept').execute();
+  assert.deepEqual(rows, [{ version: '2.0-1' }], 'the row written while it was inspected is gone again');
 });
