@@ -30,7 +30,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { type DatabaseHandle, openDatabase } from '../../src/db/open-database.ts';
 import { claimNextJob } from '../../src/scheduler/claim-job.ts';
@@ -38,6 +37,7 @@ import { defaultSchedulerSettings } from '../../src/scheduler/dispatcher.ts';
 import { settleAttempt } from '../../src/scheduler/settle-attempt.ts';
 import { createToken } from '../../src/tokens/tokens.ts';
 import { ensureQuickImage, spawnService, uploadQuick } from '../../test/helpers/quick-builds.ts';
+import { createServerDatabase, dropServerDatabase } from '../../test/helpers/server-database.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..', '..');
@@ -111,27 +111,14 @@ interface LatencyRun {
   bareMs: number[];
 }
 
-async function createServerDatabase(name: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: serverUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
+/** A database of its own on the benchmark's server, and how to drop it. */
+async function serverDatabase(name: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  return { url: await createServerDatabase(serverUrl, name), drop: () => dropServerDatabase(serverUrl, name) };
 }
 
 async function latencyRun(database: 'postgres' | 'pglite', run: number, quick: { tag: string; archesDir: string }, events: StartEvents): Promise<LatencyRun> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stubbuild-bench-dispatch-'));
-  const server = database === 'postgres' ? await createServerDatabase(`stubbuild_bench_dispatch_${process.pid}_${run}`) : undefined;
+  const server = database === 'postgres' ? await serverDatabase(`stubbuild_bench_dispatch_${process.pid}_${run}`) : undefined;
   const engineId = `bench-dispatch-${process.pid}-${database}-${run}`;
   const openDb = () => openDatabase({ databaseUrl: server?.url, dataDir });
   let token: string;
@@ -200,7 +187,7 @@ interface ClaimRun {
 }
 
 async function claimRun(layout: ClaimRun['layout'], run: number): Promise<ClaimRun> {
-  const server = await createServerDatabase(`stubbuild_bench_claims_${process.pid}_${run}_${layout === 'one engine' ? 1 : 4}`);
+  const server = await serverDatabase(`stubbuild_bench_claims_${process.pid}_${run}_${layout === 'one engine' ? 1 : 4}`);
   const handles: DatabaseHandle[] = [];
   try {
     const setup = await openDatabase({ databaseUrl: server.url, dataDir: 'unused' });

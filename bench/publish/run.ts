@@ -25,7 +25,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import pg from 'pg';
+import { dropLeftoverDatabases } from '../../test/helpers/server-database.ts';
 import { writeSyntheticDeb } from '../../test/helpers/synthetic-deb.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -82,15 +82,8 @@ async function removeRunLeftovers(): Promise<boolean> {
   const hadFiles = existsSync(runsDir) && readdirSync(runsDir).length > 0;
   await rm(runsDir, { recursive: true, force: true });
   if (!databases.includes('postgres')) return hadFiles;
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ datname: string }>(`select datname from pg_database where datname like 'stubbuild\\_bench\\_%'`);
-    for (const { datname } of rows) await client.query(`drop database if exists "${datname}" with (force)`);
-    return hadFiles || rows.length > 0;
-  } finally {
-    await client.end();
-  }
+  const dropped = await dropLeftoverDatabases(serverUrl, 'stubbuild_bench_', { all: true });
+  return hadFiles || dropped.length > 0;
 }
 
 // ---------------------------------------------------------------------------------------

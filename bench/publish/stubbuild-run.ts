@@ -5,30 +5,22 @@
 import { execFileSync } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../../src/config/config.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { addPackages, publishRepository } from '../../src/repo/publish-packages.ts';
 import { openRepository, repositorySettings } from '../../src/repo/repository.ts';
+import { createServerDatabase } from '../../test/helpers/server-database.ts';
 
 const [debDir, extraDeb, workDir, keyFile, xz, serverUrl] = process.argv.slice(2);
 if (!debDir || !extraDeb || !workDir || !keyFile || !xz) throw new Error('usage: stubbuild-run.ts DEB_DIR EXTRA_DEB WORK_DIR KEY_FILE XZ [DATABASE_URL]');
 
 // A PostgreSQL database of its own, left for run.ts to drop once every run is done: dropping
 // it here would delete files, and deletions slow the next tool down (see run.ts).
-let databaseUrl: string | undefined;
-if (serverUrl) {
-  const name = `stubbuild_bench_${process.pid}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name} strategy file_copy`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  databaseUrl = url.toString();
-}
+// A PostgreSQL database of its own, left for run.ts to drop once every run is done: dropping
+// it here would delete files, and deletions slow the next tool down (see run.ts).
+const databaseUrl = serverUrl ? await createServerDatabase(serverUrl, `stubbuild_bench_${process.pid}`, { fileCopy: true }) : undefined;
 
 const config = loadConfig({ DATA_DIR: workDir, REPO_SIGNING_KEY: keyFile, REPO_XZ: xz, LOG_LEVEL: 'silent' });
 const handle = await openDatabase({ databaseUrl, dataDir: workDir });
