@@ -1,19 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { isProcessAlive } from '../process-alive.ts';
 
 /** The embedded database is held by another live process. */
 export class EmbeddedDatabaseBusyError extends Error {
   constructor(readonly pid: number, readonly lockFile: string) {
     super(`the embedded database in ${path.dirname(lockFile)} is in use by process ${pid}`);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -35,7 +27,7 @@ export function acquireEmbeddedLock(dataDir: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const holder = readPid(lockFile);
-    if (holder !== undefined && holder !== process.pid && isAlive(holder)) {
+    if (holder !== undefined && holder !== process.pid && isProcessAlive(holder)) {
       throw new EmbeddedDatabaseBusyError(holder, lockFile);
     }
     fs.rmSync(lockFile, { force: true }); // stale: its process is gone

@@ -2,6 +2,7 @@
 // name that carries the creating process's pid, dropped again (also when an autovacuum worker
 // is still in them), and, when a killed run left some behind, dropped by the next run.
 import pg from 'pg';
+import { isProcessAlive } from '../../src/process-alive.ts';
 
 async function withClient<T>(serverUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: serverUrl });
@@ -55,15 +56,6 @@ export async function dropServerDatabase(serverUrl: string, name: string): Promi
   });
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Drops the databases named `<prefix><pid>_…` (or `<prefix><pid>`) whose process is no longer
  * running on this machine: those a killed run left behind. A running process's are left alone.
@@ -78,7 +70,7 @@ export async function dropLeftoverDatabases(serverUrl: string, prefix: string, o
     .filter((name) => {
       if (opts.all) return true;
       const pid = Number(/^(\d+)/.exec(name.slice(prefix.length))?.[1]);
-      return Number.isSafeInteger(pid) && pid > 0 && !isRunning(pid);
+      return Number.isSafeInteger(pid) && pid > 0 && !isProcessAlive(pid);
     });
   for (const name of left) await dropServerDatabase(serverUrl, name);
   return left;
