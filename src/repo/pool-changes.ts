@@ -8,7 +8,6 @@
 // only when no committed row names them; and a request checks, under the same lock before
 // it commits, that every file it found instead of creating is still the one it compared,
 // placing its own copy when it is gone.
-import { createHash } from 'node:crypto';
 import { chmodSync, linkSync, lstatSync, mkdirSync, statSync, type Stats } from 'node:fs';
 import { open, rmdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -16,7 +15,7 @@ import { sql } from 'kysely';
 import { inTransaction, type Db } from '../db/in-transaction.ts';
 import type { FileIdentity } from './deb-inspect.ts';
 import { assertRelativeRepoPath } from './pool-path.ts';
-import { addToPool, fsyncPath, syncFileSystem } from './pool-store.ts';
+import { addToPool, fsyncPath, hashChunks, syncFileSystem } from './pool-store.ts';
 import { RepoError } from './repo-error.ts';
 
 /**
@@ -103,9 +102,7 @@ export class PoolChanges {
     }
     try {
       const identity = identityOf(await handle.stat());
-      const hash = createHash('sha256');
-      for await (const chunk of handle.createReadStream({ autoClose: false }) as AsyncIterable<Buffer>) hash.update(chunk);
-      const found = hash.digest('hex');
+      const { sha256: found } = await hashChunks(handle.createReadStream({ autoClose: false }) as AsyncIterable<Buffer>);
       if (found === sha256) this.reliedOn.set(poolPath, identity);
       return { same: found === sha256, sha256: found };
     } finally {

@@ -27,14 +27,19 @@ export interface AddToPoolResult {
   size: number;
 }
 
-export async function hashFile(path: string): Promise<{ sha256: string; size: number }> {
+/** SHA-256 and size of what `chunks` yields (a file, or an open handle's stream). */
+export async function hashChunks(chunks: AsyncIterable<Buffer>): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+  for await (const chunk of chunks) {
     hash.update(chunk);
     size += chunk.length;
   }
   return { sha256: hash.digest('hex'), size };
+}
+
+export function hashFile(path: string): Promise<{ sha256: string; size: number }> {
+  return hashChunks(createReadStream(path) as AsyncIterable<Buffer>);
 }
 
 export async function fsyncPath(path: string): Promise<void> {
