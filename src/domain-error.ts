@@ -13,7 +13,11 @@ export type DomainErrorCode =
   | 'bad-signature'
   | 'unknown-suite'
   | 'invalid-batch'
-  | 'dependency-cycle';
+  | 'dependency-cycle'
+  | 'forbidden'
+  | 'binary-owned'
+  | 'too-many-requests'
+  | 'too-slow';
 
 export class DomainError extends Error {
   constructor(

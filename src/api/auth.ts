@@ -3,7 +3,7 @@ import type { Db } from '../db/in-transaction.ts';
 import { authenticateToken, type TokenInfo } from '../tokens/tokens.ts';
 import { HttpProblem } from './problem.ts';
 
-/** Who may call a route: anyone, readers (anonymous when PUBLIC_READS), submitters, admins. */
+/** Who may call a route: anyone, readers (anonymous when PUBLIC_READS), submitters, admins. Token roles rank read < submit < admin. */
 export type Access = 'public' | 'read' | 'submit' | 'admin';
 
 declare module 'fastify' {
@@ -47,6 +47,9 @@ export function installAuthentication(app: FastifyInstance, options: { db: Db; p
     request.token = check.token;
     if (access === 'admin' && check.token.role !== 'admin') {
       throw new HttpProblem(403, 'forbidden', 'this request needs a token with the admin role');
+    }
+    if (access === 'submit' && check.token.role === 'read') {
+      throw new HttpProblem(403, 'forbidden', 'this request needs a token with the submit or admin role; this one may only read');
     }
   });
 }

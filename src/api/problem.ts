@@ -27,6 +27,10 @@ const domainStatus: Record<DomainErrorCode, number> = {
   'unknown-suite': 422,
   'invalid-batch': 422,
   'dependency-cycle': 422,
+  forbidden: 403,
+  'binary-owned': 422,
+  'too-many-requests': 429,
+  'too-slow': 408,
 };
 
 // A refused package: broken or hostile input is 422, a size limit 413, a clash with what the
@@ -47,6 +51,7 @@ const repoStatus: Record<RepoErrorCode, number> = {
   'pool-conflict': 409,
   'version-conflict': 409,
   'not-found': 404,
+  ownership: 422,
 };
 
 const titles: Record<number, string> = {
@@ -56,6 +61,7 @@ const titles: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',

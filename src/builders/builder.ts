@@ -75,7 +75,8 @@ export type FailureReason =
   | 'log-too-large'
   | 'memory-limit'
   | 'pids-limit'
-  | 'artifacts-too-large';
+  | 'artifacts-too-large'
+  | 'ownership';
 
 export interface EngineStatus {
   id: string;

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { createToken, tokenRoles } from '../tokens/tokens.ts';
+import { createToken, type TokenRole, tokenRoles } from '../tokens/tokens.ts';
 import { createLogger, openMigratedDatabase, readConfig } from './service-context.ts';
 
 export function tokenCommand(): Command {
@@ -9,7 +9,7 @@ export function tokenCommand(): Command {
     .description('create a token and print it alone on stdout, once (only its hash is stored)')
     .addOption(new Option('--role <role>', 'what the token may do').choices(tokenRoles).makeOptionMandatory())
     .option('--name <name>', 'what the token is for')
-    .action(async (options: { role: 'submit' | 'admin'; name?: string }, command: Command) => {
+    .action(async (options: { role: TokenRole; name?: string }, command: Command) => {
       const config = readConfig(command.optsWithGlobals());
       const logger = createLogger(config, 2);
       const handle = await openMigratedDatabase(config, logger);

@@ -6,12 +6,14 @@ type CreatedAt = ColumnType<Date, Date | undefined, never>;
 export interface ApiTokensTable {
   id: string;
   name: string | null;
-  role: 'submit' | 'admin';
+  role: 'read' | 'submit' | 'admin';
   token_hash: string;
   created_at: CreatedAt;
   expires_at: Date | null;
   revoked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   created_by: string | null;
+  /** Source names (globs with * and ?) the token may submit; null: any (migration 0008). */
+  sources: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
 }
 
 export interface JobsTable {
@@ -34,6 +36,8 @@ export interface JobsTable {
   fetch_lease_owner: ColumnType<string | null, string | null | undefined, string | null>;
   fetch_lease_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
   fetch_attempts: ColumnType<number, number | undefined, number>;
+  /** Binary names an admin let this job take over from another source (migration 0008). */
+  allow_takeover: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 export interface JobEventsTable {

@@ -12,6 +12,9 @@ export interface DscFile {
   size: number;
   /** Lowercase hex. */
   sha256: string;
+  /** From Checksums-Sha1 and Files, when the .dsc has them (lowercase hex). */
+  sha1?: string;
+  md5?: string;
 }
 
 export interface Dsc {
@@ -19,6 +22,8 @@ export interface Dsc {
   version: string;
   architectures: string[];
   binaries: string[];
+  /** Binary package names of Package-List (empty when absent). */
+  packageList: string[];
   format?: string;
   /** Raw field values ('' when absent); already checked to parse with parseRelations. */
   buildDepends: string;
@@ -76,14 +81,29 @@ function parseChecksumField(field: string, value: string, hashLength: number): C
 
 // Files and Checksums-Sha1 are optional, but when present they must describe exactly the
 // same files: a file only they list would be unpacked without a SHA-256 check.
-function checkSameFiles(field: string, lines: ChecksumLine[], files: DscFile[]): void {
-  const sizes = new Map(files.map((file) => [file.name, file.size]));
+// Their hashes are kept, so intake checks every checksum the .dsc lists.
+function checkSameFiles(field: string, lines: ChecksumLine[], files: DscFile[], key: 'sha1' | 'md5'): void {
+  const byName = new Map(files.map((file) => [file.name, file]));
   for (const line of lines) {
-    const size = sizes.get(line.name);
-    if (size === undefined) fail(`invalid field ${field}: ${JSON.stringify(line.name)} is not in Checksums-Sha256`);
-    if (size !== line.size) fail(`invalid field ${field}: size of ${JSON.stringify(line.name)} differs from Checksums-Sha256`);
+    const file = byName.get(line.name);
+    if (file === undefined) fail(`invalid field ${field}: ${JSON.stringify(line.name)} is not in Checksums-Sha256`);
+    if (file.size !== line.size) fail(`invalid field ${field}: size of ${JSON.stringify(line.name)} differs from Checksums-Sha256`);
+    file[key] = line.hash;
   }
   if (lines.length !== files.length) fail(`invalid field ${field}: does not list every file of Checksums-Sha256`);
+}
+
+// "<name> <type> <section> <priority> [key=value…]" lines (dsc(5)).
+function parsePackageList(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const names: string[] = [];
+  for (const line of value.split('\n')) {
+    const name = line.trim().split(/\s+/)[0];
+    if (!name) continue;
+    if (!PACKAGE_NAME.test(name)) fail(`invalid field Package-List: ${JSON.stringify(name)} is not a valid package name`);
+    names.push(name);
+  }
+  return names;
 }
 
 function checkRelations(paragraph: Paragraph, field: string): string {
@@ -122,9 +142,9 @@ export function parseDsc(text: string): Dsc {
   const files = parseChecksumField('Checksums-Sha256', requireDscField(paragraph, 'Checksums-Sha256'), 64).map(
     ({ hash, size, name }): DscFile => ({ name, size, sha256: hash }),
   );
-  for (const [field, hashLength] of [['Checksums-Sha1', 40], ['Files', 32]] as const) {
+  for (const [field, hashLength, key] of [['Checksums-Sha1', 40, 'sha1'], ['Files', 32, 'md5']] as const) {
     const value = getField(paragraph, field);
-    if (value !== undefined) checkSameFiles(field, parseChecksumField(field, value, hashLength), files);
+    if (value !== undefined) checkSameFiles(field, parseChecksumField(field, value, hashLength), files, key);
   }
 
   const binaryField = getField(paragraph, 'Binary');
@@ -138,6 +158,7 @@ export function parseDsc(text: string): Dsc {
     version: version.trim(),
     architectures,
     binaries,
+    packageList: parsePackageList(getField(paragraph, 'Package-List')),
     buildDepends: checkRelations(paragraph, 'Build-Depends'),
     buildDependsArch: checkRelations(paragraph, 'Build-Depends-Arch'),
     buildDependsIndep: checkRelations(paragraph, 'Build-Depends-Indep'),

@@ -35,6 +35,8 @@ export interface Job {
   binNmu: number | null;
   /** The published job this binNMU rebuilds. */
   rebuildOf: number | null;
+  /** Binary names an admin let this job take over from another source. */
+  allowTakeover: string[];
   reason: string | null;
   submittedBy: string;
   createdAt: Date;
@@ -57,6 +59,7 @@ function toJob(row: Selectable<JobsTable>, files: JobFile[]): Job {
     batchId: row.batch_id,
     binNmu: row.binnmu,
     rebuildOf: row.rebuild_of,
+    allowTakeover: row.allow_takeover,
     reason: row.reason,
     submittedBy: row.submitted_by,
     createdAt: row.created_at,

@@ -24,6 +24,8 @@ export interface NewJob {
   /** For `dep-wait`: the relations it waits for (src/scheduler/dep-wait.ts). */
   unmetRelations?: string[];
   batchId?: number;
+  /** Binary names an admin lets this job take over from another source (build-ownership.ts). */
+  allowTakeover?: string[];
   /** A binNMU rebuild: N of `+bN`, and the published job it rebuilds. */
   binNmu?: number;
   rebuildOf?: number;
@@ -59,6 +61,7 @@ async function insertJob(trx: Transaction<Database>, submission: Submission): Pr
       batch_id: job.batchId ?? null,
       binnmu: job.binNmu ?? null,
       rebuild_of: job.rebuildOf ?? null,
+      allow_takeover: job.allowTakeover ?? [],
     })
     .returning('id')
     .executeTakeFirstOrThrow();

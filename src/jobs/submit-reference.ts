@@ -11,6 +11,8 @@ export interface ArchiveReference {
   source: string;
   version?: string | undefined;
   suite?: string | undefined;
+  /** Binary names an admin lets this job take over from another source. */
+  allowTakeover?: string[] | undefined;
 }
 
 /**
@@ -45,13 +47,15 @@ export function checkArchiveReference(
  */
 export async function submitArchiveReference(
   db: Db,
-  input: { tokenId: string; reference: ArchiveReference; idempotencyKey?: string | undefined },
+  input: { tokenId: string; reference: ArchiveReference; idempotencyKey?: string | undefined; checkSource?: ((source: string) => void) | undefined },
   archives: ArchiveSuites,
 ): Promise<{ job: Job; created: boolean }> {
   const { source, version, suite } = checkArchiveReference(input.reference, archives);
+  input.checkSource?.(source);
+  const allowTakeover = input.reference.allowTakeover;
   return submitJob(db, {
     tokenId: input.tokenId,
-    job: { origin: 'archive', source, version, suite, files: [], state: 'fetching' },
+    job: { origin: 'archive', source, version, suite, files: [], state: 'fetching', ...(allowTakeover ? { allowTakeover } : {}) },
     idempotency: input.idempotencyKey
       ? { key: input.idempotencyKey, requestHash: hashRequest('archive', [source, input.reference.version ?? '', suite]) }
       : undefined,

@@ -23,7 +23,14 @@ export interface UploadPolicy {
 export async function submitUpload(
   db: Db,
   store: SourceStore,
-  input: { tokenId: string; files: StagedFile[]; idempotencyKey?: string | undefined },
+  input: {
+    tokenId: string;
+    files: StagedFile[];
+    idempotencyKey?: string | undefined;
+    /** Throws when the submitter may not build this source (a token's source globs). */
+    checkSource?: ((source: string) => void) | undefined;
+    allowTakeover?: string[] | undefined;
+  },
   policy: UploadPolicy = {},
 ): Promise<{ job: Job; created: boolean }> {
   try {
@@ -35,6 +42,7 @@ export async function submitUpload(
     // Who sent it is settled before anything else of the upload is looked at.
     if (policy.uploaderKeyring) await verifyDscSignature(dscFile.name, dscText, policy.uploaderKeyring);
     const dsc = checkUpload(dscText, input.files);
+    input.checkSource?.(dsc.source);
     const files = input.files.map(({ name, sha256, size }) => ({ name, sha256, size }));
     const requestHash = hashRequest(
       'upload',
@@ -54,6 +62,7 @@ export async function submitUpload(
         buildDependsArch: dsc.buildDependsArch,
         files,
         state: 'queued',
+        ...(input.allowTakeover ? { allowTakeover: input.allowTakeover } : {}),
       },
       idempotency: input.idempotencyKey ? { key: input.idempotencyKey, requestHash } : undefined,
     }).catch(async (error: unknown) => {

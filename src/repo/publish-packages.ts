@@ -29,6 +29,7 @@ import { poolDirectory } from './pool-path.ts';
 import { insertPackageRows } from './package-rows.ts';
 import { PoolChanges, type EarlyPlacement } from './pool-changes.ts';
 import { prepareDeb, type PrepareDebOptions, type PreparedDeb } from './prepare-deb.ts';
+import { type BuildClaim, builtBinaryOf, refuseForeignBinaries } from './build-ownership.ts';
 import { addToPool, hashFile } from './pool-store.ts';
 import type { PublishOutcome } from './publisher.ts';
 import { RepoError } from './repo-error.ts';
@@ -48,6 +49,8 @@ export interface AddPackagesInput {
   jobId?: number | null;
   /** Replace a package already in the repository under the same name and version. */
   force?: boolean;
+  /** A build's packages: published only when each is the job's own (build-ownership.ts). */
+  claim?: BuildClaim;
 }
 
 /**
@@ -413,6 +416,8 @@ async function fileAndRecord(db: Db, repo: Repository, input: AddPackagesInput, 
 
   const started = performance.now();
   const debs = await inspectDebs(repo, input.debs, changes);
+  const claim = input.claim;
+  if (claim) await refuseForeignBinaries(db, suite, claim, debs.map((c) => builtBinaryOf(c.info)));
   const sourceInputs = input.sources ?? [];
   const sources = await mapLimited(sourceInputs, 4, async (s, i) => {
     try {
@@ -478,6 +483,8 @@ async function fileAndRecord(db: Db, repo: Repository, input: AddPackagesInput, 
     const existingDebs = await loadExistingPackages(trx, suite, debNames);
     const existingSources = await loadExistingSources(trx, suite, sourceNames);
     decideAll(debs, sources, existingDebs, existingSources, opts);
+    // Again under the lock: another source may have published one of these names meanwhile.
+    if (claim) await refuseForeignBinaries(trx, suite, claim, debs.map((c) => builtBinaryOf(c.info)));
     const unplaced = [...debs.filter((c) => needsFile(c) && !settled.has(c.poolPath)), ...sources.filter((c) => needsFile(c) && c.files.some((f) => !settled.has(f.poolPath)))];
     if (unplaced.length > 0) {
       // Another request removed a package between our two looks; the files we skipped are needed after all.

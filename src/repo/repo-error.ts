@@ -17,7 +17,8 @@ export type RepoErrorCode =
   | 'bad-path' // a repository-relative path that could escape its directory
   | 'pool-conflict' // a different file already sits at this pool path
   | 'version-conflict' // the repository holds this name and version with different content
-  | 'not-found'; // no such package in the repository
+  | 'not-found' // no such package in the repository
+  | 'ownership'; // a build's package that is not its own to publish (build-ownership.ts)
 
 export class RepoError extends Error {
   override readonly name = 'RepoError';

@@ -11,6 +11,7 @@ import { listArtifacts } from '../jobs/attempts.ts';
 import type { SourceStore } from '../jobs/source-store.ts';
 import { publishPackages } from '../repo/publish-packages.ts';
 import { PUBLIC_KEY_FILES, type Repository } from '../repo/repository.ts';
+import { checkBuildOwnership, readBuildClaim } from './build-claim.ts';
 import { BUILD_ARCH } from './dep-wait.ts';
 import { Dispatcher, type Listen, type SchedulerSettings } from './dispatcher.ts';
 import { EnginePool } from './engine-pool.ts';
@@ -98,12 +99,15 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
       keyFile: path.join(repo.settings.dir, PUBLIC_KEY_FILES.armored),
       suite: repo.settings.suite,
     }),
+    checkOwnership: (jobId, artifactDir, artifacts) =>
+      checkBuildOwnership(db, { suite: repo.settings.suite, architectures: repo.settings.architectures, maxUnpackedBytes: repo.settings.maxUnpackedBytes }, jobId, artifactDir, artifacts),
     publish: async (built) => {
       await keepBuildDependencies(built.jobId);
       await publishPackages(db, repo, {
         debs: built.debs.map((p) => ({ path: p })),
         sources: built.source ? [built.source] : [],
         jobId: built.jobId,
+        claim: await readBuildClaim(db, built.jobId, built.source?.dsc.path ?? null),
       });
       // Dependents move once the dispatcher has marked this job published, just after this
       // returns, so that histories read in order (A published, then B queued). Their failure

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type {} from '../db/build-tables.ts';
-import type { AttemptLimits, AttemptOutcome, AttemptRequest, Builder } from '../builders/builder.ts';
+import type { Artifact, AttemptLimits, AttemptOutcome, AttemptRequest, Builder } from '../builders/builder.ts';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/in-transaction.ts';
 import { DomainError } from '../domain-error.ts';
@@ -12,6 +12,7 @@ import { JOBS_READY_CHANNEL, notifyJobsReady } from '../jobs/jobs-ready.ts';
 import { holdLease, leaseOwner } from '../jobs/lease.ts';
 import type { SourceStore } from '../jobs/source-store.ts';
 import { transitionJob } from '../jobs/transition-job.ts';
+import { isRepoError } from '../repo/repo-error.ts';
 import { expireAttemptLeases, listLiveAttempts, renewAttemptLease, takeStalledPublication } from './attempt-leases.ts';
 import { type ClaimedAttempt, claimNextJob } from './claim-job.ts';
 import { DEFAULT_AGEING_MS } from './claim-order.ts';
@@ -85,6 +86,11 @@ export interface DispatcherDeps {
   limits: AttemptLimits;
   repository: () => AttemptRequest['repository'];
   publish: (built: BuiltPackages) => Promise<void>;
+  /**
+   * Before a built attempt is settled: the first binary the job may not publish, as
+   * `<package> <version>: <rule>` (build-claim.ts); the attempt then fails as the package's fault.
+   */
+  checkOwnership?: (jobId: number, artifactDir: string, artifacts: readonly Artifact[]) => Promise<string | undefined>;
   settings?: Partial<SchedulerSettings>;
   /** Wake-ups from other processes; without it the poll alone finds work. */
   listen?: Listen | undefined;
@@ -276,6 +282,10 @@ export class Dispatcher {
       // A builder reports its faults as outcomes; anything thrown is still not the package's fault.
       outcome = { kind: 'infrastructure', message: `engine ${builder.id}: ${error instanceof Error ? error.message : String(error)}` };
     }
+    if (outcome.kind === 'built' && this.deps.checkOwnership) {
+      const violation = await this.deps.checkOwnership(jobId, artifactDir, outcome.artifacts);
+      if (violation !== undefined) outcome = { kind: 'failed', reason: 'ownership', message: violation, provenance: outcome.provenance };
+    }
     log.write(Buffer.from(`stubbuild: attempt ${attempt} ended: ${describe(outcome)}\n`));
     await log.flush();
     const stoppedBy = stop.aborted ? 'shutdown' : lease.aborted ? 'lease-lost' : null;
@@ -316,7 +326,9 @@ export class Dispatcher {
       });
     } catch (error) {
       this.log.error({ err: error, jobId }, 'publishing failed');
-      await finish('failed', `publish: ${error instanceof Error ? error.message : String(error)}`);
+      // Another source published one of these names since the build was checked.
+      if (isRepoError(error, 'ownership')) await finish('failed', `ownership: ${error.message}`);
+      else await finish('failed', `publish: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
     await finish('published', 'in the apt repository');

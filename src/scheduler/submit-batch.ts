@@ -37,6 +37,8 @@ export interface BatchSubmission {
   files: StagedFile[];
   references: ArchiveReference[];
   idempotencyKey?: string | undefined;
+  /** Throws when the submitter may not build this source (a token's source globs). */
+  checkSource?: ((source: string) => void) | undefined;
 }
 
 export interface BatchPolicy extends MatchOptions {
@@ -120,6 +122,7 @@ export async function submitBatch(
       })),
       ...references.map((r) => ({ source: r.source, version: r.version, binaries: null, buildDepends: '', buildDependsArch: '', reference: r })),
     ];
+    for (const m of members) input.checkSource?.(m.source);
     const seen = new Set<string>();
     for (const m of members) {
       if (seen.has(m.source)) throw new DomainError('invalid-batch', `source ${m.source} is in the batch twice`, { source: m.source });

@@ -5,6 +5,7 @@ import { DomainError } from '../../domain-error.ts';
 import { getBatch } from '../../jobs/get-batch.ts';
 import type { SourceStore, StagedFile } from '../../jobs/source-store.ts';
 import { type BatchPolicy, submitBatch } from '../../scheduler/submit-batch.ts';
+import { requireSourceInScope } from '../../tokens/tokens.ts';
 import { requireToken } from '../auth.ts';
 import { receiveUploadWithFields, type UploadLimits } from '../receive-upload.ts';
 import { batchIdParams, batchReferencesBody, batchSchema, batchUploadForm, presentBatch } from '../schemas/batch.ts';
@@ -85,7 +86,8 @@ export const batchRoutes: FastifyPluginAsyncZod<BatchRoutesOptions> = async (app
       } else {
         references = batchReferencesBody.parse(request.body).sources;
       }
-      const { batch, created } = await submitBatch(db, store, { tokenId: token.id, files, references, idempotencyKey }, policy);
+      const checkSource = (source: string) => requireSourceInScope(token, source);
+      const { batch, created } = await submitBatch(db, store, { tokenId: token.id, files, references, idempotencyKey, checkSource }, policy);
       if (!created) reply.header('idempotent-replayed', 'true');
       return reply.code(202).header('location', `/v1/batches/${batch.id}`).send(presentBatch(batch));
     },

@@ -10,9 +10,12 @@ import { submitArchiveReference } from '../../jobs/submit-reference.ts';
 import { submitUpload } from '../../jobs/submit-upload.ts';
 import { type ExplainDeps, explainJob } from '../../scheduler/explain-job.ts';
 import { requireToken } from '../auth.ts';
-import { receiveUpload, type UploadLimits } from '../receive-upload.ts';
+import { requireSourceInScope, type TokenInfo } from '../../tokens/tokens.ts';
+import { HttpProblem } from '../problem.ts';
+import { receiveUploadWithFields, type UploadLimits } from '../receive-upload.ts';
 import {
   archiveReferenceBody,
+  parseTakeoverField,
   jobIdParams,
   jobListQuery,
   jobListSchema,
@@ -46,8 +49,18 @@ const uploadForm = z
     files: z
       .array(z.string().meta({ format: 'binary' }))
       .describe('The .dsc and every file it lists; any part names, the .dsc is the file whose name ends in .dsc'),
+    allowTakeover: z
+      .string()
+      .optional()
+      .describe('Admin only: binary package names (separated by spaces or commas) this build may take over from the source that owns them'),
   })
   .meta({ id: 'SourceUpload' });
+
+/** Only an admin lets a build take binary names over from another source. */
+function checkTakeover(token: TokenInfo, names: string[] | undefined): string[] | undefined {
+  if (names !== undefined && token.role !== 'admin') throw new HttpProblem(403, 'forbidden', 'only an admin may allow a build to take over packages of another source');
+  return names;
+}
 
 export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (app, { db, store, uploadLimits, uploaderKeyring, archives, explain }) => {
   app.post(
@@ -64,6 +77,8 @@ export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (app, { 
           'source from the archive, checks it against the signed index and moves the job to `queued` or `failed`. ' +
           'When the service has an uploader keyring, an uploaded .dsc must be clear-signed by one of its keys ' +
           '(422 bad-signature otherwise). ' +
+          'A token scoped to source names (its `sources` globs) may submit only those (403 otherwise). ' +
+          'An admin may let the build publish binary names another source owns (`allowTakeover`). ' +
           'Answers 202 with the job and a Location header. With an Idempotency-Key header, a retry ' +
           'from the same token returns the same job.',
         headers: submitHeaders,
@@ -80,18 +95,24 @@ export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (app, { 
     async (request, reply) => {
       const token = requireToken(request);
       const idempotencyKey = (request.headers as { 'idempotency-key'?: string })['idempotency-key'];
-      const { job, created } = request.isMultipart()
-        ? await submitUpload(
-            db,
-            store,
-            { tokenId: token.id, files: await receiveUpload(request, store, uploadLimits), idempotencyKey },
-            { uploaderKeyring },
-          )
-        : await submitArchiveReference(
-            db,
-            { tokenId: token.id, reference: archiveReferenceBody.parse(request.body), idempotencyKey },
-            archives,
-          );
+      const checkSource = (source: string) => requireSourceInScope(token, source);
+      let submitted;
+      if (request.isMultipart()) {
+        const { files, fields } = await receiveUploadWithFields(request, store, uploadLimits, ['allowTakeover']);
+        let allowTakeover;
+        try {
+          allowTakeover = checkTakeover(token, parseTakeoverField(fields.allowTakeover));
+        } catch (error) {
+          await store.discard(files);
+          throw error;
+        }
+        submitted = await submitUpload(db, store, { tokenId: token.id, files, idempotencyKey, checkSource, allowTakeover }, { uploaderKeyring });
+      } else {
+        const reference = archiveReferenceBody.parse(request.body);
+        checkTakeover(token, reference.allowTakeover);
+        submitted = await submitArchiveReference(db, { tokenId: token.id, reference, idempotencyKey, checkSource }, archives);
+      }
+      const { job, created } = submitted;
       if (!created) reply.header('idempotent-replayed', 'true');
       return reply.code(202).header('location', `/v1/jobs/${job.id}`).send(presentJob(job));
     },

@@ -14,6 +14,7 @@ const tokenSchema = z
     createdAt: z.iso.datetime(),
     expiresAt: z.iso.datetime().nullable(),
     revokedAt: z.iso.datetime().nullable(),
+    sources: z.array(z.string()).nullable().describe('Source names (globs) the token may submit; null: any'),
   })
   .meta({ id: 'Token' });
 
@@ -22,9 +23,15 @@ const createdTokenSchema = tokenSchema
   .meta({ id: 'CreatedToken' });
 
 const createTokenBody = z.strictObject({
-  role: z.enum(tokenRoles).describe('submit: create and read jobs; admin: everything'),
+  role: z.enum(tokenRoles).describe('read: read jobs and the apt repository (for apt clients with REPO_AUTH=basic); submit: also create jobs; admin: everything'),
   name: z.string().min(1).max(200).optional().describe('What the token is for, e.g. "ci-xen"'),
   expiresAt: z.iso.datetime({ offset: true }).optional().describe('When the token stops working'),
+  sources: z
+    .array(z.string().regex(/^[a-z0-9*?][a-z0-9+.*?-]*$/, 'must be a source package name, with * and ? as wildcards').max(200))
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('Source names the token may submit, with `*` and `?` as wildcards, e.g. ["lib*", "zlib"]; default: any'),
 });
 
 function presentToken(token: TokenInfo) {
@@ -35,6 +42,7 @@ function presentToken(token: TokenInfo) {
     createdAt: token.createdAt.toISOString(),
     expiresAt: token.expiresAt?.toISOString() ?? null,
     revokedAt: token.revokedAt?.toISOString() ?? null,
+    sources: token.sources,
   };
 }
 
@@ -52,12 +60,12 @@ export const tokenRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }
       },
     },
     async (request, reply) => {
-      const { role, name, expiresAt } = request.body;
+      const { role, name, expiresAt, sources } = request.body;
       const expires = expiresAt ? new Date(expiresAt) : null;
       if (expires && expires.getTime() <= Date.now()) {
         throw new HttpProblem(400, 'validation', 'expiresAt must be in the future');
       }
-      const created = await createToken(db, { role, name: name ?? null, expiresAt: expires, createdBy: requireToken(request).id });
+      const created = await createToken(db, { role, name: name ?? null, expiresAt: expires, createdBy: requireToken(request).id, sources: sources ?? null });
       return reply.code(201).send({ ...presentToken(created), token: created.token });
     },
   );

@@ -8,7 +8,7 @@ export const batchIdParams = z.strictObject({
 
 export const batchReferencesBody = z
   .strictObject({
-    sources: z.array(archiveReferenceBody).min(1).max(200).describe('Source packages in configured Debian archives'),
+    sources: z.array(archiveReferenceBody.omit({ allowTakeover: true }).meta({ id: 'BatchReference' })).min(1).max(200).describe('Source packages in configured Debian archives'),
   })
   .meta({ id: 'BatchReferences' });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DomainError } from '../../domain-error.ts';
 import type { Job, JobEvent } from '../../jobs/job.ts';
 import { jobStates } from '../../jobs/job-states.ts';
 
@@ -29,6 +30,7 @@ export const jobSchema = z
     batchId: z.number().int().nullable().describe('The batch it was submitted in (GET /v1/batches/{id})'),
     binNmu: z.number().int().nullable().describe('For a binNMU rebuild: N, its binaries are versioned `<version>+bN`'),
     rebuildOf: z.number().int().nullable().describe('For a binNMU rebuild: the published job it rebuilds'),
+    allowTakeover: z.array(z.string()).describe('Binary names an admin let this build take over from the source that owns them'),
     reason: z.string().nullable().describe('Why the job is in its state (the last transition\'s reason)'),
     submittedBy: z.string().describe('Id of the token that submitted the job'),
     createdAt: z.iso.datetime(),
@@ -61,6 +63,23 @@ export const jobListQuery = z.strictObject({
   cursor: z.string().min(1).max(200).optional(),
 });
 
+const packageName = z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, 'must be a Debian binary package name');
+
+/** Admin only: binary names the job may publish although another source owns them. */
+export const takeoverNames = z
+  .array(packageName)
+  .min(1)
+  .max(100)
+  .describe('Admin only: binary package names this build may take over from the source that owns them in the repository');
+
+/** The multipart form's `allowTakeover` field: names separated by spaces or commas. */
+export function parseTakeoverField(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  const parsed = takeoverNames.safeParse(text.split(/[\s,]+/).filter((n) => n !== ''));
+  if (!parsed.success) throw new DomainError('invalid-input', `the form field "allowTakeover": ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  return parsed.data;
+}
+
 export const archiveReferenceBody = z
   .strictObject({
     source: z
@@ -74,6 +93,7 @@ export const archiveReferenceBody = z
       .max(100)
       .optional()
       .describe('A configured archive suite (ARCHIVE_SUITES, ARCHIVE_SECURITY_SUITES); default the first of ARCHIVE_SUITES, bookworm'),
+    allowTakeover: takeoverNames.optional(),
   })
   .meta({ id: 'ArchiveReference' });
 
