@@ -2,7 +2,7 @@
 // nothing outside it and no dotfile, and HTTP Basic with a token when REPO_AUTH=basic.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as openpgp from 'openpgp';
@@ -33,10 +33,45 @@ describe('without authentication (REPO_AUTH=none)', () => {
   let service: RunningService;
   before(async () => {
     service = await startService();
-    const res = await uploadDebs(service, [syntheticDebBytes({ name: 'libserve1', version: '1.0-1' })]);
+    const res = await uploadDebs(service, [
+      syntheticDebBytes({ name: 'libserve1', version: '1.0-1' }),
+      // A ported build's version: epoch, ~ and + (apt asks for the + as %2B).
+      syntheticDebBytes({ name: 'libplus-dev', version: '1:1.2.13.dfsg-1~bpo1+stubdom1+b2' }),
+    ]);
     assert.equal(res.status, 200);
   });
   after(() => service.close());
+
+  test('a real apt client downloads a version with + in it (apt sends %2B)', async () => {
+    const work = await makeTempDir('stubbuild-apt-plus-');
+    const keyFile = join(work, 'key.asc');
+    await writeFile(keyFile, Buffer.from(await (await fetch(`${service.aptUrl}/key.asc`)).arrayBuffer()));
+    const client = await createAptClient({ url: service.aptUrl, suite: 'stubdom', keyFile });
+    try {
+      const update = await client.aptUpdate();
+      assert.equal(update.code, 0, update.stdout + update.stderr);
+      const download = await client.aptDownload('libplus-dev:stubdom-amd64');
+      assert.equal(download.code, 0, download.stdout + download.stderr);
+      assert.deepEqual(download.files, ['libplus-dev_1%3a1.2.13.dfsg-1~bpo1+stubdom1+b2_stubdom-amd64.deb']);
+    } finally {
+      await client.close();
+      await removeTempDir(work);
+    }
+  });
+
+  test('only dists/, pool/, key.asc and key.gpg are served, whatever else REPO_DIR holds', async () => {
+    const dir = service.repo.settings.dir;
+    await mkdir(join(dir, 'keys'), { recursive: true });
+    await writeFile(join(dir, 'admin.token'), 'sbt_secret\n');
+    await writeFile(join(dir, 'keys', 'repo-signing-key.asc'), '-----BEGIN PGP PRIVATE KEY BLOCK-----\n');
+    await writeFile(join(dir, 'notes.txt'), 'operator notes\n');
+    for (const path of ['/apt/admin.token', '/apt/keys/repo-signing-key.asc', '/apt/notes.txt', '/apt/%61dmin.token', '/apt/dists', '/apt/pool']) {
+      const res = await rawGet(service.url, path);
+      assert.equal(res.status, 404, path);
+      assert.doesNotMatch(res.body, /sbt_secret|PRIVATE KEY|operator notes/, path);
+    }
+    assert.equal((await fetch(`${service.aptUrl}/key.gpg`)).status, 200);
+  });
 
   test('HEAD answers the headers of GET without a body', async () => {
     const get = await fetch(`${service.aptUrl}/dists/stubdom/Release`);
@@ -104,8 +139,13 @@ describe('without authentication (REPO_AUTH=none)', () => {
       assert.ok(res.status === 404 || res.status === 403 || res.status === 400, `${path}: ${res.status}`);
       assert.doesNotMatch(res.body, /root:|PRIVATE KEY|half written/, path);
     }
-    const listing = await fetch(`${service.aptUrl}/dists/`);
-    assert.ok(listing.status === 403 || listing.status === 404, 'no directory listings');
+    for (const dir of ['/dists/', '/dists/stubdom/', '/pool/main/']) {
+      const listing = await fetch(`${service.aptUrl}${dir}`);
+      assert.ok(listing.status === 403 || listing.status === 404, `no directory listing of ${dir}`);
+      // A refusal is typed by what it is, not as a bad request.
+      const problem = (await listing.json()) as { type: string };
+      assert.equal(problem.type, `urn:stubbuild:problem:${listing.status === 403 ? 'forbidden' : 'not-found'}`, dir);
+    }
   });
 
   test('/apt/ needs no token', async () => {
@@ -143,9 +183,16 @@ describe('with REPO_AUTH=basic', () => {
     assert.equal(res.status, 200);
   });
 
-  test("apt with the token in auth.conf updates and downloads", async () => {
+  test('apt with a read-only token in auth.conf updates and downloads', async () => {
+    const created = await fetch(`${service.url}/v1/admin/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${service.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ role: 'read', name: 'apt clients' }),
+    });
+    assert.equal(created.status, 201);
+    const reader = ((await created.json()) as { token: string }).token;
     // apt applies auth.conf entries to plain http only when they name the scheme.
-    const keyRes = await fetch(`${service.aptUrl}/key.asc`, { headers: basic(service.submitToken) });
+    const keyRes = await fetch(`${service.aptUrl}/key.asc`, { headers: basic(reader) });
     const keyFile = join(work, 'key.asc');
     await writeFile(keyFile, Buffer.from(await keyRes.arrayBuffer()));
     const client = await createAptClient({ url: service.aptUrl, suite: 'stubdom', keyFile });
@@ -153,7 +200,7 @@ describe('with REPO_AUTH=basic', () => {
       const denied = await client.aptUpdate();
       assert.notEqual(denied.code, 0, 'no credentials: apt is refused');
       const host = new URL(service.url).host;
-      await writeFile(join(client.root, 'etc/auth.conf.d/stubbuild.conf'), `machine http://${host}/apt\nlogin apt\npassword ${service.submitToken}\n`, { mode: 0o600 });
+      await writeFile(join(client.root, 'etc/auth.conf.d/stubbuild.conf'), `machine http://${host}/apt\nlogin apt\npassword ${reader}\n`, { mode: 0o600 });
       const update = await client.aptUpdate();
       assert.equal(update.code, 0, update.stdout + update.stderr);
       const download = await client.aptDownload('libsecret1:stubdom-amd64');

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { snapshotState } from './helpers/db-snapshot.ts';
-import { multipartBody, packFixtureSource } from './helpers/source-package.ts';
+import { makeSourcePackage, multipartBody, packFixtureSource } from './helpers/source-package.ts';
 import { createTestKey } from './helpers/openpgp-test-key.ts';
 import { bearer, createTestApp, type TestApp } from './helpers/test-app.ts';
 
@@ -112,6 +112,21 @@ const refusals: Refusal[] = [
     status: 422,
     type: 'invalid-source',
     detail: new RegExp(`${tarball.name.replaceAll('.', '\\.')} does not match its SHA-256 in the \\.dsc`),
+  },
+  {
+    // The bytes match the SHA-256 and the size, but the .dsc's MD5 (Files) says otherwise.
+    name: 'wrong MD5 in Files (only the SHA-256 matches)',
+    upload: async () => withDsc(dscText.replace(new RegExp(`^ [0-9a-f]{32} (\\d+ ${tarball.name.replaceAll('.', '\\.')})$`, 'm'), ` ${'0'.repeat(32)} $1`)),
+    status: 422,
+    type: 'invalid-source',
+    detail: new RegExp(`${tarball.name.replaceAll('.', '\\.')} does not match its MD5 in the \\.dsc`),
+  },
+  {
+    name: 'wrong SHA-1 in Checksums-Sha1 (only the SHA-256 matches)',
+    upload: async () => withDsc(dscText.replace(new RegExp(`^ [0-9a-f]{40} (\\d+ ${tarball.name.replaceAll('.', '\\.')})$`, 'm'), ` ${'f'.repeat(40)} $1`)),
+    status: 422,
+    type: 'invalid-source',
+    detail: new RegExp(`${tarball.name.replaceAll('.', '\\.')} does not match its SHA-1 in the \\.dsc`),
   },
   {
     name: 'missing file',
@@ -265,6 +280,25 @@ for (const c of refusals) {
     assert.deepEqual(await snapshotState(signed.db, signed.dataDir), before);
   });
 }
+
+test('a refusal after the files were stored (an Idempotency-Key reused for another upload) leaves no file and no empty directory', async () => {
+  const key = { 'idempotency-key': 'refusal-after-commit' };
+  const first = multipartBody(await withDsc(dscText));
+  const accepted = await signed.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...bearer(signed.submitToken), ...key, ...first.headers }, payload: first.payload });
+  assert.equal(accepted.statusCode, 202, accepted.body);
+  const other = makeSourcePackage({ name: 'libother', version: '1:2.0~rc1+ds' });
+  try {
+    const files = await Promise.all(other.files.map(async (f) => (f.name === other.dscName ? { name: f.name, content: await uploader.clearSign(f.content.toString('utf8')) } : f)));
+    const body = multipartBody(files);
+    const before = await snapshotState(signed.db, signed.dataDir);
+    const res = await signed.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...bearer(signed.submitToken), ...key, ...body.headers }, payload: body.payload });
+    assert.equal(res.statusCode, 422, res.body);
+    assert.equal(res.json().type, 'urn:stubbuild:problem:idempotency-conflict');
+    assert.deepEqual(await snapshotState(signed.db, signed.dataDir), before);
+  } finally {
+    other.cleanup();
+  }
+});
 
 test('there are at least twelve distinct refusals', () => {
   assert.ok(refusals.length >= 12);

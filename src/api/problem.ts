@@ -86,6 +86,18 @@ const fastifySlugs: Record<string, string> = {
   FST_MP_PREMATURE_CLOSE: 'malformed-multipart',
 };
 
+// Other libraries' refusals (the static server's 403, say), named by their status.
+const statusSlugs: Record<number, string> = {
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not-found',
+  405: 'method-not-allowed',
+  408: 'request-timeout',
+  413: 'too-large',
+  415: 'unsupported-media-type',
+  429: 'too-many-requests',
+};
+
 export function problemType(slug: string): string {
   return `urn:stubbuild:problem:${slug}`;
 }
@@ -139,7 +151,7 @@ export function installProblemHandlers(app: FastifyInstance): void {
     }
     const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
     if (status >= 400 && status < 500) {
-      const slug = (error.code && fastifySlugs[error.code]) ?? 'bad-request';
+      const slug = (error.code && fastifySlugs[error.code]) ?? statusSlugs[status] ?? 'bad-request';
       return sendProblem(reply, request, status, slug, error.message);
     }
     request.log.error({ err: error }, 'request failed');

@@ -17,6 +17,9 @@ import { schedulerSettingsFromConfig } from '../scheduler/dispatcher.ts';
 import { openRepository, type Repository, RepositoryIdentityError, repositorySettings } from '../repo/repository.ts';
 import { createToken, hasUsableAdminToken } from '../tokens/tokens.ts';
 import { CliError, createLogger, openMigratedDatabase, packageVersion, readConfig } from './service-context.ts';
+import { checkServeCanStart } from './start-checks.ts';
+
+const STAGING_SWEEP_MS = 5 * 60_000;
 
 /** The first start has no admin: make one and leave it where only this user can read it. */
 async function ensureAdminToken(db: Db, config: Config, logger: Logger): Promise<void> {
@@ -37,9 +40,23 @@ export function serveCommand(): Command {
     .action(async (_options: unknown, command: Command) => {
       const config = readConfig(command.optsWithGlobals());
       const logger = createLogger(config, 1);
+      // Everything that can be found wrong is found before anything is written.
+      const profile = (await loadArchProfiles(config.ARCHES_DIR).catch((error: Error) => {
+        throw new CliError(error.message, 2);
+      })).get(config.ARCH);
+      if (!profile) throw new CliError(`no architecture profile ${config.ARCH} in ${config.ARCHES_DIR}`, 2);
+      await checkServeCanStart(config, logger);
       const handle = await openMigratedDatabase(config, logger);
       const store = new SourceStore(config.DATA_DIR);
       await store.removeStaleStaging();
+      // A crashed upload's staging files go within minutes, not at the next start.
+      const sweep = setInterval(() => {
+        store.removeStaleStaging().then(
+          (removed) => removed > 0 && logger.info({ removed }, 'removed staging files of uploads whose process is gone'),
+          (error: unknown) => logger.error({ err: error }, 'sweeping staging files failed'),
+        );
+      }, STAGING_SWEEP_MS);
+      sweep.unref();
       await ensureAdminToken(handle.db, config, logger);
       let repo: Repository;
       let opened: Repository | undefined;
@@ -59,8 +76,6 @@ export function serveCommand(): Command {
       let fetcherDeps: FetcherDeps;
       let pipeline: ReturnType<typeof createBuildPipeline>;
       try {
-        const profile = (await loadArchProfiles(config.ARCHES_DIR)).get(config.ARCH);
-        if (!profile) throw new CliError(`no architecture profile ${config.ARCH} in ${config.ARCHES_DIR}`, 2);
         pipeline = createBuildPipeline({
           db: handle.db,
           store,
@@ -89,6 +104,7 @@ export function serveCommand(): Command {
         closing = true;
         logger.info({ signal }, 'shutting down');
         // The jobs in hand are given back (leases released) for the next start or another replica.
+        clearInterval(sweep);
         await pipeline.stop();
         await fetcher?.stop();
         await app.close();

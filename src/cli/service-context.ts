@@ -4,17 +4,14 @@ import { type Config, ConfigError, configKeys, loadConfig } from '../config/conf
 import { EmbeddedDatabaseBusyError } from '../db/embedded-lock.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { type DatabaseHandle, openDatabase } from '../db/open-database.ts';
+import { CliError } from './cli-error.ts';
+import { checkDatabaseReachable, prepareDataDir } from './start-checks.ts';
 
 export const packageVersion: string = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
-/** A failure the CLI reports as one plain message and exit code, without a stack. */
-export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
-    super(message);
-  }
-}
+export { CliError } from './cli-error.ts';
 
 type Flags = Partial<Record<(typeof configKeys)[number], string>>;
 
@@ -44,6 +41,9 @@ export function createLogger(config: Config, destination: 1 | 2): Logger {
 
 /** Opens the configured database and brings its schema up to date, as every command must. */
 export async function openMigratedDatabase(config: Config, logger: Logger): Promise<DatabaseHandle> {
+  await prepareDataDir(config.DATA_DIR, logger);
+  // Before any migration: a wrong URL is one line naming it (without its password), not a stack.
+  if (config.DATABASE_URL) await checkDatabaseReachable(config.DATABASE_URL);
   let handle: DatabaseHandle;
   try {
     handle = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });

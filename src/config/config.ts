@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -23,9 +24,11 @@ const repoSuiteName = z
   .string()
   .max(200)
   .regex(/^[A-Za-z0-9][A-Za-z0-9.+_-]*$/, 'must be letters, digits and . + _ -, starting with a letter or digit');
+// No user:password@: a mirror URL reaches logs and the reasons of public jobs.
 const httpUrl = z
   .string()
   .regex(/^https?:\/\/[^/\s]+(\/\S*)?$/, 'must be an http:// or https:// URL')
+  .refine((url) => !/^https?:\/\/[^/]*@/.test(url), 'must not carry credentials (user:password@): they would show in logs and in the reasons of jobs')
   .transform((url) => url.replace(/\/+$/, ''));
 // Suites are words separated by spaces or commas; each names dists/<suite> on its mirror.
 const suiteList = z
@@ -135,8 +138,52 @@ export type Config = Readonly<
 /** Every problem with the configuration at once, so an operator fixes them in one go. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(problems.length === 1 ? `invalid configuration: ${problems[0]}` : `invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
+}
+
+/** The path with symbolic links resolved as far as it exists (the rest may be made later). */
+function resolvedPath(p: string): string {
+  const missing: string[] = [];
+  let existing = path.resolve(p);
+  for (;;) {
+    try {
+      return path.join(fs.realpathSync(existing), ...missing.reverse());
+    } catch {
+      const parent = path.dirname(existing);
+      if (parent === existing) return path.resolve(p);
+      missing.push(path.basename(existing));
+      existing = parent;
+    }
+  }
+}
+
+/** Whether `inner` is `outer` or lies inside it. */
+function isWithin(inner: string, outer: string): boolean {
+  const rel = path.relative(outer, inner);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/**
+ * Everything under REPO_DIR is served to anyone (`/apt/`) and may be handed to builds: it must
+ * not hold the service's state (the admin token, the database) nor the private signing key.
+ */
+function repoDirProblems(dataDir: string, repoDir: string, keyDir: string): string[] {
+  const [data, repo, keys] = [dataDir, repoDir, keyDir].map(resolvedPath) as [string, string, string];
+  const problems: string[] = [];
+  // One problem is enough: a REPO_DIR around DATA_DIR holds the generated key's folder too.
+  if (isWithin(data, repo)) {
+    problems.push(`REPO_DIR ${repoDir} ${data === repo ? 'is' : 'contains'} DATA_DIR ${dataDir}: the repository is public, DATA_DIR holds the admin token and the database; use a folder of its own (the default is DATA_DIR/repo)`);
+  }
+  else if (isWithin(keys, repo) || isWithin(repo, keys)) {
+    problems.push(`REPO_DIR ${repoDir} ${keys === repo ? 'is' : isWithin(keys, repo) ? 'contains' : 'lies inside'} the signing key's folder ${keyDir}: the repository is public, the private key must not be`);
+  }
+  return problems;
+}
+
+/** Where the repository's signing key is generated when REPO_SIGNING_KEY is not set. */
+export function signingKeyDir(dataDir: string): string {
+  return path.join(dataDir, 'keys');
 }
 
 /** The names of the settings, for the README and `--help`. */
@@ -162,10 +209,14 @@ export function loadConfig(
     );
   }
   const dataDir = path.resolve(result.data.DATA_DIR);
+  const repoDir = result.data.REPO_DIR ? path.resolve(result.data.REPO_DIR) : path.join(dataDir, 'repo');
+  const keyDir = result.data.REPO_SIGNING_KEY ? path.dirname(path.resolve(result.data.REPO_SIGNING_KEY)) : signingKeyDir(dataDir);
+  const problems = repoDirProblems(dataDir, repoDir, keyDir);
+  if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     ...result.data,
     DATA_DIR: dataDir,
-    REPO_DIR: result.data.REPO_DIR ? path.resolve(result.data.REPO_DIR) : path.join(dataDir, 'repo'),
+    REPO_DIR: repoDir,
     REPO_CODENAME: result.data.REPO_CODENAME ?? result.data.REPO_SUITE,
   });
 }

@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
@@ -29,6 +30,14 @@ function pgliteListen(pglite: PGlite): DatabaseHandle['listen'] {
 }
 
 const INT8_OID = 20;
+
+/** chmod go-rwx of a tree (directories 0700, files 0600). */
+async function makePrivate(dir: string): Promise<void> {
+  await fs.chmod(dir, 0o700);
+  for (const entry of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
+    await fs.chmod(path.join(entry.parentPath, entry.name), entry.isDirectory() ? 0o700 : 0o600);
+  }
+}
 
 /**
  * `postgres://…` opens a pool on a Postgres server; otherwise the embedded PGlite in
@@ -72,7 +81,10 @@ export async function openDatabase(options: {
 
   const release = acquireEmbeddedLock(options.dataDir);
   try {
-    const pglite = await PGlite.create({ dataDir: path.join(options.dataDir, 'pgdata') });
+    const pgdata = path.join(options.dataDir, 'pgdata');
+    const pglite = await PGlite.create({ dataDir: pgdata });
+    // PGlite writes its files 0666 whatever the umask: make the tree its owner's alone.
+    await makePrivate(pgdata);
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
     return {
       db,

@@ -9,6 +9,8 @@ export const HOST_ARCH = 'stubdom-amd64';
 export interface UploadedFile {
   name: string;
   sha256: string;
+  sha1?: string;
+  md5?: string;
   size: number;
 }
 
@@ -32,7 +34,8 @@ export function findDsc<F extends UploadedFile>(files: readonly F[]): F {
 }
 
 /**
- * Checks an upload against its .dsc: every listed file present with its size and SHA-256,
+ * Checks an upload against its .dsc: every listed file present with its size and every
+ * checksum the .dsc lists (SHA-256, and SHA-1 and MD5 when given),
  * nothing extra, nothing empty, and an Architecture that can build for stubdom-amd64.
  */
 export function checkUpload(dscText: string, files: readonly UploadedFile[]): Dsc {
@@ -53,8 +56,12 @@ export function checkUpload(dscText: string, files: readonly UploadedFile[]): Ds
     if (file.size !== listed.size) {
       throw new DomainError('invalid-source', `${listed.name} has ${file.size} bytes; the .dsc says ${listed.size}`, { file: listed.name });
     }
-    if (file.sha256 !== listed.sha256) {
-      throw new DomainError('invalid-source', `${listed.name} does not match its SHA-256 in the .dsc`, { file: listed.name });
+    // Every checksum the .dsc lists must hold: tools that trust the MD5 or SHA-1 see the same file.
+    for (const [key, label] of [['sha256', 'SHA-256'], ['sha1', 'SHA-1'], ['md5', 'MD5']] as const) {
+      const expected = listed[key];
+      if (expected !== undefined && file[key] !== expected) {
+        throw new DomainError('invalid-source', `${listed.name} does not match its ${label} in the .dsc`, { file: listed.name });
+      }
     }
   }
   const listedNames = new Set(dsc.files.map((f) => f.name));

@@ -1,17 +1,27 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DomainError } from '../domain-error.ts';
+import { isProcessAlive } from '../process-alive.ts';
 
 export interface StagedFile {
   /** The name the client gave; checked before it names anything on disk. */
   name: string;
   tmpPath: string;
   sha256: string;
+  /** Also computed while streaming: a .dsc may list them, and every listed checksum is checked. */
+  sha1: string;
+  md5: string;
   size: number;
 }
+
+// Staging files are named for the process that writes them (`upload.<host>.<pid>.<uuid>`),
+// so a sweep can tell a dead process's leftovers from a live one's upload.
+const host = os.hostname().replace(/[^A-Za-z0-9-]/g, '_');
+const STAGING_NAME = /^upload\.([A-Za-z0-9_-]+)\.([0-9]+)\./;
 
 /**
  * Source files, content-addressed under DATA_DIR/files/sha256/. Uploads are staged under
@@ -35,8 +45,10 @@ export class SourceStore {
   /** Streams `input` to a temporary file, hashing it; refuses it past `maxBytes`. */
   async stage(name: string, input: Readable, maxBytes: number): Promise<StagedFile> {
     await fs.promises.mkdir(this.tmpDir, { recursive: true });
-    const tmpPath = path.join(this.tmpDir, `upload-${randomUUID()}`);
+    const tmpPath = path.join(this.tmpDir, `upload.${host}.${process.pid}.${randomUUID()}`);
     const hash = createHash('sha256');
+    const sha1 = createHash('sha1');
+    const md5 = createHash('md5');
     let size = 0;
     const meter = new Transform({
       transform(chunk: Buffer, _encoding, done) {
@@ -46,6 +58,8 @@ export class SourceStore {
           return;
         }
         hash.update(chunk);
+        sha1.update(chunk);
+        md5.update(chunk);
         done(null, chunk);
       },
     });
@@ -55,7 +69,7 @@ export class SourceStore {
       await fs.promises.rm(tmpPath, { force: true });
       throw error;
     }
-    return { name, tmpPath, sha256: hash.digest('hex'), size };
+    return { name, tmpPath, sha256: hash.digest('hex'), sha1: sha1.digest('hex'), md5: md5.digest('hex'), size };
   }
 
   /**
@@ -64,20 +78,29 @@ export class SourceStore {
    */
   async commit(file: StagedFile): Promise<boolean> {
     const target = this.pathOf(file.sha256);
-    await fs.promises.mkdir(path.dirname(target), { recursive: true });
     try {
-      await fs.promises.link(file.tmpPath, target);
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw error;
+      // A concurrent remove() may take the directory away between mkdir and link: again.
+      for (let tries = 0; ; tries += 1) {
+        await fs.promises.mkdir(path.dirname(target), { recursive: true });
+        try {
+          await fs.promises.link(file.tmpPath, target);
+          return true;
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === 'EEXIST') return false;
+          if (code !== 'ENOENT' || tries >= 3) throw error;
+        }
+      }
     } finally {
       await fs.promises.rm(file.tmpPath, { force: true });
     }
   }
 
+  /** Removes a stored file, and its fan-out directory when that is left empty. */
   async remove(sha256: string): Promise<void> {
-    await fs.promises.rm(this.pathOf(sha256), { force: true });
+    const file = this.pathOf(sha256);
+    await fs.promises.rm(file, { force: true });
+    await fs.promises.rmdir(path.dirname(file)).catch(() => undefined); // not empty: others are there
   }
 
   async discard(files: readonly StagedFile[]): Promise<void> {
@@ -85,19 +108,23 @@ export class SourceStore {
   }
 
   /**
-   * Staged files a crash left behind are never part of a job. Only old ones are removed, so a
-   * replica sharing DATA_DIR keeps the upload it is receiving right now.
+   * Staged files a crash left behind are never part of a job. A file of a process of this
+   * machine that is gone is removed at once; a live process's never; one of another machine
+   * sharing DATA_DIR (or of an unknown name) only once it has not changed for `olderThanMs`.
    */
   async removeStaleStaging(olderThanMs = 60 * 60 * 1000): Promise<number> {
     const entries = await fs.promises.readdir(this.tmpDir).catch(() => [] as string[]);
     let removed = 0;
     for (const entry of entries) {
-      const file = path.join(this.tmpDir, entry);
-      const stat = await fs.promises.stat(file).catch(() => undefined);
-      if (stat && Date.now() - stat.mtimeMs > olderThanMs) {
-        await fs.promises.rm(file, { force: true, recursive: true });
-        removed += 1;
+      const owner = STAGING_NAME.exec(entry);
+      if (owner && owner[1] === host) {
+        if (isProcessAlive(Number(owner[2]))) continue;
+      } else {
+        const stat = await fs.promises.stat(path.join(this.tmpDir, entry)).catch(() => undefined);
+        if (!stat || Date.now() - stat.mtimeMs <= olderThanMs) continue;
       }
+      await fs.promises.rm(path.join(this.tmpDir, entry), { force: true, recursive: true });
+      removed += 1;
     }
     return removed;
   }

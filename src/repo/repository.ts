@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Config } from '../config/config.ts';
+import { type Config, signingKeyDir } from '../config/config.ts';
 import { STUBDOM_ARCH } from '../debian/architecture.ts';
 import type {} from '../db/repo-tables.ts';
 import type { Db } from '../db/in-transaction.ts';
@@ -179,7 +179,7 @@ export type RepositoryConfig = Pick<
 export function repositorySettings(config: RepositoryConfig): RepositorySettings {
   return {
     dir: config.REPO_DIR,
-    keyDir: join(config.DATA_DIR, 'keys'),
+    keyDir: signingKeyDir(config.DATA_DIR),
     ...(config.REPO_SIGNING_KEY !== undefined ? { signingKeyPath: config.REPO_SIGNING_KEY } : {}),
     suite: config.REPO_SUITE,
     codename: config.REPO_CODENAME,

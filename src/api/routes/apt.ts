@@ -42,7 +42,33 @@ function setHeaders(reply: FastifyReply, path: string, stat: Stats): void {
   }
 }
 
+// Only what apt needs is served, whatever else REPO_DIR may come to hold.
+const SERVED = /^\/(?:(?:dists|pool)\/.+|key\.asc|key\.gpg)$/;
+// Percent-escapes of characters decodeURI() leaves encoded but Debian file names use: apt
+// sends `+` (every +stubdomN and +bN version) as %2B, and the static server would look for
+// a file named with the escape.
+const KEPT_BY_DECODE_URI = /%(?:2B|3A|40|26|3D|24|2C|3B)/gi;
+
+/** The request path under /apt, decoded, or undefined when it is not one we serve. */
+function servedPath(url: string): string | undefined {
+  const pathname = url.split('?', 1)[0]!.replace(/^\/apt/, '');
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return undefined;
+  }
+  return SERVED.test(decoded) ? decoded : undefined;
+}
+
 export const aptRoutes: FastifyPluginAsync<AptRoutesOptions> = async (app, { db, repo, auth }) => {
+  app.addHook('onRequest', async (request) => {
+    if (servedPath(request.raw.url ?? '') === undefined) {
+      throw new HttpProblem(404, 'not-found', 'the apt repository serves dists/, pool/, key.asc and key.gpg only');
+    }
+    const [pathname, query] = (request.raw.url ?? '').split(/\?(.*)/s, 2);
+    request.raw.url = pathname!.replace(KEPT_BY_DECODE_URI, (escape) => decodeURIComponent(escape)) + (query !== undefined ? `?${query}` : '');
+  });
   if (auth === 'basic') {
     app.addHook('onRequest', async (request) => {
       const password = basicPassword(request.headers.authorization);
