@@ -31,6 +31,7 @@ interface Case {
 const json = { 'content-type': 'application/json' };
 const big = makeSourcePackage({ name: 'libstubbig' });
 const bigBody = multipartBody([...big.files, { name: 'huge.bin', content: Buffer.alloc(8192, 1) }]);
+const strayField = multipartBody([...big.files, { name: 'comment', content: 'please build', text: true }]);
 after(() => big.cleanup());
 
 const cases: Case[] = [
@@ -40,6 +41,8 @@ const cases: Case[] = [
   { name: 'not a source name', request: { method: 'POST', url: '/v1/jobs', payload: { source: '../../etc' } }, status: 400, type: 'validation' },
   { name: 'JSON body over the limit', request: { method: 'POST', url: '/v1/jobs', payload: { source: 'zlib', version: 'x'.repeat(4096) } }, status: 413, type: 'too-large' },
   { name: 'upload file over the limit', request: { method: 'POST', url: '/v1/jobs', headers: bigBody.headers, payload: bigBody.payload }, status: 413, type: 'too-large' },
+  { name: 'stray multipart field', request: { method: 'POST', url: '/v1/jobs', headers: strayField.headers, payload: strayField.payload }, status: 400, type: 'invalid-input', detail: /unexpected form field "comment"/ },
+  { name: 'stray multipart field on packages', request: { method: 'POST', url: '/v1/admin/packages', headers: strayField.headers, payload: strayField.payload }, status: 400, type: 'invalid-input', detail: /unexpected form field "comment"/ },
   { name: 'unsupported media type', request: { method: 'POST', url: '/v1/jobs', headers: { 'content-type': 'text/plain' }, payload: 'zlib' }, status: 415, type: 'unsupported-media-type' },
   { name: 'bad Idempotency-Key', request: { method: 'POST', url: '/v1/jobs', headers: { 'idempotency-key': 'with space' }, payload: { source: 'zlib' } }, status: 400, type: 'validation' },
   { name: 'job id not a number', request: { method: 'GET', url: '/v1/jobs/abc' }, status: 400, type: 'validation' },

@@ -187,6 +187,13 @@ const refusals: Refusal[] = [
     detail: /invalid field Version: version number does not start with a digit/,
   },
   {
+    name: 'a terminal escape in a field of the .dsc',
+    upload: () => withDsc(dscText.replace(/^Maintainer: .*$/m, 'Maintainer: \u001b]8;;http://evil.example/\u0007stubbuild <stubbuild@localhost.invalid>')),
+    status: 422,
+    type: 'invalid-source',
+    detail: /the Maintainer field holds the control character U\+001B/,
+  },
+  {
     name: 'no Source field',
     upload: () => withDsc(dscText.replace(/^Source: .*\n/m, '')),
     status: 422,

@@ -151,6 +151,18 @@ describe('inspectDeb refuses broken packages with the right code', () => {
     });
   }
 
+  for (const [what, text, code] of [
+    ['a terminal escape (ESC)', 'clears the screen \u001b[2J', 'U+001B'],
+    ['a carriage return', 'looks\rfine', 'U+000D'],
+    ['a bidi override', 'evil \u202egnp.exe', 'U+202E'],
+  ] as const) {
+    test(`${what} in a control field → bad-control`, async () => {
+      const path = await buildDeb(dir, { name: 'libcontrol-char', extraFields: { Homepage: text }, fileName: `control-${code}.deb` });
+      const err = await rejectsWith(path, 'bad-control');
+      assert.ok(err.message.includes(`the Homepage field holds the control character ${code}`), err.message);
+    });
+  }
+
   test('wrong architecture → wrong-architecture', async () => {
     const err = await rejectsWith(await buildDeb(dir, { name: 'hostpkg', arch: 'amd64' }), 'wrong-architecture');
     assert.match(err.message, /amd64/);

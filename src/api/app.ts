@@ -86,7 +86,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   await installOpenApi(app, deps.version ?? '0.0.0');
 
-  await app.register(healthRoutes, { db });
+  await app.register(healthRoutes, { db, repo });
   await app.register(
     async (v1) => {
       installAuthentication(v1, { db, publicReads: config.PUBLIC_READS });

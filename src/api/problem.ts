@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { DomainError, type DomainErrorCode } from '../domain-error.ts';
+import { PublicationPendingError } from '../repo/publish-packages.ts';
 import { RepoError, type RepoErrorCode } from '../repo/repo-error.ts';
 
 /** An HTTP-level refusal raised in src/api (authentication, content negotiation). */
@@ -144,6 +145,10 @@ export function installProblemHandlers(app: FastifyInstance): void {
     }
     if (error instanceof RepoError) {
       return sendProblem(reply, request, repoStatus[error.code], error.code, error.message);
+    }
+    if (error instanceof PublicationPendingError) {
+      request.log.error({ err: error }, 'publication failed after the packages were added');
+      return sendProblem(reply, request, 503, 'publication-pending', error.message, { generation: error.generation });
     }
     if (error instanceof HttpProblem) {
       reply.headers(error.headers);

@@ -1,6 +1,7 @@
 // Debian source control files (.dsc, dsc(5)), checked before anything is downloaded or
 // unpacked: every name and hash that reaches the intake must already be well-formed.
 import { isValidArchName } from './architecture.ts';
+import { findUnsafeField } from './control-characters.ts';
 import { getField, parseDeb822, splitClearsigned, type Paragraph } from './deb822.ts';
 import { checkUploadFileName } from './file-name.ts';
 import { DebianParseError } from './parse-error.ts';
@@ -122,6 +123,9 @@ export function parseDsc(text: string): Dsc {
   const paragraphs = parseDeb822(body);
   if (paragraphs.length > 1) fail('a .dsc has one paragraph, found several');
   const paragraph = paragraphs[0] ?? { fields: [] };
+  // Its fields become a Sources stanza that apt and web pages print.
+  const unsafe = findUnsafeField(paragraph.fields);
+  if (unsafe) fail(`the ${unsafe.field} field holds the control character ${unsafe.character}`);
 
   const source = requireDscField(paragraph, 'Source');
   if (!PACKAGE_NAME.test(source)) fail(`invalid field Source: ${JSON.stringify(source)} is not a valid source package name`);

@@ -15,6 +15,7 @@ import * as tar from 'tar-stream';
 import { getField, parseDeb822, type Paragraph } from '../debian/deb822.ts';
 import { DebianParseError } from '../debian/parse-error.ts';
 import { assertPackageName, assertVersion } from './pool-path.ts';
+import { findUnsafeField } from '../debian/control-characters.ts';
 import { RepoError } from './repo-error.ts';
 
 export interface InspectDebOptions {
@@ -539,6 +540,8 @@ function requireControlField(control: Paragraph, name: string): string {
 
 /** Validates the identity fields and works out the source name and version. */
 export function describeControl(control: Paragraph, allowedArchitectures: string[]): Pick<DebInfo, 'package' | 'version' | 'architecture' | 'source' | 'sourceVersion'> {
+  const unsafe = findUnsafeField(control.fields);
+  if (unsafe) throw new RepoError('bad-control', `the ${unsafe.field} field holds the control character ${unsafe.character}; control fields must be plain text`);
   const pkg = requireControlField(control, 'Package');
   const version = requireControlField(control, 'Version');
   const architecture = requireControlField(control, 'Architecture');

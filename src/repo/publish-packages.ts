@@ -624,6 +624,20 @@ export async function publishRepository(db: Db, repo: Repository, opts: { genera
   return repo.publisher.request(db);
 }
 
+/**
+ * The packages are in the repository's contents, but the files apt reads could not be written:
+ * the publisher tries again by itself (see RepoPublisher.publicationFailure).
+ */
+export class PublicationPendingError extends Error {
+  override readonly name = 'PublicationPendingError';
+  constructor(
+    readonly generation: number,
+    cause: unknown,
+  ) {
+    super(`the packages were added (generation ${generation}) but the repository could not be published: ${cause instanceof Error ? cause.message : String(cause)}; it is tried again until it works`, { cause });
+  }
+}
+
 /** addPackages, then a publication that shows them: what the admin API and the pipeline call. */
 export async function publishPackages(
   db: Db,
@@ -631,8 +645,12 @@ export async function publishPackages(
   input: AddPackagesInput,
 ): Promise<AddPackagesResult & { publication: PublishOutcome }> {
   const added = await addPackages(db, repo, input);
-  const publication = await publishRepository(db, repo, { generation: added.generation });
-  return { ...added, publication };
+  try {
+    const publication = await publishRepository(db, repo, { generation: added.generation });
+    return { ...added, publication };
+  } catch (error) {
+    throw new PublicationPendingError(added.generation, error);
+  }
 }
 
 export interface RemovedPackage {

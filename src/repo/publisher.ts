@@ -47,6 +47,9 @@ type Log = Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
 const LOCK_CLASS = 0x53425250; // "SBRP"
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+// A failed publication is tried again after this, doubled up to a minute.
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = MINUTE;
 
 /**
  * Runs `fn` holding the suite's publication lock. On Postgres the lock is a session lock on
@@ -73,6 +76,11 @@ export class RepoPublisher {
   private readonly pieces = new Map<string, IndexPieces>();
   private lastGcAt = 0;
   private collector: NodeJS.Timeout | undefined;
+  /** Set while the last publication failed: committed rows wait, a retry is scheduled. */
+  private failure: { message: string; since: Date } | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelayMs = RETRY_FIRST_MS;
+  private closed = false;
   /** The highest generation this process knows to be published. */
   knownPublished = -1;
 
@@ -99,6 +107,10 @@ export class RepoPublisher {
       return this.publish(db, this.queuedForce);
     });
     this.queued = run;
+    run.then(
+      () => this.recovered(),
+      (error: unknown) => this.failed(db, error),
+    );
     this.tail = run.then(
       () => this.collectIfDue(db),
       () => undefined,
@@ -130,6 +142,36 @@ export class RepoPublisher {
   stopCollecting(): void {
     clearInterval(this.collector);
     this.collector = undefined;
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+  }
+
+  /** Whether the last publication failed (rows committed since wait for the retry), and why. */
+  get publicationFailure(): { message: string; since: Date } | undefined {
+    return this.failure;
+  }
+
+  private recovered(): void {
+    if (this.failure) this.log?.info({ since: this.failure.since }, 'publishing works again');
+    this.failure = undefined;
+    this.retryDelayMs = RETRY_FIRST_MS;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  /** Records the failure and tries again later, so committed rows do not wait for the next change. */
+  private failed(db: Db, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.failure = { message, since: this.failure?.since ?? new Date() };
+    if (this.closed || this.retryTimer) return;
+    const delay = this.retryDelayMs;
+    this.retryDelayMs = Math.min(RETRY_MAX_MS, delay * 2);
+    this.log?.error({ err: error, retryInMs: delay }, 'publishing the repository failed; trying again');
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.request(db).catch(() => undefined); // failed() schedules the next try
+    }, delay);
+    this.retryTimer.unref();
   }
 
   /** Waits for everything queued (before closing the database). */

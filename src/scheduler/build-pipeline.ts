@@ -9,7 +9,10 @@ import type {} from '../db/build-tables.ts';
 import type { Db } from '../db/in-transaction.ts';
 import { listArtifacts } from '../jobs/attempts.ts';
 import type { SourceStore } from '../jobs/source-store.ts';
-import { publishPackages } from '../repo/publish-packages.ts';
+import { PublicationPendingError, publishPackages } from '../repo/publish-packages.ts';
+
+// How long a build's publication waits for the publisher's retries before the job fails.
+const PUBLICATION_RETRY_WAIT_MS = 15 * 60_000;
 import { PUBLIC_KEY_FILES, type Repository } from '../repo/repository.ts';
 import { checkBuildOwnership, readBuildClaim } from './build-claim.ts';
 import { BUILD_ARCH } from './dep-wait.ts';
@@ -52,6 +55,19 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
   async function afterPublication(): Promise<void> {
     const { rebuilds, requeued } = await handlePublications(db, publications);
     if (rebuilds.length + requeued.length > 0) dispatcher.wake();
+  }
+
+  /**
+   * The job's packages are committed but the files apt reads could not be written: the
+   * publisher retries by itself, and the job is published once a retry shows them.
+   */
+  async function awaitRetriedPublication(pending: PublicationPendingError): Promise<void> {
+    logger.warn({ generation: pending.generation, err: pending.cause }, 'publication failed after the packages were added; waiting for the retry');
+    const deadline = Date.now() + PUBLICATION_RETRY_WAIT_MS;
+    while (repo.publisher.knownPublished < pending.generation) {
+      if (Date.now() > deadline) throw new Error(`${pending.message}; still failing after ${PUBLICATION_RETRY_WAIT_MS / 60_000} minutes`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
   }
 
   const pendingAfterPublish = new Set<Promise<void>>();
@@ -108,7 +124,7 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
         sources: built.source ? [built.source] : [],
         jobId: built.jobId,
         claim: await readBuildClaim(db, built.jobId, built.source?.dsc.path ?? null),
-      });
+      }).catch((error: unknown) => (error instanceof PublicationPendingError ? awaitRetriedPublication(error) : Promise.reject(error)));
       // Dependents move once the dispatcher has marked this job published, just after this
       // returns, so that histories read in order (A published, then B queued). Their failure
       // is logged only: the job is published whatever happens to them.

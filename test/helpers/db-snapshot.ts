@@ -22,5 +22,7 @@ function listFiles(dir: string): string[] {
     .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile() || e.isDirectory())
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)) + (e.isDirectory() ? '/' : ''))
+    // The staging folder itself is made at the first upload and stays; what is in it counts.
+    .filter((name) => name !== 'tmp/')
     .sort();
 }
