@@ -3,6 +3,7 @@ import pg from 'pg';
 import { loadConfig } from '../config/config.ts';
 import type { Database } from '../db/schema.ts';
 import { SourceStore } from '../jobs/source-store.ts';
+import { EnginePool } from '../scheduler/engine-pool.ts';
 import { buildApp } from './app.ts';
 
 /**
@@ -13,7 +14,9 @@ export async function generateOpenApiDocument(version: string): Promise<string> 
   const config = loadConfig({});
   const pool = new pg.Pool({ connectionString: 'postgres://unused@127.0.0.1:1/unused' });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const app = await buildApp({ db, store: new SourceStore(config.DATA_DIR), config, version });
+  // With an (empty) engine pool: the document describes the service as `serve` runs it.
+  const engines = new EnginePool(db, [], 'unused');
+  const app = await buildApp({ db, store: new SourceStore(config.DATA_DIR), config, version, engines });
   try {
     await app.ready();
     return `${JSON.stringify(app.swagger(), null, 2)}\n`;
