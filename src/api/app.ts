@@ -1,6 +1,6 @@
 import path from 'node:path';
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/in-transaction.ts';
@@ -10,6 +10,8 @@ import type { SourceStore } from '../jobs/source-store.ts';
 import { installAuthentication } from './auth.ts';
 import { installOpenApi } from './openapi.ts';
 import { installProblemHandlers } from './problem.ts';
+import type { UploadLimits } from './receive-upload.ts';
+import { UploadGate } from './upload-gate.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { batchRoutes } from './routes/batches.ts';
@@ -25,6 +27,8 @@ import { BUILD_ARCH } from '../scheduler/dep-wait.ts';
 import { BATCH_BUILD_PROFILES } from '../scheduler/submit-batch.ts';
 import { STUBDOM_ARCH } from '../debian/architecture.ts';
 
+const CLOSE_GRACE_MS = 10_000;
+
 export interface AppDependencies {
   db: Db;
   store: SourceStore;
@@ -36,6 +40,12 @@ export interface AppDependencies {
     | 'MAX_UPLOAD_FILE_BYTES'
     | 'MAX_UPLOAD_TOTAL_BYTES'
     | 'MAX_UPLOAD_FILES'
+    | 'REQUEST_TIMEOUT'
+    | 'UPLOAD_MIN_BYTES_PER_SECOND'
+    | 'UPLOAD_RATE_WINDOW'
+    | 'MAX_UPLOADS_PER_TOKEN'
+    | 'MAX_STAGING_BYTES'
+    | 'MAX_LOG_FOLLOWERS'
     | 'UPLOADER_KEYRING'
     | 'ARCHIVE_MIRROR'
     | 'ARCHIVE_SECURITY_MIRROR'
@@ -64,6 +74,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : {}),
     bodyLimit: config.MAX_JSON_BYTES,
+    // The whole request, body included, must arrive within this; Node answers 408 and closes.
+    requestTimeout: config.REQUEST_TIMEOUT,
     // Clients send their own ids for correlation; otherwise Fastify counts.
     requestIdHeader: 'x-request-id',
   }).withTypeProvider<ZodTypeProvider>();
@@ -85,6 +97,21 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     },
   });
   await installOpenApi(app, deps.version ?? '0.0.0');
+  const uploadLimits: UploadLimits = {
+    maxFileBytes: config.MAX_UPLOAD_FILE_BYTES,
+    maxTotalBytes: config.MAX_UPLOAD_TOTAL_BYTES,
+    gate: new UploadGate({ maxPerToken: config.MAX_UPLOADS_PER_TOKEN, maxStagingBytes: config.MAX_STAGING_BYTES }),
+    rate: { minBytesPerSecond: config.UPLOAD_MIN_BYTES_PER_SECOND, windowMs: config.UPLOAD_RATE_WINDOW },
+  };
+  // An upload's slot and staging bytes are held until its answer has gone (or the client went).
+  const releaseUpload = async (request: FastifyRequest) => request.uploadTicket?.release();
+  app.addHook('onResponse', releaseUpload);
+  app.addHook('onRequestAbort', releaseUpload);
+  // Closing waits for requests in flight, but not for ever: after a grace period the remaining
+  // connections (a stalled upload, a client that left a stream half-closed) are cut.
+  app.addHook('preClose', async () => {
+    setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS).unref();
+  });
 
   await app.register(healthRoutes, { db, repo });
   await app.register(
@@ -93,7 +120,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       await v1.register(jobRoutes, {
         db,
         store,
-        uploadLimits: { maxFileBytes: config.MAX_UPLOAD_FILE_BYTES, maxTotalBytes: config.MAX_UPLOAD_TOTAL_BYTES },
+        uploadLimits,
         uploaderKeyring,
         archives,
         explain: {
@@ -107,7 +134,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       await v1.register(batchRoutes, {
         db,
         store,
-        uploadLimits: { maxFileBytes: config.MAX_UPLOAD_FILE_BYTES, maxTotalBytes: config.MAX_UPLOAD_TOTAL_BYTES },
+        uploadLimits,
         policy: {
           uploaderKeyring,
           archives,
@@ -119,13 +146,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       });
       await v1.register(tokenRoutes, { db });
       await v1.register(jobPriorityRoutes, { db });
-      await v1.register(jobOutputRoutes, { db, artifactsDir: path.join(config.DATA_DIR, 'artifacts') });
+      await v1.register(jobOutputRoutes, { db, artifactsDir: path.join(config.DATA_DIR, 'artifacts'), maxLogFollowers: config.MAX_LOG_FOLLOWERS });
       if (deps.engines) await v1.register(engineRoutes, { pool: deps.engines });
       await v1.register(packageRoutes, {
         db,
         repo,
         store,
-        uploadLimits: { maxFileBytes: config.MAX_UPLOAD_FILE_BYTES, maxTotalBytes: config.MAX_UPLOAD_TOTAL_BYTES },
+        uploadLimits,
       });
     },
     { prefix: '/v1' },

@@ -111,6 +111,8 @@ function sendProblem(
   detail: string,
   extra: Record<string, unknown> = {},
 ): FastifyReply {
+  // A refusal before the body was read (a slow or excess upload): the rest is not waited for.
+  if (!request.raw.complete) reply.header('connection', 'close');
   return reply
     .code(status)
     .type('application/problem+json')

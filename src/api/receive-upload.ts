@@ -2,6 +2,15 @@ import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../domain-error.ts';
 import type { SourceStore, StagedFile } from '../jobs/source-store.ts';
 import { HttpProblem } from './problem.ts';
+import type { UploadGate, UploadTicket } from './upload-gate.ts';
+import { type UploadRate, UploadRateWatchdog } from './upload-rate.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Held while the request's upload is staged; released when the answer is sent (app.ts). */
+    uploadTicket?: UploadTicket;
+  }
+}
 
 // The multipart parser (busboy) reports a body cut short or without its boundary as plain
 // Errors; they are the client's fault, not ours.
@@ -10,6 +19,10 @@ const MALFORMED_MULTIPART = /unexpected end of multipart data|Boundary not found
 export interface UploadLimits {
   maxFileBytes: number;
   maxTotalBytes: number;
+  /** Uploads at once per token and staging bytes overall (omitted: unbounded, for tools). */
+  gate?: UploadGate;
+  /** The slowest upload the service waits for (omitted: no minimum). */
+  rate?: UploadRate;
 }
 
 /**
@@ -34,11 +47,19 @@ export async function receiveUploadWithFields(
   const staged: StagedFile[] = [];
   const fields: Record<string, string> = {};
   let total = 0;
+  if (limits.gate && request.token) request.uploadTicket = limits.gate.enter(request.token.id);
+  const ticket = request.uploadTicket;
+  const watchdog = limits.rate && request.raw.socket ? new UploadRateWatchdog(request.raw.socket, limits.rate) : undefined;
   try {
     // One field more than named: a stray field reaches the loop below and is refused by name
     // (400), instead of tripping the parser's count limit (413).
     const options = { limits: { fields: fieldNames.length + 1, fieldSize: 64 * 1024 } };
-    for await (const part of request.parts(options)) {
+    const parts = request.parts(options)[Symbol.asyncIterator]();
+    for (;;) {
+      // A client that stops sending between parts is caught here, one inside a part below.
+      const next = watchdog ? await Promise.race([parts.next(), watchdog.tripped]) : await parts.next();
+      if (next.done) break;
+      const part = next.value;
       if (part.type !== 'file') {
         if (!fieldNames.includes(part.fieldname) || part.fieldname in fields) {
           const allowed = fieldNames.length > 0 ? `; besides files, only ${fieldNames.join(', ')}` : ': send only files';
@@ -49,7 +70,8 @@ export async function receiveUploadWithFields(
         continue;
       }
       const budget = Math.min(limits.maxFileBytes, limits.maxTotalBytes - total);
-      const file = await store.stage(part.filename, part.file, budget).catch((error: unknown) => {
+      if (watchdog) watchdog.current = part.file;
+      const file = await store.stage(part.filename, part.file, budget, ticket && ((n) => ticket.reserve(n))).catch((error: unknown) => {
         if (error instanceof DomainError && error.code === 'too-large' && budget < limits.maxFileBytes) {
           throw new DomainError('too-large', `the upload is larger than the limit of ${limits.maxTotalBytes} bytes`);
         }
@@ -66,11 +88,13 @@ export async function receiveUploadWithFields(
       total += file.size;
     }
   } catch (error) {
+    watchdog?.stop();
     await store.discard(staged);
     if (error instanceof Error && !(error instanceof DomainError) && MALFORMED_MULTIPART.test(error.message)) {
       throw new HttpProblem(400, 'malformed-multipart', `the multipart body is malformed or truncated: ${error.message}`);
     }
     throw error;
   }
+  watchdog?.stop();
   return { files: staged, fields };
 }

@@ -50,6 +50,17 @@ const configSchema = z.object({
   MAX_UPLOAD_FILE_BYTES: positiveInt.default(512 * 1024 * 1024),
   MAX_UPLOAD_TOTAL_BYTES: positiveInt.default(1024 * 1024 * 1024),
   MAX_UPLOAD_FILES: positiveInt.default(32),
+  /** The whole request must arrive within this (Node's requestTimeout); 408 and closed after. */
+  REQUEST_TIMEOUT: duration.default(30 * 60_000),
+  /** An upload slower than this over UPLOAD_RATE_WINDOW is abandoned (408) and its connection closed. */
+  UPLOAD_MIN_BYTES_PER_SECOND: positiveInt.default(1024),
+  UPLOAD_RATE_WINDOW: duration.default(30_000),
+  /** Uploads one token may stream at once, per service process (429 beyond). */
+  MAX_UPLOADS_PER_TOKEN: positiveInt.default(8),
+  /** Bytes all uploads together may hold in staging, per service process (413 beyond). */
+  MAX_STAGING_BYTES: positiveInt.default(4 * 1024 * 1024 * 1024),
+  /** Streams following a running build's log at once, per service process (429 beyond). */
+  MAX_LOG_FOLLOWERS: positiveInt.default(64),
   // The apt repository (src/repo). Origin, Label, Suite, Codename and Component are fixed
   // once the repository exists: `serve` refuses to start when they change.
   REPO_DIR: z.string().min(1).optional(),
@@ -121,7 +132,10 @@ const configSchema = z.object({
   if (config.SCHEDULER_LEASE < 2 * config.SCHEDULER_HEARTBEAT) {
     ctx.addIssue({ code: 'custom', path: ['SCHEDULER_LEASE'], message: 'must be at least twice SCHEDULER_HEARTBEAT, so one late renewal does not lose the lease' });
   }
-  for (const key of ['SCHEDULER_HEARTBEAT', 'SCHEDULER_LEASE', 'SCHEDULER_AGEING', 'SCHEDULER_POLL'] as const) {
+  if (config.MAX_STAGING_BYTES < config.MAX_UPLOAD_TOTAL_BYTES) {
+    ctx.addIssue({ code: 'custom', path: ['MAX_STAGING_BYTES'], message: 'must be at least MAX_UPLOAD_TOTAL_BYTES, or no largest upload could ever be staged' });
+  }
+  for (const key of ['SCHEDULER_HEARTBEAT', 'SCHEDULER_LEASE', 'SCHEDULER_AGEING', 'SCHEDULER_POLL', 'REQUEST_TIMEOUT', 'UPLOAD_RATE_WINDOW'] as const) {
     if (config[key] <= 0) ctx.addIssue({ code: 'custom', path: [key], message: 'must be longer than zero' });
   }
   for (const suite of config.ARCHIVE_SECURITY_SUITES) {

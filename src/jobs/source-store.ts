@@ -42,8 +42,11 @@ export class SourceStore {
     return path.join(this.filesDir, sha256.slice(0, 2), sha256);
   }
 
-  /** Streams `input` to a temporary file, hashing it; refuses it past `maxBytes`. */
-  async stage(name: string, input: Readable, maxBytes: number): Promise<StagedFile> {
+  /**
+   * Streams `input` to a temporary file, hashing it; refuses it past `maxBytes`. `onBytes` sees
+   * each chunk first and may refuse it by throwing (a limit on staging as a whole).
+   */
+  async stage(name: string, input: Readable, maxBytes: number, onBytes?: (bytes: number) => void): Promise<StagedFile> {
     await fs.promises.mkdir(this.tmpDir, { recursive: true });
     const tmpPath = path.join(this.tmpDir, `upload.${host}.${process.pid}.${randomUUID()}`);
     const hash = createHash('sha256');
@@ -55,6 +58,12 @@ export class SourceStore {
         size += chunk.length;
         if (size > maxBytes) {
           done(new DomainError('too-large', `${name} is larger than the limit of ${maxBytes} bytes`, { file: name }));
+          return;
+        }
+        try {
+          onBytes?.(chunk.length);
+        } catch (error) {
+          done(error as Error);
           return;
         }
         hash.update(chunk);

@@ -1,6 +1,8 @@
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/in-transaction.ts';
@@ -39,13 +41,25 @@ function streamLog(db: Db, jobId: number, attempt: number, follow: boolean, sign
         for (const chunk of await readLogChunks(db, jobId, attempt, seq)) yield chunk.data;
         return;
       }
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      try {
+        await sleep(1000, undefined, { signal });
+      } catch {
+        return; // the client went, or the service is stopping
+      }
     }
   }
   return Readable.from(chunks());
 }
 
-export const jobOutputRoutes: FastifyPluginAsyncZod<{ db: Db; artifactsDir: string }> = async (app, { db, artifactsDir }) => {
+export const jobOutputRoutes: FastifyPluginAsyncZod<{ db: Db; artifactsDir: string; maxLogFollowers: number }> = async (app, { db, artifactsDir, maxLogFollowers }) => {
+  // Each follower polls the database until its attempt ends: their number is bounded, and a
+  // stopping service ends them (their answers would otherwise hold its close).
+  const followers = new Map<AbortController, Promise<unknown>>();
+  app.addHook('preClose', async () => {
+    const ending = [...followers.entries()].map(([abort, answered]) => (abort.abort(), answered));
+    // Answered before the server closes, so their connections are idle and close with it.
+    await Promise.all(ending);
+  });
   app.get(
     '/jobs/:id/log',
     {
@@ -55,12 +69,13 @@ export const jobOutputRoutes: FastifyPluginAsyncZod<{ db: Db; artifactsDir: stri
         summary: 'Build log',
         description:
           'The log of the latest attempt (or `attempt`) as plain text, during and after the build. ' +
-          'With `follow=true` the answer stays open and streams new output until the attempt ends.',
+          'With `follow=true` the answer stays open and streams new output until the attempt ends; ' +
+          'at most MAX_LOG_FOLLOWERS such streams run at once (429 beyond).',
         params: jobIdParams,
         querystring: logQuery,
         response: {
           200: { description: 'The log', content: { 'text/plain': { schema: z.string() } } },
-          ...problemResponses(400, 401, 404),
+          ...problemResponses(400, 401, 404, 429),
         },
       },
     },
@@ -68,8 +83,18 @@ export const jobOutputRoutes: FastifyPluginAsyncZod<{ db: Db; artifactsDir: stri
       await getJob(db, request.params.id);
       const { number, running } = await resolveAttempt(db, request.params.id, request.query.attempt);
       const abort = new AbortController();
-      request.raw.on('close', () => abort.abort());
+      // The answer's close: sent in full, or the client went (the request's own close comes once it is read).
+      reply.raw.on('close', () => abort.abort());
       const follow = request.query.follow === 'true' && running;
+      if (follow) {
+        if (followers.size >= maxLogFollowers) {
+          throw new DomainError('too-many-requests', `${followers.size} streams already follow build logs, the most this service runs at once (MAX_LOG_FOLLOWERS); read the log without follow=true, or try again later`);
+        }
+        followers.set(abort, once(reply.raw, 'close').catch(() => undefined));
+        abort.signal.addEventListener('abort', () => followers.delete(abort), { once: true });
+        // A follower of a quiet build gets the headers now, not with the first new line.
+        reply.raw.once('pipe', () => reply.raw.flushHeaders());
+      }
       return reply
         .type('text/plain; charset=utf-8')
         .header('x-attempt', String(number))
