@@ -86,6 +86,25 @@ test('the build step has no network and runs as the unprivileged build user', as
   await assertNoLabelledLeftovers();
 });
 
+test('both steps run with only the capabilities they need', async () => {
+  const inspected: { name: string; capDrop: string[]; capAdd: string[] }[] = [];
+  const { outcome, log } = await attempt('\tgrep CapBnd /proc/1/status\n\tsleep 3\n\tdh_auto_build', {}, async (read) => {
+    while (!read().includes('CapBnd')) await new Promise((r) => setTimeout(r, 100));
+    for (const c of await docker.listContainers({ all: true, filters: { label: [`${ATTEMPT_LABEL}=${jobId}.1`] } })) {
+      const info = await docker.getContainer(c.Id).inspect();
+      inspected.push({ name: info.Name, capDrop: info.HostConfig.CapDrop ?? [], capAdd: info.HostConfig.CapAdd ?? [] });
+    }
+  });
+  assert.equal(outcome.kind, 'built', log);
+  assert.deepEqual(inspected.map((i) => i.name.replace(/.*-/, '')).sort(), ['build', 'deps'], 'the dependency step and the build');
+  for (const i of inspected) {
+    assert.deepEqual(i.capDrop, ['ALL'], i.name);
+    assert.deepEqual([...i.capAdd].sort(), ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'SETGID', 'SETUID'], i.name);
+  }
+  // CHOWN DAC_OVERRIDE FOWNER FSETID SETGID SETUID: bits 0 1 3 4 6 7.
+  assert.match(log, /^CapBnd:\s+00000000000000db$/m, 'the bounding set inside the build container');
+});
+
 test('exceeding the memory limit ends the attempt with that reason', async () => {
   // tail keeps a line that never ends in memory: 2 GiB of zeros against a 384 MiB limit.
   const { outcome, log } = await attempt('\thead -c 2048m /dev/zero | tail -n 1 > /dev/null', { memoryMiB: 384 });

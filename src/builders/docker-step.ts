@@ -2,6 +2,13 @@ import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { withDeadline } from './docker-deadline.ts';
 
+/**
+ * The capabilities a step keeps: apt and dpkg as root (own, chown and write files of others,
+ * keep set-id bits) and setpriv to the build user. No raw sockets, device nodes, chroot,
+ * file capabilities or signals to others.
+ */
+export const STEP_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'SETGID', 'SETUID'] as const;
+
 export interface StepOptions {
   name: string;
   image: string;
@@ -64,6 +71,9 @@ export async function runStep(docker: Docker, options: StepOptions): Promise<Ste
       NanoCpus: Math.round(options.cpus * 1e9),
       PidsLimit: options.pids,
       SecurityOpt: ['no-new-privileges'],
+      // Root in a step installs packages and drops to the build user; nothing else.
+      CapDrop: ['ALL'],
+      CapAdd: [...STEP_CAPABILITIES],
       Init: true,
     },
   }));
