@@ -1,7 +1,7 @@
 // What apt knows a repository by (Origin, Label, Suite, Codename) is fixed once it exists,
 // and its signing key is generated on first start unless one is configured.
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as openpgp from 'openpgp';
@@ -79,7 +79,9 @@ test('REPO_SIGNING_KEY: the configured key signs, and is what /apt/key.asc holds
       format: 'armored',
       config: { v6Keys: false },
     });
-    const keyPath = join(other, 'operator.asc');
+    // A folder of its own: REPO_DIR (DATA_DIR/repo) may not lie inside the key's folder.
+    await mkdir(join(other, 'operator-key'), { mode: 0o700 });
+    const keyPath = join(other, 'operator-key', 'operator.asc');
     await writeFile(keyPath, privateKey, { mode: 0o600 });
     const db2 = await createTestDatabase();
     try {

@@ -1,0 +1,90 @@
+// Why a build failed, in a buildd fail log's words: a class and the first line that says it.
+// Read from the build log as dpkg-buildpackage, debhelper, autoconf, CMake, meson, make, gcc
+// and ld print it, so a list of failures reads without opening each log.
+
+export const causeClasses = [
+  'compile',
+  'link',
+  'configure',
+  'shared-library',
+  'missing-build-dependency',
+  'packaging',
+  'test',
+  'timeout',
+  'fetch',
+  'infrastructure',
+  'ownership',
+  'other',
+] as const;
+export type CauseClass = (typeof causeClasses)[number];
+
+export interface FailureCause {
+  causeClass: CauseClass;
+  /** The first line of the log that says what went wrong (trimmed, at most 300 characters). */
+  line: string;
+}
+
+interface Rule {
+  causeClass: CauseClass;
+  pattern: RegExp;
+}
+
+// Most specific first: a line may match several (a missing .so is also a dh_install error).
+const RULES: Rule[] = [
+  // The stubdom target is static only: the driver refuses -shared, packaging misses *.so files.
+  { causeClass: 'shared-library', pattern: /-shared is not supported|error: .*\blib[\w+.-]*\.so(\.\d+)*\b|missing files?.*\.so\b|\.so(\.\d+)*: No such file|cannot find -l\S+.*shared|relocation .* can not be used when making a shared object|\bdh_makeshlibs: error\b/ },
+  { causeClass: 'missing-build-dependency', pattern: /Unmet build dependencies|but it is not (installable|going to be installed)|Unable to satisfy|unable to find package|Package '.*' not found|Could not find a package configuration file|Dependency .* not found|checking for .*\.\.\. no.*\n?.*configure: error: .*(required|not found)|No package '[^']+' found/ },
+  { causeClass: 'configure', pattern: /configure: error:|CMake Error|meson\.build:\d+:\d+: ERROR|^ERROR: .*meson|dh_auto_configure: error|Could not detect|config\.status: error/ },
+  { causeClass: 'link', pattern: /undefined reference to|ld: cannot find|collect2: error: ld returned|multiple definition of|ld returned \d+ exit status|relocation truncated/ },
+  { causeClass: 'compile', pattern: /^[^\s:][^:]*:\d+(:\d+)?: (fatal )?error: |: fatal error: |error: #error|internal compiler error|\berror: unknown type name\b/ },
+  { causeClass: 'test', pattern: /^(FAIL|ERROR):? |tests? failed|Test suite failed|dh_auto_test: error|make(\[\d+\])?: \*\*\* \[[^\]]*(check|test)[^\]]*\]/ },
+  { causeClass: 'packaging', pattern: /^dh_\w+: error|^dpkg-(gencontrol|shlibdeps|source|genchanges|deb|buildpackage): error|dh_missing|cannot stat 'debian\/|debian\/rules:\d+: .*Error|^E: |dpkg-deb: error/ },
+];
+
+// Lines that look like errors but only report one found elsewhere.
+const ECHOES = /^make(\[\d+\])?: \*\*\* \[.*\] Error \d+$|^dpkg-buildpackage: error: (debian\/rules|fakeroot debian\/rules) .* subprocess returned exit status|^stubbuild-build: |^make: \*\*\* \[debian\/rules:\d+: (binary|build)(-arch|-indep)?\] Error/;
+
+function clean(line: string): string {
+  // eslint-disable-next-line no-control-regex -- colour codes of gcc and cmake
+  const text = line.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '').trim();
+  return text.length > 300 ? `${text.slice(0, 297)}...` : text;
+}
+
+/**
+ * The cause of a failed build from its log. `reason` is what the builder said (timeout,
+ * dependency-error, …); a build error is read from the log, first meaningful line first.
+ */
+export function classifyBuildFailure(log: string, reason: string): FailureCause {
+  const lines = log.split('\n').map(clean);
+  const first = (classes: readonly CauseClass[]): FailureCause | undefined => {
+    for (const line of lines) {
+      if (line === '' || ECHOES.test(line)) continue;
+      const rule = RULES.find((r) => classes.includes(r.causeClass) && r.pattern.test(line));
+      if (rule) return { causeClass: rule.causeClass, line };
+    }
+    return undefined;
+  };
+  switch (reason) {
+    case 'timeout':
+    case 'no-output':
+      return { causeClass: 'timeout', line: lastMeaningful(lines) ?? reason };
+    case 'ownership':
+      return { causeClass: 'ownership', line: '' };
+    case 'dependency-error':
+      return first(['missing-build-dependency']) ?? { causeClass: 'missing-build-dependency', line: lastMeaningful(lines) ?? reason };
+    case 'source-error':
+    case 'port-error':
+      return first(['packaging']) ?? { causeClass: 'packaging', line: lastMeaningful(lines) ?? reason };
+    default:
+  }
+  // Earliest line of any class wins: later errors are usually consequences of the first.
+  return first(RULES.map((r) => r.causeClass)) ?? { causeClass: 'other', line: lastMeaningful(lines) ?? reason };
+}
+
+function lastMeaningful(lines: readonly string[]): string | undefined {
+  for (let i = lines.length - 1; i >= 0; i -= 1) {
+    const line = lines[i]!;
+    if (line !== '' && !ECHOES.test(line) && !/^stubbuild: /.test(line)) return line;
+  }
+  return undefined;
+}
