@@ -11,6 +11,7 @@ import { loadConfig } from '../src/config/config.ts';
 import type { FetcherDeps } from '../src/jobs/archive/fetch-archive-job.ts';
 import { loadArchiveKeyring } from '../src/jobs/archive/archive-settings.ts';
 import { claimFetchJob, releaseFetchJob } from '../src/jobs/archive/fetch-lease.ts';
+import { DebianSourceNames } from '../src/jobs/archive/debian-source-names.ts';
 import { createFetcherDeps } from '../src/jobs/archive/fetcher-deps.ts';
 import { fetchNextJob, runFetcher } from '../src/jobs/archive/run-fetcher.ts';
 import { KeyringError } from '../src/jobs/openpgp-keyring.ts';
@@ -26,11 +27,14 @@ const tiny10 = makeSourcePackage({ name: 'libstubtiny', version: '1.0' });
 const tiny11 = makeSourcePackage({ name: 'libstubtiny', version: '1.1' });
 const hello = packFixtureSource('libstubhello');
 const broken = makeSourcePackage({ name: 'libstubbroken', version: '1.0' });
+// Debian's zstd: the source libzstd builds the binary zstd (and libzstd1, libzstd-dev).
+const zstd = makeSourcePackage({ name: 'libzstd', version: '1.5.4+dfsg2', extraBinaries: ['zstd', 'libzstd1'] });
 const archive = createLocalArchive([
   { source: 'libstubtiny', pkg: tiny10 },
   { source: 'libstubtiny', pkg: tiny11 },
   { source: 'libstubhello', pkg: hello },
   { source: 'libstubbroken', pkg: broken },
+  { source: 'libzstd', pkg: zstd },
 ]);
 const sources = scanSources(archive);
 // Altered after indexing, keeping its size: only the SHA-256 can tell.
@@ -84,7 +88,7 @@ before(async () => {
 after(async () => {
   await t.close();
   await server.close();
-  for (const pkg of [tiny10, tiny11, hello, broken]) pkg.cleanup();
+  for (const pkg of [tiny10, tiny11, hello, broken, zstd]) pkg.cleanup();
   archive.cleanup();
   fs.rmSync(keyringPath, { force: true });
 });
@@ -92,6 +96,7 @@ after(async () => {
 interface JobView {
   id: number;
   state: string;
+  causeClass: string | null;
   version: string | null;
   reason: string | null;
   binaries: string[];
@@ -122,9 +127,13 @@ async function submitAndFetch(payload: Record<string, string>): Promise<JobView 
   return { ...(await jobView(id)), ms: Date.now() - started };
 }
 
+/** Failed as a fetch failure: the reason reads `fetch: <what went wrong>`. */
 function assertFailed(job: JobView, reason: RegExp): void {
   assert.equal(job.state, 'failed', JSON.stringify(job));
-  assert.match(job.reason ?? '', reason);
+  assert.equal(job.causeClass, 'fetch');
+  assert.match(job.reason ?? '', /^fetch: /);
+  const said = (job.reason ?? '').slice('fetch: '.length);
+  assert.match(said, reason);
   assert.deepEqual(job.files, [], 'a failed fetch records no files');
   assert.deepEqual(
     job.events.map((e) => [e.from, e.to, e.actor]),
@@ -133,7 +142,7 @@ function assertFailed(job: JobView, reason: RegExp): void {
       ['fetching', 'failed', 'fetcher'],
     ],
   );
-  assert.ok(logs.some((l) => l.jobId === job.id && l.msg === 'archive reference failed' && l.reason === job.reason), 'the decision is logged');
+  assert.ok(logs.some((l) => l.jobId === job.id && l.msg === 'archive reference failed' && l.reason === said), 'the decision is logged');
 }
 
 test('the newest version is fetched, verified against the index and the .dsc, stored and queued', async () => {
@@ -325,4 +334,43 @@ test('a reference without a version supersedes older jobs of its source once the
   const cancelled = await jobView(older.id);
   assert.equal(cancelled.state, 'cancelled');
   assert.equal(cancelled.reason, `superseded by 1.1 (job ${newest.id})`);
+});
+
+test('a binary package name is taken as apt takes it: zstd builds source libzstd, and the events say so', async () => {
+  const job = await submitAndFetch({ source: 'zstd' });
+  assert.equal(job.state, 'queued', job.reason ?? '');
+  const view = (await t.app.inject({ method: 'GET', url: `/v1/jobs/${job.id}` })).json();
+  assert.equal(view.source, 'libzstd');
+  assert.equal(job.version, '1.5.4+dfsg2');
+  assert.deepEqual(job.binaries, ['libzstd-dev', 'zstd', 'libzstd1']);
+  assert.equal(job.events.at(-1)!.reason, 'fetched libzstd 1.5.4+dfsg2 from stubtest (zstd is a binary package of source libzstd)');
+});
+
+test('a batch naming one source twice, or a source and one of its binaries, makes one job', async () => {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/v1/batches',
+    headers: bearer(t.submitToken),
+    payload: { sources: [{ source: 'libstubhello' }, { source: 'libstubhello' }, { source: 'libzstd' }, { source: 'zstd' }] },
+  });
+  assert.equal(res.statusCode, 202, res.body);
+  const members = res.json().members as { jobId: number }[];
+  assert.equal(members.length, 3, 'the repeated reference is one member');
+  for (;;) {
+    const outcome = await fetchNextJob(deps);
+    if (!outcome) break;
+  }
+  const states = await Promise.all(members.map(async (m) => jobView(m.jobId)));
+  const zstdJobs = states.filter((j) => j.binaries.includes('zstd'));
+  assert.deepEqual(zstdJobs.map((j) => j.state).sort(), ['cancelled', 'queued'], 'libzstd is built once');
+  const twin = zstdJobs.find((j) => j.state === 'cancelled')!;
+  const kept = zstdJobs.find((j) => j.state === 'queued')!;
+  assert.equal(twin.reason, `the same source as job ${kept.id} of its batch (libzstd 1.5.4+dfsg2)`);
+});
+
+test("the Debian source of a binary is named from the suite's Sources index", async () => {
+  const names = new DebianSourceNames(deps);
+  assert.deepEqual(await names.sourcesOf('zstd'), ['libzstd']);
+  assert.deepEqual(await names.sourcesOf('libstubtiny-dev'), ['libstubtiny']);
+  assert.deepEqual(await names.sourcesOf('zst'), [], 'a part of a name is not the name');
 });

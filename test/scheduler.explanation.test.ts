@@ -64,13 +64,28 @@ test('a dep-wait job: what is missing, who will build it, and what is already th
   });
   const failed = await insertJob(t.db, { state: 'failed', source: 'libbroken', binaries: ['libbroken-dev'] });
   const alsoWaiting = await insertJob(t.db, { state: 'dep-wait', source: 'waits-too', unmetRelations: ['libbroken-dev'] });
-  assert.match(String(await explain(alsoWaiting)), new RegExp(`libbroken-dev, which job ${failed} \\(libbroken 1\\.0, failed\\) was to build`));
+  const stuckOnFailure = String(await explain(alsoWaiting));
+  assert.match(stuckOnFailure, new RegExp(`libbroken-dev, which job ${failed} \\(libbroken 1\\.0, failed\\) was to build: requeue that job once its cause is fixed, or submit a fixed version of libbroken\\.`));
+  assert.match(stuckOnFailure, /but nothing is being built now: it waits until someone acts\.$/, 'no promise that it goes back by itself');
   const text = String(await explain(waiting, [engine('e1')]));
   assert.match(text, new RegExp(`libcoming-dev:stubdom-amd64 \\(>= 2\\), which job ${provider} \\(libcoming 2\\.0, building\\) will build`));
-  assert.match(text, /; libnobody-dev\./);
+  assert.match(text, /; libnobody-dev, which no job builds and no Debian source is known to build: submit the source that provides it\./);
   assert.match(text, /Already published: libthere-dev 1\.0\./);
-  assert.match(text, /goes back to the queue by itself/);
+  assert.match(text, /goes back to the queue by itself once they are published, but not everything it needs is being built now/);
   assert.doesNotMatch(text, /engine/i, 'engines do not matter while it waits');
+});
+
+test('a dep-wait for a package no job builds names the Debian source that would', async () => {
+  const waiting = await insertJob(t.db, { state: 'dep-wait', source: 'needs-zstd', unmetRelations: ['zstd:native (>= 1.5)'] });
+  const asked: string[] = [];
+  const text = String(
+    await explainJob(t.db, waiting, {
+      ...matchOptions(t.repo),
+      debianSourcesOf: async (binary) => (asked.push(binary), binary === 'zstd' ? ['libzstd'] : []),
+    }),
+  );
+  assert.deepEqual(asked, ['zstd']);
+  assert.match(text, /zstd:native \(>= 1\.5\), which no job builds: Debian's source libzstd does, submit it \(e\.g\. \{"source": "libzstd"\}\)/);
 });
 
 test('other states have no explanation; the API shows it on GET /v1/jobs/{id}', async () => {

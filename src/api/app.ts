@@ -6,6 +6,7 @@ import type { Config } from '../config/config.ts';
 import type { Db } from '../db/in-transaction.ts';
 import { archiveSuitesFromConfig } from '../jobs/archive/archive-settings.ts';
 import { loadKeyring } from '../jobs/openpgp-keyring.ts';
+import type { DebianSourceNames } from '../jobs/archive/debian-source-names.ts';
 import type { SourceStore } from '../jobs/source-store.ts';
 import { installAuthentication } from './auth.ts';
 import { installOpenApi } from './openapi.ts';
@@ -18,6 +19,7 @@ import { batchRoutes } from './routes/batches.ts';
 import { aptRoutes } from './routes/apt.ts';
 import { packageRoutes } from './routes/packages.ts';
 import { Repository, repositorySettings, type RepositoryConfig } from '../repo/repository.ts';
+import { sourceRoutes } from './routes/sources.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { engineRoutes } from './routes/engines.ts';
 import { jobOutputRoutes } from './routes/job-outputs.ts';
@@ -59,6 +61,8 @@ export interface AppDependencies {
   repo?: Repository;
   /** The builder engines; omitted: the engine routes are not served (no building here). */
   engines?: EnginePool;
+  /** Names the Debian source of a package nobody builds, in dep-wait explanations. */
+  debianSources?: Pick<DebianSourceNames, 'sourcesOf'>;
   /** Omitted: no request logging (tests). */
   logger?: FastifyBaseLogger;
   version?: string;
@@ -129,6 +133,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
           buildArch: BUILD_ARCH,
           engines: deps.engines,
           ageingMs: config.SCHEDULER_AGEING,
+          debianSourcesOf: deps.debianSources && ((binary: string) => deps.debianSources!.sourcesOf(binary)),
         },
       });
       await v1.register(batchRoutes, {
@@ -144,6 +149,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
           buildProfiles: BATCH_BUILD_PROFILES,
         },
       });
+      await v1.register(sourceRoutes, { db });
       await v1.register(tokenRoutes, { db });
       await v1.register(jobPriorityRoutes, { db });
       await v1.register(jobOutputRoutes, { db, artifactsDir: path.join(config.DATA_DIR, 'artifacts'), maxLogFollowers: config.MAX_LOG_FOLLOWERS });

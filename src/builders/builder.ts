@@ -1,3 +1,5 @@
+import type { FailureCause } from './classify-failure.ts';
+
 // The interface the scheduler runs builds through. The Docker backend is one implementation;
 // another engine is a new file, not a rewrite (DESIGN.md).
 
@@ -61,7 +63,7 @@ export interface Artifact {
 export type AttemptOutcome =
   | { kind: 'built'; artifacts: Artifact[]; provenance: Provenance; source: { package: string; version: string } }
   | { kind: 'dep-wait'; unmet: string[]; relations: string[]; provenance: Provenance | null }
-  | { kind: 'failed'; reason: FailureReason; message: string; provenance: Provenance | null }
+  | { kind: 'failed'; reason: FailureReason; message: string; provenance: Provenance | null; cause?: FailureCause }
   | { kind: 'infrastructure'; message: string }
   | { kind: 'aborted'; message: string };
 

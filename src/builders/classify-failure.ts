@@ -2,25 +2,12 @@
 // Read from the build log as dpkg-buildpackage, debhelper, autoconf, CMake, meson, make, gcc
 // and ld print it, so a list of failures reads without opening each log.
 
-export const causeClasses = [
-  'compile',
-  'link',
-  'configure',
-  'shared-library',
-  'missing-build-dependency',
-  'packaging',
-  'test',
-  'timeout',
-  'fetch',
-  'infrastructure',
-  'ownership',
-  'other',
-] as const;
-export type CauseClass = (typeof causeClasses)[number];
+import type { CauseClass } from '../jobs/cause-class.ts';
 
 export interface FailureCause {
   causeClass: CauseClass;
-  /** The first line of the log that says what went wrong (trimmed, at most 300 characters). */
+  /** The first line of the log that says what went wrong (trimmed, at most 300 characters);
+   * empty when the log does not say, and the builder's own message is all there is. */
   line: string;
 }
 
@@ -67,24 +54,16 @@ export function classifyBuildFailure(log: string, reason: string): FailureCause 
   switch (reason) {
     case 'timeout':
     case 'no-output':
-      return { causeClass: 'timeout', line: lastMeaningful(lines) ?? reason };
+      return { causeClass: 'timeout', line: '' };
     case 'ownership':
       return { causeClass: 'ownership', line: '' };
     case 'dependency-error':
-      return first(['missing-build-dependency']) ?? { causeClass: 'missing-build-dependency', line: lastMeaningful(lines) ?? reason };
+      return first(['missing-build-dependency']) ?? { causeClass: 'missing-build-dependency', line: '' };
     case 'source-error':
     case 'port-error':
-      return first(['packaging']) ?? { causeClass: 'packaging', line: lastMeaningful(lines) ?? reason };
+      return first(['packaging']) ?? { causeClass: 'packaging', line: '' };
     default:
   }
   // Earliest line of any class wins: later errors are usually consequences of the first.
-  return first(RULES.map((r) => r.causeClass)) ?? { causeClass: 'other', line: lastMeaningful(lines) ?? reason };
-}
-
-function lastMeaningful(lines: readonly string[]): string | undefined {
-  for (let i = lines.length - 1; i >= 0; i -= 1) {
-    const line = lines[i]!;
-    if (line !== '' && !ECHOES.test(line) && !/^stubbuild: /.test(line)) return line;
-  }
-  return undefined;
+  return first(RULES.map((r) => r.causeClass)) ?? { causeClass: 'other', line: '' };
 }

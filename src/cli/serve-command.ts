@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { buildApp } from '../api/app.ts';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/in-transaction.ts';
+import { DebianSourceNames } from '../jobs/archive/debian-source-names.ts';
 import { createFetcherDeps } from '../jobs/archive/fetcher-deps.ts';
 import type { FetcherDeps } from '../jobs/archive/fetch-archive-job.ts';
 import { type RunningFetcher, runFetcher } from '../jobs/archive/run-fetcher.ts';
@@ -87,9 +88,10 @@ export function serveCommand(): Command {
           scheduler: schedulerSettingsFromConfig(config),
           listen: handle.listen,
         });
-        app = await buildApp({ db: handle.db, store, config, logger, version: packageVersion, repo, engines: pipeline.pool });
         // Read before listening, so a bad keyring stops the start rather than the first fetch.
         fetcherDeps = await createFetcherDeps(config, handle.db, store, logger);
+        const debianSources = new DebianSourceNames(fetcherDeps);
+        app = await buildApp({ db: handle.db, store, config, logger, version: packageVersion, repo, engines: pipeline.pool, debianSources });
       } catch (error) {
         await repo.close();
         await handle.close();

@@ -38,6 +38,8 @@ export interface JobsTable {
   fetch_attempts: ColumnType<number, number | undefined, number>;
   /** Binary names an admin let this job take over from another source (migration 0008). */
   allow_takeover: ColumnType<string[], string[] | undefined, string[]>;
+  /** Why a failed job failed, by class (src/builders/classify-failure.ts; migration 0009). */
+  cause_class: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface JobEventsTable {

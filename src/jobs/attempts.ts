@@ -125,6 +125,9 @@ export class AttemptLogWriter {
   private pendingBytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  /** The last bytes written, for reading why a build failed without a round trip. */
+  private recent: Buffer[] = [];
+  private recentBytes = 0;
 
   constructor(
     private readonly db: Db,
@@ -132,9 +135,18 @@ export class AttemptLogWriter {
     private readonly attempt: number,
     private readonly flushBytes = 64 * 1024,
     private readonly flushMs = 500,
+    private readonly tailBytes = 1024 * 1024,
   ) {}
 
+  /** The end of the log so far (up to `tailBytes`), as text. */
+  tail(): string {
+    return Buffer.concat(this.recent).toString('utf8');
+  }
+
   write(chunk: Buffer): void {
+    this.recent.push(chunk);
+    this.recentBytes += chunk.length;
+    while (this.recentBytes - this.recent[0]!.length >= this.tailBytes) this.recentBytes -= this.recent.shift()!.length;
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
     if (this.pendingBytes >= this.flushBytes) void this.flush();

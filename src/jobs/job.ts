@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import type {} from '../db/dependency-tables.ts';
 import type { Db } from '../db/in-transaction.ts';
 import type { JobsTable } from '../db/schema.ts';
+import type { CauseClass } from './cause-class.ts';
 import type { JobState } from './job-states.ts';
 
 export interface JobFile {
@@ -37,6 +38,8 @@ export interface Job {
   rebuildOf: number | null;
   /** Binary names an admin let this job take over from another source. */
   allowTakeover: string[];
+  /** For a failed job: the class of the cause (the reason says `<class>: <first error line>`). */
+  causeClass: CauseClass | null;
   reason: string | null;
   submittedBy: string;
   createdAt: Date;
@@ -60,6 +63,7 @@ function toJob(row: Selectable<JobsTable>, files: JobFile[]): Job {
     binNmu: row.binnmu,
     rebuildOf: row.rebuild_of,
     allowTakeover: row.allow_takeover,
+    causeClass: row.cause_class as CauseClass | null,
     reason: row.reason,
     submittedBy: row.submitted_by,
     createdAt: row.created_at,

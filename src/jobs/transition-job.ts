@@ -1,5 +1,6 @@
 import { type Expression, sql } from 'kysely';
 import { type Db, inTransaction } from '../db/in-transaction.ts';
+import type { CauseClass } from './cause-class.ts';
 import { DomainError } from '../domain-error.ts';
 import { isLegalTransition, type JobState } from './job-states.ts';
 import { notifyJobsReady } from './jobs-ready.ts';
@@ -14,13 +15,16 @@ export interface TransitionRequest {
   from?: readonly JobState[];
   /** For `queued`: no claim takes the job for this long (backoff after an infrastructure fault). */
   retryAfterMs?: number;
+  /** For `failed`: the class of the cause (classify-failure.ts); any other state clears it. */
+  causeClass?: CauseClass;
 }
 
 /** The columns a transition writes besides the event row: the same for one job or many. */
-function changedColumns(from: JobState, to: JobState, reason: string | null, retryAfterMs: number | undefined) {
+function changedColumns(from: JobState, to: JobState, reason: string | null, retryAfterMs: number | undefined, causeClass?: CauseClass) {
   return {
     state: to,
     reason,
+    cause_class: to === 'failed' ? (causeClass ?? 'other') : null,
     updated_at: sql<Date>`now()`,
     ...(to === 'queued'
       ? {
@@ -54,7 +58,7 @@ export async function transitionJob(db: Db, request: TransitionRequest): Promise
     }
     await trx
       .updateTable('jobs')
-      .set(changedColumns(from, request.to, request.reason ?? null, request.retryAfterMs))
+      .set(changedColumns(from, request.to, request.reason ?? null, request.retryAfterMs, request.causeClass))
       .where('id', '=', request.jobId)
       .execute();
     await trx

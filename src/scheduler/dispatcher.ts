@@ -11,8 +11,10 @@ import { binNmuOf } from '../jobs/job-binnmu.ts';
 import { JOBS_READY_CHANNEL, notifyJobsReady } from '../jobs/jobs-ready.ts';
 import { holdLease, leaseOwner } from '../jobs/lease.ts';
 import type { SourceStore } from '../jobs/source-store.ts';
+import type { CauseClass } from '../jobs/cause-class.ts';
 import { transitionJob } from '../jobs/transition-job.ts';
 import { isRepoError } from '../repo/repo-error.ts';
+import { classifyBuildFailure } from '../builders/classify-failure.ts';
 import { expireAttemptLeases, listLiveAttempts, renewAttemptLease, takeStalledPublication } from './attempt-leases.ts';
 import { type ClaimedAttempt, claimNextJob } from './claim-job.ts';
 import { DEFAULT_AGEING_MS } from './claim-order.ts';
@@ -286,6 +288,8 @@ export class Dispatcher {
       const violation = await this.deps.checkOwnership(jobId, artifactDir, outcome.artifacts);
       if (violation !== undefined) outcome = { kind: 'failed', reason: 'ownership', message: violation, provenance: outcome.provenance };
     }
+    // What a buildd's fail log would say: the class and the first line of the log that says it.
+    if (outcome.kind === 'failed') outcome = { ...outcome, cause: classifyBuildFailure(log.tail(), outcome.reason) };
     log.write(Buffer.from(`stubbuild: attempt ${attempt} ended: ${describe(outcome)}\n`));
     await log.flush();
     const stoppedBy = stop.aborted ? 'shutdown' : lease.aborted ? 'lease-lost' : null;
@@ -301,9 +305,9 @@ export class Dispatcher {
   private async publishJob(claim: ClaimedAttempt): Promise<void> {
     const { jobId, attempt } = claim;
     const artifactDir = path.join(this.deps.artifactsDir, String(jobId), String(attempt));
-    const finish = async (to: 'published' | 'failed', reason: string) => {
+    const finish = async (to: 'published' | 'failed', reason: string, causeClass?: CauseClass) => {
       try {
-        await transitionJob(this.deps.db, { jobId, to, from: ['publishing'], actor: 'publisher', reason });
+        await transitionJob(this.deps.db, { jobId, to, from: ['publishing'], actor: 'publisher', reason, ...(causeClass ? { causeClass } : {}) });
       } catch (error) {
         // Another process took the publication over when our lease lapsed, and finished first.
         if (!(error instanceof DomainError && error.code === 'illegal-transition')) throw error;
@@ -327,8 +331,8 @@ export class Dispatcher {
     } catch (error) {
       this.log.error({ err: error, jobId }, 'publishing failed');
       // Another source published one of these names since the build was checked.
-      if (isRepoError(error, 'ownership')) await finish('failed', `ownership: ${error.message}`);
-      else await finish('failed', `publish: ${error instanceof Error ? error.message : String(error)}`);
+      if (isRepoError(error, 'ownership')) await finish('failed', `ownership: ${error.message}`, 'ownership');
+      else await finish('failed', `packaging: the packages could not be published: ${error instanceof Error ? error.message : String(error)}`, 'packaging');
       return;
     }
     await finish('published', 'in the apt repository');

@@ -16,6 +16,8 @@ export interface ExplainDeps extends MatchOptions {
   engines?: { list(): Promise<EngineView[]> } | undefined;
   /** The scheduler's ageing period (SCHEDULER_AGEING), which the claim order counts with. */
   ageingMs?: number | undefined;
+  /** The Debian sources that build a binary (the archive's Sources index), when known. */
+  debianSourcesOf?: ((binary: string) => Promise<string[]>) | undefined;
   now?: Date;
 }
 
@@ -42,18 +44,28 @@ async function explainDepWait(db: Db, job: { id: number; unmet_relations: string
       .where(sql<boolean>`binaries && ${sql.val(names)}::text[]`)
       .orderBy('id')
       .execute();
-    const described = check.unmet.map((relation) => {
-      const wanted = new Set(relationNames([relation]));
-      const from = providers.filter((p) => p.binaries.some((b) => wanted.has(b)));
-      const name = (p: (typeof from)[number]) => `job ${p.id} (${p.source}${p.version ? ` ${p.version}` : ''}, ${p.state})`;
-      const live = from.filter((p) => (liveStates as readonly string[]).includes(p.state));
-      if (live.length > 0) return `${relation}, which ${live.map(name).join(' or ')} will build`;
-      const dead = from.at(-1);
-      return dead ? `${relation}, which ${name(dead)} was to build` : relation;
-    });
+    // Each unmet relation: who will build it, or what someone has to do for it to be built.
+    let stuck = 0;
+    const described = await Promise.all(
+      check.unmet.map(async (relation) => {
+        const wanted = relationNames([relation]);
+        const from = providers.filter((p) => p.binaries.some((b) => wanted.includes(b)));
+        const name = (p: (typeof from)[number]) => `job ${p.id} (${p.source}${p.version ? ` ${p.version}` : ''}, ${p.state})`;
+        const live = from.filter((p) => (liveStates as readonly string[]).includes(p.state));
+        if (live.length > 0) return `${relation}, which ${live.map(name).join(' or ')} will build`;
+        stuck += 1;
+        const dead = from.at(-1);
+        if (dead) return `${relation}, which ${name(dead)} was to build: requeue that job once its cause is fixed, or submit a fixed version of ${dead.source}`;
+        const sources = deps.debianSourcesOf ? [...new Set((await Promise.all(wanted.map((b) => deps.debianSourcesOf!(b)))).flat())] : [];
+        if (sources.length > 0) return `${relation}, which no job builds: Debian's source ${sources.join(' or ')} does, submit it (e.g. {"source": "${sources[0]}"})`;
+        return `${relation}, which no job builds and no Debian source is known to build: submit the source that provides it`;
+      }),
+    );
     parts.push(
       `It waits for build-dependencies not yet published for ${deps.hostArch}: ${described.join('; ')}. ` +
-        'It goes back to the queue by itself once they are published.',
+        (stuck === 0
+          ? 'It goes back to the queue by itself once they are published.'
+          : `It goes back to the queue by itself once they are published, but ${stuck === check.unmet.length ? 'nothing' : 'not everything it needs'} is being built now: it waits until someone acts.`),
     );
   }
   if (check.satisfied.length > 0) {

@@ -75,7 +75,7 @@ export async function recordInfrastructureFault(
     const reason =
       `infrastructure: faults on ${faultyEngines.length} different engines (${faultyEngines.join(', ')}), ` +
       `so the job is blamed rather than the engines; last: ${fault.message}`;
-    await transitionJob(trx, { jobId, to: 'failed', from: ['building'], actor: 'scheduler', reason });
+    await transitionJob(trx, { jobId, to: 'failed', from: ['building'], actor: 'scheduler', reason, causeClass: 'infrastructure' });
     return 'failed';
   }
   if (fault.kind === 'engine') await drainAfterFaultsInARow(trx, engineId, K, `job ${jobId} attempt ${attempt.attempt}: ${fault.message}`);
@@ -87,7 +87,7 @@ export async function recordInfrastructureFault(
     .where('state', '=', 'infrastructure')
     .executeTakeFirstOrThrow();
   if (n >= policy.maxInfrastructureAttempts) {
-    await transitionJob(trx, { jobId, to: 'failed', from: ['building'], actor: 'scheduler', reason: `infrastructure: ${fault.message} (${n} attempts)` });
+    await transitionJob(trx, { jobId, to: 'failed', from: ['building'], actor: 'scheduler', reason: `infrastructure: ${fault.message} (${n} attempts)`, causeClass: 'infrastructure' });
     return 'failed';
   }
   if (fault.kind === 'lease-expired') {

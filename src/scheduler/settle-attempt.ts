@@ -64,9 +64,14 @@ export async function settleAttempt(
         await closeAttempt(trx, jobId, attempt, { state: 'dep-wait', message: outcome.unmet.join('; '), provenance: outcome.provenance });
         await trx.updateTable('jobs').set({ unmet_relations: outcome.relations }).where('id', '=', jobId).execute();
         return moveTo('dep-wait', `missing for stubdom-amd64: ${outcome.relations.join(', ')}`);
-      case 'failed':
+      case 'failed': {
         await closeAttempt(trx, jobId, attempt, { state: 'failed', reason: outcome.reason, message: outcome.message, provenance: outcome.provenance });
-        return moveTo('failed', `${outcome.reason}: ${outcome.message}`);
+        // `<class>: <first error line>`, as a buildd's fail log reads; the builder's own words when the log says nothing.
+        const cause = outcome.cause ?? { causeClass: 'other' as const, line: '' };
+        const reason = `${cause.causeClass}: ${cause.line || outcome.message}`;
+        await transitionJob(trx, { jobId, to: 'failed', from: ['building'], actor: 'scheduler', reason, causeClass: cause.causeClass });
+        return { kind: 'settled', jobState: 'failed' } as const;
+      }
       case 'infrastructure':
         return { kind: 'settled', jobState: await recordInfrastructureFault(trx, claim, policy, { kind: 'engine', message: outcome.message }) };
       case 'aborted':

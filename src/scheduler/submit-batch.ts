@@ -107,7 +107,9 @@ export async function submitBatch(
 ): Promise<{ batch: Batch; created: boolean }> {
   try {
     const uploads = await groupUploads(input.files, policy);
-    const references = input.references.map((r) => checkArchiveReference(r, policy.archives));
+    // The same reference twice is one member (one job); the same source asked for differently is refused below.
+    const checked = input.references.map((r) => checkArchiveReference(r, policy.archives));
+    const references = checked.filter((r, i) => checked.findIndex((o) => o.source === r.source && o.version === r.version && o.suite === r.suite) === i);
     if (uploads.length + references.length === 0) {
       throw new DomainError('invalid-batch', 'the batch has no member: send .dsc files with their files, or archive references');
     }

@@ -20,6 +20,8 @@ export function makeSourcePackage(
     buildDepends?: string;
     /** Extra debian/rules targets after `%: dh $@` (e.g. an override_dh_auto_build). */
     rules?: string;
+    /** More binary packages besides `<name>-dev` (empty ones), e.g. a tool named like the library. */
+    extraBinaries?: string[];
   } = {},
 ): SourcePackage {
   const name = options.name ?? 'libstubtiny';
@@ -34,7 +36,8 @@ export function makeSourcePackage(
     `Source: ${name}\nSection: libs\nPriority: optional\nMaintainer: Test <test@example.org>\n` +
       `Build-Depends: ${options.buildDepends ?? 'debhelper-compat (= 13)'}\nStandards-Version: 4.6.2\n` +
       `Rules-Requires-Root: no\n\nPackage: ${name}-dev\nArchitecture: ${options.architecture ?? 'any'}\n` +
-      `Multi-Arch: same\nDescription: tiny test library\n a fixture\n`,
+      `Multi-Arch: same\nDescription: tiny test library\n a fixture\n` +
+      (options.extraBinaries ?? []).map((b) => `\nPackage: ${b}\nArchitecture: any\nDescription: ${b} of the fixture\n a fixture\n`).join(''),
   );
   fs.writeFileSync(
     path.join(tree, 'debian', 'changelog'),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DomainError } from '../../domain-error.ts';
 import type { Job, JobEvent } from '../../jobs/job.ts';
+import { causeClasses } from '../../jobs/cause-class.ts';
 import { jobStates } from '../../jobs/job-states.ts';
 
 export const jobStateSchema = z.enum(jobStates).describe('The job state (DESIGN.md: job states)');
@@ -31,6 +32,7 @@ export const jobSchema = z
     binNmu: z.number().int().nullable().describe('For a binNMU rebuild: N, its binaries are versioned `<version>+bN`'),
     rebuildOf: z.number().int().nullable().describe('For a binNMU rebuild: the published job it rebuilds'),
     allowTakeover: z.array(z.string()).describe('Binary names an admin let this build take over from the source that owns them'),
+    causeClass: z.enum(causeClasses).nullable().describe('For a failed job, the class of the cause; the reason reads `<class>: <first error line>`'),
     reason: z.string().nullable().describe('Why the job is in its state (the last transition\'s reason)'),
     submittedBy: z.string().describe('Id of the token that submitted the job'),
     createdAt: z.iso.datetime(),

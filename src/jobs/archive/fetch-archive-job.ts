@@ -9,6 +9,7 @@ import { DebianParseError } from '../../debian/parse-error.ts';
 import { compareVersions } from '../../debian/version.ts';
 import { DomainError } from '../../domain-error.ts';
 import { checkUpload } from '../check-upload.ts';
+import { liveStates } from '../live-states.ts';
 import { supersedeOlderJobs } from '../supersede-older.ts';
 import type { Keyring } from '../openpgp-keyring.ts';
 import type { SourceStore, StagedFile } from '../source-store.ts';
@@ -16,7 +17,7 @@ import { transitionJob } from '../transition-job.ts';
 import { FetchFailure, httpGet, type HttpSettings } from './archive-http.ts';
 import type { ArchiveSuite, ArchiveSuites } from './archive-settings.ts';
 import type { ClaimedFetchJob } from './fetch-lease.ts';
-import { findSourceEntries, loadSourcesIndex, type SourceEntry, type SourceLookup } from './sources-index.ts';
+import { findSourceEntries, findSourcesOfBinary, loadSourcesIndex, type SourceEntry, type SourceLookup } from './sources-index.ts';
 
 export interface FetcherDeps {
   db: Db;
@@ -116,6 +117,7 @@ async function completeFetch(
       const updated = await trx
         .updateTable('jobs')
         .set({
+          source: dsc.source,
           version: dsc.version,
           binaries: dsc.binaries,
           build_depends: dsc.buildDepends,
@@ -138,10 +140,25 @@ async function completeFetch(
         to: 'queued',
         from: ['fetching'],
         actor: 'fetcher',
-        reason: `fetched ${dsc.source} ${dsc.version} from ${suite.name}`,
+        reason: `fetched ${dsc.source} ${dsc.version} from ${suite.name}${dsc.source !== job.source ? ` (${job.source} is a binary package of source ${dsc.source})` : ''}`,
       });
       // A reference without a version learns it only now.
       await supersedeOlderJobs(trx, { jobId: job.id, source: dsc.source, version: dsc.version });
+      // A batch that named a source and one of its binaries (libzstd and zstd) builds it once.
+      const twin = await trx
+        .selectFrom('jobs as me')
+        .innerJoin('jobs as other', (join) => join.onRef('other.batch_id', '=', 'me.batch_id'))
+        .select('other.id')
+        .where('me.id', '=', job.id)
+        .where('other.id', '!=', job.id)
+        .where('other.source', '=', dsc.source)
+        .where('other.version', '=', dsc.version)
+        .where('other.state', 'in', [...liveStates])
+        .orderBy('other.id')
+        .executeTakeFirst();
+      if (twin) {
+        await transitionJob(trx, { jobId: job.id, to: 'cancelled', from: ['queued'], actor: 'fetcher', reason: `the same source as job ${twin.id} of its batch (${dsc.source} ${dsc.version})` });
+      }
     });
   } catch (error) {
     await Promise.all(added.map((sha256) => deps.store.remove(sha256)));
@@ -160,7 +177,7 @@ export async function failFetch(db: Db, job: ClaimedFetchJob, reason: string): P
       .where('fetch_lease_owner', '=', job.owner)
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows) === 0) throw new LeaseLost(job.id);
-    await transitionJob(trx, { jobId: job.id, to: 'failed', from: ['fetching'], actor: 'fetcher', reason });
+    await transitionJob(trx, { jobId: job.id, to: 'failed', from: ['fetching'], actor: 'fetcher', reason: `fetch: ${reason}`, causeClass: 'fetch' });
   });
 }
 
@@ -193,7 +210,20 @@ export async function fetchArchiveJob(deps: FetcherDeps, job: ClaimedFetchJob, s
       { inRelease: index.inRelease, sources: index.sources, archiveDate: index.date, ms: Date.now() - started },
       'source index ready',
     );
-    const entry = pickEntry(job, suite, await findSourceEntries(index, job.source));
+    // A binary package's name is taken as apt takes it: the source that builds it.
+    let source = job.source;
+    let lookup = await findSourceEntries(index, source);
+    if (lookup.entries.length === 0) {
+      const owners = await findSourcesOfBinary(index, job.source);
+      if (owners.length === 1) {
+        source = owners[0]!;
+        lookup = await findSourceEntries(index, source);
+        log.info({ binary: job.source, source }, 'the reference names a binary package; building its source');
+      } else if (owners.length > 1) {
+        throw new FetchFailure(`${job.source} is not a source package in ${suite.name}; it is a binary package built by several sources (${owners.join(', ')}): name one`);
+      }
+    }
+    const entry = pickEntry({ ...job, source }, suite, lookup);
     log.info({ version: entry.version, files: entry.files.length, directory: entry.directory }, 'version chosen');
     for (const file of entry.files) {
       staged.push(await downloadFile(deps, http, suite, entry, file));
@@ -202,8 +232,8 @@ export async function fetchArchiveJob(deps: FetcherDeps, job: ClaimedFetchJob, s
     const dscFile = staged.find((f) => f.name.endsWith('.dsc'));
     if (!dscFile) throw new FetchFailure(`the index entry of ${job.source} ${entry.version} lists no .dsc`);
     const dsc = checkUpload(await readFile(dscFile.tmpPath, 'utf8'), staged);
-    if (dsc.source !== job.source || dsc.version !== entry.version) {
-      throw new FetchFailure(`${dscFile.name} is ${dsc.source} ${dsc.version}, but the index says ${job.source} ${entry.version}`);
+    if (dsc.source !== source || dsc.version !== entry.version) {
+      throw new FetchFailure(`${dscFile.name} is ${dsc.source} ${dsc.version}, but the index says ${source} ${entry.version}`);
     }
     await completeFetch(deps, job, suite, staged, dsc);
     log.info({ version: dsc.version, files: staged.length, ms: Date.now() - started }, 'archive reference fetched; job queued');

@@ -416,3 +416,32 @@ export async function findSourceEntries(index: SourcesIndex, name: string): Prom
   const closest = [...similar].sort(([a, x], [b, y]) => x - y || a.localeCompare(b)).map(([pkg]) => pkg);
   return { entries, similar: closest.slice(0, 5) };
 }
+
+/**
+ * The source packages that build binary `name`, by their `Binary:` field: what apt does when
+ * asked for the source of a binary package (`zstd` is built by `libzstd`).
+ */
+export async function findSourcesOfBinary(index: SourcesIndex, name: string): Promise<string[]> {
+  const sources = new Set<string>();
+  const needle = Buffer.from(name);
+  const isNameChar = (byte: number | undefined) => byte !== undefined && /[a-z0-9+.-]/.test(String.fromCharCode(byte));
+  await forEachRegion(index.sourcesPath, (region) => {
+    for (let at = region.indexOf(needle); at >= 0; at = region.indexOf(needle, at + needle.length)) {
+      if (isNameChar(region[at - 1]) || isNameChar(region[at + needle.length])) continue; // part of a longer name
+      const start = region.lastIndexOf('\n\n', at);
+      const end = region.indexOf('\n\n', at);
+      const text = region.subarray(start < 0 ? 0 : start + 2, end < 0 ? region.length : end + 1).toString('utf8');
+      try {
+        for (const paragraph of parseDeb822(text)) {
+          const binaries = (getField(paragraph, 'Binary') ?? '').split(',').map((b) => b.trim());
+          const source = getField(paragraph, 'Package');
+          if (source && binaries.includes(name)) sources.add(source);
+        }
+      } catch (error) {
+        if (!(error instanceof DebianParseError)) throw error; // a paragraph we cannot read names nothing
+      }
+      if (end >= 0) at = end; // the rest of this paragraph is read
+    }
+  });
+  return [...sources].sort();
+}
