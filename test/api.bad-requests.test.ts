@@ -36,7 +36,8 @@ after(() => big.cleanup());
 
 const cases: Case[] = [
   { name: 'malformed JSON', request: { method: 'POST', url: '/v1/jobs', headers: { ...json }, payload: '{"source": "zlib"' }, status: 400, type: 'malformed-json' },
-  { name: 'unknown field', request: { method: 'POST', url: '/v1/jobs', payload: { source: 'zlib', arch: 'amd64' } }, status: 400, type: 'validation', detail: /arch/ },
+  { name: 'unknown field', request: { method: 'POST', url: '/v1/jobs', payload: { source: 'zlib', priority: 5 } }, status: 400, type: 'validation', detail: /priority/ },
+  { name: 'an architecture this service does not build', request: { method: 'POST', url: '/v1/jobs', payload: { source: 'zlib', arch: 'stubdom-arm64' } }, status: 422, type: 'unsupported-architecture', detail: /does not build for stubdom-arm64; it builds for stubdom-amd64/ },
   { name: 'wrong type', request: { method: 'POST', url: '/v1/jobs', payload: { source: 5 } }, status: 400, type: 'validation', detail: /source/ },
   { name: 'not a source name', request: { method: 'POST', url: '/v1/jobs', payload: { source: '../../etc' } }, status: 400, type: 'validation' },
   { name: 'JSON body over the limit', request: { method: 'POST', url: '/v1/jobs', payload: { source: 'zlib', version: 'x'.repeat(4096) } }, status: 413, type: 'too-large' },

@@ -14,7 +14,7 @@ const engineId = `e2e-${process.pid}`;
 
 before(async () => {
   const { profile } = await ensureBuilderImage();
-  t = await createTestApp({}, { builds: { profile, engines: [new DockerBuilder(engineId, 1, new Docker())], pollMs: 300 } });
+  t = await createTestApp({}, { builds: { profiles: [profile], engines: [new DockerBuilder(engineId, 1, new Docker())], pollMs: 300 } });
   pipeline = t.pipeline!;
   await pipeline.start();
 });

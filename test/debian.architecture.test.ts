@@ -1,20 +1,24 @@
 // Architecture names and wildcards must match exactly what dpkg-architecture decides.
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promisify } from 'node:util';
-import {
-  archListAllows,
-  archMatches,
-  archTuple,
-  isArchWildcard,
-  knownArchitectures,
-  requireArchTuple,
-  STUBDOM_ARCH,
-} from '../src/debian/architecture.ts';
+import { ArchTable } from '../src/debian/architecture.ts';
 import { DebianParseError } from '../src/debian/parse-error.ts';
 
 const run = promisify(execFile);
+
+// dpkg's tables plus the stubdom-amd64 profile's rows, as a service building it has them.
+const STUBDOM_ARCH = 'stubdom-amd64';
+const profile = JSON.parse(readFileSync(new URL('../arches/stubdom-amd64.json', import.meta.url), 'utf8')) as { dpkg: { ostable: string; tupletable: string } };
+const table = new ArchTable([profile.dpkg]);
+const archMatches = table.archMatches.bind(table);
+const archTuple = table.archTuple.bind(table);
+const archListAllows = table.archListAllows.bind(table);
+const isArchWildcard = table.isArchWildcard.bind(table);
+const requireArchTuple = table.requireArchTuple.bind(table);
+const knownArchitectures = table.knownArchitectures.bind(table);
 
 async function shell(script: string, args: readonly string[]): Promise<string[]> {
   const { stdout } = await run('sh', ['-c', script, 'sh', ...args], { maxBuffer: 1 << 24 });
@@ -49,10 +53,22 @@ const WILDCARDS = [
 
 const real = knownArchitectures().filter((arch) => arch !== STUBDOM_ARCH);
 
-test('our table lists exactly the architectures of dpkg-architecture -L, plus stubdom-amd64', async () => {
+test('our table lists exactly the architectures of dpkg-architecture -L, plus the profile\'s', async () => {
   const dpkg = await shell('dpkg-architecture -L', []);
   assert.deepEqual(real, dpkg);
   assert.equal(knownArchitectures().at(-1), STUBDOM_ARCH);
+  assert.deepEqual(new ArchTable().knownArchitectures(), dpkg, "without profiles, dpkg's own");
+});
+
+test('two partial architectures side by side: each has its tuple, the wildcards tell them apart', () => {
+  const rump = JSON.parse(readFileSync(new URL('../arches/stubdom-rumprun-amd64.json', import.meta.url), 'utf8')) as { dpkg: { ostable: string; tupletable: string } };
+  const both = new ArchTable([profile.dpkg, rump.dpkg]);
+  assert.equal(both.archTuple('stubdom-rumprun-amd64')?.gnuTriplet, 'x86_64-rumprun-netbsd');
+  assert.equal(both.archTuple('stubdom-amd64')?.gnuTriplet, 'x86_64-xen-elf');
+  assert.equal(both.archMatches('stubdom-rumprun-amd64', 'any-amd64'), true);
+  assert.equal(both.archMatches('stubdom-rumprun-amd64', 'newlib-stubdom-any'), false);
+  assert.equal(both.archMatches('stubdom-amd64', 'newlib-stubdom-any'), true);
+  assert.equal(new ArchTable().archTuple('stubdom-amd64'), undefined, 'dpkg alone does not know them');
 });
 
 test('archMatches agrees with dpkg on every known architecture crossed with each wildcard', async () => {

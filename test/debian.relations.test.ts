@@ -13,6 +13,7 @@ import {
   type Relation,
 } from '../src/debian/relations.ts';
 import type { VersionOp } from '../src/debian/version.ts';
+import { stubdomArches } from './helpers/stubdom-arches.ts';
 
 const isRelationError = (e: unknown) => e instanceof DebianParseError && e.kind === 'relation';
 
@@ -150,7 +151,7 @@ test('arbitrary input only ever raises DebianParseError', () => {
         const parsed = parseRelations(text);
         // Whatever parses must also survive the round trip.
         assert.deepEqual(parseRelations(formatRelations(parsed)), parsed);
-        reduceRelations(parsed, { hostArch: 'stubdom-amd64', profiles: new Set(['nocheck']) });
+        reduceRelations(parsed, { hostArch: 'stubdom-amd64', profiles: new Set(['nocheck']), arches: stubdomArches.table });
       } catch (error) {
         assert.ok(isRelationError(error), `${String(error)} for ${JSON.stringify(text)}`);
       }
@@ -184,7 +185,7 @@ test('reduceRelations keeps what a build for the host and profiles needs', () =>
   ];
   const parsed = parseRelations(FIELD);
   for (const [hostArch, profiles, want] of table) {
-    assert.equal(formatRelations(reduceRelations(parsed, { hostArch, profiles: new Set(profiles) })), want, `${hostArch} <${profiles.join(' ')}>`);
+    assert.equal(formatRelations(reduceRelations(parsed, { hostArch, profiles: new Set(profiles), arches: stubdomArches.table })), want, `${hostArch} <${profiles.join(' ')}>`);
   }
   // The input is not modified.
   assert.equal(formatRelations(parsed), FIELD);
@@ -227,7 +228,7 @@ test('canonical form and reduction agree with dpkg’s Dpkg::Deps', async () => 
     const parsed = parseRelations(field);
     assert.equal(formatRelations(parsed), lines[2 * i], `canonical form of ${field}`);
     assert.equal(
-      formatRelations(reduceRelations(parsed, { hostArch: host, profiles: new Set(profiles) })),
+      formatRelations(reduceRelations(parsed, { hostArch: host, profiles: new Set(profiles), arches: stubdomArches.table })),
       lines[2 * i + 1],
       `${field} on ${host} <${profiles.join(' ')}>`,
     );

@@ -13,6 +13,7 @@ import { loadArchiveKeyring } from '../src/jobs/archive/archive-settings.ts';
 import { claimFetchJob, releaseFetchJob } from '../src/jobs/archive/fetch-lease.ts';
 import { DebianSourceNames } from '../src/jobs/archive/debian-source-names.ts';
 import { createFetcherDeps } from '../src/jobs/archive/fetcher-deps.ts';
+import { stubdomArches } from './helpers/stubdom-arches.ts';
 import { fetchNextJob, runFetcher } from '../src/jobs/archive/run-fetcher.ts';
 import { KeyringError } from '../src/jobs/openpgp-keyring.ts';
 import { snapshotState } from './helpers/db-snapshot.ts';
@@ -80,7 +81,7 @@ before(async () => {
   };
   t = await createTestApp(env);
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
-  const fromConfig = await createFetcherDeps(loadConfig({ ...env, DATA_DIR: t.dataDir }), t.db, t.store, logger);
+  const fromConfig = await createFetcherDeps(loadConfig({ ...env, DATA_DIR: t.dataDir }), t.db, t.store, logger, stubdomArches);
   // Retries and timeouts in milliseconds, so the failure cases stay quick.
   deps = { ...fromConfig, http: { ...fromConfig.http, retryDelaysMs: [20, 50], idleTimeoutMs: 1_000 } };
 });

@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config/config.ts';
 import { DEBIAN_ARCHIVE_KEYRING } from '../src/jobs/archive/archive-settings.ts';
 import type { FetcherDeps } from '../src/jobs/archive/fetch-archive-job.ts';
 import { createFetcherDeps } from '../src/jobs/archive/fetcher-deps.ts';
+import { stubdomArches } from './helpers/stubdom-arches.ts';
 import { runFetcher } from '../src/jobs/archive/run-fetcher.ts';
 import { bearer, createTestApp, type TestApp } from './helpers/test-app.ts';
 
@@ -20,7 +21,7 @@ const requested: string[] = [];
 before(async () => {
   t = await createTestApp();
   const config = loadConfig({ DATA_DIR: t.dataDir });
-  deps = await createFetcherDeps(config, t.db, t.store, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  deps = await createFetcherDeps(config, t.db, t.store, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), stubdomArches);
   const realFetch = deps.http.fetch;
   deps = {
     ...deps,

@@ -37,7 +37,7 @@ test('the code encodes exactly the transitions of DESIGN.md', () => {
 async function jobIn(state: string): Promise<number> {
   const { id } = await handle.db
     .insertInto('jobs')
-    .values({ state, origin: 'archive', source: 'zlib', version: null, suite: 'bookworm', submitted_by: tokenId })
+    .values({ state, origin: 'archive', source: 'zlib', version: null, suite: 'bookworm', arch: 'stubdom-amd64', submitted_by: tokenId })
     .returning('id')
     .executeTakeFirstOrThrow();
   return id;

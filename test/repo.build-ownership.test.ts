@@ -11,8 +11,15 @@ import { makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';
 import { writeSyntheticDeb } from './helpers/synthetic-deb.ts';
 import { createTestRepository, type TestRepository } from './helpers/test-repo.ts';
 
-const claim: BuildClaim = { source: 'zlib', version: '1:1.2.13.dfsg-1', declared: ['zlib1g', 'zlib1g-dev'], allowTakeover: [] };
-const own = (extra: Partial<BuiltBinary> = {}): BuiltBinary => ({ package: 'zlib1g-dev', version: '1:1.2.13.dfsg-1', source: 'zlib', sourceVersion: '1:1.2.13.dfsg-1', ...extra });
+const claim: BuildClaim = { source: 'zlib', version: '1:1.2.13.dfsg-1', arch: 'stubdom-amd64', declared: ['zlib1g', 'zlib1g-dev'], allowTakeover: [] };
+const own = (extra: Partial<BuiltBinary> = {}): BuiltBinary => ({
+  package: 'zlib1g-dev',
+  version: '1:1.2.13.dfsg-1',
+  architecture: 'stubdom-amd64',
+  source: 'zlib',
+  sourceVersion: '1:1.2.13.dfsg-1',
+  ...extra,
+});
 const none = new Map<string, string>();
 
 test("the job's own binaries pass, with the port's and the binNMU's suffixes", () => {
@@ -45,6 +52,14 @@ test('an undeclared binary of the right source is refused', () => {
   );
 });
 
+test("a binary of another architecture than the job's is refused; Architecture: all is anyone's", () => {
+  assert.equal(findOwnershipViolation(claim, [own({ architecture: 'all' })], none), undefined);
+  assert.equal(
+    findOwnershipViolation(claim, [own({ architecture: 'stubdom-rumprun-amd64' })], none),
+    "zlib1g-dev 1:1.2.13.dfsg-1: built for stubdom-rumprun-amd64, not the job's architecture stubdom-amd64",
+  );
+});
+
 test('a name another source owns is refused unless an admin allowed the takeover', () => {
   const owners = new Map([['zlib1g-dev', 'zlib-ng']]);
   assert.equal(findOwnershipViolation(claim, [own()], owners), 'zlib1g-dev 1:1.2.13.dfsg-1: owned by source zlib-ng in the repository (an admin may allow the takeover)');
@@ -69,7 +84,7 @@ test('addPackages with a claim refuses a name another source owns and keeps noth
 
   const mine = await writeSyntheticDeb(join(dir, 'mine'), { name: 'libevil-dev', version: '2:1.0~rc1+ds', extraFields: { Source: 'libevil' } });
   const impostor = await writeSyntheticDeb(join(dir, 'impostor'), { name: 'stubdom-libc-dev', version: '2:1.0~rc1+ds', extraFields: { Source: 'libevil' } });
-  const evil: BuildClaim = { source: 'libevil', version: '2:1.0~rc1+ds', declared: ['libevil-dev', 'stubdom-libc-dev'], allowTakeover: [] };
+  const evil: BuildClaim = { source: 'libevil', version: '2:1.0~rc1+ds', arch: 'stubdom-amd64', declared: ['libevil-dev', 'stubdom-libc-dev'], allowTakeover: [] };
   await assert.rejects(
     addPackages(r.db, r.repo, { debs: [{ path: mine }, { path: impostor }], claim: evil }),
     (error: unknown) => isRepoError(error, 'ownership') && /^stubdom-libc-dev 2:1.0~rc1\+ds: owned by source stubdom-base/.test((error as Error).message),

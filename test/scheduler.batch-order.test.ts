@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DomainError } from '../src/domain-error.ts';
 import { type BatchMember, orderBatch } from '../src/scheduler/batch-order.ts';
+import { stubdomArches } from './helpers/stubdom-arches.ts';
 
-const options = { hostArch: 'stubdom-amd64', profiles: new Set(['cross', 'nocheck']) };
+const options = { hostArch: 'stubdom-amd64', profiles: new Set(['cross', 'nocheck']), arches: stubdomArches.table };
 
 function member(source: string, buildDepends: string, more: Partial<BatchMember> = {}): BatchMember {
   return { source, version: '1.0', binaries: [`${source}-dev`], buildDepends, buildDependsArch: '', ...more };

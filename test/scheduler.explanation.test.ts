@@ -13,7 +13,7 @@ before(async () => {
 after(() => t?.close());
 
 function engine(id: string, more: Partial<EngineView> = {}): EngineView {
-  return { id, capacity: 2, healthy: true, detail: 'ok', drained: false, drainReason: null, running: 0, ...more };
+  return { id, capacity: 2, healthy: true, detail: 'ok', arches: ['stubdom-amd64'], drained: false, drainReason: null, running: 0, ...more };
 }
 const engines = (views: EngineView[]) => ({ list: async () => views });
 const explain = (jobId: number, views?: EngineView[]) =>

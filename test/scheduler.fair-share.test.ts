@@ -36,13 +36,13 @@ async function token(): Promise<string> {
 async function submit(tokenId: string, source: string): Promise<number> {
   const { job } = await submitJob(handle.db, {
     tokenId,
-    job: { origin: 'upload', source, version: null, suite: null, files: [], state: 'queued' },
+    job: { origin: 'upload', source, version: null, suite: null, arch: 'stubdom-amd64', files: [], state: 'queued' },
   });
   return job.id;
 }
 
 function claim(capacity = 1000): Promise<ClaimedAttempt | undefined> {
-  return claimNextJob(handle.db, { engineId, capacity, owner: 'test-scheduler', leaseMs: 60_000, ageingMs: 3_600_000 });
+  return claimNextJob(handle.db, { engineId, capacity, owner: 'test-scheduler', leaseMs: 60_000, ageingMs: 3_600_000, arches: ['stubdom-amd64'] });
 }
 
 /** Ends a claimed attempt as the package's own failure, through the real settle path. */

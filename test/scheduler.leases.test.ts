@@ -20,7 +20,7 @@ test("an attempt whose process died holds its engine's capacity until its lease 
   const token = await submitTokenId(app);
   const orphaned = await queueJob(app, token, 'orphaned');
   // A service process that claims and then dies: it never renews.
-  const dead = await claimNextJob(app.db, { engineId: engine.id, capacity: 1, owner: 'scheduler:gone:1:dead00', leaseMs, ageingMs: 3_600_000 });
+  const dead = await claimNextJob(app.db, { engineId: engine.id, capacity: 1, owner: 'scheduler:gone:1:dead00', leaseMs, ageingMs: 3_600_000, arches: ['stubdom-amd64'] });
   const claimedAt = Date.now();
   assert.equal(dead?.jobId, orphaned);
   const waiting = await queueJob(app, token, 'waiting');

@@ -21,7 +21,8 @@ after(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-const handle = (rebuildOnDependencyChange = true) => handlePublications(t.db, { ...matchOptions(t.repo), rebuildOnDependencyChange });
+const handle = (rebuildOnDependencyChange = true) =>
+  handlePublications(t.db, { ...matchOptions(t.repo), rebuildArches: rebuildOnDependencyChange ? ['stubdom-amd64'] : [] });
 
 const buildinfo = (deps: string) =>
   `Format: 1.0\nSource: whatever\nBinary: whatever\nArchitecture: stubdom-amd64\nVersion: 1.0\nInstalled-Build-Depends:\n ${deps.split(', ').join(',\n ')}\n`;

@@ -209,7 +209,7 @@ async function claimRun(layout: ClaimRun['layout'], run: number): Promise<ClaimR
       workers.map(async (w, i) => {
         const engineId = layout === 'one engine' ? 'bench-shared' : `bench-${i}`;
         for (;;) {
-          const claim = await claimNextJob(w.db, { engineId, capacity: 8, owner: `bench-worker-${i}`, leaseMs: 60_000, ageingMs: 3_600_000 });
+          const claim = await claimNextJob(w.db, { engineId, capacity: 8, owner: `bench-worker-${i}`, leaseMs: 60_000, ageingMs: 3_600_000, arches: ['stubdom-amd64'] });
           if (!claim) return;
           claims += 1;
           await settleAttempt(w.db, claim, { kind: 'failed', reason: 'build-error', message: 'bench', provenance: null }, defaultSchedulerSettings, { stoppedBy: null });

@@ -26,8 +26,7 @@ import { jobOutputRoutes } from './routes/job-outputs.ts';
 import { jobPriorityRoutes } from './routes/job-priority.ts';
 import type { EnginePool } from '../scheduler/engine-pool.ts';
 import { BUILD_ARCH } from '../scheduler/dep-wait.ts';
-import { BATCH_BUILD_PROFILES } from '../scheduler/submit-batch.ts';
-import { STUBDOM_ARCH } from '../debian/architecture.ts';
+import { type ArchProfile, buildArchitecturesOf } from '../builders/arch-profile.ts';
 
 const CLOSE_GRACE_MS = 10_000;
 
@@ -57,6 +56,8 @@ export interface AppDependencies {
   > &
     RepositoryConfig &
     Pick<Config, 'REPO_AUTH'>;
+  /** The profiles of the architectures the service builds for (ARCHES), the default first. */
+  profiles: readonly ArchProfile[];
   /** The opened apt repository. Omitted: one that is never opened (enough for the OpenAPI document). */
   repo?: Repository;
   /** The builder engines; omitted: the engine routes are not served (no building here). */
@@ -75,6 +76,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   // Read once here, at start: a bad keyring stops the start instead of failing each upload.
   const uploaderKeyring = config.UPLOADER_KEYRING ? await loadKeyring(config.UPLOADER_KEYRING) : undefined;
   const archives = archiveSuitesFromConfig(config);
+  const arches = buildArchitecturesOf(deps.profiles);
+  const profileOf = (arch: string) => deps.profiles.find((p) => p.arch === arch)!;
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : {}),
     bodyLimit: config.MAX_JSON_BYTES,
@@ -127,9 +130,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
         uploadLimits,
         uploaderKeyring,
         archives,
+        arches,
         explain: {
           suite: repo.settings.suite,
-          hostArch: repo.settings.architectures[0] ?? STUBDOM_ARCH,
           buildArch: BUILD_ARCH,
           engines: deps.engines,
           ageingMs: config.SCHEDULER_AGEING,
@@ -143,10 +146,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
         policy: {
           uploaderKeyring,
           archives,
+          arches,
           suite: repo.settings.suite,
-          hostArch: repo.settings.architectures[0] ?? STUBDOM_ARCH,
           buildArch: BUILD_ARCH,
-          buildProfiles: BATCH_BUILD_PROFILES,
+          buildProfiles: (arch) => profileOf(arch).buildProfiles,
         },
       });
       await v1.register(sourceRoutes, { db });

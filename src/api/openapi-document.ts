@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { loadArchProfiles, selectArchProfiles } from '../builders/arch-profile.ts';
 import { loadConfig } from '../config/config.ts';
 import type { Database } from '../db/schema.ts';
 import { SourceStore } from '../jobs/source-store.ts';
@@ -12,11 +13,12 @@ import { buildApp } from './app.ts';
  */
 export async function generateOpenApiDocument(version: string): Promise<string> {
   const config = loadConfig({});
+  const profiles = selectArchProfiles(await loadArchProfiles(config.ARCHES_DIR), config.ARCHES, config.ARCHES_DIR);
   const pool = new pg.Pool({ connectionString: 'postgres://unused@127.0.0.1:1/unused' });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   // With an (empty) engine pool: the document describes the service as `serve` runs it.
-  const engines = new EnginePool(db, [], 'unused');
-  const app = await buildApp({ db, store: new SourceStore(config.DATA_DIR), config, version, engines });
+  const engines = new EnginePool(db, [], new Map());
+  const app = await buildApp({ db, store: new SourceStore(config.DATA_DIR), config, version, engines, profiles });
   try {
     await app.ready();
     return `${JSON.stringify(app.swagger(), null, 2)}\n`;

@@ -35,7 +35,7 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
         title: 'stubbuild',
         version,
         description:
-          'Build service and signed apt repository for the Debian partial architecture stubdom-amd64. ' +
+          'Build service and signed apt repository for Debian partial architectures of Xen stub domains. ' +
           'Errors are RFC 9457 application/problem+json.',
       },
       components: {

@@ -5,6 +5,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { type BuildArchitectures, createBuildArchitectures } from '../jobs/build-architectures.ts';
 
 /** Toolchain flavors the image recipe knows. `offline`: buildable from Debian packages alone. */
 export const flavors = {
@@ -132,4 +133,21 @@ export async function loadArchProfiles(dir: string): Promise<Map<string, ArchPro
   }
   if (problems.length > 0) throw new ArchProfileError(`invalid architecture profiles in ${dir}:\n  ${problems.join('\n  ')}`);
   return profiles;
+}
+
+/** The profiles named (ARCHES), in that order; the first is the service's default architecture. */
+export function selectArchProfiles(all: ReadonlyMap<string, ArchProfile>, names: readonly string[], dir: string): ArchProfile[] {
+  const missing = names.filter((name) => !all.has(name));
+  if (missing.length > 0) {
+    throw new ArchProfileError(`no architecture profile ${missing.join(', ')} in ${dir} (there: ${[...all.keys()].join(', ') || 'none'})`);
+  }
+  return names.map((name) => all.get(name)!);
+}
+
+/** What a service building for `profiles` knows of architectures: dpkg's and theirs. */
+export function buildArchitecturesOf(profiles: readonly ArchProfile[]): BuildArchitectures {
+  return createBuildArchitectures(
+    profiles.map((p) => p.arch),
+    profiles.map((p) => p.dpkg),
+  );
 }

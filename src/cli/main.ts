@@ -6,7 +6,7 @@ import { CliError, packageVersion } from './service-context.ts';
 import { tokenCommand } from './token-command.ts';
 
 const program = new Command('stubbuild')
-  .description('Build service and signed apt repository for the Debian partial architecture stubdom-amd64')
+  .description('Build service and signed apt repository for Debian partial architectures of Xen stub domains')
   .version(packageVersion)
   .addOption(new Option('--data-dir <dir>', 'state directory (DATA_DIR)'))
   .addOption(new Option('--database-url <url>', 'PostgreSQL URL; the embedded database when unset (DATABASE_URL)'))

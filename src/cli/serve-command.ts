@@ -10,14 +10,14 @@ import { createFetcherDeps } from '../jobs/archive/fetcher-deps.ts';
 import type { FetcherDeps } from '../jobs/archive/fetch-archive-job.ts';
 import { type RunningFetcher, runFetcher } from '../jobs/archive/run-fetcher.ts';
 import { KeyringError } from '../jobs/openpgp-keyring.ts';
-import { loadArchProfiles } from '../builders/arch-profile.ts';
+import { buildArchitecturesOf } from '../builders/arch-profile.ts';
 import { createDockerBuilders, defaultEngines } from '../builders/engine-config.ts';
 import { SourceStore } from '../jobs/source-store.ts';
 import { createBuildPipeline } from '../scheduler/build-pipeline.ts';
 import { schedulerSettingsFromConfig } from '../scheduler/dispatcher.ts';
 import { openRepository, type Repository, RepositoryIdentityError, repositorySettings } from '../repo/repository.ts';
 import { createToken, hasUsableAdminToken } from '../tokens/tokens.ts';
-import { CliError, createLogger, openMigratedDatabase, packageVersion, readConfig } from './service-context.ts';
+import { CliError, createLogger, loadServiceProfiles, openMigratedDatabase, packageVersion, readConfig } from './service-context.ts';
 import { checkServeCanStart } from './start-checks.ts';
 
 const STAGING_SWEEP_MS = 5 * 60_000;
@@ -42,10 +42,7 @@ export function serveCommand(): Command {
       const config = readConfig(command.optsWithGlobals());
       const logger = createLogger(config, 1);
       // Everything that can be found wrong is found before anything is written.
-      const profile = (await loadArchProfiles(config.ARCHES_DIR).catch((error: Error) => {
-        throw new CliError(error.message, 2);
-      })).get(config.ARCH);
-      if (!profile) throw new CliError(`no architecture profile ${config.ARCH} in ${config.ARCHES_DIR}`, 2);
+      const profiles = await loadServiceProfiles(config);
       await checkServeCanStart(config, logger);
       const handle = await openMigratedDatabase(config, logger);
       const store = new SourceStore(config.DATA_DIR);
@@ -83,15 +80,15 @@ export function serveCommand(): Command {
           repo,
           dataDir: config.DATA_DIR,
           logger,
-          profile,
+          profiles,
           engines: createDockerBuilders(config.BUILDER_ENGINES ?? defaultEngines(config.DOCKER_HOST)),
           scheduler: schedulerSettingsFromConfig(config),
           listen: handle.listen,
         });
         // Read before listening, so a bad keyring stops the start rather than the first fetch.
-        fetcherDeps = await createFetcherDeps(config, handle.db, store, logger);
+        fetcherDeps = await createFetcherDeps(config, handle.db, store, logger, buildArchitecturesOf(profiles));
         const debianSources = new DebianSourceNames(fetcherDeps);
-        app = await buildApp({ db: handle.db, store, config, logger, version: packageVersion, repo, engines: pipeline.pool, debianSources });
+        app = await buildApp({ db: handle.db, store, config, logger, version: packageVersion, repo, engines: pipeline.pool, debianSources, profiles });
       } catch (error) {
         await repo.close();
         await handle.close();

@@ -4,6 +4,7 @@ import { type Config, ConfigError, configKeys, loadConfig } from '../config/conf
 import { EmbeddedDatabaseBusyError } from '../db/embedded-lock.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { type DatabaseHandle, openDatabase } from '../db/open-database.ts';
+import { type ArchProfile, loadArchProfiles, selectArchProfiles } from '../builders/arch-profile.ts';
 import { CliError } from './cli-error.ts';
 import { checkDatabaseReachable, prepareDataDir } from './start-checks.ts';
 
@@ -32,6 +33,15 @@ export function readConfig(options: Record<string, unknown>): Config {
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message, 2);
     throw error;
+  }
+}
+
+/** The profiles of the architectures the service builds (ARCHES), in order; one line when wrong. */
+export async function loadServiceProfiles(config: Pick<Config, 'ARCHES' | 'ARCHES_DIR'>): Promise<ArchProfile[]> {
+  try {
+    return selectArchProfiles(await loadArchProfiles(config.ARCHES_DIR), config.ARCHES, config.ARCHES_DIR);
+  } catch (error) {
+    throw new CliError((error as Error).message, 2);
   }
 }
 

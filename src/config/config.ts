@@ -20,6 +20,7 @@ const duration = z
   );
 // One line without surrounding blanks: these values are written into the Release file.
 const releaseText = z.string().regex(/^\S(.*\S)?$/, 'must be one line without leading or trailing blanks');
+const archName = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)+$/, 'must be a dpkg architecture name such as stubdom-amd64');
 const repoSuiteName = z
   .string()
   .max(200)
@@ -92,8 +93,16 @@ const configSchema = z.object({
   ARCHIVE_KEYRING: z.string().min(1).optional(),
   /** An archive download that makes no progress for this long is aborted (and retried). */
   ARCHIVE_TIMEOUT_SECONDS: positiveInt.default(30),
-  /** The architecture this service builds, and the folder of architecture profiles. */
-  ARCH: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)+$/).default('stubdom-amd64'),
+  /**
+   * The architectures this service builds for, profile names in ARCHES_DIR, space-separated;
+   * the first is what a job gets when it names none. ARCH is a one-item alias.
+   */
+  ARCHES: z
+    .string()
+    .transform((value) => value.split(/[\s,]+/).filter((s) => s !== ''))
+    .pipe(z.array(archName).min(1, 'name at least one architecture profile'))
+    .optional(),
+  ARCH: archName.optional(),
   ARCHES_DIR: z.string().min(1).default(fileURLToPath(new URL('../../arches/', import.meta.url))),
   /** JSON list of Docker engines: [{"id","host","capacity","tls"?}]; default: the local one. */
   BUILDER_ENGINES: z
@@ -132,6 +141,12 @@ const configSchema = z.object({
   if (config.SCHEDULER_LEASE < 2 * config.SCHEDULER_HEARTBEAT) {
     ctx.addIssue({ code: 'custom', path: ['SCHEDULER_LEASE'], message: 'must be at least twice SCHEDULER_HEARTBEAT, so one late renewal does not lose the lease' });
   }
+  if (config.ARCH && config.ARCHES && (config.ARCHES.length !== 1 || config.ARCHES[0] !== config.ARCH)) {
+    ctx.addIssue({ code: 'custom', path: ['ARCH'], message: `ARCH=${config.ARCH} disagrees with ARCHES; set only ARCHES` });
+  }
+  if (config.ARCHES && new Set(config.ARCHES).size !== config.ARCHES.length) {
+    ctx.addIssue({ code: 'custom', path: ['ARCHES'], message: 'names an architecture twice' });
+  }
   if (config.MAX_STAGING_BYTES < config.MAX_UPLOAD_TOTAL_BYTES) {
     ctx.addIssue({ code: 'custom', path: ['MAX_STAGING_BYTES'], message: 'must be at least MAX_UPLOAD_TOTAL_BYTES, or no largest upload could ever be staged' });
   }
@@ -146,8 +161,17 @@ const configSchema = z.object({
 });
 
 export type Config = Readonly<
-  Omit<z.output<typeof configSchema>, 'DATA_DIR' | 'REPO_DIR' | 'REPO_CODENAME'> & { DATA_DIR: string; REPO_DIR: string; REPO_CODENAME: string }
+  Omit<z.output<typeof configSchema>, 'DATA_DIR' | 'REPO_DIR' | 'REPO_CODENAME' | 'ARCH' | 'ARCHES'> & {
+    DATA_DIR: string;
+    REPO_DIR: string;
+    REPO_CODENAME: string;
+    /** ARCHES, or [ARCH], or the default architecture: never empty. */
+    ARCHES: readonly string[];
+  }
 >;
+
+/** The architecture a service builds for when ARCHES and ARCH are both unset. */
+export const DEFAULT_ARCH = 'stubdom-amd64';
 
 /** Every problem with the configuration at once, so an operator fixes them in one go. */
 export class ConfigError extends Error {
@@ -227,8 +251,10 @@ export function loadConfig(
   const keyDir = result.data.REPO_SIGNING_KEY ? path.dirname(path.resolve(result.data.REPO_SIGNING_KEY)) : signingKeyDir(dataDir);
   const problems = repoDirProblems(dataDir, repoDir, keyDir);
   if (problems.length > 0) throw new ConfigError(problems);
+  const { ARCH: arch, ARCHES: arches, ...rest } = result.data;
   return Object.freeze({
-    ...result.data,
+    ...rest,
+    ARCHES: Object.freeze(arches ?? [arch ?? DEFAULT_ARCH]),
     DATA_DIR: dataDir,
     REPO_DIR: repoDir,
     REPO_CODENAME: result.data.REPO_CODENAME ?? result.data.REPO_SUITE,

@@ -17,6 +17,12 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
+/** Applies the migrations up to and including `name` (an upgrade test starts from an older schema). */
+export async function migrateUpTo(db: Kysely<Database>, name: string): Promise<void> {
+  const { error } = await createMigrator(db).migrateTo(name);
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+}
+
 /** The migrations this code knows that the database has not applied yet. */
 export async function listPendingMigrations(db: Kysely<Database>): Promise<string[]> {
   const migrations = await createMigrator(db).getMigrations();

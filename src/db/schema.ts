@@ -23,6 +23,8 @@ export interface JobsTable {
   source: string;
   version: string | null;
   suite: string | null;
+  /** The architecture the job builds for (one of ARCHES; migration 0010). */
+  arch: string;
   /** Binary packages the .dsc declares (`Binary:`). */
   binaries: ColumnType<string[], string[] | undefined, string[]>;
   build_depends: ColumnType<string, string | undefined, string>;

@@ -124,50 +124,32 @@ const TUPLES: ReadonlyArray<readonly [string, string]> = [
   ['base-tos-mint-m68k', 'mint-m68k'],
 ];
 
-// Our partial architecture, unknown to dpkg: the stub-domain toolchain is a newlib-based
-// x86_64-xen-elf cross compiler, so the tuple is base-newlib-stubdom-amd64.
-export const STUBDOM_ARCH = 'stubdom-amd64';
-const EXTRA_OSES: ReadonlyArray<readonly [string, string]> = [['base-newlib-stubdom', 'xen-elf']];
-const EXTRA_TUPLES: ReadonlyArray<readonly [string, string]> = [['base-newlib-stubdom-amd64', STUBDOM_ARCH]];
+/**
+ * Rows an architecture profile adds to dpkg's tables (arches/*.json `dpkg`): an ostable row
+ * "<debian-os-tuple> <gnu-os> <regex>" and a tupletable row "<debian-tuple> <arch>", e.g.
+ * "base-newlib-stubdom xen-elf xen-elf" and "base-newlib-stubdom-amd64 stubdom-amd64".
+ */
+export interface ArchRows {
+  ostable: string;
+  tupletable: string;
+}
 
 const ARCH_NAME = /^[a-z0-9][a-z0-9-]*$/;
 
-const archToTuple = new Map<string, string>();
-const tupleToArch = new Map<string, string>();
-const gnuCpu = new Map<string, string>(CPUS);
-const gnuOs = new Map<string, string>([...OSES, ...EXTRA_OSES]);
-
-// Same precedence as dpkg: explicit rows always win, <cpu> rows only fill gaps.
-for (const [tuple, arch] of [...TUPLES, ...EXTRA_TUPLES]) {
-  if (tuple.includes('<cpu>')) {
-    for (const [cpu] of CPUS) {
-      const t = tuple.replace('<cpu>', cpu);
-      const a = arch.replace('<cpu>', cpu);
-      if (archToTuple.has(a) || tupleToArch.has(t)) continue;
-      archToTuple.set(a, t);
-      tupleToArch.set(t, a);
+function parseRows(rows: readonly ArchRows[]): { oses: [string, string][]; tuples: [string, string][] } {
+  const oses: [string, string][] = [];
+  const tuples: [string, string][] = [];
+  for (const row of rows) {
+    const [os, gnu] = row.ostable.trim().split(/\s+/);
+    const [tuple, arch] = row.tupletable.trim().split(/\s+/);
+    if (!os || !gnu || !tuple || !arch || !ARCH_NAME.test(arch)) {
+      throw new DebianParseError('architecture', `not a dpkg ostable/tupletable row pair: ${JSON.stringify(row)}`);
     }
-  } else {
-    archToTuple.set(arch, tuple);
-    tupleToArch.set(tuple, arch);
+    oses.push([os, gnu]);
+    tuples.push([tuple, arch]);
   }
+  return { oses, tuples };
 }
-
-// dpkg's "valid" architectures: every ostable row crossed with every CPU that has a name.
-const known: readonly string[] = Object.freeze(
-  [...OSES, ...EXTRA_OSES].flatMap(([os]) =>
-    CPUS.flatMap(([cpu]) => {
-      const arch = tupleToArch.get(`${os}-${cpu}`);
-      return arch === undefined ? [] : [arch];
-    }),
-  ),
-);
-
-/** Every architecture dpkg 1.21.22 lists with `dpkg-architecture -L`, then stubdom-amd64. */
-export function knownArchitectures(): readonly string[] {
-  return known;
-}
-
 /** True for a syntactically valid architecture name or wildcard (lowercase, as policy asks). */
 export function isValidArchName(name: string): boolean {
   return ARCH_NAME.test(name);
@@ -180,69 +162,119 @@ function splitTuple(tuple: string): [string, string, string, string] | undefined
   return [abi, libc, os, cpu];
 }
 
-/** The tuple of a concrete architecture, or undefined when it is not known. */
-export function archTuple(arch: string): ArchTuple | undefined {
-  // dpkg still resolves the old "linux-<arch>" spelling to <arch>.
-  const linux = /^linux-([^-]*)/.exec(arch);
-  const name = linux ? (linux[1] ?? '') : arch;
-  const tuple = archToTuple.get(name);
-  const parts = tuple === undefined ? undefined : splitTuple(tuple);
-  if (!parts) return undefined;
-  const [abi, libc, os, cpu] = parts;
-  const gnuCpuName = gnuCpu.get(cpu);
-  const gnuOsName = gnuOs.get(`${abi}-${libc}-${os}`);
-  const gnuTriplet = gnuCpuName !== undefined && gnuOsName !== undefined ? `${gnuCpuName}-${gnuOsName}` : undefined;
-  return { abi, libc, os, cpu, gnuTriplet };
-}
-
-/** Like archTuple, but a DebianParseError for an unknown architecture. */
-export function requireArchTuple(arch: string): ArchTuple {
-  const tuple = archTuple(arch);
-  if (!tuple) throw new DebianParseError('architecture', `unknown architecture ${JSON.stringify(arch)}`);
-  return tuple;
-}
-
 // Perl's split /-/, $s, 4: at most four fields, the last one keeps any further hyphens.
 function splitAtMostFour(s: string): string[] {
   const parts = s.split('-');
   return parts.length <= 4 ? parts : [...parts.slice(0, 3), parts.slice(3).join('-')];
 }
 
-// dpkg's debwildcard_to_debtuple: a pattern with an "any" part is padded with "any" on the
-// left (linux-any = any-any-linux-any); a pattern without one names a single architecture.
-function patternTuple(pattern: string): string[] | undefined {
-  const parts = splitAtMostFour(pattern);
-  if (parts.includes('any')) {
-    return [...Array<string>(4 - parts.length).fill('any'), ...parts];
+/**
+ * dpkg's architecture tables, with the partial architectures of the profiles a service builds
+ * for (dpkg does not know them; the builder images teach it the same rows). Answers what
+ * dpkg-architecture answers.
+ */
+export class ArchTable {
+  private readonly archToTuple = new Map<string, string>();
+  private readonly tupleToArch = new Map<string, string>();
+  private readonly gnuCpu = new Map<string, string>(CPUS);
+  private readonly gnuOs: Map<string, string>;
+  private readonly known: readonly string[];
+
+  constructor(partial: readonly ArchRows[] = []) {
+    const extra = parseRows(partial);
+    this.gnuOs = new Map<string, string>([...OSES, ...extra.oses]);
+    // Same precedence as dpkg: explicit rows always win, <cpu> rows only fill gaps.
+    for (const [tuple, arch] of [...TUPLES, ...extra.tuples]) {
+      if (tuple.includes('<cpu>')) {
+        for (const [cpu] of CPUS) {
+          const t = tuple.replace('<cpu>', cpu);
+          const a = arch.replace('<cpu>', cpu);
+          if (this.archToTuple.has(a) || this.tupleToArch.has(t)) continue;
+          this.archToTuple.set(a, t);
+          this.tupleToArch.set(t, a);
+        }
+      } else {
+        this.archToTuple.set(arch, tuple);
+        this.tupleToArch.set(tuple, arch);
+      }
+    }
+    // dpkg's "valid" architectures: every ostable row crossed with every CPU that has a name.
+    this.known = Object.freeze(
+      [...OSES, ...extra.oses].flatMap(([os]) =>
+        CPUS.flatMap(([cpu]) => {
+          const arch = this.tupleToArch.get(`${os}-${cpu}`);
+          return arch === undefined ? [] : [arch];
+        }),
+      ),
+    );
   }
-  const tuple = archTuple(pattern);
-  return tuple ? [tuple.abi, tuple.libc, tuple.os, tuple.cpu] : undefined;
+
+  /** Every architecture dpkg 1.21.22 lists with `dpkg-architecture -L`, then the partial ones. */
+  knownArchitectures(): readonly string[] {
+    return this.known;
+  }
+
+  /** The tuple of a concrete architecture, or undefined when it is not known. */
+  archTuple(arch: string): ArchTuple | undefined {
+    // dpkg still resolves the old "linux-<arch>" spelling to <arch>.
+    const linux = /^linux-([^-]*)/.exec(arch);
+    const name = linux ? (linux[1] ?? '') : arch;
+    const tuple = this.archToTuple.get(name);
+    const parts = tuple === undefined ? undefined : splitTuple(tuple);
+    if (!parts) return undefined;
+    const [abi, libc, os, cpu] = parts;
+    const gnuCpuName = this.gnuCpu.get(cpu);
+    const gnuOsName = this.gnuOs.get(`${abi}-${libc}-${os}`);
+    const gnuTriplet = gnuCpuName !== undefined && gnuOsName !== undefined ? `${gnuCpuName}-${gnuOsName}` : undefined;
+    return { abi, libc, os, cpu, gnuTriplet };
+  }
+
+  /** Like archTuple, but a DebianParseError for an unknown architecture. */
+  requireArchTuple(arch: string): ArchTuple {
+    const tuple = this.archTuple(arch);
+    if (!tuple) throw new DebianParseError('architecture', `unknown architecture ${JSON.stringify(arch)}`);
+    return tuple;
+  }
+
+  // dpkg's debwildcard_to_debtuple: a pattern with an "any" part is padded with "any" on the
+  // left (linux-any = any-any-linux-any); a pattern without one names a single architecture.
+  private patternTuple(pattern: string): string[] | undefined {
+    const parts = splitAtMostFour(pattern);
+    if (parts.includes('any')) {
+      return [...Array<string>(4 - parts.length).fill('any'), ...parts];
+    }
+    const tuple = this.archTuple(pattern);
+    return tuple ? [tuple.abi, tuple.libc, tuple.os, tuple.cpu] : undefined;
+  }
+
+  /** True for "any" or a pattern with an "any" part, as dpkg's debarch_is_wildcard. */
+  isArchWildcard(pattern: string): boolean {
+    if (pattern === 'all') return false;
+    return this.patternTuple(pattern)?.some((part) => part === 'any') ?? false;
+  }
+
+  /**
+   * Does the concrete architecture `arch` match `pattern` (any, all, a name, linux-any,
+   * any-amd64, gnu-linux-any, base-gnu-linux-any, ...)? Same answer as
+   * `dpkg-architecture -a<arch> -i<pattern>`.
+   */
+  archMatches(arch: string, pattern: string): boolean {
+    if (pattern === arch || pattern === 'any') return true;
+    const real = this.archTuple(arch);
+    const wanted = this.patternTuple(pattern);
+    if (!real || !wanted || wanted.length !== 4) return false;
+    const have = [real.abi, real.libc, real.os, real.cpu];
+    return wanted.every((part, i) => part === 'any' || part === have[i]);
+  }
+
+  /**
+   * May a source whose .dsc says `Architecture: <archField>` be built for `host`? "all" only
+   * names architecture-independent packages, so on its own it never allows an arch build.
+   */
+  archListAllows(archField: readonly string[], host: string): boolean {
+    return archField.some((pattern) => pattern !== 'all' && this.archMatches(host, pattern));
+  }
 }
 
-/** True for "any" or a pattern with an "any" part, as dpkg's debarch_is_wildcard. */
-export function isArchWildcard(pattern: string): boolean {
-  if (pattern === 'all') return false;
-  return patternTuple(pattern)?.some((part) => part === 'any') ?? false;
-}
-
-/**
- * Does the concrete architecture `arch` match `pattern` (any, all, a name, linux-any,
- * any-amd64, gnu-linux-any, base-gnu-linux-any, ...)? Same answer as
- * `dpkg-architecture -a<arch> -i<pattern>`.
- */
-export function archMatches(arch: string, pattern: string): boolean {
-  if (pattern === arch || pattern === 'any') return true;
-  const real = archTuple(arch);
-  const wanted = patternTuple(pattern);
-  if (!real || !wanted || wanted.length !== 4) return false;
-  const have = [real.abi, real.libc, real.os, real.cpu];
-  return wanted.every((part, i) => part === 'any' || part === have[i]);
-}
-
-/**
- * May a source whose .dsc says `Architecture: <archField>` be built for `host`? "all" only
- * names architecture-independent packages, so on its own it never allows an arch build.
- */
-export function archListAllows(archField: readonly string[], host: string): boolean {
-  return archField.some((pattern) => pattern !== 'all' && archMatches(host, pattern));
-}
+/** dpkg's own architectures, none of ours. */
+export const dpkgArchitectures = new ArchTable();

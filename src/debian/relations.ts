@@ -5,7 +5,7 @@
 // deprecated "<" and ">" operators, substitution variables, uppercase names and empty
 // elements (except one trailing comma, which wrap-and-sort leaves) are errors, because a
 // .dsc that reaches us should already be in dpkg-source's normalised form.
-import { archMatches, isValidArchName } from './architecture.ts';
+import { type ArchTable, isValidArchName } from './architecture.ts';
 import { DebianParseError } from './parse-error.ts';
 import { isValidVersion, type VersionOp } from './version.ts';
 
@@ -42,6 +42,8 @@ export interface Relation {
 export interface ReduceOptions {
   hostArch: string;
   profiles: ReadonlySet<string>;
+  /** dpkg's tables, with the host architecture's rows when dpkg does not know it. */
+  arches: ArchTable;
 }
 
 const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
@@ -160,9 +162,9 @@ export function formatRelation(relation: Relation): string {
   return out;
 }
 
-function archAllows(restriction: ArchRestriction | undefined, hostArch: string): boolean {
+function archAllows(restriction: ArchRestriction | undefined, hostArch: string, arches: ArchTable): boolean {
   if (!restriction) return true;
-  const listed = restriction.arches.some((arch) => archMatches(hostArch, arch));
+  const listed = restriction.arches.some((arch) => arches.archMatches(hostArch, arch));
   return restriction.negated ? !listed : listed;
 }
 
@@ -182,7 +184,7 @@ export function reduceRelations(relations: readonly (readonly Relation[])[], opt
   for (const group of relations) {
     const kept: Relation[] = [];
     for (const relation of group) {
-      if (!archAllows(relation.archRestriction, options.hostArch)) continue;
+      if (!archAllows(relation.archRestriction, options.hostArch, options.arches)) continue;
       if (!profilesAllow(relation.profiles, options.profiles)) continue;
       const { archRestriction: _arch, profiles: _profiles, ...rest } = relation;
       kept.push(rest);

@@ -1,10 +1,9 @@
-import { archListAllows } from '../debian/architecture.ts';
+import type { ArchTable } from '../debian/architecture.ts';
 import { type Dsc, parseDsc } from '../debian/dsc.ts';
 import { checkUploadFileName } from '../debian/file-name.ts';
 import { DebianParseError } from '../debian/parse-error.ts';
 import { DomainError } from '../domain-error.ts';
 
-export const HOST_ARCH = 'stubdom-amd64';
 
 export interface UploadedFile {
   name: string;
@@ -36,9 +35,9 @@ export function findDsc<F extends UploadedFile>(files: readonly F[]): F {
 /**
  * Checks an upload against its .dsc: every listed file present with its size and every
  * checksum the .dsc lists (SHA-256, and SHA-1 and MD5 when given),
- * nothing extra, nothing empty, and an Architecture that can build for stubdom-amd64.
+ * nothing extra, nothing empty, and an Architecture that can build for the job's architecture.
  */
-export function checkUpload(dscText: string, files: readonly UploadedFile[]): Dsc {
+export function checkUpload(dscText: string, files: readonly UploadedFile[], host: { arch: string; table: ArchTable }): Dsc {
   const dscFile = findDsc(files);
   let dsc: Dsc;
   try {
@@ -71,10 +70,10 @@ export function checkUpload(dscText: string, files: readonly UploadedFile[]): Ds
     }
     if (file.size === 0) throw new DomainError('invalid-source', `${file.name} is empty`, { file: file.name });
   }
-  if (!archListAllows(dsc.architectures, HOST_ARCH)) {
+  if (!host.table.archListAllows(dsc.architectures, host.arch)) {
     throw new DomainError(
       'unsupported-architecture',
-      `${dsc.source} builds only for ${dsc.architectures.join(' ')}, not ${HOST_ARCH}`,
+      `${dsc.source} builds only for ${dsc.architectures.join(' ')}, not ${host.arch}`,
       { allowed: dsc.architectures },
     );
   }

@@ -26,6 +26,8 @@ export interface Job {
   source: string;
   version: string | null;
   suite: string | null;
+  /** The architecture it builds for. */
+  arch: string;
   binaries: string[];
   buildDepends: string;
   buildDependsArch: string;
@@ -55,6 +57,7 @@ function toJob(row: Selectable<JobsTable>, files: JobFile[]): Job {
     source: row.source,
     version: row.version,
     suite: row.suite,
+    arch: row.arch,
     binaries: row.binaries,
     buildDepends: row.build_depends,
     buildDependsArch: row.build_depends_arch,

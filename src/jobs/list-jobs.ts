@@ -6,6 +6,7 @@ import type { JobState } from './job-states.ts';
 export interface JobListQuery {
   state?: JobState | undefined;
   source?: string | undefined;
+  arch?: string | undefined;
   limit: number;
   cursor?: string | undefined;
 }
@@ -30,6 +31,7 @@ export async function listJobs(db: Db, query: JobListQuery): Promise<{ items: Jo
   let select = db.selectFrom('jobs').selectAll().orderBy('id', 'desc').limit(query.limit + 1);
   if (query.state) select = select.where('state', '=', query.state);
   if (query.source) select = select.where('source', '=', query.source);
+  if (query.arch) select = select.where('arch', '=', query.arch);
   if (query.cursor) select = select.where('id', '<', decodeCursor(query.cursor));
   const rows = await select.execute();
   const page = rows.slice(0, query.limit);

@@ -15,6 +15,8 @@ export interface NewJob {
   source: string;
   version: string | null;
   suite: string | null;
+  /** The architecture it builds for (one the service builds: resolveBuildArch). */
+  arch: string;
   binaries?: string[];
   buildDepends?: string;
   buildDependsArch?: string;
@@ -52,6 +54,7 @@ async function insertJob(trx: Transaction<Database>, submission: Submission): Pr
       source: job.source,
       version: job.version,
       suite: job.suite,
+      arch: job.arch,
       binaries: job.binaries ?? [],
       build_depends: job.buildDepends ?? '',
       build_depends_arch: job.buildDependsArch ?? '',
@@ -82,7 +85,7 @@ async function insertJob(trx: Transaction<Database>, submission: Submission): Pr
     })
     .execute();
   // In the same transaction: the older versions it replaces never build.
-  if (job.version !== null) await supersedeOlderJobs(trx, { jobId: id, source: job.source, version: job.version, binnmu: job.binNmu });
+  if (job.version !== null) await supersedeOlderJobs(trx, { jobId: id, source: job.source, arch: job.arch, version: job.version, binnmu: job.binNmu });
   if (job.state === 'queued') await notifyJobsReady(trx);
   return id;
 }

@@ -3,6 +3,7 @@ import { DebianParseError } from '../debian/parse-error.ts';
 import { parseVersion } from '../debian/version.ts';
 import { DomainError } from '../domain-error.ts';
 import type { ArchiveSuites } from './archive/archive-settings.ts';
+import { type BuildArchitectures, resolveBuildArch } from './build-architectures.ts';
 import type { Job } from './job.ts';
 import { hashRequest } from './request-hash.ts';
 import { submitJob } from './submit-job.ts';
@@ -13,6 +14,8 @@ export interface ArchiveReference {
   suite?: string | undefined;
   /** Binary names an admin lets this job take over from another source. */
   allowTakeover?: string[] | undefined;
+  /** The architecture to build for; the service's default when not given. */
+  arch?: string | undefined;
 }
 
 /**
@@ -22,8 +25,10 @@ export interface ArchiveReference {
 export function checkArchiveReference(
   reference: ArchiveReference,
   archives: ArchiveSuites,
-): { source: string; version: string | null; suite: string } {
+  arches: BuildArchitectures,
+): { source: string; version: string | null; suite: string; arch: string } {
   const { source, version, suite = archives.defaultSuite } = reference;
+  const arch = resolveBuildArch(arches, reference.arch);
   if (!archives.suites.some((s) => s.name === suite)) {
     const known = archives.suites.map((s) => s.name);
     throw new DomainError('unknown-suite', `suite ${suite} is not configured; configured suites: ${known.join(', ')}`, {
@@ -38,7 +43,7 @@ export function checkArchiveReference(
       throw error;
     }
   }
-  return { source, version: version?.trim() ?? null, suite };
+  return { source, version: version?.trim() ?? null, suite, arch };
 }
 
 /**
@@ -49,15 +54,16 @@ export async function submitArchiveReference(
   db: Db,
   input: { tokenId: string; reference: ArchiveReference; idempotencyKey?: string | undefined; checkSource?: ((source: string) => void) | undefined },
   archives: ArchiveSuites,
+  arches: BuildArchitectures,
 ): Promise<{ job: Job; created: boolean }> {
-  const { source, version, suite } = checkArchiveReference(input.reference, archives);
+  const { source, version, suite, arch } = checkArchiveReference(input.reference, archives, arches);
   input.checkSource?.(source);
   const allowTakeover = input.reference.allowTakeover;
   return submitJob(db, {
     tokenId: input.tokenId,
-    job: { origin: 'archive', source, version, suite, files: [], state: 'fetching', ...(allowTakeover ? { allowTakeover } : {}) },
+    job: { origin: 'archive', source, version, suite, arch, files: [], state: 'fetching', ...(allowTakeover ? { allowTakeover } : {}) },
     idempotency: input.idempotencyKey
-      ? { key: input.idempotencyKey, requestHash: hashRequest('archive', [source, input.reference.version ?? '', suite]) }
+      ? { key: input.idempotencyKey, requestHash: hashRequest('archive', [source, input.reference.version ?? '', suite, arch]) }
       : undefined,
   });
 }

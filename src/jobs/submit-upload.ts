@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import type { Db } from '../db/in-transaction.ts';
 import { DomainError } from '../domain-error.ts';
+import { type BuildArchitectures, resolveBuildArch } from './build-architectures.ts';
 import { checkUpload, findDsc } from './check-upload.ts';
 import type { Job } from './job.ts';
 import type { Keyring } from './openpgp-keyring.ts';
@@ -14,6 +15,8 @@ const MAX_DSC_BYTES = 1024 * 1024;
 export interface UploadPolicy {
   /** When set, the .dsc must be clear-signed by one of these keys. */
   uploaderKeyring?: Keyring | undefined;
+  /** The architectures this service builds (the upload names one, or gets the default). */
+  arches: BuildArchitectures;
 }
 
 /**
@@ -30,8 +33,10 @@ export async function submitUpload(
     /** Throws when the submitter may not build this source (a token's source globs). */
     checkSource?: ((source: string) => void) | undefined;
     allowTakeover?: string[] | undefined;
+    /** The architecture to build for; the service's default when not given. */
+    arch?: string | undefined;
   },
-  policy: UploadPolicy = {},
+  policy: UploadPolicy,
 ): Promise<{ job: Job; created: boolean }> {
   try {
     const dscFile = findDsc(input.files);
@@ -41,12 +46,13 @@ export async function submitUpload(
     const dscText = await fs.readFile(dscFile.tmpPath, 'utf8');
     // Who sent it is settled before anything else of the upload is looked at.
     if (policy.uploaderKeyring) await verifyDscSignature(dscFile.name, dscText, policy.uploaderKeyring);
-    const dsc = checkUpload(dscText, input.files);
+    const arch = resolveBuildArch(policy.arches, input.arch);
+    const dsc = checkUpload(dscText, input.files, { arch, table: policy.arches.table });
     input.checkSource?.(dsc.source);
     const files = input.files.map(({ name, sha256, size }) => ({ name, sha256, size }));
     const requestHash = hashRequest(
       'upload',
-      files.map((f) => `${f.name} ${f.sha256}`).sort(),
+      [...files.map((f) => `${f.name} ${f.sha256}`).sort(), `arch ${arch}`],
     );
     const added: string[] = [];
     for (const file of input.files) if (await store.commit(file)) added.push(file.sha256);
@@ -57,6 +63,7 @@ export async function submitUpload(
         source: dsc.source,
         version: dsc.version,
         suite: null,
+        arch,
         binaries: dsc.binaries,
         buildDepends: dsc.buildDepends,
         buildDependsArch: dsc.buildDependsArch,

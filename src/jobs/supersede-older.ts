@@ -9,7 +9,7 @@ export function effectiveVersion(version: string, binnmu: number | null | undefi
 }
 
 /**
- * A newer version of a source makes its older jobs that have not started pointless: those
+ * A newer version of a source makes its older jobs for the same architecture that have not started pointless: those
  * `queued` or `dep-wait` are cancelled, naming the job that replaces them. Only the submitter's
  * own jobs are superseded (an admin's submission supersedes anyone's): one token must not
  * cancel another's builds. Call it in the transaction that records the newer job. Returns the
@@ -17,7 +17,7 @@ export function effectiveVersion(version: string, binnmu: number | null | undefi
  */
 export async function supersedeOlderJobs(
   db: Db,
-  newer: { jobId: number; source: string; version: string; binnmu?: number | null | undefined },
+  newer: { jobId: number; source: string; arch: string; version: string; binnmu?: number | null | undefined },
 ): Promise<number[]> {
   const version = effectiveVersion(newer.version, newer.binnmu);
   const submitter = await db
@@ -30,6 +30,7 @@ export async function supersedeOlderJobs(
     .selectFrom('jobs')
     .select(['id', 'version', 'binnmu'])
     .where('source', '=', newer.source)
+    .where('arch', '=', newer.arch)
     .where('state', 'in', ['queued', 'dep-wait'])
     .where('id', '!=', newer.jobId)
     .where('version', 'is not', null);

@@ -13,6 +13,8 @@ export interface BuildClaim {
   source: string;
   /** The version the job was submitted at (ports and binNMUs add their suffixes to it). */
   version: string;
+  /** The architecture it builds for: its binaries are of that one, or all. */
+  arch: string;
   /** Binary names of the built .dsc (Binary: and Package-List). */
   declared: readonly string[];
   /** Names an admin let this job take over from another source. */
@@ -23,6 +25,7 @@ export interface BuildClaim {
 export interface BuiltBinary {
   package: string;
   version: string;
+  architecture: string;
   source: string;
   sourceVersion: string;
   /** `Auto-Built-Package`, e.g. debug-symbols for an automatic -dbgsym package. */
@@ -47,6 +50,9 @@ export function findOwnershipViolation(claim: BuildClaim, binaries: readonly Bui
     const what = `${b.package} ${b.version}`;
     if (b.source !== claim.source || !isJobVersion(b.sourceVersion, claim.version)) {
       return `${what}: its source is ${b.source} ${b.sourceVersion}, not the job's ${claim.source} ${claim.version}`;
+    }
+    if (b.architecture !== claim.arch && b.architecture !== 'all') {
+      return `${what}: built for ${b.architecture}, not the job's architecture ${claim.arch}`;
     }
     const debugOf = b.autoBuilt === 'debug-symbols' && b.package.endsWith('-dbgsym') ? b.package.slice(0, -'-dbgsym'.length) : undefined;
     if (!declared.has(b.package) && !(debugOf !== undefined && declared.has(debugOf))) {
@@ -78,8 +84,8 @@ export async function loadOtherOwners(db: Db, suite: string, names: readonly str
   return owners;
 }
 
-export function builtBinaryOf(info: Pick<DebInfo, 'package' | 'version' | 'source' | 'sourceVersion'> & { autoBuilt?: string | undefined }): BuiltBinary {
-  return { package: info.package, version: info.version, source: info.source, sourceVersion: info.sourceVersion, autoBuilt: info.autoBuilt };
+export function builtBinaryOf(info: Pick<DebInfo, 'package' | 'version' | 'architecture' | 'source' | 'sourceVersion'> & { autoBuilt?: string | undefined }): BuiltBinary {
+  return { package: info.package, version: info.version, architecture: info.architecture, source: info.source, sourceVersion: info.sourceVersion, autoBuilt: info.autoBuilt };
 }
 
 /** Throws RepoError `ownership` naming the first binary the job may not publish. */

@@ -19,7 +19,7 @@ import { findUnsafeField } from '../debian/control-characters.ts';
 import { RepoError } from './repo-error.ts';
 
 export interface InspectDebOptions {
-  /** Architecture values accepted in the control file (e.g. ['stubdom-amd64', 'all']). */
+  /** Architecture values accepted in the control file (the repository's, and 'all'). */
   allowedArchitectures: string[];
   /** Largest `control` file (inside control.tar) that is read into memory. */
   maxControlBytes: number;

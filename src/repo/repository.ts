@@ -6,7 +6,6 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { type Config, signingKeyDir } from '../config/config.ts';
-import { STUBDOM_ARCH } from '../debian/architecture.ts';
 import type {} from '../db/repo-tables.ts';
 import type { Db } from '../db/in-transaction.ts';
 import { FilingThreads } from './filing-threads.ts';
@@ -99,6 +98,12 @@ export class Repository {
       ? await loadRepoKey(s.signingKeyPath)
       : await loadOrCreateRepoKey(s.keyDir, { name: `${s.origin} repository signing key`, email: `repo@${s.suite}.invalid` });
     const row = await this.checkIdentity(db);
+    // A service that builds for another set of architectures publishes their indexes at once.
+    const archesChanged = row.architectures.join(' ') !== s.architectures.join(' ');
+    if (archesChanged) {
+      await db.updateTable('repo_suites').set({ architectures: s.architectures }).where('suite', '=', s.suite).execute();
+      this.options.logger?.info({ suite: s.suite, was: row.architectures, now: s.architectures }, 'the repository now publishes these architectures');
+    }
 
     await mkdir(s.dir, { recursive: true });
     await writeFileIfChanged(join(s.dir, PUBLIC_KEY_FILES.armored), this.signer.publicKeyArmored());
@@ -107,6 +112,7 @@ export class Repository {
     const onDisk = await readFile(join(s.dir, 'dists', s.suite, 'Release')).catch(() => undefined);
     const inRelease = await readFile(join(s.dir, 'dists', s.suite, 'InRelease')).catch(() => undefined);
     const stale =
+      archesChanged ||
       onDisk === undefined ||
       inRelease === undefined ||
       row.release_sha256 !== createHash('sha256').update(onDisk).digest('hex');
@@ -125,7 +131,7 @@ export class Repository {
     await this.filing.close();
   }
 
-  private async checkIdentity(db: Db): Promise<{ release_sha256: string | null }> {
+  private async checkIdentity(db: Db): Promise<{ release_sha256: string | null; architectures: string[] }> {
     const s = this.settings;
     const rows = await db.selectFrom('repo_suites').selectAll().execute();
     if (rows.length === 0) {
@@ -173,9 +179,10 @@ export type RepositoryConfig = Pick<
   | 'REPO_GRACE_PERIOD'
   | 'REPO_XZ'
   | 'REPO_MAX_UNPACKED_BYTES'
+  | 'ARCHES'
 >;
 
-/** The repository the service configuration describes (for the one architecture it builds). */
+/** The repository the service configuration describes: one binary index per architecture it builds. */
 export function repositorySettings(config: RepositoryConfig): RepositorySettings {
   return {
     dir: config.REPO_DIR,
@@ -187,7 +194,7 @@ export function repositorySettings(config: RepositoryConfig): RepositorySettings
     origin: config.REPO_ORIGIN,
     label: config.REPO_LABEL,
     ...(config.REPO_DESCRIPTION !== undefined ? { description: config.REPO_DESCRIPTION } : {}),
-    architectures: [STUBDOM_ARCH],
+    architectures: [...config.ARCHES],
     keepVersions: config.REPO_KEEP_VERSIONS,
     graceMs: config.REPO_GRACE_PERIOD,
     xz: config.REPO_XZ,

@@ -89,7 +89,7 @@ export async function expireAttemptLeases(db: Db, policy: FaultPolicy): Promise<
  * latest built attempt of a `publishing` job is leased to `owner`, who publishes it.
  */
 export async function takeStalledPublication(db: Db, owner: string, leaseMs: number): Promise<ClaimedAttempt | undefined> {
-  const { rows } = await sql<{ job_id: number; number: number; engine_id: string }>`
+  const { rows } = await sql<{ job_id: number; number: number; engine_id: string; arch: string }>`
     update attempts set lease_owner = ${owner}, lease_until = ${leaseUntil(leaseMs)}
     where (job_id, number) = (
       select a.job_id, a.number
@@ -101,7 +101,7 @@ export async function takeStalledPublication(db: Db, owner: string, leaseMs: num
       limit 1
       for update of a skip locked
     )
-    returning job_id, number, engine_id`.execute(db);
+    returning job_id, number, engine_id, (select arch from jobs where id = attempts.job_id) as arch`.execute(db);
   const row = rows[0];
-  return row ? { jobId: row.job_id, attempt: row.number, engineId: row.engine_id, owner } : undefined;
+  return row ? { jobId: row.job_id, arch: row.arch, attempt: row.number, engineId: row.engine_id, owner } : undefined;
 }

@@ -27,7 +27,8 @@ export interface BuildPipelineOptions {
   repo: Repository;
   dataDir: string;
   logger: Logger;
-  profile: ArchProfile;
+  /** The profiles of the architectures built (ARCHES), the default first. */
+  profiles: readonly ArchProfile[];
   engines: Builder[];
   /** Limits beyond the profile's (defaults below). */
   limits?: Partial<AttemptLimits>;
@@ -40,14 +41,18 @@ export interface BuildPipelineOptions {
 
 /** The parts of building: the engines, the dispatcher that feeds them, and the first seeding. */
 export function createBuildPipeline(options: BuildPipelineOptions) {
-  const { db, repo, profile, logger } = options;
-  const pool = new EnginePool(db, options.engines, profile.image);
+  const { db, repo, profiles, logger } = options;
+  const profileOf = (arch: string) => {
+    const profile = profiles.find((p) => p.arch === arch);
+    if (!profile) throw new Error(`no profile for ${arch}: it is not one of the architectures this service builds (${profiles.map((p) => p.arch).join(', ')})`);
+    return profile;
+  };
+  const pool = new EnginePool(db, options.engines, new Map(profiles.map((p) => [p.arch, p.image])));
   const artifactsDir = path.join(options.dataDir, 'artifacts');
   const publications: PublicationHandling = {
     suite: repo.settings.suite,
-    hostArch: profile.arch,
     buildArch: BUILD_ARCH,
-    rebuildOnDependencyChange: profile.rebuildOnDependencyChange ?? true,
+    rebuildArches: profiles.filter((p) => p.rebuildOnDependencyChange ?? true).map((p) => p.arch),
     logger,
   };
 
@@ -91,7 +96,7 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
       suite: repo.settings.suite,
     });
   }
-  const limits: AttemptLimits = {
+  const limitsOf = (profile: ArchProfile): AttemptLimits => ({
     memoryMiB: profile.limits.memoryMiB,
     cpus: profile.limits.cpus,
     pids: profile.limits.pids,
@@ -101,15 +106,17 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
     maxLogBytes: 64 * 1024 * 1024,
     maxArtifactBytes: 2 * 1024 * 1024 * 1024,
     ...options.limits,
-  };
+  });
   const dispatcher = new Dispatcher({
     db,
     pool,
     store: options.store,
     logger,
     artifactsDir,
-    image: profile.image,
-    limits,
+    attemptSettings: (arch) => {
+      const profile = profileOf(arch);
+      return { image: profile.image, limits: limitsOf(profile) };
+    },
     repository: () => ({
       dir: repo.settings.dir,
       keyFile: path.join(repo.settings.dir, PUBLIC_KEY_FILES.armored),
@@ -143,8 +150,12 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
    * real -dev packages depend on: publish them from the image of the first healthy engine.
    */
   async function seedEssentialPackages(): Promise<void> {
+    for (const profile of profiles) await seedEssentialPackagesOf(profile);
+  }
+
+  async function seedEssentialPackagesOf(profile: ArchProfile): Promise<void> {
     for (const builder of options.engines) {
-      if (!(await pool.checkHealth(builder, true)).healthy) continue;
+      if (!(await pool.checkHealth(builder, true)).arches.includes(profile.arch)) continue;
       const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'stubbuild-essential-'));
       try {
         const debs = await builder.fetchEssentialPackages(profile.image, dir);

@@ -15,10 +15,14 @@ export interface ClaimRequest {
   owner: string;
   leaseMs: number;
   ageingMs: number;
+  /** The architectures the engine can build (whose image it has). */
+  arches: readonly string[];
 }
 
 export interface ClaimedAttempt {
   jobId: number;
+  /** The architecture the job builds for. */
+  arch: string;
   attempt: number;
   engineId: string;
   owner: string;
@@ -52,6 +56,7 @@ export async function claimNextJob(db: Db, request: ClaimRequest): Promise<Claim
         )) with ordinality as candidate (id, place)
         join jobs j on j.id = candidate.id
         where j.state = 'queued'
+          and j.arch = any(${[...request.arches]}::text[])
           and (select count(*) from attempts
                where engine_id = ${engineId} and state = 'running' and lease_until > now()) < ${capacity}
           -- An engine the job met an engine fault on waits twice the backoff, so another
@@ -74,6 +79,7 @@ export async function claimNextJob(db: Db, request: ClaimRequest): Promise<Claim
     });
     if (jobId === undefined) return undefined;
     const attempt = await openAttempt(trx, jobId, engineId, { owner, leaseMs: request.leaseMs });
+    const { arch } = await trx.selectFrom('jobs').select('arch').where('id', '=', jobId).executeTakeFirstOrThrow();
     // Fair share: the token's usage decays (halves every ageing period) and grows by one.
     await sql`
       insert into token_claims (token_id, last_claim_at, usage)
@@ -82,6 +88,6 @@ export async function claimNextJob(db: Db, request: ClaimRequest): Promise<Claim
         usage = token_claims.usage
           * power(0.5, extract(epoch from now() - token_claims.last_claim_at) * 1000 / ${request.ageingMs}::float8) + 1,
         last_claim_at = now()`.execute(trx);
-    return { jobId, attempt, engineId, owner };
+    return { jobId, arch, attempt, engineId, owner };
   });
 }

@@ -31,7 +31,7 @@ export interface RepoPackageFacts {
 export const BUILD_ARCH = 'amd64';
 
 export interface MatchOptions {
-  /** The architecture built for (stubdom-amd64): unqualified build-dependencies mean it. */
+  /** The architecture built for (the job's): unqualified build-dependencies mean it. */
   hostArch: string;
   /** The architecture the builder runs on (amd64): what `:native` means. */
   buildArch: string;
@@ -189,10 +189,10 @@ export interface DepWaitResolution {
  */
 export async function resolveDepWaits(
   db: Db,
-  options: MatchOptions & { suite: string; jobIds?: readonly number[]; logger?: Pick<Logger, 'info' | 'warn'> },
+  options: Omit<MatchOptions, 'hostArch'> & { suite: string; jobIds?: readonly number[]; logger?: Pick<Logger, 'info' | 'warn'> },
 ): Promise<DepWaitResolution[]> {
   if (options.jobIds && options.jobIds.length === 0) return [];
-  let query = db.selectFrom('jobs').select(['id', 'unmet_relations']).where('state', '=', 'dep-wait').orderBy('id');
+  let query = db.selectFrom('jobs').select(['id', 'arch', 'unmet_relations']).where('state', '=', 'dep-wait').orderBy('id');
   if (options.jobIds) query = query.where('id', 'in', [...options.jobIds]);
   const waiting = await query.execute();
   if (waiting.length === 0) return [];
@@ -215,7 +215,8 @@ export async function resolveDepWaits(
 
   const resolved: DepWaitResolution[] = [];
   for (const job of waiting) {
-    const check = checkRelations(job.unmet_relations, packages, options);
+    // Each job waits for packages of its own architecture.
+    const check = checkRelations(job.unmet_relations, packages, { hostArch: job.arch, buildArch: options.buildArch });
     if (check.unmet.length > 0) continue;
     const started = lastAttempt.get(job.id);
     if (started && !(changed && new Date(changed) > started)) continue;

@@ -84,8 +84,8 @@ export interface DispatcherDeps {
   logger: Logger;
   /** DATA_DIR/artifacts: one folder per job and attempt. */
   artifactsDir: string;
-  image: string;
-  limits: AttemptLimits;
+  /** The image and limits of an attempt for an architecture (its profile's). */
+  attemptSettings: (arch: string) => { image: string; limits: AttemptLimits };
   repository: () => AttemptRequest['repository'];
   publish: (built: BuiltPackages) => Promise<void>;
   /**
@@ -209,7 +209,7 @@ export class Dispatcher {
       let claimed: boolean;
       do {
         claimed = false;
-        for (const builder of await this.deps.pool.healthyEngines()) {
+        for (const { builder, arches } of await this.deps.pool.healthyEngines()) {
           if (this.stopping) return;
           const claim = await claimNextJob(db, {
             engineId: builder.id,
@@ -217,6 +217,7 @@ export class Dispatcher {
             owner: this.owner,
             leaseMs: this.settings.leaseMs,
             ageingMs: this.settings.ageingMs,
+            arches,
           });
           if (!claim) continue;
           claimed = true;
@@ -263,7 +264,8 @@ export class Dispatcher {
     const { db } = this.deps;
     const { jobId, attempt } = claim;
     const log = new AttemptLogWriter(db, jobId, attempt);
-    log.write(Buffer.from(`stubbuild: job ${jobId} attempt ${attempt} on engine ${builder.id}, image ${this.deps.image}\n`));
+    const { image, limits } = this.deps.attemptSettings(claim.arch);
+    log.write(Buffer.from(`stubbuild: job ${jobId} attempt ${attempt} for ${claim.arch} on engine ${builder.id}, image ${image}\n`));
     const artifactDir = path.join(this.deps.artifactsDir, String(jobId), String(attempt));
     let outcome: AttemptOutcome;
     try {
@@ -271,12 +273,12 @@ export class Dispatcher {
       outcome = await builder.runAttempt({
         jobId,
         attempt,
-        image: this.deps.image,
+        image,
         source: files.map((f) => ({ name: f.name, path: this.deps.store.pathOf(f.sha256) })),
         repository: this.deps.repository(),
         ...(await binNmuOf(db, jobId)),
         artifactDir,
-        limits: this.deps.limits,
+        limits,
         onLog: (chunk) => log.write(chunk),
         signal: AbortSignal.any([stop, lease]),
       });
@@ -370,7 +372,7 @@ export class Dispatcher {
   private reapOrphans(): Promise<void> {
     this.reaping ??= (async () => {
       try {
-        for (const builder of await this.deps.pool.healthyEngines()) {
+        for (const { builder } of await this.deps.pool.healthyEngines()) {
           let live: Promise<Set<string>> | undefined;
           const removed = await builder.reapOrphans(async (jobId, attempt) => {
             live ??= listLiveAttempts(this.deps.db);

@@ -4,7 +4,12 @@ import type { Builder, EngineStatus } from '../builders/builder.ts';
 import type { Db } from '../db/in-transaction.ts';
 import { DomainError } from '../domain-error.ts';
 
-export interface EngineView extends EngineStatus {
+/** An engine's health for the architectures the service builds: it builds those whose image it has. */
+export interface EngineHealth extends EngineStatus {
+  arches: string[];
+}
+
+export interface EngineView extends EngineHealth {
   drained: boolean;
   drainReason: string | null;
   /** Attempts running on it now, by every service process (live leases). */
@@ -37,12 +42,13 @@ export async function drainEngine(db: Db, id: string, reason: string | null, opt
  * the same; the claim (claim-job.ts) counts capacity there.
  */
 export class EnginePool {
-  private readonly health = new Map<string, { at: number; status: EngineStatus }>();
+  private readonly health = new Map<string, { at: number; status: EngineHealth }>();
 
   constructor(
     private readonly db: Db,
     readonly builders: readonly Builder[],
-    private readonly image: string,
+    /** The builder image of each architecture the service builds (arch → image). */
+    private readonly images: ReadonlyMap<string, string>,
   ) {}
 
   get(id: string): Builder {
@@ -51,10 +57,21 @@ export class EnginePool {
     return builder;
   }
 
-  async checkHealth(builder: Builder, fresh = false): Promise<EngineStatus> {
+  /** Healthy when the engine answers and has the image of at least one architecture. */
+  async checkHealth(builder: Builder, fresh = false): Promise<EngineHealth> {
     const cached = this.health.get(builder.id);
     if (!fresh && cached && Date.now() - cached.at < HEALTH_TTL_MS) return cached.status;
-    const status = await builder.checkHealth(this.image);
+    const checks: { arch: string; status: EngineStatus }[] = [];
+    for (const [arch, image] of this.images) checks.push({ arch, status: await builder.checkHealth(image) });
+    const arches = checks.filter((c) => c.status.healthy).map((c) => c.arch);
+    const problems = checks.filter((c) => !c.status.healthy).map((c) => c.status.detail);
+    const status: EngineHealth = {
+      id: builder.id,
+      capacity: builder.capacity,
+      healthy: arches.length > 0,
+      detail: problems.length === 0 ? 'ok' : arches.length > 0 ? `builds ${arches.join(', ')}; ${[...new Set(problems)].join('; ')}` : [...new Set(problems)].join('; '),
+      arches,
+    };
     this.health.set(builder.id, { at: Date.now(), status });
     return status;
   }
@@ -69,10 +86,13 @@ export class EnginePool {
       .execute();
   }
 
-  /** The engines that answer and have the image (drain and capacity are the claim's to check). */
-  async healthyEngines(): Promise<Builder[]> {
-    const healthy: Builder[] = [];
-    for (const builder of this.builders) if ((await this.checkHealth(builder)).healthy) healthy.push(builder);
+  /** The engines that answer, with the architectures whose image they have (drain and capacity are the claim's to check). */
+  async healthyEngines(): Promise<{ builder: Builder; arches: string[] }[]> {
+    const healthy: { builder: Builder; arches: string[] }[] = [];
+    for (const builder of this.builders) {
+      const status = await this.checkHealth(builder);
+      if (status.healthy) healthy.push({ builder, arches: status.arches });
+    }
     return healthy;
   }
 

@@ -9,7 +9,7 @@ import { isClaimedBefore, isReadyToClaim } from './claim-order.ts';
 import { describeRelations, type MatchOptions, relationNames } from './dep-wait.ts';
 import type { EngineView } from './engine-pool.ts';
 
-export interface ExplainDeps extends MatchOptions {
+export interface ExplainDeps extends Omit<MatchOptions, 'hostArch'> {
   /** The repository's suite, whose published packages satisfy dep-waits. */
   suite: string;
   /** The engines as this service instance sees them; omitted where it runs no builds. */
@@ -25,12 +25,12 @@ function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-async function explainDepWait(db: Db, job: { id: number; unmet_relations: string[]; batch_id: number | null }, deps: ExplainDeps): Promise<string> {
+async function explainDepWait(db: Db, job: { id: number; arch: string; unmet_relations: string[]; batch_id: number | null }, deps: ExplainDeps): Promise<string> {
   const relations = job.unmet_relations;
   if (relations.length === 0) {
     return 'It waits for build-dependencies that apt could not install, but did not name them; it is tried again after the next publication.';
   }
-  const check = await describeRelations(db, deps, relations);
+  const check = await describeRelations(db, { ...deps, hostArch: job.arch }, relations);
   const parts: string[] = [];
   if (check.unmet.length > 0) {
     // Who is going to provide them: jobs whose .dsc lists a binary of that name; when none is
@@ -40,6 +40,7 @@ async function explainDepWait(db: Db, job: { id: number; unmet_relations: string
       .selectFrom('jobs')
       .select(['id', 'source', 'version', 'state', 'binaries'])
       .where('state', 'in', [...liveStates, 'failed', 'cancelled'])
+      .where('arch', '=', job.arch)
       .where('id', '!=', job.id)
       .where(sql<boolean>`binaries && ${sql.val(names)}::text[]`)
       .orderBy('id')
@@ -62,7 +63,7 @@ async function explainDepWait(db: Db, job: { id: number; unmet_relations: string
       }),
     );
     parts.push(
-      `It waits for build-dependencies not yet published for ${deps.hostArch}: ${described.join('; ')}. ` +
+      `It waits for build-dependencies not yet published for ${job.arch}: ${described.join('; ')}. ` +
         (stuck === 0
           ? 'It goes back to the queue by itself once they are published.'
           : `It goes back to the queue by itself once they are published, but ${stuck === check.unmet.length ? 'nothing' : 'not everything it needs'} is being built now: it waits until someone acts.`),

@@ -10,10 +10,10 @@ import { type Db, inTransaction } from '../db/in-transaction.ts';
 import { type DepWaitResolution, type MatchOptions, resolveDepWaits } from './dep-wait.ts';
 import { queueRebuilds, type QueuedRebuild } from './rebuild-dependents.ts';
 
-export interface PublicationHandling extends MatchOptions {
+export interface PublicationHandling extends Omit<MatchOptions, 'hostArch'> {
   suite: string;
-  /** The architecture profile's rebuildOnDependencyChange (default true). */
-  rebuildOnDependencyChange: boolean;
+  /** The architectures whose profile rebuilds dependents (rebuildOnDependencyChange, default true). */
+  rebuildArches: readonly string[];
   logger?: Pick<Logger, 'info' | 'warn'>;
 }
 
@@ -42,7 +42,7 @@ export async function handlePublications(
       // A binNMU's packages trigger nothing (rebuild=direct).
       .where('j.binnmu', 'is', null)
       .execute();
-    const queued = options.rebuildOnDependencyChange ? await queueRebuilds(trx, added, options) : [];
+    const queued = options.rebuildArches.length > 0 ? await queueRebuilds(trx, added, options) : [];
     await trx.updateTable('dependency_watch').set({ handled_generation: published, updated_at: sql<Date>`now()` }).where('suite', '=', options.suite).execute();
     return queued;
   });

@@ -34,55 +34,60 @@ export interface QueuedRebuild {
 export async function queueRebuilds(
   db: Db,
   published: readonly PublishedBinary[],
-  options: { suite: string; logger?: Pick<Logger, 'info'> },
+  options: { suite: string; rebuildArches: readonly string[]; logger?: Pick<Logger, 'info'> },
 ): Promise<QueuedRebuild[]> {
   if (published.length === 0) return [];
   const deps = await db
     .selectFrom('job_build_dependencies as d')
     .innerJoin('jobs as j', 'j.id', 'd.job_id')
-    .select(['d.job_id', 'd.name', 'd.architecture', 'd.version', 'j.source'])
+    .select(['d.job_id', 'd.name', 'd.architecture', 'd.version', 'j.source', 'j.arch'])
     .where('d.name', 'in', [...new Set(published.map((p) => p.name))])
     .where('j.state', '=', 'published')
     .execute();
 
-  // Per source: what makes its build out of date.
-  const stale = new Map<string, { jobId: number; triggers: string[] }[]>();
+  // Per source and architecture: what makes its build out of date. An unqualified dependency
+  // of a build is of the build's own architecture (or all): another architecture's newer
+  // package does not make it stale.
+  const stale = new Map<string, { source: string; arch: string; entries: { jobId: number; triggers: string[] }[] }>();
   for (const dep of deps) {
     const newer = published.find(
       (p) =>
         p.name === dep.name &&
-        (dep.architecture === '' || dep.architecture === p.architecture) &&
+        (dep.architecture === '' ? p.architecture === dep.arch || p.architecture === 'all' : dep.architecture === p.architecture) &&
         p.source !== dep.source &&
         compareVersions(dep.version, p.version) < 0,
     );
     if (!newer) continue;
-    const list = stale.get(dep.source) ?? [];
-    let entry = list.find((e) => e.jobId === dep.job_id);
-    if (!entry) list.push((entry = { jobId: dep.job_id, triggers: [] }));
+    const key = `${dep.source}\0${dep.arch}`;
+    const group = stale.get(key) ?? { source: dep.source, arch: dep.arch, entries: [] };
+    let entry = group.entries.find((e) => e.jobId === dep.job_id);
+    if (!entry) group.entries.push((entry = { jobId: dep.job_id, triggers: [] }));
     entry.triggers.push(`${dep.name} ${dep.version} → ${newer.version}`);
-    stale.set(dep.source, list);
+    stale.set(key, group);
   }
   if (stale.size === 0) return [];
 
-  const sources = [...stale.keys()];
+  const sources = [...new Set([...stale.values()].map((g) => g.source))];
   // The current build of each source: of the jobs whose packages the index lists, the newest.
   const current = await db
     .selectFrom('jobs as j')
-    .select(['j.id', 'j.source', 'j.version', 'j.binnmu'])
+    .select(['j.id', 'j.source', 'j.arch', 'j.version', 'j.binnmu'])
     .where('j.source', 'in', sources)
     .where((eb) =>
       eb.exists(eb.selectFrom('repo_packages as p').select('p.id').whereRef('p.job_id', '=', 'j.id').where('p.suite', '=', options.suite)),
     )
     .execute();
   const pending = new Set(
-    (await db.selectFrom('jobs').select('source').where('source', 'in', sources).where('state', 'in', [...liveStates]).execute()).map((r) => r.source),
+    (await db.selectFrom('jobs').select(['source', 'arch']).where('source', 'in', sources).where('state', 'in', [...liveStates]).execute()).map(
+      (r) => `${r.source}\0${r.arch}`,
+    ),
   );
 
   const queued: QueuedRebuild[] = [];
-  for (const [source, candidates] of stale) {
-    if (pending.has(source)) continue;
+  for (const [key, { source, arch, entries: candidates }] of stale) {
+    if (pending.has(key) || !options.rebuildArches.includes(arch)) continue;
     const newest = current
-      .filter((j) => j.source === source && j.version !== null)
+      .filter((j) => j.source === source && j.arch === arch && j.version !== null)
       .sort((a, b) => compareVersions(effectiveVersion(b.version!, b.binnmu), effectiveVersion(a.version!, a.binnmu)) || b.id - a.id)[0];
     const entry = newest && candidates.find((c) => c.jobId === newest.id);
     if (!newest || !entry) continue;
@@ -93,6 +98,7 @@ export async function queueRebuilds(
       .selectFrom('jobs')
       .select((eb) => eb.fn.max('binnmu').as('max'))
       .where('source', '=', source)
+      .where('arch', '=', arch)
       .where('version', '=', original.version)
       .executeTakeFirstOrThrow();
     const binNmu = (max ?? 0) + 1;
@@ -106,6 +112,7 @@ export async function queueRebuilds(
         source,
         version: original.version,
         suite: original.suite,
+        arch,
         binaries: original.binaries,
         buildDepends: original.build_depends,
         buildDependsArch: original.build_depends_arch,

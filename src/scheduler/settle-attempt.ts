@@ -63,7 +63,7 @@ export async function settleAttempt(
       case 'dep-wait':
         await closeAttempt(trx, jobId, attempt, { state: 'dep-wait', message: outcome.unmet.join('; '), provenance: outcome.provenance });
         await trx.updateTable('jobs').set({ unmet_relations: outcome.relations }).where('id', '=', jobId).execute();
-        return moveTo('dep-wait', `missing for stubdom-amd64: ${outcome.relations.join(', ')}`);
+        return moveTo('dep-wait', `missing for ${claim.arch}: ${outcome.relations.join(', ')}`);
       case 'failed': {
         await closeAttempt(trx, jobId, attempt, { state: 'failed', reason: outcome.reason, message: outcome.message, provenance: outcome.provenance });
         // `<class>: <first error line>`, as a buildd's fail log reads; the builder's own words when the log says nothing.

@@ -23,13 +23,11 @@ import type { SourceStore, StagedFile } from '../jobs/source-store.ts';
 import { type ArchiveReference, checkArchiveReference } from '../jobs/submit-reference.ts';
 import { submitJob } from '../jobs/submit-job.ts';
 import { verifyDscSignature } from '../jobs/verify-dsc-signature.ts';
+import { type BuildArchitectures, resolveBuildArch } from '../jobs/build-architectures.ts';
 import { type BatchMember, orderBatch } from './batch-order.ts';
 import { checkRelations, loadPublishedPackages, type MatchOptions, relationNames } from './dep-wait.ts';
 
 const MAX_DSC_BYTES = 1024 * 1024;
-
-/** The build profiles every architecture profile builds with (arches/*.json buildProfiles). */
-export const BATCH_BUILD_PROFILES: readonly string[] = ['cross', 'nocheck'];
 
 export interface BatchSubmission {
   tokenId: string;
@@ -39,15 +37,21 @@ export interface BatchSubmission {
   idempotencyKey?: string | undefined;
   /** Throws when the submitter may not build this source (a token's source globs). */
   checkSource?: ((source: string) => void) | undefined;
+  /** The architecture every member builds for; the service's default when not given. */
+  arch?: string | undefined;
 }
 
-export interface BatchPolicy extends MatchOptions {
+export interface BatchPolicy {
   uploaderKeyring?: Keyring | undefined;
   archives: ArchiveSuites;
+  /** The architectures this service builds. */
+  arches: BuildArchitectures;
+  /** What `:native` means: the architecture the builders run on. */
+  buildArch: string;
   /** The repository suite whose published packages may already satisfy a member. */
   suite: string;
-  /** Build profiles the builder activates (the architecture profile's: cross, nocheck). */
-  buildProfiles: readonly string[];
+  /** Build profiles the builder activates for an architecture (its profile's: cross, nocheck, …). */
+  buildProfiles: (arch: string) => readonly string[];
 }
 
 interface UploadMember {
@@ -56,7 +60,7 @@ interface UploadMember {
 }
 
 /** Splits the files into source packages, one per .dsc, each checked as an upload is. */
-async function groupUploads(files: readonly StagedFile[], policy: BatchPolicy): Promise<UploadMember[]> {
+async function groupUploads(files: readonly StagedFile[], policy: BatchPolicy, arch: string): Promise<UploadMember[]> {
   const byName = new Map<string, StagedFile>();
   for (const file of files) {
     const problem = checkUploadFileName(file.name);
@@ -81,7 +85,7 @@ async function groupUploads(files: readonly StagedFile[], policy: BatchPolicy): 
     }
     const group = [dscFile, ...names.flatMap((n) => byName.get(n) ?? [])];
     // checkUpload names what is missing or does not match.
-    const dsc = checkUpload(text, group);
+    const dsc = checkUpload(text, group, { arch, table: policy.arches.table });
     names.forEach((n) => listed.add(n));
     members.push({ dsc, files: group });
   }
@@ -106,9 +110,11 @@ export async function submitBatch(
   policy: BatchPolicy,
 ): Promise<{ batch: Batch; created: boolean }> {
   try {
-    const uploads = await groupUploads(input.files, policy);
+    const arch = resolveBuildArch(policy.arches, input.arch);
+    const match: MatchOptions = { hostArch: arch, buildArch: policy.buildArch };
+    const uploads = await groupUploads(input.files, policy, arch);
     // The same reference twice is one member (one job); the same source asked for differently is refused below.
-    const checked = input.references.map((r) => checkArchiveReference(r, policy.archives));
+    const checked = input.references.map((r) => checkArchiveReference({ ...r, arch }, policy.archives, policy.arches));
     const references = checked.filter((r, i) => checked.findIndex((o) => o.source === r.source && o.version === r.version && o.suite === r.suite) === i);
     if (uploads.length + references.length === 0) {
       throw new DomainError('invalid-batch', 'the batch has no member: send .dsc files with their files, or archive references');
@@ -130,9 +136,10 @@ export async function submitBatch(
       if (seen.has(m.source)) throw new DomainError('invalid-batch', `source ${m.source} is in the batch twice`, { source: m.source });
       seen.add(m.source);
     }
-    const { waits, order } = orderBatch(members, { hostArch: policy.hostArch, profiles: new Set(policy.buildProfiles) });
+    const { waits, order } = orderBatch(members, { hostArch: arch, profiles: new Set(policy.buildProfiles(arch)), arches: policy.arches.table });
 
     const requestHash = hashRequest('batch', [
+      `arch ${arch}`,
       ...input.files.map((f) => `${f.name} ${f.sha256}`).sort(),
       ...references.map((r) => `${r.source} ${r.version ?? ''} ${r.suite}`).sort(),
     ]);
@@ -152,7 +159,7 @@ export async function submitBatch(
         for (const index of order) {
           const member = members[index]!;
           // Already published at that version or newer (an earlier build): nothing to wait for.
-          const pending = waits[index]!.filter((w) => checkRelations([w.relation], published, policy).unmet.length > 0);
+          const pending = waits[index]!.filter((w) => checkRelations([w.relation], published, match).unmet.length > 0);
           const waitsFor = pending.map((w) => `${w.relation} from job ${jobIds.get(w.on)} (${members[w.on]!.source})`);
           const reason = `submitted in batch ${batchId}${waitsFor.length > 0 ? `; waits for ${waitsFor.join(', ')}` : ''}`;
           const { job } = member.upload
@@ -164,6 +171,7 @@ export async function submitBatch(
                   source: member.upload.dsc.source,
                   version: member.upload.dsc.version,
                   suite: null,
+                  arch,
                   binaries: member.upload.dsc.binaries,
                   buildDepends: member.upload.dsc.buildDepends,
                   buildDependsArch: member.upload.dsc.buildDependsArch,

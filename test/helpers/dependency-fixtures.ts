@@ -25,6 +25,7 @@ export interface JobSeed {
   unmetRelations?: string[];
   priority?: number;
   binnmu?: number | null;
+  arch?: string;
 }
 
 /** A job row in `state` with a creation event, as if it had got there. */
@@ -37,6 +38,7 @@ export async function insertJob(db: Db, seed: JobSeed): Promise<number> {
       source: seed.source,
       version: seed.version === undefined ? '1.0' : seed.version,
       suite: null,
+      arch: seed.arch ?? 'stubdom-amd64',
       binaries: seed.binaries ?? [`${seed.source}-dev`],
       submitted_by: await submitTokenId(db),
       unmet_relations: seed.unmetRelations ?? [],

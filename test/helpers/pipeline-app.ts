@@ -27,7 +27,7 @@ export interface JobView {
 /** The service with one Docker engine of `capacity`, started. */
 export async function startPipelineApp(name: string, capacity: number): Promise<TestApp> {
   const { profile } = await ensureBuilderImage();
-  const t = await createTestApp({}, { builds: { profile, engines: [new DockerBuilder(`${name}-${process.pid}`, capacity, new Docker())], pollMs: 300 } });
+  const t = await createTestApp({}, { builds: { profiles: [profile], engines: [new DockerBuilder(`${name}-${process.pid}`, capacity, new Docker())], pollMs: 300 } });
   await t.pipeline!.start();
   return t;
 }

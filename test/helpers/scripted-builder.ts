@@ -12,10 +12,13 @@ export class ScriptedBuilder implements Builder {
     readonly id: string,
     readonly capacity: number,
     public behaviour: Behaviour,
+    /** The images the engine has; every image when omitted. */
+    readonly images?: readonly string[],
   ) {}
 
-  async checkHealth(): Promise<EngineStatus> {
-    return { id: this.id, capacity: this.capacity, healthy: true, detail: 'ok' };
+  async checkHealth(image: string): Promise<EngineStatus> {
+    const has = this.images === undefined || this.images.includes(image);
+    return { id: this.id, capacity: this.capacity, healthy: has, detail: has ? 'ok' : `image ${image} is missing` };
   }
 
   runAttempt(request: AttemptRequest): Promise<AttemptOutcome> {

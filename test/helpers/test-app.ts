@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../src/api/app.ts';
-import type { ArchProfile } from '../../src/builders/arch-profile.ts';
+import { type ArchProfile, loadArchProfiles, selectArchProfiles } from '../../src/builders/arch-profile.ts';
 import type { Builder } from '../../src/builders/builder.ts';
 import { createBuildPipeline } from '../../src/scheduler/build-pipeline.ts';
 import type { SchedulerSettings } from '../../src/scheduler/dispatcher.ts';
@@ -27,7 +27,8 @@ export interface TestApp {
 }
 
 export interface TestBuilds {
-  profile: ArchProfile;
+  /** The profiles built for (ARCHES): the service's own, from the config, when omitted. */
+  profiles?: ArchProfile[];
   engines: Builder[];
   pollMs?: number;
   scheduler?: Partial<SchedulerSettings>;
@@ -47,6 +48,7 @@ export async function createTestApp(
   const store = new SourceStore(dataDir);
   const lock = handle.kind === 'postgres' ? 'advisory' : 'in-process';
   const repo = await openRepository(handle.db, repositorySettings(config), { lock });
+  const profiles = options.builds?.profiles ?? selectArchProfiles(await loadArchProfiles(config.ARCHES_DIR), config.ARCHES, config.ARCHES_DIR);
   const pipeline = options.builds
     ? createBuildPipeline({
         db: handle.db,
@@ -56,9 +58,10 @@ export async function createTestApp(
         logger: pino({ level: 'silent' }),
         listen: handle.listen,
         ...options.builds,
+        profiles,
       })
     : undefined;
-  const app = await buildApp({ db: handle.db, store, config, repo, ...(pipeline ? { engines: pipeline.pool } : {}) });
+  const app = await buildApp({ db: handle.db, store, config, repo, profiles, ...(pipeline ? { engines: pipeline.pool } : {}) });
   const admin = await createToken(handle.db, { role: 'admin', name: 'test admin' });
   const submit = await createToken(handle.db, { role: 'submit', name: 'test submitter' });
   return {

@@ -11,11 +11,12 @@ let leftoversDropped: Promise<unknown> | undefined;
  * of DATABASE_URL (dropped on close; those of killed runs are dropped by the next), or an
  * in-memory PGlite when DATABASE_URL is unset.
  */
-export async function createTestDatabase(): Promise<DatabaseHandle & { url?: string }> {
+export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<DatabaseHandle & { url?: string }> {
+  const migrate = options.migrate ?? true;
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
     const handle = await openDatabase({ dataDir: 'memory://' });
-    await migrateToLatest(handle.db);
+    if (migrate) await migrateToLatest(handle.db);
     return handle;
   }
   leftoversDropped ??= dropLeftoverDatabases(serverUrl, PREFIX);
@@ -23,7 +24,7 @@ export async function createTestDatabase(): Promise<DatabaseHandle & { url?: str
   const name = `${PREFIX}${process.pid}_${randomBytes(4).toString('hex')}`;
   const url = await createServerDatabase(serverUrl, name);
   const handle = await openDatabase({ databaseUrl: url, dataDir: 'unused' });
-  await migrateToLatest(handle.db);
+  if (migrate) await migrateToLatest(handle.db);
   return {
     ...handle,
     url,

@@ -54,7 +54,7 @@ export const batchRoutes: FastifyPluginAsyncZod<BatchRoutesOptions> = async (app
           'Several sources built in the order of their build-dependencies on each other: multipart/form-data with ' +
           'several source packages (each .dsc with the files it lists) and optionally a `sources` field of archive ' +
           'references, or JSON `{"sources": [...]}` of archive references alone. A member whose Build-Depends or ' +
-          'Build-Depends-Arch (for stubdom-amd64, profiles cross and nocheck) name a binary another member\'s .dsc ' +
+          'Build-Depends-Arch (for the batch\'s architecture, with its profile\'s build profiles) name a binary another member\'s .dsc ' +
           'declares starts `dep-wait` for it and is queued when it is published. Archive references are not ordered ' +
           '(their binaries are known only once fetched); a member needing them meets dep-wait and is queued again ' +
           'when they are published. A cycle is refused (422 dependency-cycle, naming the members); any refused member ' +
@@ -74,9 +74,11 @@ export const batchRoutes: FastifyPluginAsyncZod<BatchRoutesOptions> = async (app
       const idempotencyKey = (request.headers as { 'idempotency-key'?: string })['idempotency-key'];
       let files: StagedFile[] = [];
       let references;
+      let arch: string | undefined;
       if (request.isMultipart()) {
-        const received = await receiveUploadWithFields(request, store, uploadLimits, ['sources']);
+        const received = await receiveUploadWithFields(request, store, uploadLimits, ['sources', 'arch']);
         files = received.files;
+        arch = received.fields.arch;
         try {
           references = parseSourcesField(received.fields.sources);
         } catch (error) {
@@ -84,10 +86,10 @@ export const batchRoutes: FastifyPluginAsyncZod<BatchRoutesOptions> = async (app
           throw error;
         }
       } else {
-        references = batchReferencesBody.parse(request.body).sources;
+        ({ sources: references, arch } = batchReferencesBody.parse(request.body));
       }
       const checkSource = (source: string) => requireSourceInScope(token, source);
-      const { batch, created } = await submitBatch(db, store, { tokenId: token.id, files, references, idempotencyKey, checkSource }, policy);
+      const { batch, created } = await submitBatch(db, store, { tokenId: token.id, files, references, idempotencyKey, checkSource, arch }, policy);
       if (!created) reply.header('idempotent-replayed', 'true');
       return reply.code(202).header('location', `/v1/batches/${batch.id}`).send(presentBatch(batch));
     },

@@ -7,7 +7,8 @@ const engineSchema = z
   .object({
     id: z.string(),
     capacity: z.number().int().describe('Attempts the engine runs at once'),
-    healthy: z.boolean().describe('The engine answers and has the builder image'),
+    healthy: z.boolean().describe('The engine answers and has the builder image of at least one architecture'),
+    arches: z.array(z.string()).describe('The architectures whose builder image it has: the jobs it can take'),
     detail: z.string().describe('What the health check found'),
     drained: z.boolean().describe('No new attempts start on a drained engine'),
     drainReason: z.string().nullable(),

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/in-transaction.ts';
 import type { ArchiveSuites } from '../../jobs/archive/archive-settings.ts';
+import type { BuildArchitectures } from '../../jobs/build-architectures.ts';
 import { getJobDetail } from '../../jobs/get-job-detail.ts';
 import { listJobs } from '../../jobs/list-jobs.ts';
 import type { Keyring } from '../../jobs/openpgp-keyring.ts';
@@ -32,6 +33,8 @@ export interface JobRoutesOptions {
   /** Uploads must be signed by one of its keys (UPLOADER_KEYRING); none: unsigned uploads are taken. */
   uploaderKeyring?: Keyring | undefined;
   archives: ArchiveSuites;
+  /** The architectures this service builds. */
+  arches: BuildArchitectures;
   /** What explaining a waiting job needs: the repository's suite, the engines when built here. */
   explain: Omit<ExplainDeps, 'now'>;
 }
@@ -53,6 +56,7 @@ const uploadForm = z
       .string()
       .optional()
       .describe('Admin only: binary package names (separated by spaces or commas) this build may take over from the source that owns them'),
+    arch: z.string().optional().describe('The architecture to build for (one of ARCHES); the service\'s first when omitted'),
   })
   .meta({ id: 'SourceUpload' });
 
@@ -62,7 +66,7 @@ function checkTakeover(token: TokenInfo, names: string[] | undefined): string[] 
   return names;
 }
 
-export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (app, { db, store, uploadLimits, uploaderKeyring, archives, explain }) => {
+export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (app, { db, store, uploadLimits, uploaderKeyring, archives, arches, explain }) => {
   app.post(
     '/jobs',
     {
@@ -98,7 +102,7 @@ export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (app, { 
       const checkSource = (source: string) => requireSourceInScope(token, source);
       let submitted;
       if (request.isMultipart()) {
-        const { files, fields } = await receiveUploadWithFields(request, store, uploadLimits, ['allowTakeover']);
+        const { files, fields } = await receiveUploadWithFields(request, store, uploadLimits, ['allowTakeover', 'arch']);
         let allowTakeover;
         try {
           allowTakeover = checkTakeover(token, parseTakeoverField(fields.allowTakeover));
@@ -106,11 +110,11 @@ export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (app, { 
           await store.discard(files);
           throw error;
         }
-        submitted = await submitUpload(db, store, { tokenId: token.id, files, idempotencyKey, checkSource, allowTakeover }, { uploaderKeyring });
+        submitted = await submitUpload(db, store, { tokenId: token.id, files, idempotencyKey, checkSource, allowTakeover, arch: fields.arch }, { uploaderKeyring, arches });
       } else {
         const reference = archiveReferenceBody.parse(request.body);
         checkTakeover(token, reference.allowTakeover);
-        submitted = await submitArchiveReference(db, { tokenId: token.id, reference, idempotencyKey, checkSource }, archives);
+        submitted = await submitArchiveReference(db, { tokenId: token.id, reference, idempotencyKey, checkSource }, archives, arches);
       }
       const { job, created } = submitted;
       if (!created) reply.header('idempotent-replayed', 'true');
@@ -125,7 +129,7 @@ export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (app, { 
       schema: {
         tags: ['jobs'],
         summary: 'List jobs',
-        description: 'Newest first, filtered by state and source, in pages of `limit` (1–500); follow `nextCursor`.',
+        description: 'Newest first, filtered by state, source and architecture, in pages of `limit` (1–500); follow `nextCursor`.',
         querystring: jobListQuery,
         response: { 200: jobListSchema, ...problemResponses(400, 401) },
       },

@@ -38,7 +38,7 @@ export const packageRoutes: FastifyPluginAsyncZod<PackageRoutesOptions> = async 
         summary: 'Add packages to the apt repository',
         description:
           'multipart/form-data carrying one or more .deb files. Each is verified (ar framing, control ' +
-          'fields, architecture stubdom-amd64 or all, a readable data.tar, within the decompression limit), ' +
+          'fields, an architecture the service builds or all, a readable data.tar, within the decompression limit), ' +
           'added to the pool and the index, and published, signed. The answer comes once a publication ' +
           'listing them is visible under /apt/. If any file is refused, nothing changes. The same name and ' +
           'version with different content is refused (409) unless `force=true`; an older version than the ' +

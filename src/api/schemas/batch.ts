@@ -8,7 +8,8 @@ export const batchIdParams = z.strictObject({
 
 export const batchReferencesBody = z
   .strictObject({
-    sources: z.array(archiveReferenceBody.omit({ allowTakeover: true }).meta({ id: 'BatchReference' })).min(1).max(200).describe('Source packages in configured Debian archives'),
+    sources: z.array(archiveReferenceBody.omit({ allowTakeover: true, arch: true }).meta({ id: 'BatchReference' })).min(1).max(200).describe('Source packages in configured Debian archives'),
+    arch: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)+$/).optional().describe('The architecture every member builds for; the service\'s first when omitted'),
   })
   .meta({ id: 'BatchReferences' });
 
@@ -21,6 +22,7 @@ export const batchUploadForm = z
       .string()
       .optional()
       .describe('Optional text field: JSON {"sources": [{source, version?, suite?}, …]}, archive references built with the uploads'),
+    arch: z.string().optional().describe('Optional text field: the architecture every member builds for'),
   })
   .meta({ id: 'BatchUpload' });
 

@@ -28,7 +28,7 @@ export const jobDetailSchema = jobWithEventsSchema
       .object({ imageId: z.string().nullable(), recipeHash: z.string().nullable(), toolchain: z.unknown(), port: z.unknown() })
       .nullable()
       .describe('What built the published artifacts: builder image, toolchain versions, port revision'),
-    unmetRelations: z.array(z.string()).describe('For dep-wait: the build-dependencies missing for stubdom-amd64'),
+    unmetRelations: z.array(z.string()).describe('For dep-wait: the build-dependencies missing for its architecture'),
     explanation: z
       .string()
       .nullable()

@@ -24,6 +24,7 @@ export const jobSchema = z
     source: z.string().describe('Source package name'),
     version: z.string().nullable().describe('Source version; null until an archive reference is resolved'),
     suite: z.string().nullable().describe('Archive suite for archive references'),
+    arch: z.string().describe('The architecture it builds for (one of the service\'s ARCHES)'),
     binaries: z.array(z.string()).describe('Binary packages the .dsc declares (Binary:)'),
     buildDepends: z.string().describe('Build-Depends of the .dsc, as written'),
     buildDependsArch: z.string().describe('Build-Depends-Arch of the .dsc, as written'),
@@ -61,6 +62,7 @@ export const jobListSchema = z.object({
 export const jobListQuery = z.strictObject({
   state: jobStateSchema.optional(),
   source: z.string().min(1).max(200).optional(),
+  arch: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)+$/).optional().describe('Only jobs for this architecture'),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().min(1).max(200).optional(),
 });
@@ -96,6 +98,11 @@ export const archiveReferenceBody = z
       .optional()
       .describe('A configured archive suite (ARCHIVE_SUITES, ARCHIVE_SECURITY_SUITES); default the first of ARCHIVE_SUITES, bookworm'),
     allowTakeover: takeoverNames.optional(),
+    arch: z
+      .string()
+      .regex(/^[a-z0-9]+(-[a-z0-9]+)+$/, 'must be a dpkg architecture name')
+      .optional()
+      .describe('The architecture to build for (one of ARCHES); the service\'s first when omitted'),
   })
   .meta({ id: 'ArchiveReference' });
 

@@ -9,6 +9,7 @@ import { DebianParseError } from '../../debian/parse-error.ts';
 import { compareVersions } from '../../debian/version.ts';
 import { DomainError } from '../../domain-error.ts';
 import { checkUpload } from '../check-upload.ts';
+import type { BuildArchitectures } from '../build-architectures.ts';
 import { liveStates } from '../live-states.ts';
 import { supersedeOlderJobs } from '../supersede-older.ts';
 import type { Keyring } from '../openpgp-keyring.ts';
@@ -23,6 +24,8 @@ export interface FetcherDeps {
   db: Db;
   store: SourceStore;
   archives: ArchiveSuites;
+  /** The architectures jobs are built for: a fetched .dsc must build for its job's. */
+  arches: BuildArchitectures;
   /** Undefined: InRelease files are taken unverified (no keyring configured or installed). */
   archiveKeyring: Keyring | undefined;
   /** DATA_DIR/archive-cache */
@@ -143,7 +146,7 @@ async function completeFetch(
         reason: `fetched ${dsc.source} ${dsc.version} from ${suite.name}${dsc.source !== job.source ? ` (${job.source} is a binary package of source ${dsc.source})` : ''}`,
       });
       // A reference without a version learns it only now.
-      await supersedeOlderJobs(trx, { jobId: job.id, source: dsc.source, version: dsc.version });
+      await supersedeOlderJobs(trx, { jobId: job.id, source: dsc.source, arch: job.arch, version: dsc.version });
       // A batch that named a source and one of its binaries (libzstd and zstd) builds it once.
       const twin = await trx
         .selectFrom('jobs as me')
@@ -153,6 +156,7 @@ async function completeFetch(
         .where('other.id', '!=', job.id)
         .where('other.source', '=', dsc.source)
         .where('other.version', '=', dsc.version)
+        .where('other.arch', '=', job.arch)
         .where('other.state', 'in', [...liveStates])
         .orderBy('other.id')
         .executeTakeFirst();
@@ -231,7 +235,7 @@ export async function fetchArchiveJob(deps: FetcherDeps, job: ClaimedFetchJob, s
     }
     const dscFile = staged.find((f) => f.name.endsWith('.dsc'));
     if (!dscFile) throw new FetchFailure(`the index entry of ${job.source} ${entry.version} lists no .dsc`);
-    const dsc = checkUpload(await readFile(dscFile.tmpPath, 'utf8'), staged);
+    const dsc = checkUpload(await readFile(dscFile.tmpPath, 'utf8'), staged, { arch: job.arch, table: deps.arches.table });
     if (dsc.source !== source || dsc.version !== entry.version) {
       throw new FetchFailure(`${dscFile.name} is ${dsc.source} ${dsc.version}, but the index says ${source} ${entry.version}`);
     }

@@ -7,6 +7,8 @@ import { leaseUntil } from '../lease.ts';
 export interface ClaimedFetchJob {
   id: number;
   source: string;
+  /** The architecture it is to be built for. */
+  arch: string;
   /** The version asked for; null for the newest. */
   version: string | null;
   suite: string | null;
@@ -40,10 +42,10 @@ export async function claimFetchJob(db: Db, owner: string, leaseMs: number): Pro
         .forUpdate()
         .skipLocked(),
     )
-    .returning(['id', 'source', 'version', 'suite', 'fetch_attempts'])
+    .returning(['id', 'source', 'arch', 'version', 'suite', 'fetch_attempts'])
     .executeTakeFirst();
   if (!row) return undefined;
-  return { id: row.id, source: row.source, version: row.version, suite: row.suite, attempts: row.fetch_attempts, owner };
+  return { id: row.id, source: row.source, arch: row.arch, version: row.version, suite: row.suite, attempts: row.fetch_attempts, owner };
 }
 
 /** Extends the lease; false when the job is no longer ours (cancelled, or the lease was lost). */

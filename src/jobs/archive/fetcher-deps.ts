@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/config.ts';
 import type { Db } from '../../db/in-transaction.ts';
+import type { BuildArchitectures } from '../build-architectures.ts';
 import type { SourceStore } from '../source-store.ts';
 import { archiveSuitesFromConfig, DEBIAN_ARCHIVE_KEYRING, loadArchiveKeyring } from './archive-settings.ts';
 import type { FetcherDeps } from './fetch-archive-job.ts';
@@ -25,6 +26,7 @@ export async function createFetcherDeps(
   db: Db,
   store: SourceStore,
   logger: Logger,
+  arches: BuildArchitectures,
 ): Promise<FetcherDeps> {
   const archiveKeyring = await loadArchiveKeyring(config);
   if (archiveKeyring) {
@@ -39,6 +41,7 @@ export async function createFetcherDeps(
     db,
     store,
     archives: archiveSuitesFromConfig(config),
+    arches,
     archiveKeyring,
     cacheDir: path.join(config.DATA_DIR, 'archive-cache'),
     maxFileBytes: config.MAX_UPLOAD_FILE_BYTES,
