@@ -1,6 +1,7 @@
 // Debian source control files (.dsc, dsc(5)), checked before anything is downloaded or
 // unpacked: every name and hash that reaches the intake must already be well-formed.
 import { isValidArchName } from './architecture.ts';
+import { type ChecksumLine, parseChecksumLines } from './checksum-lines.ts';
 import { findUnsafeField } from './control-characters.ts';
 import { getField, parseDeb822, splitClearsigned, type Paragraph } from './deb822.ts';
 import { checkUploadFileName } from './file-name.ts';
@@ -37,7 +38,6 @@ export interface Dsc {
 
 // Debian policy 5.6.1 (source) and 5.6.7 (binary package names).
 const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
-const SIZE = /^[0-9]+$/;
 
 function fail(message: string): never {
   throw new DebianParseError('dsc', message);
@@ -50,31 +50,21 @@ function requireDscField(paragraph: Paragraph, name: string): string {
   return value;
 }
 
-interface ChecksumLine {
-  hash: string;
-  size: number;
-  name: string;
-}
-
 // "<hash> <size> <name>" lines, as in Checksums-Sha256, Checksums-Sha1 and Files (md5).
 function parseChecksumField(field: string, value: string, hashLength: number): ChecksumLine[] {
-  const hashShape = new RegExp(`^[0-9a-fA-F]{${hashLength}}$`);
   const lines: ChecksumLine[] = [];
   const seen = new Set<string>();
-  for (const line of value.split('\n')) {
-    if (line.trim() === '') continue;
-    const parts = line.trim().split(/\s+/);
-    if (parts.length !== 3) fail(`invalid field ${field}: line ${JSON.stringify(line)} is not "hash size name"`);
-    const [hash = '', sizeText = '', name = ''] = parts;
-    if (!hashShape.test(hash)) fail(`invalid field ${field}: bad hash for ${JSON.stringify(name)}`);
-    if (!SIZE.test(sizeText) || !Number.isSafeInteger(Number(sizeText))) {
-      fail(`invalid field ${field}: bad size for ${JSON.stringify(name)}`);
+  for (const { text, parsed } of parseChecksumLines(value, { hashLength })) {
+    if (!parsed.line) {
+      if (parsed.problem === 'not-three-words') fail(`invalid field ${field}: line ${JSON.stringify(text)} is not "hash size name"`);
+      fail(`invalid field ${field}: ${parsed.problem === 'bad-hash' ? 'bad hash' : 'bad size'} for ${JSON.stringify(parsed.name)}`);
     }
+    const { name } = parsed.line;
     const unsafe = checkUploadFileName(name);
     if (unsafe !== undefined) fail(`invalid field ${field}: ${unsafe}: ${JSON.stringify(name)}`);
     if (seen.has(name)) fail(`invalid field ${field}: file ${JSON.stringify(name)} listed twice`);
     seen.add(name);
-    lines.push({ hash: hash.toLowerCase(), size: Number(sizeText), name });
+    lines.push(parsed.line);
   }
   if (lines.length === 0) fail(`empty field ${field}`);
   return lines;

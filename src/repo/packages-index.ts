@@ -1,6 +1,7 @@
 // Stanzas of the Packages and Sources indices, and the index files built from them.
 // A stanza is produced once, when a package is published (the caller stores it), and the
 // index files are rebuilt from stored stanzas on every publication.
+import { parseChecksumLines } from '../debian/checksum-lines.ts';
 import { formatDeb822, getField, parseDeb822, type Paragraph } from '../debian/deb822.ts';
 import { DebianParseError } from '../debian/parse-error.ts';
 import { compareVersions } from '../debian/version.ts';
@@ -171,15 +172,20 @@ interface ChecksumLine {
   name: string;
 }
 
+// Names that can become a pool path (pool-path.ts's character set).
+const POOL_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+~:-]*$/;
+
 function checksumLines(dsc: Paragraph, field: string): ChecksumLine[] | undefined {
   const value = getField(dsc, field);
   if (value === undefined) return undefined;
   const lines: ChecksumLine[] = [];
-  for (const line of value.split('\n')) {
-    if (line.trim() === '') continue;
-    const m = /^([0-9a-fA-F]+) ([0-9]+) ([A-Za-z0-9][A-Za-z0-9._+~:-]*)$/.exec(line.trim());
-    if (!m) throw new RepoError('bad-dsc', `${field} line ${JSON.stringify(line)} is not "hash size name"`);
-    lines.push({ hash: m[1]!.toLowerCase(), size: m[2]!, name: m[3]! });
+  for (const { text, parsed } of parseChecksumLines(value)) {
+    // Words one space apart, stricter than dpkg (any white space): what is refused stays as it was.
+    if (!parsed.line || text.trim() !== parsed.words.join(' ') || !POOL_FILE_NAME.test(parsed.line.name)) {
+      throw new RepoError('bad-dsc', `${field} line ${JSON.stringify(text)} is not "hash size name"`);
+    }
+    // The size as the .dsc spells it, as dpkg-scansources writes it back.
+    lines.push({ hash: parsed.line.hash, size: parsed.words[1], name: parsed.line.name });
   }
   return lines;
 }

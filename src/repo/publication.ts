@@ -22,6 +22,7 @@ import { link, lstat, mkdir, open, readdir, readFile, rename, rmdir, stat, unlin
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
+import { parseChecksumLines } from '../debian/checksum-lines.ts';
 import { getField, parseDeb822 } from '../debian/deb822.ts';
 import { buildPackagesFile, buildSourcesFile } from './packages-index.ts';
 import { assertArchitecture, assertComponent, assertSuite } from './pool-path.ts';
@@ -445,8 +446,9 @@ async function poolFilesOfCurrentIndices(repoDir: string, suites: string[]): Pro
         const directory = getField(p, 'Directory');
         const list = getField(p, 'Checksums-Sha256') ?? getField(p, 'Files');
         if (directory !== undefined && list !== undefined) {
-          for (const line of list.split('\n')) {
-            const fileName = line.trim().split(/\s+/)[2];
+          // Any line that names a file keeps it, whether or not its hash and size read well.
+          for (const { parsed } of parseChecksumLines(list, { ignoreExtraWords: true })) {
+            const fileName = parsed.line ? parsed.line.name : parsed.name;
             if (fileName) pool.add(`${directory}/${fileName}`);
           }
         }

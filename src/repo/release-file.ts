@@ -1,5 +1,6 @@
 // Release files: the suite's top Release (what InRelease signs) and the small per-component
 // Release files next to each index.
+import { parseChecksumLines } from '../debian/checksum-lines.ts';
 import { formatDeb822, getField, parseDeb822, type Deb822Field } from '../debian/deb822.ts';
 import { assertArchitecture, assertComponent, assertRelativeRepoPath, assertSuite } from './pool-path.ts';
 import { RepoError } from './repo-error.ts';
@@ -119,11 +120,8 @@ export function readReleaseSha256(text: string): ReleaseChecksum[] {
   const value = paragraph ? getField(paragraph, 'SHA256') : undefined;
   if (value === undefined) return [];
   const out: ReleaseChecksum[] = [];
-  for (const line of value.split('\n')) {
-    const parts = line.trim().split(/\s+/);
-    if (parts.length !== 3) continue;
-    const [sha256 = '', size = '', path = ''] = parts;
-    if (/^[0-9a-f]{64}$/.test(sha256) && /^[0-9]+$/.test(size)) out.push({ path, size: Number(size), sha256 });
+  for (const { parsed } of parseChecksumLines(value, { hashLength: 64 })) {
+    if (parsed.line) out.push({ path: parsed.line.name, size: parsed.line.size, sha256: parsed.line.hash });
   }
   return out;
 }

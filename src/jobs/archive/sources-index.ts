@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { parseChecksumLines } from '../../debian/checksum-lines.ts';
 import { getField, parseDeb822, type Paragraph, splitClearsigned } from '../../debian/deb822.ts';
 import { checkUploadFileName } from '../../debian/file-name.ts';
 import { DebianParseError } from '../../debian/parse-error.ts';
@@ -186,11 +187,9 @@ async function verifyInRelease(suite: ArchiveSuite, text: string, deps: IndexDep
 
 function listedFiles(release: Paragraph): Map<string, ListedFile> {
   const files = new Map<string, ListedFile>();
-  for (const line of (getField(release, 'SHA256') ?? '').split('\n')) {
-    const [sha256, size, name] = line.trim().split(/\s+/);
-    if (sha256 && size && name && /^[0-9a-f]{64}$/i.test(sha256) && /^[0-9]+$/.test(size)) {
-      files.set(name, { sha256: sha256.toLowerCase(), size: Number(size) });
-    }
+  // apt ignores what follows the name, and lines it cannot read.
+  for (const { parsed } of parseChecksumLines(getField(release, 'SHA256') ?? '', { hashLength: 64, ignoreExtraWords: true })) {
+    if (parsed.line) files.set(parsed.line.name, { sha256: parsed.line.hash, size: parsed.line.size });
   }
   return files;
 }
@@ -323,13 +322,12 @@ function parseEntry(paragraph: Paragraph, suite: string): SourceEntry {
     fail(`has an unusable Directory ${JSON.stringify(directory)}`);
   }
   const files: SourceEntryFile[] = [];
-  for (const line of (getField(paragraph, 'Checksums-Sha256') ?? '').split('\n')) {
-    if (line.trim() === '') continue;
-    const [sha256 = '', size = '', name = '', ...rest] = line.trim().split(/\s+/);
-    if (rest.length > 0 || !/^[0-9a-f]{64}$/i.test(sha256) || !/^[0-9]+$/.test(size)) fail(`has a malformed Checksums-Sha256 line`);
+  for (const { parsed } of parseChecksumLines(getField(paragraph, 'Checksums-Sha256') ?? '', { hashLength: 64 })) {
+    if (!parsed.line) return fail(`has a malformed Checksums-Sha256 line`);
+    const { name, size, hash } = parsed.line;
     const unsafe = checkUploadFileName(name);
     if (unsafe) fail(`lists a file with an unusable name: ${unsafe}`);
-    files.push({ name, size: Number(size), sha256: sha256.toLowerCase() });
+    files.push({ name, size, sha256: hash });
   }
   if (files.length === 0) fail('lists no files with a SHA-256');
   return { source, version: version!, directory, files };
