@@ -1,6 +1,6 @@
 // The one error type of src/debian: callers (API, intake, repo) map it to a 4xx without
 // having to tell our parsing mistakes apart from runtime bugs.
-export type DebianParseErrorKind = 'deb822' | 'version' | 'relation' | 'architecture' | 'dsc';
+export type DebianParseErrorKind = 'deb822' | 'version' | 'relation' | 'architecture' | 'dsc' | 'ar';
 
 export class DebianParseError extends Error {
   override readonly name = 'DebianParseError';

@@ -12,6 +12,7 @@ import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
+import { AR_HEADER_SIZE, AR_MAGIC, arPadding, type ArMember, type ArMemberHeader, parseArHeader, readArMembers, startsWithArMagic } from '../debian/ar.ts';
 import { getField, parseDeb822, type Paragraph } from '../debian/deb822.ts';
 import { DebianParseError } from '../debian/parse-error.ts';
 import { assertPackageName, assertVersion } from './pool-path.ts';
@@ -55,8 +56,6 @@ export interface FileIdentity {
 
 type Compression = 'none' | 'gzip' | 'xz' | 'zstd' | 'bzip2';
 
-const AR_MAGIC = Buffer.from('!<arch>\n', 'latin1');
-const AR_HEADER_SIZE = 60;
 const DEBIAN_BINARY_MAX = 64;
 // Child decompressors' stderr is kept only for the error message.
 const STDERR_MAX = 4096;
@@ -313,27 +312,14 @@ class TarMemberSink implements MemberSink {
   }
 }
 
-interface ArMemberHeader {
-  name: string;
-  size: number;
-}
-
-function parseArHeader(header: Buffer): ArMemberHeader {
-  const text = header.toString('latin1');
-  if (text.slice(58, 60) !== '`\n') {
-    throw new RepoError('bad-member', 'malformed ar member header (bad terminator)');
+/** The ar format's refusals (src/debian) as the repository's. */
+function readArHeader(header: Buffer): ArMemberHeader {
+  try {
+    return parseArHeader(header);
+  } catch (err) {
+    if (err instanceof DebianParseError) throw new RepoError('bad-member', err.message, { cause: err });
+    throw err;
   }
-  let name = text.slice(0, 16).trimEnd();
-  // GNU ar ends names with '/'; dpkg accepts both spellings.
-  if (name.endsWith('/')) name = name.slice(0, -1);
-  const sizeText = text.slice(48, 58).trim();
-  if (!/^[0-9]+$/.test(sizeText)) {
-    throw new RepoError('bad-member', `malformed ar member header for ${JSON.stringify(name)} (bad size field)`);
-  }
-  if (!/^[\x21-\x7e]+$/.test(name)) {
-    throw new RepoError('bad-member', `ar member with an unprintable or empty name ${JSON.stringify(name)}`);
-  }
-  return { name, size: Number(sizeText) };
 }
 
 /** Streaming ar reader that routes member bodies into sinks, in deb(5) order. */
@@ -401,7 +387,7 @@ class DebReader {
         const header = this.take(AR_HEADER_SIZE);
         if (!header) return undefined;
         // startMember always moves on to the member's body.
-        await this.startMember(parseArHeader(header));
+        await this.startMember(readArHeader(header));
         if (this.remaining === 0) {
           await this.endMember();
           continue;
@@ -456,7 +442,7 @@ class DebReader {
     // deb(5): anything after data.tar is for future formats and is ignored, unread.
     this.state = this.dataSeen ? 'ignore' : 'pad';
     // ar pads odd-sized members to an even offset with one byte.
-    if (this.state === 'pad' && this.memberSize % 2 === 0) this.state = 'header';
+    if (this.state === 'pad' && arPadding(this.memberSize) === 0) this.state = 'header';
   }
 
   private checkDebianBinary(content: Buffer): void {
@@ -670,26 +656,16 @@ function inflateMember(member: string, data: Buffer, compressed: boolean, budget
 }
 
 function inspectInMemory(bytes: Buffer, opts: InspectDebOptions): Omit<DebInfo, 'size' | 'sha256' | 'md5'> | undefined {
-  if (bytes.length < AR_MAGIC.length || !bytes.subarray(0, AR_MAGIC.length).equals(AR_MAGIC)) return undefined;
+  if (!startsWithArMagic(bytes)) return undefined;
   const budget = new Budget(opts.maxUncompressedBytes);
-  const members: { name: string; data: Buffer }[] = [];
-  let offset = AR_MAGIC.length;
-  while (offset < bytes.length) {
-    if (offset + AR_HEADER_SIZE > bytes.length) return undefined;
-    let header: ArMemberHeader;
-    try {
-      header = parseArHeader(bytes.subarray(offset, offset + AR_HEADER_SIZE));
-    } catch {
-      return undefined;
-    }
-    const start = offset + AR_HEADER_SIZE;
-    const end = start + header.size;
-    if (end > bytes.length) return undefined;
-    members.push({ name: header.name, data: bytes.subarray(start, end) });
-    offset = end + (header.size % 2);
+  let members: ArMember[];
+  try {
+    members = readArMembers(bytes);
+  } catch {
+    return undefined;
   }
-  if (offset !== bytes.length || members.length !== 3) return undefined;
-  const [binary, control, data] = members as [{ name: string; data: Buffer }, { name: string; data: Buffer }, { name: string; data: Buffer }];
+  if (members.length !== 3) return undefined;
+  const [binary, control, data] = members as [ArMember, ArMember, ArMember];
   if (binary.name !== 'debian-binary' || !/^2\.[0-9]+\n$/.test(binary.data.toString('latin1'))) return undefined;
   if (control.name !== 'control.tar.gz' && control.name !== 'control.tar') return undefined;
   if (data.name !== 'data.tar.gz' && data.name !== 'data.tar') return undefined;
