@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { parseDeb822 } from '../src/debian/deb822.ts';
 import { inspectDeb } from '../src/repo/deb-inspect.ts';
 import { buildPackagesFile, buildSourcesFile, formatPackagesStanza, formatSourcesStanza } from '../src/repo/packages-index.ts';
-import { debPoolPath } from '../src/repo/pool-path.ts';
+import { debPoolPath } from '../src/repo/pool/pool-path.ts';
 import { buildDeb, makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';
 
 const run = promisify(execFile);

@@ -1,4 +1,4 @@
-// A request links each .deb into the pool right after inspecting it (src/repo/pool-changes.ts).
+// A request links each .deb into the pool right after inspecting it (src/repo/pool/pool-changes.ts).
 // What it linked must go again when it is refused, but never a file another request committed
 // a row for; and a file a request found in place and relies on must still be that file when
 // it commits.
@@ -7,7 +7,7 @@ import { lstat, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promi
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { inspectDeb } from '../src/repo/deb-inspect.ts';
-import { PoolChanges } from '../src/repo/pool-changes.ts';
+import { PoolChanges } from '../src/repo/pool/pool-changes.ts';
 import { addPackages } from '../src/repo/publish-packages.ts';
 import { isRepoError } from '../src/repo/repo-error.ts';
 import { makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assertRelativeRepoPath, debFileName, debPoolPath, poolDirectory } from '../src/repo/pool-path.ts';
+import { assertRelativeRepoPath, debFileName, debPoolPath, poolDirectory } from '../src/repo/pool/pool-path.ts';
 import { RepoError } from '../src/repo/repo-error.ts';
 
 test('poolDirectory files lib* sources under "lib" + letter, others under their first letter', () => {

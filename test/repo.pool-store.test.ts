@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { addToPool } from '../src/repo/pool-store.ts';
+import { addToPool } from '../src/repo/pool/pool-store.ts';
 import { RepoError } from '../src/repo/repo-error.ts';
 import { makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';
 

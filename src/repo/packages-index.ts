@@ -6,7 +6,7 @@ import { formatDeb822, getField, parseDeb822, type Paragraph } from '../debian/d
 import { DebianParseError } from '../debian/parse-error.ts';
 import { compareVersions } from '../debian/version.ts';
 import type { DebInfo } from './deb-inspect.ts';
-import { assertRelativeRepoPath } from './pool-path.ts';
+import { assertRelativeRepoPath } from './pool/pool-path.ts';
 import { RepoError } from './repo-error.ts';
 
 // dpkg's field order for Packages stanzas (Dpkg::Control::FieldsCore, CTRL_INDEX_PKG):

@@ -5,7 +5,7 @@
 import { getField } from '../debian/deb822.ts';
 import { inspectDeb, type DebInfo, type InspectDebOptions } from './deb-inspect.ts';
 import { formatPackagesStanza } from './packages-index.ts';
-import { debPoolPath } from './pool-path.ts';
+import { debPoolPath } from './pool/pool-path.ts';
 
 export interface PrepareDebOptions extends InspectDebOptions {
   component: string;

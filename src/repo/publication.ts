@@ -25,7 +25,7 @@ import { gzip as gzipCallback } from 'node:zlib';
 import { parseChecksumLines } from '../debian/checksum-lines.ts';
 import { getField, parseDeb822 } from '../debian/deb822.ts';
 import { buildPackagesFile, buildSourcesFile } from './packages-index.ts';
-import { assertArchitecture, assertComponent, assertSuite } from './pool-path.ts';
+import { assertArchitecture, assertComponent, assertSuite } from './pool/pool-path.ts';
 import { buildComponentRelease, buildReleaseFile, readReleaseSha256, type IndexFile } from './release-file.ts';
 import type { RepoSigner } from './repo-signer.ts';
 

@@ -2,7 +2,7 @@
 // Release files next to each index.
 import { parseChecksumLines } from '../debian/checksum-lines.ts';
 import { formatDeb822, getField, parseDeb822, type Deb822Field } from '../debian/deb822.ts';
-import { assertArchitecture, assertComponent, assertRelativeRepoPath, assertSuite } from './pool-path.ts';
+import { assertArchitecture, assertComponent, assertRelativeRepoPath, assertSuite } from './pool/pool-path.ts';
 import { RepoError } from './repo-error.ts';
 
 /** An index file as the top Release lists it, path relative to `dists/<suite>/`. */

@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { chmod, copyFile, link, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { assertRelativeRepoPath } from './pool-path.ts';
-import { RepoError } from './repo-error.ts';
+import { RepoError } from '../repo-error.ts';
 
 export interface AddToPoolOptions {
   /** Replace a different file already at the path (breaks clients holding the old index). */

@@ -1,8 +1,8 @@
 // Where a package lives in the pool, and which names may become path components at all.
 // Every name that reaches a file name passes one of the checks below first, so nothing with
 // '/', '..', whitespace or a NUL can leave the repository directory.
-import { isValidVersion as isValidDebianVersion } from '../debian/version.ts';
-import { RepoError } from './repo-error.ts';
+import { isValidVersion as isValidDebianVersion } from '../../debian/version.ts';
+import { RepoError } from '../repo-error.ts';
 
 // Debian policy 5.6.1/5.6.7: lower case letters, digits, '+', '-', '.'; at least two
 // characters; starts with an alphanumeric.
