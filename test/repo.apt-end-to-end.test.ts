@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseDeb822 } from '../src/debian/deb822.ts';
 import { inspectDeb, type DebInfo } from '../src/repo/deb-inspect.ts';
-import { formatPackagesStanza, formatSourcesStanza } from '../src/repo/packages-index.ts';
+import { formatPackagesStanza, formatSourcesStanza } from '../src/repo/publish/packages-index.ts';
 import { debPoolPath } from '../src/repo/pool/pool-path.ts';
 import { addToPool } from '../src/repo/pool/pool-store.ts';
-import { writePublication } from '../src/repo/publication.ts';
-import { loadOrCreateRepoKey, type RepoSigner } from '../src/repo/repo-signer.ts';
+import { writePublication } from '../src/repo/publish/write-publication.ts';
+import { loadOrCreateRepoKey, type RepoSigner } from '../src/repo/publish/repo-signer.ts';
 import { createAptClient, serveDirectory, type AptClient, type StaticServer } from './helpers/apt-client.ts';
 import { buildDeb, makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';
 

@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { collectGarbage, GC_STATE_FILE, writePublication, type PublicationInput } from '../src/repo/publication.ts';
-import { readReleaseSha256 } from '../src/repo/release-file.ts';
-import { loadOrCreateRepoKey, type RepoSigner } from '../src/repo/repo-signer.ts';
+import { collectGarbage, GC_STATE_FILE, writePublication, type PublicationInput } from '../src/repo/publish/write-publication.ts';
+import { readReleaseSha256 } from '../src/repo/publish/release-file.ts';
+import { loadOrCreateRepoKey, type RepoSigner } from '../src/repo/publish/repo-signer.ts';
 import { makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';
 
 const HOUR = 3600_000;

@@ -4,9 +4,9 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { getField, parseDeb822, splitClearsigned } from '../src/debian/deb822.ts';
-import { writePublication, type PublicationInput } from '../src/repo/publication.ts';
-import { readReleaseSha256 } from '../src/repo/release-file.ts';
-import { loadOrCreateRepoKey, type RepoSigner } from '../src/repo/repo-signer.ts';
+import { writePublication, type PublicationInput } from '../src/repo/publish/write-publication.ts';
+import { readReleaseSha256 } from '../src/repo/publish/release-file.ts';
+import { loadOrCreateRepoKey, type RepoSigner } from '../src/repo/publish/repo-signer.ts';
 import { makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';
 
 let dir: string;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import * as openpgp from 'openpgp';
-import { PRIVATE_KEY_FILE, loadOrCreateRepoKey } from '../src/repo/repo-signer.ts';
+import { PRIVATE_KEY_FILE, loadOrCreateRepoKey } from '../src/repo/publish/repo-signer.ts';
 import { makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';
 
 const run = promisify(execFile);

@@ -4,7 +4,7 @@
 // packages and on the filing threads (filing-threads.ts) for many.
 import { getField } from '../debian/deb822.ts';
 import { inspectDeb, type DebInfo, type InspectDebOptions } from './deb-inspect.ts';
-import { formatPackagesStanza } from './packages-index.ts';
+import { formatPackagesStanza } from './publish/packages-index.ts';
 import { debPoolPath } from './pool/pool-path.ts';
 
 export interface PrepareDebOptions extends InspectDebOptions {

@@ -24,14 +24,14 @@ import { checkUploadFileName } from '../debian/file-name.ts';
 import { DebianParseError } from '../debian/parse-error.ts';
 import { compareVersions } from '../debian/version.ts';
 import { PrepareFailure } from './filing-threads.ts';
-import { formatSourcesStanza } from './packages-index.ts';
+import { formatSourcesStanza } from './publish/packages-index.ts';
 import { poolDirectory } from './pool/pool-path.ts';
 import { insertPackageRows } from './package-rows.ts';
 import { PoolChanges, type EarlyPlacement } from './pool/pool-changes.ts';
 import { prepareDeb, type PrepareDebOptions, type PreparedDeb } from './prepare-deb.ts';
 import { type BuildClaim, builtBinaryOf, refuseForeignBinaries } from './build-ownership.ts';
 import { addToPool, hashFile } from './pool/pool-store.ts';
-import type { PublishOutcome } from './publisher.ts';
+import type { PublishOutcome } from './publish/publisher.ts';
 import { RepoError } from './repo-error.ts';
 import type { Repository } from './repository.ts';
 

@@ -9,9 +9,9 @@ import { type Config, signingKeyDir } from '../config/config.ts';
 import type {} from '../db/repo-tables.ts';
 import type { Db } from '../db/in-transaction.ts';
 import { FilingThreads } from './filing-threads.ts';
-import { writeFileAtomic } from './publication.ts';
-import { RepoPublisher, type PublisherHooks, type PublishLockMode } from './publisher.ts';
-import { loadOrCreateRepoKey, loadRepoKey, type RepoSigner } from './repo-signer.ts';
+import { writeFileAtomic } from './publish/write-publication.ts';
+import { RepoPublisher, type PublisherHooks, type PublishLockMode } from './publish/publisher.ts';
+import { loadOrCreateRepoKey, loadRepoKey, type RepoSigner } from './publish/repo-signer.ts';
 
 export interface RepositorySettings {
   /** The repository directory: dists/, pool/, key.asc, key.gpg. */

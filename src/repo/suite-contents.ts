@@ -4,7 +4,7 @@
 import { sql } from 'kysely';
 import type {} from '../db/repo-tables.ts';
 import type { Db } from '../db/in-transaction.ts';
-import { compareEntries, type IndexEntry } from './index-pieces.ts';
+import { compareEntries, type IndexEntry } from './publish/index-pieces.ts';
 
 // Below this many changes the sorted list is patched; above it, sorted again.
 const PATCH_LIMIT = 256;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AddPackagesResult, PackageRow, RemovedPackage } from '../../repo/publish-packages.ts';
-import type { PublishOutcome } from '../../repo/publisher.ts';
+import type { PublishOutcome } from '../../repo/publish/publisher.ts';
 
 const packageName = z
   .string()

@@ -68,7 +68,7 @@ async function placeTemporary(sourceFile: string, tmp: string): Promise<boolean>
 async function addOnce(repoDir: string, sourceFile: string, poolRelPath: string, opts: AddToPoolOptions): Promise<AddToPoolResult> {
   const target = join(repoDir, poolRelPath);
   await mkdir(dirname(target), { recursive: true });
-  // Dot-prefixed like publication.ts's temporaries, so collectGarbage knows it and never serves it.
+  // Dot-prefixed like write-publication.ts's temporaries, so collectGarbage knows it and never serves it.
   const tmp = join(dirname(target), `.tmp-${randomBytes(6).toString('hex')}-${basename(target)}`);
   const linked = await placeTemporary(sourceFile, tmp);
   try {

@@ -22,10 +22,10 @@ import { link, lstat, mkdir, open, readdir, readFile, rename, rmdir, stat, unlin
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import { parseChecksumLines } from '../debian/checksum-lines.ts';
-import { getField, parseDeb822 } from '../debian/deb822.ts';
+import { parseChecksumLines } from '../../debian/checksum-lines.ts';
+import { getField, parseDeb822 } from '../../debian/deb822.ts';
 import { buildPackagesFile, buildSourcesFile } from './packages-index.ts';
-import { assertArchitecture, assertComponent, assertSuite } from './pool/pool-path.ts';
+import { assertArchitecture, assertComponent, assertSuite } from '../pool/pool-path.ts';
 import { buildComponentRelease, buildReleaseFile, readReleaseSha256, type IndexFile } from './release-file.ts';
 import type { RepoSigner } from './repo-signer.ts';
 

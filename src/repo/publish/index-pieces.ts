@@ -5,7 +5,7 @@
 // (content-defined chunking): adding or removing a package changes only the piece it falls
 // in, and every other piece keeps its key and its cached deflate and xz output. A piece is
 // keyed by the row ids it holds; rows are immutable, so equal ids mean equal bytes.
-import { compareVersions } from '../debian/version.ts';
+import { compareVersions } from '../../debian/version.ts';
 import { assembleGzip, assembleXz, deflatePiece, xzBlocks, type DeflatePiece, type XzBlock } from './chunked-compression.ts';
 
 export interface IndexEntry {

@@ -10,12 +10,12 @@
 import os from 'node:os';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
-import type {} from '../db/repo-tables.ts';
-import type { Db } from '../db/in-transaction.ts';
+import type {} from '../../db/repo-tables.ts';
+import type { Db } from '../../db/in-transaction.ts';
 import { IndexPieces, type RenderOptions } from './index-pieces.ts';
-import { collectGarbage, writePreparedPublication, type GcResult, type PreparedIndexFile, type SuiteIdentity } from './publication.ts';
+import { collectGarbage, writePreparedPublication, type GcResult, type PreparedIndexFile, type SuiteIdentity } from './write-publication.ts';
 import type { RepoSigner } from './repo-signer.ts';
-import { SuiteContents } from './suite-contents.ts';
+import { SuiteContents } from '../suite-contents.ts';
 
 export type PublishLockMode = 'advisory' | 'in-process';
 

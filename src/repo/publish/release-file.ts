@@ -1,9 +1,9 @@
 // Release files: the suite's top Release (what InRelease signs) and the small per-component
 // Release files next to each index.
-import { parseChecksumLines } from '../debian/checksum-lines.ts';
-import { formatDeb822, getField, parseDeb822, type Deb822Field } from '../debian/deb822.ts';
-import { assertArchitecture, assertComponent, assertRelativeRepoPath, assertSuite } from './pool/pool-path.ts';
-import { RepoError } from './repo-error.ts';
+import { parseChecksumLines } from '../../debian/checksum-lines.ts';
+import { formatDeb822, getField, parseDeb822, type Deb822Field } from '../../debian/deb822.ts';
+import { assertArchitecture, assertComponent, assertRelativeRepoPath, assertSuite } from '../pool/pool-path.ts';
+import { RepoError } from '../repo-error.ts';
 
 /** An index file as the top Release lists it, path relative to `dists/<suite>/`. */
 export interface IndexFile {

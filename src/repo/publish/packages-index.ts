@@ -1,13 +1,13 @@
 // Stanzas of the Packages and Sources indices, and the index files built from them.
 // A stanza is produced once, when a package is published (the caller stores it), and the
 // index files are rebuilt from stored stanzas on every publication.
-import { parseChecksumLines } from '../debian/checksum-lines.ts';
-import { formatDeb822, getField, parseDeb822, type Paragraph } from '../debian/deb822.ts';
-import { DebianParseError } from '../debian/parse-error.ts';
-import { compareVersions } from '../debian/version.ts';
-import type { DebInfo } from './deb-inspect.ts';
-import { assertRelativeRepoPath } from './pool/pool-path.ts';
-import { RepoError } from './repo-error.ts';
+import { parseChecksumLines } from '../../debian/checksum-lines.ts';
+import { formatDeb822, getField, parseDeb822, type Paragraph } from '../../debian/deb822.ts';
+import { DebianParseError } from '../../debian/parse-error.ts';
+import { compareVersions } from '../../debian/version.ts';
+import type { DebInfo } from '../deb-inspect.ts';
+import { assertRelativeRepoPath } from '../pool/pool-path.ts';
+import { RepoError } from '../repo-error.ts';
 
 // dpkg's field order for Packages stanzas (Dpkg::Control::FieldsCore, CTRL_INDEX_PKG):
 // dpkg-scanpackages writes known fields in this order, then any others sorted by name.
