@@ -1,4 +1,4 @@
-// Requests with many packages are inspected on the filing threads (src/repo/filing-threads.ts);
+// Requests with many packages are inspected on the filing threads (src/repo/filing/filing-threads.ts);
 // a few are inspected in place. Both must give the same results, and a refusal on a thread
 // must leave nothing behind, as in place.
 import assert from 'node:assert/strict';
@@ -7,9 +7,9 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { FilingThreads, PrepareFailure } from '../src/repo/filing-threads.ts';
-import { prepareDeb, type PrepareDebOptions } from '../src/repo/prepare-deb.ts';
-import { addPackages, publishPackages } from '../src/repo/publish-packages.ts';
+import { FilingThreads, PrepareFailure } from '../src/repo/filing/filing-threads.ts';
+import { prepareDeb, type PrepareDebOptions } from '../src/repo/filing/prepare-deb.ts';
+import { addPackages, publishPackages } from '../src/repo/filing/add-packages.ts';
 import { isRepoError } from '../src/repo/repo-error.ts';
 import { buildDeb, buildNotArDeb, makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';
 import { writeSyntheticDeb } from './helpers/synthetic-deb.ts';
@@ -146,7 +146,7 @@ test('idle threads do not keep a process alive', async () => {
   // A process that prepares a package on a thread and then has nothing left to do must exit
   // by itself (the service closes the threads, but a CLI command or a test may not).
   const script = `
-    import { FilingThreads } from ${JSON.stringify(new URL('../src/repo/filing-threads.ts', import.meta.url).href)};
+    import { FilingThreads } from ${JSON.stringify(new URL('../src/repo/filing/filing-threads.ts', import.meta.url).href)};
     const threads = new FilingThreads(2);
     const [p] = await threads.prepareAll([${JSON.stringify(path)}], ${JSON.stringify(options)}, () => undefined);
     console.log(p.poolPath);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { collectRepositoryGarbage, publishPackages } from '../src/repo/publish-packages.ts';
+import { collectRepositoryGarbage, publishPackages } from '../src/repo/filing/add-packages.ts';
 import { readReleaseSha256 } from '../src/repo/publish/release-file.ts';
 import { makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';
 import { writeSyntheticDeb } from './helpers/synthetic-deb.ts';

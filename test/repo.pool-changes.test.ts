@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { inspectDeb } from '../src/repo/deb-inspect.ts';
 import { PoolChanges } from '../src/repo/pool/pool-changes.ts';
-import { addPackages } from '../src/repo/publish-packages.ts';
+import { addPackages } from '../src/repo/filing/add-packages.ts';
 import { isRepoError } from '../src/repo/repo-error.ts';
 import { makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';
 import { writeSyntheticDeb } from './helpers/synthetic-deb.ts';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
 import { getField, parseDeb822 } from '../src/debian/deb822.ts';
-import { addPackages, publishPackages, publishRepository } from '../src/repo/publish-packages.ts';
+import { addPackages, publishPackages, publishRepository } from '../src/repo/filing/add-packages.ts';
 import { makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';
 import { writeSyntheticDeb } from './helpers/synthetic-deb.ts';
 import { createTestRepository, type TestRepository } from './helpers/test-repo.ts';

@@ -685,7 +685,7 @@ function inspectInMemory(bytes: Buffer, opts: InspectDebOptions): Omit<DebInfo, 
  * Synchronously, on purpose: for a file this small the four system calls take a few
  * microseconds each, and a round trip through the thread pool costs ten times that, which
  * is most of the time of inspecting thousands of packages. Callers doing many yield between
- * files (see publish-packages.ts).
+ * files (see filing/add-packages.ts).
  */
 function readSmallFile(path: string, max: number): { bytes: Buffer; stat: FileIdentity } | undefined {
   const fd = openSync(path, 'r');

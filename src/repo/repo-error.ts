@@ -18,7 +18,7 @@ export type RepoErrorCode =
   | 'pool-conflict' // a different file already sits at this pool path
   | 'version-conflict' // the repository holds this name and version with different content
   | 'not-found' // no such package in the repository
-  | 'ownership'; // a build's package that is not its own to publish (build-ownership.ts)
+  | 'ownership'; // a build's package that is not its own to publish (filing/build-ownership.ts)
 
 export class RepoError extends Error {
   override readonly name = 'RepoError';

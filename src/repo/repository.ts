@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { type Config, signingKeyDir } from '../config/config.ts';
 import type {} from '../db/repo-tables.ts';
 import type { Db } from '../db/in-transaction.ts';
-import { FilingThreads } from './filing-threads.ts';
+import { FilingThreads } from './filing/filing-threads.ts';
 import { writeFileAtomic } from './publish/write-publication.ts';
 import { RepoPublisher, type PublisherHooks, type PublishLockMode } from './publish/publisher.ts';
 import { loadOrCreateRepoKey, loadRepoKey, type RepoSigner } from './publish/repo-signer.ts';
@@ -66,7 +66,7 @@ export const PUBLIC_KEY_FILES = { armored: 'key.asc', binary: 'key.gpg' } as con
 
 export class Repository {
   readonly publisher: RepoPublisher;
-  /** Threads that file the packages of requests adding many (filing-threads.ts). */
+  /** Threads that file the packages of requests adding many (filing/filing-threads.ts). */
   readonly filing = new FilingThreads();
   private signerValue: RepoSigner | undefined;
 

@@ -1,4 +1,4 @@
-// What a job's build may publish (src/repo/build-ownership.ts), read from the job and the
+// What a job's build may publish (src/repo/filing/build-ownership.ts), read from the job and the
 // .dsc the build actually used (a port's, or the one submitted).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -7,7 +7,7 @@ import type { Db } from '../db/in-transaction.ts';
 import { getField } from '../debian/deb822.ts';
 import { parseDsc } from '../debian/dsc.ts';
 import { DebianParseError } from '../debian/parse-error.ts';
-import { type BuildClaim, builtBinaryOf, findOwnershipViolation, loadOtherOwners } from '../repo/build-ownership.ts';
+import { type BuildClaim, builtBinaryOf, findOwnershipViolation, loadOtherOwners } from '../repo/filing/build-ownership.ts';
 import { inspectDeb } from '../repo/deb-inspect.ts';
 import { isRepoError } from '../repo/repo-error.ts';
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/in-transaction.ts';
 import { DomainError } from '../../domain-error.ts';
 import type { SourceStore } from '../../jobs/source-store.ts';
-import { listPackages, publishPackages, unpublishPackage } from '../../repo/publish-packages.ts';
+import { listPackages, publishPackages, unpublishPackage } from '../../repo/filing/add-packages.ts';
 import type { Repository } from '../../repo/repository.ts';
 import { HttpProblem } from '../problem.ts';
 import { receiveUpload, type UploadLimits } from '../receive-upload.ts';

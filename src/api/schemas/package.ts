@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AddPackagesResult, PackageRow, RemovedPackage } from '../../repo/publish-packages.ts';
+import type { AddPackagesResult, PackageRow, RemovedPackage } from '../../repo/filing/add-packages.ts';
 import type { PublishOutcome } from '../../repo/publish/publisher.ts';
 
 const packageName = z

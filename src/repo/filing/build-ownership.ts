@@ -3,10 +3,10 @@
 // another source already owns in the repository. Otherwise a source could ship a package named
 // like an essential one, at a higher version, into every apt client and every later build.
 import { sql } from 'kysely';
-import type { Db } from '../db/in-transaction.ts';
-import { compareVersions } from '../debian/version.ts';
-import type { DebInfo } from './deb-inspect.ts';
-import { RepoError } from './repo-error.ts';
+import type { Db } from '../../db/in-transaction.ts';
+import { compareVersions } from '../../debian/version.ts';
+import type { DebInfo } from '../deb-inspect.ts';
+import { RepoError } from '../repo-error.ts';
 
 /** What the job may publish. */
 export interface BuildClaim {

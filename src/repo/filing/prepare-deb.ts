@@ -1,11 +1,11 @@
 // What the repository needs of one uploaded .deb before it can be filed: the verified
 // package (deb-inspect.ts), its pool path and Packages stanza. Only reads: the main thread
-// puts the file into the pool (pool-changes.ts). The same function runs in place for a few
+// puts the file into the pool (pool/pool-changes.ts). The same function runs in place for a few
 // packages and on the filing threads (filing-threads.ts) for many.
-import { getField } from '../debian/deb822.ts';
-import { inspectDeb, type DebInfo, type InspectDebOptions } from './deb-inspect.ts';
-import { formatPackagesStanza } from './publish/packages-index.ts';
-import { debPoolPath } from './pool/pool-path.ts';
+import { getField } from '../../debian/deb822.ts';
+import { inspectDeb, type DebInfo, type InspectDebOptions } from '../deb-inspect.ts';
+import { formatPackagesStanza } from '../publish/packages-index.ts';
+import { debPoolPath } from '../pool/pool-path.ts';
 
 export interface PrepareDebOptions extends InspectDebOptions {
   component: string;

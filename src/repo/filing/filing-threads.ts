@@ -1,14 +1,14 @@
 // Threads that inspect the packages of requests adding many (filing-thread.worker.mjs), so
 // seeding thousands uses every core: inspecting a package (prepare-deb.ts: two gunzips, two
 // hashes, the tar walks) costs ~50 µs of one core. The main thread meanwhile links each
-// package into the pool as its batch comes back (pool-changes.ts: a mkdir and a link, ~45 µs,
+// package into the pool as its batch comes back (pool/pool-changes.ts: a mkdir and a link, ~45 µs,
 // serialised by the kernel on the shared parent directory anyway), so the threads leave it a
 // core. A handful of packages (a build's output) are inspected in place: a round trip to a
 // thread would cost more than it saves.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { PrepareDebOptions, PreparedDeb } from './prepare-deb.ts';
-import { RepoError, type RepoErrorCode } from './repo-error.ts';
+import { RepoError, type RepoErrorCode } from '../repo-error.ts';
 
 // Items per message: few messages, and every thread busy until the end.
 const BATCH = 64;

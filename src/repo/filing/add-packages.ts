@@ -8,7 +8,7 @@
 //
 // A refused input changes nothing. Each .deb is linked into the pool as soon as it has been
 // inspected, but no row (so no index) names it before the request commits, and a refused
-// request takes its files back (pool-changes.ts says how that stays safe next to concurrent
+// request takes its files back (pool/pool-changes.ts says how that stays safe next to concurrent
 // requests). Conflicts with what the repository holds are found before any row is written,
 // and once more, under the suite's row lock, in the transaction that writes them.
 import { createHash } from 'node:crypto';
@@ -16,24 +16,24 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { DomainError } from '../domain-error.ts';
-import { inTransaction, type Db } from '../db/in-transaction.ts';
-import { parseDeb822, splitClearsigned } from '../debian/deb822.ts';
-import { parseDsc } from '../debian/dsc.ts';
-import { checkUploadFileName } from '../debian/file-name.ts';
-import { DebianParseError } from '../debian/parse-error.ts';
-import { compareVersions } from '../debian/version.ts';
+import { DomainError } from '../../domain-error.ts';
+import { inTransaction, type Db } from '../../db/in-transaction.ts';
+import { parseDeb822, splitClearsigned } from '../../debian/deb822.ts';
+import { parseDsc } from '../../debian/dsc.ts';
+import { checkUploadFileName } from '../../debian/file-name.ts';
+import { DebianParseError } from '../../debian/parse-error.ts';
+import { compareVersions } from '../../debian/version.ts';
 import { PrepareFailure } from './filing-threads.ts';
-import { formatSourcesStanza } from './publish/packages-index.ts';
-import { poolDirectory } from './pool/pool-path.ts';
-import { insertPackageRows } from './package-rows.ts';
-import { PoolChanges, type EarlyPlacement } from './pool/pool-changes.ts';
+import { formatSourcesStanza } from '../publish/packages-index.ts';
+import { poolDirectory } from '../pool/pool-path.ts';
+import { insertPackageRows } from '../package-rows.ts';
+import { PoolChanges, type EarlyPlacement } from '../pool/pool-changes.ts';
 import { prepareDeb, type PrepareDebOptions, type PreparedDeb } from './prepare-deb.ts';
 import { type BuildClaim, builtBinaryOf, refuseForeignBinaries } from './build-ownership.ts';
-import { addToPool, hashFile } from './pool/pool-store.ts';
-import type { PublishOutcome } from './publish/publisher.ts';
-import { RepoError } from './repo-error.ts';
-import type { Repository } from './repository.ts';
+import { addToPool, hashFile } from '../pool/pool-store.ts';
+import type { PublishOutcome } from '../publish/publisher.ts';
+import { RepoError } from '../repo-error.ts';
+import type { Repository } from '../repository.ts';
 
 export interface SourceInput {
   /** The .dsc: its name in the pool and where the file is now. */
