@@ -1,9 +1,9 @@
 // Package rows go into the database as newline-separated text columns
-// (src/repo/package-rows.ts): every value must come back exactly, and a value that would
+// (src/repo/rows/package-rows.ts): every value must come back exactly, and a value that would
 // break the columns apart is refused.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { insertPackageRows, type NewPackageRow } from '../src/repo/package-rows.ts';
+import { insertPackageRows, type NewPackageRow } from '../src/repo/rows/package-rows.ts';
 import { createTestRepository, type TestRepository } from './helpers/test-repo.ts';
 
 let t: TestRepository;

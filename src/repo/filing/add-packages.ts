@@ -26,7 +26,7 @@ import { compareVersions } from '../../debian/version.ts';
 import { PrepareFailure } from './filing-threads.ts';
 import { formatSourcesStanza } from '../publish/packages-index.ts';
 import { poolDirectory } from '../pool/pool-path.ts';
-import { insertPackageRows } from '../package-rows.ts';
+import { insertPackageRows } from '../rows/package-rows.ts';
 import { PoolChanges, type EarlyPlacement } from '../pool/pool-changes.ts';
 import { prepareDeb, type PrepareDebOptions, type PreparedDeb } from './prepare-deb.ts';
 import { type BuildClaim, builtBinaryOf, refuseForeignBinaries } from './build-ownership.ts';

@@ -15,7 +15,7 @@ import type { Db } from '../../db/in-transaction.ts';
 import { IndexPieces, type RenderOptions } from './index-pieces.ts';
 import { collectGarbage, writePreparedPublication, type GcResult, type PreparedIndexFile, type SuiteIdentity } from './write-publication.ts';
 import type { RepoSigner } from './repo-signer.ts';
-import { SuiteContents } from '../suite-contents.ts';
+import { SuiteContents } from '../rows/suite-contents.ts';
 
 export type PublishLockMode = 'advisory' | 'in-process';
 

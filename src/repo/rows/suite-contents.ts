@@ -2,9 +2,9 @@
 // brought up to date from the database: only rows added since the last publication are read,
 // so a one-package change reads one stanza (and a count).
 import { sql } from 'kysely';
-import type {} from '../db/repo-tables.ts';
-import type { Db } from '../db/in-transaction.ts';
-import { compareEntries, type IndexEntry } from './publish/index-pieces.ts';
+import type {} from '../../db/repo-tables.ts';
+import type { Db } from '../../db/in-transaction.ts';
+import { compareEntries, type IndexEntry } from '../publish/index-pieces.ts';
 
 // Below this many changes the sorted list is patched; above it, sorted again.
 const PATCH_LIMIT = 256;

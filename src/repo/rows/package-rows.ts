@@ -1,6 +1,6 @@
 // Rows of repo_packages written in bulk: all of a request's rows in one statement.
 import { sql } from 'kysely';
-import type { Db } from '../db/in-transaction.ts';
+import type { Db } from '../../db/in-transaction.ts';
 
 /** What the rows of one request share. */
 export interface PackageRowsOf {
