@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseDeb822 } from '../src/debian/deb822.ts';
-import { inspectDeb, type DebInfo } from '../src/repo/deb-inspect.ts';
+import { inspectDeb, type DebInfo } from '../src/repo/deb/inspect-deb.ts';
 import { formatPackagesStanza, formatSourcesStanza } from '../src/repo/publish/packages-index.ts';
 import { debPoolPath } from '../src/repo/pool/pool-path.ts';
 import { addToPool } from '../src/repo/pool/pool-store.ts';

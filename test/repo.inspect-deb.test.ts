@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { getField } from '../src/debian/deb822.ts';
-import { inspectDeb, type InspectDebOptions } from '../src/repo/deb-inspect.ts';
+import { inspectDeb, type InspectDebOptions } from '../src/repo/deb/inspect-deb.ts';
 import { RepoError, type RepoErrorCode } from '../src/repo/repo-error.ts';
 import {
   buildBombDeb,

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { appendFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
-import { inspectDeb, inspectDebStreaming, type DebInfo } from '../src/repo/deb-inspect.ts';
+import { inspectDeb, inspectDebStreaming, type DebInfo } from '../src/repo/deb/inspect-deb.ts';
 import { isRepoError } from '../src/repo/repo-error.ts';
 import { buildDeb, makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';
 import { writeSyntheticDeb } from './helpers/synthetic-deb.ts';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { parseDeb822 } from '../src/debian/deb822.ts';
-import { inspectDeb } from '../src/repo/deb-inspect.ts';
+import { inspectDeb } from '../src/repo/deb/inspect-deb.ts';
 import { buildPackagesFile, buildSourcesFile, formatPackagesStanza, formatSourcesStanza } from '../src/repo/publish/packages-index.ts';
 import { debPoolPath } from '../src/repo/pool/pool-path.ts';
 import { buildDeb, makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { lstat, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { inspectDeb } from '../src/repo/deb-inspect.ts';
+import { inspectDeb } from '../src/repo/deb/inspect-deb.ts';
 import { PoolChanges } from '../src/repo/pool/pool-changes.ts';
 import { addPackages } from '../src/repo/filing/add-packages.ts';
 import { isRepoError } from '../src/repo/repo-error.ts';

@@ -8,7 +8,7 @@ import { getField } from '../debian/deb822.ts';
 import { parseDsc } from '../debian/dsc.ts';
 import { DebianParseError } from '../debian/parse-error.ts';
 import { type BuildClaim, builtBinaryOf, findOwnershipViolation, loadOtherOwners } from '../repo/filing/build-ownership.ts';
-import { inspectDeb } from '../repo/deb-inspect.ts';
+import { inspectDeb } from '../repo/deb/inspect-deb.ts';
 import { isRepoError } from '../repo/repo-error.ts';
 
 const MAX_CONTROL_BYTES = 1024 * 1024;

@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/in-transaction.ts';
 import { compareVersions } from '../../debian/version.ts';
-import type { DebInfo } from '../deb-inspect.ts';
+import type { DebInfo } from '../deb/inspect-deb.ts';
 import { RepoError } from '../repo-error.ts';
 
 /** What the job may publish. */

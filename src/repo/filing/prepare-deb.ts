@@ -1,9 +1,9 @@
 // What the repository needs of one uploaded .deb before it can be filed: the verified
-// package (deb-inspect.ts), its pool path and Packages stanza. Only reads: the main thread
+// package (deb/inspect-deb.ts), its pool path and Packages stanza. Only reads: the main thread
 // puts the file into the pool (pool/pool-changes.ts). The same function runs in place for a few
 // packages and on the filing threads (filing-threads.ts) for many.
 import { getField } from '../../debian/deb822.ts';
-import { inspectDeb, type DebInfo, type InspectDebOptions } from '../deb-inspect.ts';
+import { inspectDeb, type DebInfo, type InspectDebOptions } from '../deb/inspect-deb.ts';
 import { formatPackagesStanza } from '../publish/packages-index.ts';
 import { debPoolPath } from '../pool/pool-path.ts';
 

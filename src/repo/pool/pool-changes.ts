@@ -13,7 +13,7 @@ import { open, rmdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { sql } from 'kysely';
 import { inTransaction, type Db } from '../../db/in-transaction.ts';
-import type { FileIdentity } from '../deb-inspect.ts';
+import type { FileIdentity } from '../deb/inspect-deb.ts';
 import { assertRelativeRepoPath } from './pool-path.ts';
 import { addToPool, fsyncPath, hashChunks, syncFileSystem } from './pool-store.ts';
 import { RepoError } from '../repo-error.ts';

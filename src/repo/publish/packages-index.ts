@@ -5,7 +5,7 @@ import { parseChecksumLines } from '../../debian/checksum-lines.ts';
 import { formatDeb822, getField, parseDeb822, type Paragraph } from '../../debian/deb822.ts';
 import { DebianParseError } from '../../debian/parse-error.ts';
 import { compareVersions } from '../../debian/version.ts';
-import type { DebInfo } from '../deb-inspect.ts';
+import type { DebInfo } from '../deb/inspect-deb.ts';
 import { assertRelativeRepoPath } from '../pool/pool-path.ts';
 import { RepoError } from '../repo-error.ts';
 

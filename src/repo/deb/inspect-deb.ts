@@ -12,12 +12,12 @@ import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
-import { AR_HEADER_SIZE, AR_MAGIC, arPadding, type ArMember, type ArMemberHeader, parseArHeader, readArMembers, startsWithArMagic } from '../debian/ar.ts';
-import { getField, parseDeb822, type Paragraph } from '../debian/deb822.ts';
-import { DebianParseError } from '../debian/parse-error.ts';
-import { assertPackageName, assertVersion } from './pool/pool-path.ts';
-import { findUnsafeField } from '../debian/control-characters.ts';
-import { RepoError } from './repo-error.ts';
+import { AR_HEADER_SIZE, AR_MAGIC, arPadding, type ArMember, type ArMemberHeader, parseArHeader, readArMembers, startsWithArMagic } from '../../debian/ar.ts';
+import { getField, parseDeb822, type Paragraph } from '../../debian/deb822.ts';
+import { DebianParseError } from '../../debian/parse-error.ts';
+import { assertPackageName, assertVersion } from '../pool/pool-path.ts';
+import { findUnsafeField } from '../../debian/control-characters.ts';
+import { RepoError } from '../repo-error.ts';
 
 export interface InspectDebOptions {
   /** Architecture values accepted in the control file (the repository's, and 'all'). */
