@@ -5,11 +5,11 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { writeFileAtomic } from '../atomic-write.ts';
 import { type Config, signingKeyDir } from '../config/config.ts';
 import type {} from '../db/repo-tables.ts';
 import type { Db } from '../db/in-transaction.ts';
 import { FilingThreads } from './filing/filing-threads.ts';
-import { writeFileAtomic } from './publish/write-publication.ts';
 import { RepoPublisher, type PublisherHooks, type PublishLockMode } from './publish/publisher.ts';
 import { loadOrCreateRepoKey, loadRepoKey, type RepoSigner } from './publish/repo-signer.ts';
 

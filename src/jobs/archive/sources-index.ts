@@ -5,11 +5,12 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { writeFileAtomic } from '../../atomic-write.ts';
 import { parseChecksumLines } from '../../debian/checksum-lines.ts';
 import { getField, parseDeb822, type Paragraph, splitClearsigned } from '../../debian/deb822.ts';
 import { checkUploadFileName } from '../../debian/file-name.ts';
@@ -73,12 +74,6 @@ function suiteCacheDir(deps: IndexDeps, suite: ArchiveSuite): string {
   // The URL is part of the name, so pointing a suite at another mirror never reuses its cache.
   const url = `${suite.baseUrl}/dists/${suite.name}`;
   return path.join(deps.cacheDir, `${suite.name}-${createHash('sha256').update(url).digest('hex').slice(0, 12)}`);
-}
-
-async function writeAtomically(file: string, data: string | Buffer): Promise<void> {
-  const tmp = `${file}.tmp-${randomBytes(6).toString('hex')}`;
-  await writeFile(tmp, data);
-  await rename(tmp, file);
 }
 
 async function readBody(body: Readable, limit: number, what: string): Promise<Buffer> {
@@ -145,8 +140,8 @@ async function fetchInRelease(
       if (etag) next.etag = etag;
       if (lastModified) next.lastModified = lastModified;
       await mkdir(dir, { recursive: true });
-      await writeAtomically(cachedFile, text);
-      await writeAtomically(metaFile, `${JSON.stringify(next)}\n`);
+      await writeFileAtomic(cachedFile, text);
+      await writeFileAtomic(metaFile, `${JSON.stringify(next)}\n`);
       return { release, state: 'downloaded' as const };
     },
     conditional,

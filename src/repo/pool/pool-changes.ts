@@ -12,10 +12,11 @@ import { chmodSync, linkSync, lstatSync, mkdirSync, statSync, type Stats } from 
 import { open, rmdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { sql } from 'kysely';
+import { fsyncPath } from '../../atomic-write.ts';
 import { inTransaction, type Db } from '../../db/in-transaction.ts';
 import type { FileIdentity } from '../deb/inspect-deb.ts';
 import { assertRelativeRepoPath } from './pool-path.ts';
-import { addToPool, fsyncPath, hashChunks, syncFileSystem } from './pool-store.ts';
+import { addToPool, hashChunks, syncFileSystem } from './pool-store.ts';
 import { RepoError } from '../repo-error.ts';
 
 /**

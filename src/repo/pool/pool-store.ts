@@ -3,10 +3,11 @@
 // different file under the same name+version is a conflict (as in reprepro and aptly), not
 // an update — unless the caller forces it.
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, copyFile, link, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { chmod, copyFile, link, lstat, mkdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { fsyncPath, tempPathFor } from '../../atomic-write.ts';
 import { assertRelativeRepoPath } from './pool-path.ts';
 import { RepoError } from '../repo-error.ts';
 
@@ -42,15 +43,6 @@ export function hashFile(path: string): Promise<{ sha256: string; size: number }
   return hashChunks(createReadStream(path) as AsyncIterable<Buffer>);
 }
 
-export async function fsyncPath(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
 /** Hard link when possible (aptly does the same), else a copy; either way under a temporary name. */
 async function placeTemporary(sourceFile: string, tmp: string): Promise<boolean> {
   try {
@@ -68,8 +60,8 @@ async function placeTemporary(sourceFile: string, tmp: string): Promise<boolean>
 async function addOnce(repoDir: string, sourceFile: string, poolRelPath: string, opts: AddToPoolOptions): Promise<AddToPoolResult> {
   const target = join(repoDir, poolRelPath);
   await mkdir(dirname(target), { recursive: true });
-  // Dot-prefixed like write-publication.ts's temporaries, so collectGarbage knows it and never serves it.
-  const tmp = join(dirname(target), `.tmp-${randomBytes(6).toString('hex')}-${basename(target)}`);
+  // A temporary name as atomic-write.ts gives them, so collectGarbage knows it and it is never served.
+  const tmp = tempPathFor(target);
   const linked = await placeTemporary(sourceFile, tmp);
   try {
     const { sha256, size } = await hashFile(tmp);

@@ -1,10 +1,10 @@
 // The repository's OpenPGP signing key and the two signatures apt reads (InRelease,
 // Release.gpg). The key is a v4 EdDSA (ed25519 "legacy") key: bookworm's gpgv 2.2 cannot
 // read v6 keys nor the newer Ed25519 algorithm id, so neither is used.
-import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
+import { createFileOnce } from '../../atomic-write.ts';
 
 export interface RepoSigner {
   /** Upper-case hex fingerprint, for logs and for users pinning the key. */
@@ -47,28 +47,7 @@ async function generateArmoredKey(identity: RepoKeyIdentity): Promise<string> {
  * the name exists, so when two replicas start together exactly one key wins and both use it.
  */
 async function createKeyFile(path: string, identity: RepoKeyIdentity): Promise<void> {
-  const armored = await generateArmoredKey(identity);
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-  const fh = await open(tmp, 'wx', 0o600);
-  try {
-    await fh.writeFile(armored);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await link(tmp, path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    await unlink(tmp);
-  }
-  const dir = await open(join(path, '..'), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+  await createFileOnce(path, await generateArmoredKey(identity), 0o600);
 }
 
 async function readKey(path: string): Promise<openpgp.PrivateKey> {

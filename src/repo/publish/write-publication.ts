@@ -17,11 +17,12 @@
 // Postgres advisory lock); two concurrent writers would not corrupt files, but the last
 // Release to be renamed would win.
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { link, lstat, mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { link, lstat, mkdir, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
+import { fsyncPath, stageFile, TEMP_PREFIX, tempPathFor, writeFileAtomic } from '../../atomic-write.ts';
 import { parseChecksumLines } from '../../debian/checksum-lines.ts';
 import { getField, parseDeb822 } from '../../debian/deb822.ts';
 import { buildPackagesFile, buildSourcesFile } from './packages-index.ts';
@@ -63,46 +64,6 @@ export interface PublicationResult {
   /** Number of stanzas in each binary-<arch>/Packages. */
   packagesCount: Record<string, number>;
   sourcesCount: number;
-}
-
-/** Temporary names start with a dot so a static file server that hides dotfiles never serves them. */
-const TEMP_PREFIX = '.tmp-';
-
-function tempPathFor(path: string): string {
-  return join(dirname(path), `${TEMP_PREFIX}${randomBytes(6).toString('hex')}-${basename(path)}`);
-}
-
-async function fsyncDirectory(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Writes `data` to a temporary file beside `path` and fsyncs it; the caller renames it. */
-async function stageFile(path: string, data: string | Uint8Array): Promise<string> {
-  const tmp = tempPathFor(path);
-  const fh = await open(tmp, 'wx', 0o644);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  return tmp;
-}
-
-/** Replaces `path` with `data` atomically: temporary file, fsync, rename. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = await stageFile(path, data);
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
 }
 
 /** Gives `existing` the name `path` too, replacing whatever `path` was, atomically. */
@@ -316,7 +277,7 @@ export async function writePreparedPublication(
   for (const file of files) {
     if (created.includes(file)) byHashCreated.push(join(suiteRel, dirname(file.path), 'by-hash', 'SHA256', file.entry.sha256));
   }
-  await Promise.all([...touchedDirs].map(fsyncDirectory));
+  await Promise.all([...touchedDirs].map(fsyncPath));
 
   // 2. plain-named indices, for clients that do not use by-hash: a second name for the
   // by-hash file (same inode, already synced), switched in with a rename.
@@ -326,7 +287,7 @@ export async function writePreparedPublication(
     await linkAtomic(byHashPath(suiteDir, file), target);
     plainDirs.add(dirname(target));
   });
-  await Promise.all([...plainDirs].map(fsyncDirectory));
+  await Promise.all([...plainDirs].map(fsyncPath));
 
   // 3. the three Release files: staged and synced together, then renamed back to back so the
   // Release/Release.gpg pair is inconsistent for as short a time as possible; InRelease,
@@ -345,7 +306,7 @@ export async function writePreparedPublication(
     await Promise.all(staged.map(([tmp]) => unlink(tmp).catch(() => undefined)));
     throw err;
   }
-  await fsyncDirectory(suiteDir);
+  await fsyncPath(suiteDir);
 
   const releaseBytes = Buffer.from(release, 'utf8');
   return {
