@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
+import { hashingStage, StreamHash } from '../stream-hash.ts';
 import type { Artifact } from './builder.ts';
 
 export class ArtifactsTooLargeError extends Error {}
@@ -47,23 +47,15 @@ export async function collectArtifacts(
       stream.resume();
       return;
     }
-    const hash = createHash('sha256');
-    let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _e, done) {
-        size += chunk.length;
-        total += chunk.length;
-        if (total > options.maxBytes) {
-          done(new ArtifactsTooLargeError(`the artifacts are larger than ${options.maxBytes} bytes`));
-          return;
-        }
-        hash.update(chunk);
-        done(null, chunk);
-      },
+    const hash = new StreamHash(['sha256']);
+    const meter = hashingStage(hash, (chunk) => {
+      total += chunk.length;
+      if (total > options.maxBytes) throw new ArtifactsTooLargeError(`the artifacts are larger than ${options.maxBytes} bytes`);
     });
     pipeline(stream, meter, fs.createWriteStream(path.join(options.dir, name), { mode: 0o644 }))
       .then(() => {
-        artifacts.push({ name, kind, size, sha256: hash.digest('hex') });
+        const { size, sha256 } = hash.digest();
+        artifacts.push({ name, kind, size, sha256 });
         next();
       })
       .catch((error: unknown) => extract.destroy(error as Error));

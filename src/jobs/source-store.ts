@@ -1,11 +1,12 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DomainError } from '../domain-error.ts';
 import { isProcessAlive } from '../process-alive.ts';
+import { hashingStage, StreamHash } from '../stream-hash.ts';
 
 export interface StagedFile {
   /** The name the client gave; checked before it names anything on disk. */
@@ -49,28 +50,12 @@ export class SourceStore {
   async stage(name: string, input: Readable, maxBytes: number, onBytes?: (bytes: number) => void): Promise<StagedFile> {
     await fs.promises.mkdir(this.tmpDir, { recursive: true });
     const tmpPath = path.join(this.tmpDir, `upload.${host}.${process.pid}.${randomUUID()}`);
-    const hash = createHash('sha256');
-    const sha1 = createHash('sha1');
-    const md5 = createHash('md5');
-    let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        size += chunk.length;
-        if (size > maxBytes) {
-          done(new DomainError('too-large', `${name} is larger than the limit of ${maxBytes} bytes`, { file: name }));
-          return;
-        }
-        try {
-          onBytes?.(chunk.length);
-        } catch (error) {
-          done(error as Error);
-          return;
-        }
-        hash.update(chunk);
-        sha1.update(chunk);
-        md5.update(chunk);
-        done(null, chunk);
-      },
+    const hash = new StreamHash(['sha256', 'sha1', 'md5']);
+    const meter = hashingStage(hash, (chunk) => {
+      if (hash.size + chunk.length > maxBytes) {
+        throw new DomainError('too-large', `${name} is larger than the limit of ${maxBytes} bytes`, { file: name });
+      }
+      onBytes?.(chunk.length);
     });
     try {
       await pipeline(input, meter, fs.createWriteStream(tmpPath, { flags: 'wx', mode: 0o644 }));
@@ -78,7 +63,8 @@ export class SourceStore {
       await fs.promises.rm(tmpPath, { force: true });
       throw error;
     }
-    return { name, tmpPath, sha256: hash.digest('hex'), sha1: sha1.digest('hex'), md5: md5.digest('hex'), size };
+    const { sha256, sha1, md5, size } = hash.digest();
+    return { name, tmpPath, sha256, sha1, md5, size };
   }
 
   /**

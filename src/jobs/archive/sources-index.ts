@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { writeFileAtomic } from '../../atomic-write.ts';
@@ -16,6 +16,7 @@ import { getField, parseDeb822, type Paragraph, splitClearsigned } from '../../d
 import { checkUploadFileName } from '../../debian/file-name.ts';
 import { DebianParseError } from '../../debian/parse-error.ts';
 import { DomainError } from '../../domain-error.ts';
+import { hashingStage, StreamHash } from '../../stream-hash.ts';
 import { type Keyring, verifyClearsigned } from '../openpgp-keyring.ts';
 import { FetchFailure, httpGet, type HttpSettings } from './archive-http.ts';
 import type { ArchiveSuite } from './archive-settings.ts';
@@ -89,20 +90,11 @@ async function readBody(body: Readable, limit: number, what: string): Promise<Bu
 
 /** A stream stage that hashes what passes and refuses more than `limit` bytes. */
 function meter(limit: number, tooLarge: () => Error): { stage: Transform; digest: () => { sha256: string; size: number } } {
-  const hash = createHash('sha256');
-  let size = 0;
-  const stage = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      size += chunk.length;
-      if (size > limit) {
-        done(tooLarge());
-        return;
-      }
-      hash.update(chunk);
-      done(null, chunk);
-    },
+  const hash = new StreamHash(['sha256']);
+  const stage = hashingStage(hash, (chunk) => {
+    if (hash.size + chunk.length > limit) throw tooLarge();
   });
-  return { stage, digest: () => ({ sha256: hash.digest('hex'), size }) };
+  return { stage, digest: () => hash.digest() };
 }
 
 async function fetchInRelease(

@@ -5,9 +5,9 @@
 // xz/zstd child killed) as soon as it crosses the limit. Small packages in dpkg-deb's plainest
 // form take an in-memory shortcut (bounded: 256 KiB read, 4 MiB per decompressed member; see
 // fast-path.ts), which hands anything unusual back to the streaming reader (deb-reader.ts).
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Paragraph } from '../../debian/deb822.ts';
+import { hashBytes, StreamHash } from '../../stream-hash.ts';
 import { Budget } from './budget.ts';
 import { describeControl } from './control-fields.ts';
 import { DebReader } from './deb-reader.ts';
@@ -60,9 +60,7 @@ export async function inspectDeb(path: string, opts: InspectDebOptions): Promise
     if (fast) {
       return {
         ...fast,
-        size: small.bytes.length,
-        sha256: createHash('sha256').update(small.bytes).digest('hex'),
-        md5: createHash('md5').update(small.bytes).digest('hex'),
+        ...hashBytes(small.bytes, ['sha256', 'md5']),
         file: small.stat,
       };
     }
@@ -74,15 +72,11 @@ export async function inspectDeb(path: string, opts: InspectDebOptions): Promise
 export async function inspectDebStreaming(path: string, opts: InspectDebOptions): Promise<DebInfo> {
   const budget = new Budget(opts.maxUncompressedBytes);
   const reader = new DebReader(opts, budget);
-  const sha256 = createHash('sha256');
-  const md5 = createHash('md5');
-  let size = 0;
+  const hash = new StreamHash(['sha256', 'md5']);
   const file = createReadStream(path, { highWaterMark: 256 * 1024 });
   try {
     for await (const chunk of file as AsyncIterable<Buffer>) {
-      sha256.update(chunk);
-      md5.update(chunk);
-      size += chunk.length;
+      hash.update(chunk);
       await reader.push(chunk);
     }
     await reader.end();
@@ -95,9 +89,7 @@ export async function inspectDebStreaming(path: string, opts: InspectDebOptions)
   return {
     control,
     ...describeControl(control, opts.allowedArchitectures),
-    size,
-    sha256: sha256.digest('hex'),
-    md5: md5.digest('hex'),
+    ...hash.digest(),
     uncompressedBytes: budget.used,
   };
 }

@@ -11,12 +11,11 @@
 // request takes its files back (pool/pool-changes.ts says how that stays safe next to concurrent
 // requests). Conflicts with what the repository holds are found before any row is written,
 // and once more, under the suite's row lock, in the transaction that writes them.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { DomainError } from '../../domain-error.ts';
+import { hashFile } from '../../stream-hash.ts';
 import { inTransaction, type Db } from '../../db/in-transaction.ts';
 import { parseDeb822, splitClearsigned } from '../../debian/deb822.ts';
 import { parseDsc } from '../../debian/dsc.ts';
@@ -30,7 +29,7 @@ import { insertPackageRows } from '../rows/package-rows.ts';
 import { PoolChanges, type EarlyPlacement } from '../pool/pool-changes.ts';
 import { prepareDeb, type PrepareDebOptions, type PreparedDeb } from './prepare-deb.ts';
 import { type BuildClaim, builtBinaryOf, refuseForeignBinaries } from './build-ownership.ts';
-import { addToPool, hashFile } from '../pool/pool-store.ts';
+import { addToPool } from '../pool/pool-store.ts';
 import type { PublishOutcome } from '../publish/publisher.ts';
 import { RepoError } from '../repo-error.ts';
 import type { Repository } from '../repository.ts';
@@ -132,18 +131,6 @@ function yielder(sliceMs = 10): () => Promise<void> {
 function labelled(err: unknown, what: string, index: number, count: number): unknown {
   if (!(err instanceof RepoError) || count < 2) return err;
   return new RepoError(err.code, `${what} ${index + 1} of ${count}: ${err.message}`, { cause: err });
-}
-
-async function sha256Of(path: string): Promise<{ sha256: string; md5: string; size: number }> {
-  const sha256 = createHash('sha256');
-  const md5 = createHash('md5');
-  let size = 0;
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-    sha256.update(chunk);
-    md5.update(chunk);
-    size += chunk.length;
-  }
-  return { sha256: sha256.digest('hex'), md5: md5.digest('hex'), size };
 }
 
 interface ExistingPackage {
@@ -324,13 +311,13 @@ async function inspectSource(repo: Repository, input: SourceInput): Promise<Sour
     throw new RepoError('bad-name', `${JSON.stringify(input.dsc.name)} cannot name a .dsc in the pool${unsafe ? `: ${unsafe}` : ''}`);
   }
   const directory = poolDirectory(repo.settings.component, dsc.source).replace(/\/$/, '');
-  const dscSums = await sha256Of(input.dsc.path);
+  const dscSums = await hashFile(input.dsc.path, ['sha256', 'md5']);
   const files = [{ poolPath: `${directory}/${input.dsc.name}`, path: input.dsc.path, sha256: dscSums.sha256 }];
   const given = new Map(input.files.map((f) => [f.name, f.path]));
   for (const listed of dsc.files) {
     const path = given.get(listed.name);
     if (path === undefined) throw new RepoError('bad-dsc', `the .dsc lists ${listed.name}, which was not given`);
-    const sums = await sha256Of(path);
+    const sums = await hashFile(path, ['sha256']);
     if (sums.sha256 !== listed.sha256 || sums.size !== listed.size) {
       throw new RepoError('bad-dsc', `${listed.name} does not match the .dsc (SHA-256 ${sums.sha256}, ${sums.size} bytes; the .dsc says ${listed.sha256}, ${listed.size} bytes)`);
     }
@@ -373,7 +360,7 @@ function decideAll(
 async function settleDeb(repoDir: string, c: DebCandidate, force: boolean, changes: PoolChanges): Promise<void> {
   const { poolPath, path, info } = c;
   if (c.placed === 'verify') {
-    const { sha256 } = await hashFile(join(repoDir, poolPath));
+    const { sha256 } = await hashFile(join(repoDir, poolPath), ['sha256']);
     if (sha256 !== info.sha256) throw new Error(`${path} changed since it was inspected (SHA-256 ${sha256}, expected ${info.sha256})`);
     return;
   }

@@ -14,9 +14,10 @@ import { basename, dirname, join } from 'node:path';
 import { sql } from 'kysely';
 import { fsyncPath } from '../../atomic-write.ts';
 import { inTransaction, type Db } from '../../db/in-transaction.ts';
+import { hashChunks } from '../../stream-hash.ts';
 import type { FileIdentity } from '../deb/inspect-deb.ts';
 import { assertRelativeRepoPath } from './pool-path.ts';
-import { addToPool, hashChunks, syncFileSystem } from './pool-store.ts';
+import { addToPool, syncFileSystem } from './pool-store.ts';
 import { RepoError } from '../repo-error.ts';
 
 /**
@@ -103,7 +104,7 @@ export class PoolChanges {
     }
     try {
       const identity = identityOf(await handle.stat());
-      const { sha256: found } = await hashChunks(handle.createReadStream({ autoClose: false }) as AsyncIterable<Buffer>);
+      const { sha256: found } = await hashChunks(handle.createReadStream({ autoClose: false }) as AsyncIterable<Buffer>, ['sha256']);
       if (found === sha256) this.reliedOn.set(poolPath, identity);
       return { same: found === sha256, sha256: found };
     } finally {

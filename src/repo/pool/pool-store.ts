@@ -3,11 +3,10 @@
 // different file under the same name+version is a conflict (as in reprepro and aptly), not
 // an update — unless the caller forces it.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { chmod, copyFile, link, lstat, mkdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fsyncPath, tempPathFor } from '../../atomic-write.ts';
+import { hashFile } from '../../stream-hash.ts';
 import { assertRelativeRepoPath } from './pool-path.ts';
 import { RepoError } from '../repo-error.ts';
 
@@ -26,21 +25,6 @@ export interface AddToPoolResult {
   linked: boolean;
   sha256: string;
   size: number;
-}
-
-/** SHA-256 and size of what `chunks` yields (a file, or an open handle's stream). */
-export async function hashChunks(chunks: AsyncIterable<Buffer>): Promise<{ sha256: string; size: number }> {
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of chunks) {
-    hash.update(chunk);
-    size += chunk.length;
-  }
-  return { sha256: hash.digest('hex'), size };
-}
-
-export function hashFile(path: string): Promise<{ sha256: string; size: number }> {
-  return hashChunks(createReadStream(path) as AsyncIterable<Buffer>);
 }
 
 /** Hard link when possible (aptly does the same), else a copy; either way under a temporary name. */
@@ -64,7 +48,7 @@ async function addOnce(repoDir: string, sourceFile: string, poolRelPath: string,
   const tmp = tempPathFor(target);
   const linked = await placeTemporary(sourceFile, tmp);
   try {
-    const { sha256, size } = await hashFile(tmp);
+    const { sha256, size } = await hashFile(tmp, ['sha256']);
     if (opts.expectedSha256 !== undefined && sha256 !== opts.expectedSha256) {
       throw new Error(`${sourceFile} changed since it was inspected (SHA-256 ${sha256}, expected ${opts.expectedSha256})`);
     }
@@ -82,7 +66,7 @@ async function addOnce(repoDir: string, sourceFile: string, poolRelPath: string,
       return { ...result, action: 'added' };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      existing = await hashFile(target);
+      existing = await hashFile(target, ['sha256']);
     }
     if (existing.sha256 === sha256) return { ...result, action: 'already-present' };
     if (!opts.force) {

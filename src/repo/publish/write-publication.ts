@@ -17,12 +17,12 @@
 // Postgres advisory lock); two concurrent writers would not corrupt files, but the last
 // Release to be renamed would win.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { link, lstat, mkdir, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { fsyncPath, stageFile, TEMP_PREFIX, tempPathFor, writeFileAtomic } from '../../atomic-write.ts';
+import { hashBytes } from '../../stream-hash.ts';
 import { parseChecksumLines } from '../../debian/checksum-lines.ts';
 import { getField, parseDeb822 } from '../../debian/deb822.ts';
 import { buildPackagesFile, buildSourcesFile } from './packages-index.ts';
@@ -117,17 +117,9 @@ interface IndexContent {
   entry: IndexFile;
 }
 
-function describe(path: string, data: Buffer): IndexContent {
-  return {
-    path,
-    data,
-    entry: {
-      path,
-      size: data.length,
-      md5: createHash('md5').update(data).digest('hex'),
-      sha256: createHash('sha256').update(data).digest('hex'),
-    },
-  };
+/** An index file's bytes with the entry the Release lists for it. */
+function withChecksums(path: string, data: Buffer): IndexContent {
+  return { path, data, entry: { path, ...hashBytes(data, ['md5', 'sha256']) } };
 }
 
 async function indexWithCompressions(dir: string, name: string, text: string): Promise<PreparedIndexFile[]> {
@@ -240,11 +232,11 @@ export async function writePreparedPublication(
   const suiteDir = join(repoDir, suiteRel);
   const common = { archive: input.suite, codename: input.codename, origin: input.origin, label: input.label, component: input.component };
 
-  const files: IndexContent[] = input.indexFiles.map((f) => describe(f.path, f.data));
+  const files: IndexContent[] = input.indexFiles.map((f) => withChecksums(f.path, f.data));
   for (const arch of input.architectures) {
-    files.push(describe(`${input.component}/binary-${arch}/Release`, Buffer.from(buildComponentRelease({ ...common, architecture: arch }))));
+    files.push(withChecksums(`${input.component}/binary-${arch}/Release`, Buffer.from(buildComponentRelease({ ...common, architecture: arch }))));
   }
-  files.push(describe(`${input.component}/source/Release`, Buffer.from(buildComponentRelease({ ...common, architecture: 'source' }))));
+  files.push(withChecksums(`${input.component}/source/Release`, Buffer.from(buildComponentRelease({ ...common, architecture: 'source' }))));
 
   const releaseOptions = {
     origin: input.origin,
@@ -314,7 +306,7 @@ export async function writePreparedPublication(
     date,
     ...(validUntil ? { validUntil } : {}),
     files: files.map((f) => f.entry),
-    release: { size: releaseBytes.length, sha256: createHash('sha256').update(releaseBytes).digest('hex') },
+    release: hashBytes(releaseBytes, ['sha256']),
     byHashCreated,
     packagesCount: input.packagesCount,
     sourcesCount: input.sourcesCount,
