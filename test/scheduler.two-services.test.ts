@@ -16,8 +16,9 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { type DatabaseHandle, openDatabase } from '../src/db/open-database.ts';
+import { mapLimited } from '../src/map-limited.ts';
 import { createToken } from '../src/tokens/tokens.ts';
-import { ensureQuickImage, inParallel, type ServiceProcess, spawnService, uploadQuick } from './helpers/quick-builds.ts';
+import { ensureQuickImage, type ServiceProcess, spawnService, uploadQuick } from './helpers/quick-builds.ts';
 import { waitFor } from './helpers/wait-for.ts';
 
 const JOBS = 200;
@@ -133,7 +134,7 @@ test(`${JOBS} jobs, capacity ${CAPACITY}, one service process killed mid-build: 
   const first = await start('first');
   const second = serverUrl ? await start('second') : undefined;
   const targets = second ? [first.url, second.url] : [first.url];
-  const ids = await inParallel(
+  const ids = await mapLimited(
     Array.from({ length: JOBS }, (_, i) => i),
     8,
     (i) => uploadQuick(targets[i % targets.length]!, submitToken, `quick${String(i).padStart(3, '0')}`),

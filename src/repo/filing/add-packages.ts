@@ -15,6 +15,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { DomainError } from '../../domain-error.ts';
+import { mapLimited } from '../../map-limited.ts';
 import { hashFile } from '../../stream-hash.ts';
 import { inTransaction, type Db } from '../../db/in-transaction.ts';
 import { parseDeb822, splitClearsigned } from '../../debian/deb822.ts';
@@ -91,31 +92,6 @@ const INSPECT_CONCURRENCY = 8;
 // Up to this many packages are prepared and linked in place; more go to the filing threads.
 const FILE_IN_PLACE_UP_TO = 32;
 const POOL_CONCURRENCY = 16;
-
-/**
- * Runs `fn` over `items`, at most `limit` at a time. On the first failure no new item starts;
- * it rejects with that failure once the items already running have finished, so nothing of
- * the call is still going on afterwards.
- */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length && !failure) {
-        const i = next++;
-        try {
-          results[i] = await fn(items[i]!, i);
-        } catch (error) {
-          failure ??= { error };
-        }
-      }
-    }),
-  );
-  if (failure) throw failure.error;
-  return results;
-}
 
 /** A function that yields to the event loop when more than `sliceMs` passed since it last did. */
 function yielder(sliceMs = 10): () => Promise<void> {

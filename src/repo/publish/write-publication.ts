@@ -22,6 +22,7 @@ import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { fsyncPath, stageFile, TEMP_PREFIX, tempPathFor, writeFileAtomic } from '../../atomic-write.ts';
+import { mapLimited } from '../../map-limited.ts';
 import { hashBytes } from '../../stream-hash.ts';
 import { parseChecksumLines } from '../../debian/checksum-lines.ts';
 import { getField, parseDeb822 } from '../../debian/deb822.ts';
@@ -207,15 +208,6 @@ export async function writePublication(
   return writePreparedPublication(repoDir, { ...rest, indexFiles, packagesCount, sourcesCount: input.sourcesStanzas.length }, signer);
 }
 
-/** Runs `fn` over `items` with at most `limit` running at once. */
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
-}
-
 /**
  * Publishes one suite from index files built by the caller (see the order at the top of this
  * file). The per-component Release files are made here.
@@ -258,7 +250,7 @@ export async function writePreparedPublication(
   const byHashCreated: string[] = [];
   const created: IndexContent[] = [];
   const touchedDirs = new Set<string>();
-  await forEachLimited(files, 8, async (file) => {
+  await mapLimited(files, 8, async (file) => {
     const target = byHashPath(suiteDir, file);
     if (await exists(target)) return;
     await mkdir(dirname(target), { recursive: true });
@@ -274,7 +266,7 @@ export async function writePreparedPublication(
   // 2. plain-named indices, for clients that do not use by-hash: a second name for the
   // by-hash file (same inode, already synced), switched in with a rename.
   const plainDirs = new Set<string>();
-  await forEachLimited(files, 8, async (file) => {
+  await mapLimited(files, 8, async (file) => {
     const target = join(suiteDir, file.path);
     await linkAtomic(byHashPath(suiteDir, file), target);
     plainDirs.add(dirname(target));
