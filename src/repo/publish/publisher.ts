@@ -13,7 +13,8 @@ import type { Logger } from 'pino';
 import type {} from '../../db/repo-tables.ts';
 import type { Db } from '../../db/in-transaction.ts';
 import { IndexPieces, type RenderOptions } from './index-pieces.ts';
-import { collectGarbage, writePreparedPublication, type GcResult, type PreparedIndexFile, type SuiteIdentity } from './write-publication.ts';
+import { collectGarbage, type GcResult } from '../gc/collect-garbage.ts';
+import { writePreparedPublication, type PreparedIndexFile, type SuiteIdentity } from './write-publication.ts';
 import type { RepoSigner } from './repo-signer.ts';
 import { SuiteContents } from '../rows/suite-contents.ts';
 

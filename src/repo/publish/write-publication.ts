@@ -1,6 +1,6 @@
 // Writes one suite of the repository (indices, Release, signatures) so that a client
-// fetching during a publication sees either the old state or the new one, never a mix, and
-// removes what no Release references any more once a grace period has passed.
+// fetching during a publication sees either the old state or the new one, never a mix; what no
+// Release references any more is removed after a grace period by gc/collect-garbage.ts.
 //
 // Order of a publication:
 //   1. every index file (Packages, Sources, their .gz/.xz, per-component Release) goes to
@@ -17,18 +17,17 @@
 // Postgres advisory lock); two concurrent writers would not corrupt files, but the last
 // Release to be renamed would win.
 import { spawn } from 'node:child_process';
-import { link, lstat, mkdir, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { link, lstat, mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import { fsyncPath, stageFile, TEMP_PREFIX, tempPathFor, writeFileAtomic } from '../../atomic-write.ts';
+import { fsyncPath, stageFile, tempPathFor, writeFileAtomic } from '../../atomic-write.ts';
 import { mapLimited } from '../../map-limited.ts';
 import { hashBytes } from '../../stream-hash.ts';
-import { parseChecksumLines } from '../../debian/checksum-lines.ts';
 import { getField, parseDeb822 } from '../../debian/deb822.ts';
 import { buildPackagesFile, buildSourcesFile } from './packages-index.ts';
 import { assertArchitecture, assertComponent, assertSuite } from '../pool/pool-path.ts';
-import { buildComponentRelease, buildReleaseFile, readReleaseSha256, type IndexFile } from './release-file.ts';
+import { buildComponentRelease, buildReleaseFile, type IndexFile } from './release-file.ts';
 import type { RepoSigner } from './repo-signer.ts';
 
 const gzip = promisify(gzipCallback);
@@ -303,182 +302,4 @@ export async function writePreparedPublication(
     packagesCount: input.packagesCount,
     sourcesCount: input.sourcesCount,
   };
-}
-
-// ---------------------------------------------------------------------------------------
-// Garbage collection
-
-export const GC_STATE_FILE = '.stubbuild-gc.json';
-
-interface GcState {
-  version: 1;
-  /** Repository-relative path → epoch ms at which a collection first found it unreferenced. */
-  unreferencedSince: Record<string, number>;
-}
-
-export interface GcOptions {
-  /** How long a file stays after it was first seen unreferenced. */
-  graceMs: number;
-  /** Pool files (repository-relative, "pool/…") the database still publishes or is about to. */
-  referencedPoolFiles: Set<string>;
-  now?: Date;
-}
-
-export interface GcResult {
-  deleted: string[];
-  /** Unreferenced files still inside their grace period. */
-  pending: { path: string; unreferencedSince: Date }[];
-  /** Leftover temporary files (from a crash) that were removed. */
-  removedTemporaries: string[];
-}
-
-async function readGcState(path: string): Promise<GcState> {
-  try {
-    const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<GcState>;
-    if (parsed.version === 1 && parsed.unreferencedSince && typeof parsed.unreferencedSince === 'object') {
-      return { version: 1, unreferencedSince: { ...parsed.unreferencedSince } };
-    }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && !(err instanceof SyntaxError)) throw err;
-  }
-  // A missing or unreadable state only restarts the clocks: files are kept longer, never less.
-  return { version: 1, unreferencedSince: {} };
-}
-
-async function walkFiles(root: string, rel: string, out: string[]): Promise<void> {
-  let entries;
-  try {
-    entries = await readdir(join(root, rel), { withFileTypes: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  for (const entry of entries) {
-    const childRel = `${rel}/${entry.name}`;
-    if (entry.isDirectory()) await walkFiles(root, childRel, out);
-    else out.push(childRel);
-  }
-}
-
-/** Pool files the current indices of every suite name (Filename, and Directory + Files). */
-async function poolFilesOfCurrentIndices(repoDir: string, suites: string[]): Promise<{ byHash: Set<string>; pool: Set<string> }> {
-  const byHash = new Set<string>();
-  const pool = new Set<string>();
-  for (const suite of suites) {
-    let release: string;
-    try {
-      release = await readFile(join(repoDir, 'dists', suite, 'Release'), 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw err;
-    }
-    for (const { path, sha256 } of readReleaseSha256(release)) {
-      const hashed = `dists/${suite}/${dirname(path)}/by-hash/SHA256/${sha256}`;
-      byHash.add(hashed);
-      const name = basename(path);
-      if (name !== 'Packages' && name !== 'Sources') continue;
-      // The by-hash copy is exactly what this Release names, even if a plain file is newer.
-      let text: string;
-      try {
-        text = await readFile(join(repoDir, hashed), 'utf8');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        throw err;
-      }
-      for (const p of parseDeb822(text)) {
-        const filename = getField(p, 'Filename');
-        if (filename !== undefined) pool.add(filename);
-        const directory = getField(p, 'Directory');
-        const list = getField(p, 'Checksums-Sha256') ?? getField(p, 'Files');
-        if (directory !== undefined && list !== undefined) {
-          // Any line that names a file keeps it, whether or not its hash and size read well.
-          for (const { parsed } of parseChecksumLines(list, { ignoreExtraWords: true })) {
-            const fileName = parsed.line ? parsed.line.name : parsed.name;
-            if (fileName) pool.add(`${directory}/${fileName}`);
-          }
-        }
-      }
-    }
-  }
-  return { byHash, pool };
-}
-
-/**
- * Deletes by-hash files no current Release references and pool files that are neither in
- * `referencedPoolFiles` nor named by a current index, once they have been unreferenced for
- * `graceMs`. When a file stopped being referenced is tracked in GC_STATE_FILE rather than
- * read from mtime: a by-hash or pool file's mtime is when it was written, possibly months
- * before it was superseded, and using it would delete a file a client was just told about.
- * Must run under the same lock as writePublication.
- */
-export async function collectGarbage(repoDir: string, opts: GcOptions): Promise<GcResult> {
-  const now = (opts.now ?? new Date()).getTime();
-  const statePath = join(repoDir, GC_STATE_FILE);
-  const state = await readGcState(statePath);
-
-  let suites: string[] = [];
-  try {
-    suites = (await readdir(join(repoDir, 'dists'), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const current = await poolFilesOfCurrentIndices(repoDir, suites);
-
-  const all: string[] = [];
-  await walkFiles(repoDir, 'dists', all);
-  await walkFiles(repoDir, 'pool', all);
-
-  const removedTemporaries: string[] = [];
-  const candidates: string[] = [];
-  for (const rel of all) {
-    if (basename(rel).startsWith(TEMP_PREFIX)) {
-      // A temporary file is never referenced; one older than the grace period is a crash leftover.
-      const info = await stat(join(repoDir, rel)).catch(() => undefined);
-      if (info && now - info.mtimeMs >= opts.graceMs) {
-        await unlink(join(repoDir, rel)).catch(() => undefined);
-        removedTemporaries.push(rel);
-      }
-      continue;
-    }
-    if (rel.startsWith('pool/')) {
-      if (!opts.referencedPoolFiles.has(rel) && !current.pool.has(rel)) candidates.push(rel);
-    } else if (/\/by-hash\/SHA256\/[0-9a-f]{64}$/.test(rel)) {
-      if (!current.byHash.has(rel)) candidates.push(rel);
-    }
-    // Plain-named files under dists/ are left alone: each publication replaces them.
-  }
-
-  const next: GcState = { version: 1, unreferencedSince: {} };
-  const deleted: string[] = [];
-  const pending: GcResult['pending'] = [];
-  const emptied = new Set<string>();
-  for (const rel of candidates) {
-    const since = state.unreferencedSince[rel] ?? now;
-    if (now - since >= opts.graceMs) {
-      await unlink(join(repoDir, rel)).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw err;
-      });
-      deleted.push(rel);
-      emptied.add(dirname(rel));
-    } else {
-      next.unreferencedSince[rel] = since;
-      pending.push({ path: rel, unreferencedSince: new Date(since) });
-    }
-  }
-  // Files referenced again, or gone, simply drop out of the state.
-  await writeFileAtomic(statePath, JSON.stringify(next, null, 1) + '\n');
-
-  // Empty pool directories go too (pool/main/z/zlib/, then pool/main/z/), never pool/<component>.
-  for (const dir of emptied) {
-    let d = dir;
-    while (d.startsWith('pool/') && d.split('/').length > 2) {
-      try {
-        await rmdir(join(repoDir, d));
-      } catch {
-        break;
-      }
-      d = dirname(d);
-    }
-  }
-  return { deleted, pending, removedTemporaries };
 }
