@@ -134,7 +134,7 @@ export function assembleXz(allBlocks: readonly XzBlock[]): Buffer {
 }
 
 /** Runs the xz tool over `input`; single-threaded so the same input gives the same bytes. */
-function runXz(args: string[], input: Buffer): Promise<Buffer> {
+export function runXz(args: string[], input: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const child = spawn('xz', ['-c', '-z', '-q', '-T1', '--check=crc64', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];

@@ -16,7 +16,6 @@
 // The caller serialises publications and garbage collection of one repository (the
 // Postgres advisory lock); two concurrent writers would not corrupt files, but the last
 // Release to be renamed would win.
-import { spawn } from 'node:child_process';
 import { link, lstat, mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,6 +24,7 @@ import { fsyncPath, stageFile, tempPathFor, writeFileAtomic } from '../../atomic
 import { mapLimited } from '../../map-limited.ts';
 import { hashBytes } from '../../stream-hash.ts';
 import { getField, parseDeb822 } from '../../debian/deb822.ts';
+import { runXz } from './chunked-compression.ts';
 import { buildPackagesFile, buildSourcesFile } from './packages-index.ts';
 import { assertArchitecture, assertComponent, assertSuite } from '../pool/pool-path.ts';
 import { buildComponentRelease, buildReleaseFile, type IndexFile } from './release-file.ts';
@@ -32,15 +32,7 @@ import type { RepoSigner } from './repo-signer.ts';
 
 const gzip = promisify(gzipCallback);
 
-export interface PublicationInput {
-  suite: string;
-  codename: string;
-  component: string;
-  /** Binary architectures of the suite; a stanza with Architecture: all goes to each of them. */
-  architectures: string[];
-  origin: string;
-  label: string;
-  description?: string;
+export interface PublicationInput extends SuiteIdentity {
   /** Stored Packages stanzas (formatPackagesStanza), in any order. */
   packagesStanzas: string[];
   /** Stored Sources stanzas (formatSourcesStanza), in any order. */
@@ -90,26 +82,6 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** xz through the xz tool: single-threaded, so equal input gives equal bytes (and by-hash name). */
-function xzCompress(data: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('xz', ['-c', '-6', '-T1', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.stdin.on('error', () => undefined); // an early exit is reported by 'close' below
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(Buffer.concat(out));
-      else reject(new Error(`xz failed (exit ${code}): ${stderr.trim()}`));
-    });
-    child.stdin.end(data);
-  });
-}
-
 interface IndexContent {
   /** Relative to the suite directory, e.g. main/binary-stubdom-amd64/Packages.xz. */
   path: string;
@@ -124,7 +96,8 @@ function withChecksums(path: string, data: Buffer): IndexContent {
 
 async function indexWithCompressions(dir: string, name: string, text: string): Promise<PreparedIndexFile[]> {
   const plain = Buffer.from(text, 'utf8');
-  const [gz, xz] = await Promise.all([gzip(plain, { level: 9 }), xzCompress(plain)]);
+  // xz single-threaded: equal input gives equal bytes, so an unchanged index keeps its by-hash name.
+  const [gz, xz] = await Promise.all([gzip(plain, { level: 9 }), runXz(['-6'], plain)]);
   return [
     { path: `${dir}/${name}`, data: plain },
     { path: `${dir}/${name}.gz`, data: gz },
@@ -141,6 +114,7 @@ export interface SuiteIdentity {
   suite: string;
   codename: string;
   component: string;
+  /** Binary architectures of the suite; a stanza with Architecture: all goes to each of them. */
   architectures: string[];
   origin: string;
   label: string;
