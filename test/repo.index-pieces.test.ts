@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { buildPackagesFile } from '../src/repo/publish/packages-index.ts';
 import { compareEntries, IndexPieces, type IndexEntry } from '../src/repo/publish/index-pieces.ts';
-import { publishPackages } from '../src/repo/filing/add-packages.ts';
+import { publishPackages } from '../src/repo/publish/publish-repository.ts';
 import { makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';
 import { writeSyntheticDeb } from './helpers/synthetic-deb.ts';
 import { createTestRepository } from './helpers/test-repo.ts';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { getField, parseDeb822 } from '../src/debian/deb822.ts';
 import { isRepoError } from '../src/repo/repo-error.ts';
-import { publishPackages } from '../src/repo/filing/add-packages.ts';
+import { publishPackages } from '../src/repo/publish/publish-repository.ts';
 import { createAptClient } from './helpers/apt-client.ts';
 import { makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';
 import { fetchRepoKey, startService, type RunningService } from './helpers/running-service.ts';

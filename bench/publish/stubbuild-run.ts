@@ -9,7 +9,8 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config/config.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
-import { addPackages, publishRepository } from '../../src/repo/filing/add-packages.ts';
+import { addPackages } from '../../src/repo/filing/add-packages.ts';
+import { publishRepository } from '../../src/repo/publish/publish-repository.ts';
 import { openRepository, repositorySettings } from '../../src/repo/repository.ts';
 import { createServerDatabase } from '../../test/helpers/server-database.ts';
 

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { DomainError, type DomainErrorCode } from '../domain-error.ts';
-import { PublicationPendingError } from '../repo/filing/add-packages.ts';
+import { PublicationPendingError } from '../repo/publish/publish-repository.ts';
 import { RepoError, type RepoErrorCode } from '../repo/repo-error.ts';
 
 /** An HTTP-level refusal raised in src/api (authentication, content negotiation). */

@@ -9,7 +9,7 @@ import type {} from '../db/build-tables.ts';
 import type { Db } from '../db/in-transaction.ts';
 import { listArtifacts } from '../jobs/attempts.ts';
 import type { SourceStore } from '../jobs/source-store.ts';
-import { PublicationPendingError, publishPackages } from '../repo/filing/add-packages.ts';
+import { PublicationPendingError, publishPackages } from '../repo/publish/publish-repository.ts';
 
 // How long a build's publication waits for the publisher's retries before the job fails.
 const PUBLICATION_RETRY_WAIT_MS = 15 * 60_000;

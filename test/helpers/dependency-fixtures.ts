@@ -7,7 +7,7 @@ import path from 'node:path';
 import type {} from '../../src/db/build-tables.ts';
 import type {} from '../../src/db/dependency-tables.ts';
 import type { Db } from '../../src/db/in-transaction.ts';
-import { publishPackages } from '../../src/repo/filing/add-packages.ts';
+import { publishPackages } from '../../src/repo/publish/publish-repository.ts';
 import type { Repository } from '../../src/repo/repository.ts';
 import { BUILD_ARCH } from '../../src/scheduler/dep-wait.ts';
 import { type SyntheticDeb, writeSyntheticDeb } from './synthetic-deb.ts';

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import type { AddPackagesResult, PackageRow, RemovedPackage } from '../../repo/filing/add-packages.ts';
+import type { AddPackagesResult } from '../../repo/filing/add-packages.ts';
+import type { PackageRow } from '../../repo/rows/list-packages.ts';
+import type { RemovedPackage } from '../../repo/rows/remove-package.ts';
 import type { PublishOutcome } from '../../repo/publish/publisher.ts';
 
 const packageName = z

@@ -1,10 +1,7 @@
-// Adding packages to the repository and taking them out: the one path by which the admin
-// API (seeding) and the build pipeline (published jobs) change what apt clients see.
-//
-//   addPackages      verify every .deb (and .dsc), put the files in the pool, record one row
-//                    per package; nothing is published yet
-//   publishRepository wait for a publication that shows everything committed so far
-//   publishPackages  both, for callers that want the answer only once apt can see the packages
+// Adding packages to the repository: the one path by which the admin API (seeding) and the
+// build pipeline (published jobs) add what apt clients see. addPackages verifies every .deb (and
+// .dsc), puts the files in the pool and records one row per package; nothing is published yet
+// (publish/publish-repository.ts publishes, and publishPackages does both).
 //
 // A refused input changes nothing. Each .deb is linked into the pool as soon as it has been
 // inspected, but no row (so no index) names it before the request commits, and a refused
@@ -14,7 +11,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { DomainError } from '../../domain-error.ts';
 import { mapLimited } from '../../map-limited.ts';
 import { hashFile } from '../../stream-hash.ts';
 import { inTransaction, type Db } from '../../db/in-transaction.ts';
@@ -31,7 +27,6 @@ import { PoolChanges, type EarlyPlacement } from '../pool/pool-changes.ts';
 import { prepareDeb, type PrepareDebOptions, type PreparedDeb } from './prepare-deb.ts';
 import { type BuildClaim, builtBinaryOf, refuseForeignBinaries } from './build-ownership.ts';
 import { addToPool } from '../pool/pool-store.ts';
-import type { PublishOutcome } from '../publish/publisher.ts';
 import { RepoError } from '../repo-error.ts';
 import type { Repository } from '../repository.ts';
 
@@ -574,184 +569,4 @@ async function fileAndRecord(db: Db, repo: Repository, input: AddPackagesInput, 
     sources: sources.map((c) => ({ name: c.name, version: c.version, directory: c.directory, outcome: outcomeOf(c) })),
     generation,
   };
-}
-
-/**
- * Resolves once the files under dists/ show at least `generation` (by default: everything
- * committed before the call). Coalesces with other requests; see publisher.ts.
- */
-export async function publishRepository(db: Db, repo: Repository, opts: { generation?: number } = {}): Promise<PublishOutcome> {
-  if (opts.generation !== undefined && repo.publisher.knownPublished >= opts.generation) {
-    return { generation: repo.publisher.knownPublished, skipped: true, durationMs: 0 };
-  }
-  return repo.publisher.request(db);
-}
-
-/**
- * The packages are in the repository's contents, but the files apt reads could not be written:
- * the publisher tries again by itself (see RepoPublisher.publicationFailure).
- */
-export class PublicationPendingError extends Error {
-  override readonly name = 'PublicationPendingError';
-  constructor(
-    readonly generation: number,
-    cause: unknown,
-  ) {
-    super(`the packages were added (generation ${generation}) but the repository could not be published: ${cause instanceof Error ? cause.message : String(cause)}; it is tried again until it works`, { cause });
-  }
-}
-
-/** addPackages, then a publication that shows them: what the admin API and the pipeline call. */
-export async function publishPackages(
-  db: Db,
-  repo: Repository,
-  input: AddPackagesInput,
-): Promise<AddPackagesResult & { publication: PublishOutcome }> {
-  const added = await addPackages(db, repo, input);
-  try {
-    const publication = await publishRepository(db, repo, { generation: added.generation });
-    return { ...added, publication };
-  } catch (error) {
-    throw new PublicationPendingError(added.generation, error);
-  }
-}
-
-export interface RemovedPackage {
-  name: string;
-  version: string;
-  architecture: string;
-  filename: string;
-}
-
-/**
- * Takes every architecture of `name` `version` out of the index (the pool file stays for
- * the grace period). Does not publish; see unpublishPackage.
- */
-export async function removePackage(
-  db: Db,
-  repo: Repository,
-  target: { name: string; version: string },
-): Promise<{ removed: RemovedPackage[]; generation: number }> {
-  const { suite } = repo.settings;
-  return inTransaction(db, async (trx) => {
-    const locked = await trx.selectFrom('repo_suites').select('generation').where('suite', '=', suite).forUpdate().executeTakeFirstOrThrow();
-    const rows = await trx.selectFrom('repo_packages').select(['id', 'name', 'version', 'architecture', 'pool_path']).where('suite', '=', suite).where('name', '=', target.name).execute();
-    const matching = rows.filter((r) => compareVersions(r.version, target.version) === 0);
-    if (matching.length === 0) {
-      throw new RepoError('not-found', `${target.name} ${target.version} is not in the repository`);
-    }
-    await trx.deleteFrom('repo_packages').where('id', 'in', matching.map((r) => r.id)).execute();
-    const generation = Number(locked.generation) + 1;
-    await trx.updateTable('repo_suites').set({ generation }).where('suite', '=', suite).execute();
-    return {
-      removed: matching.map((r) => ({ name: r.name, version: r.version, architecture: r.architecture, filename: r.pool_path })),
-      generation,
-    };
-  });
-}
-
-/** removePackage, then a publication that no longer lists it. */
-export async function unpublishPackage(
-  db: Db,
-  repo: Repository,
-  target: { name: string; version: string },
-): Promise<{ removed: RemovedPackage[]; publication: PublishOutcome }> {
-  const { removed, generation } = await removePackage(db, repo, target);
-  return { removed, publication: await publishRepository(db, repo, { generation }) };
-}
-
-export interface PackageRow {
-  id: number;
-  name: string;
-  version: string;
-  architecture: string;
-  source: string;
-  sourceVersion: string;
-  filename: string;
-  size: number;
-  sha256: string;
-  jobId: number | null;
-  addedAt: Date;
-  /** Whether the published files already show it. */
-  published: boolean;
-}
-
-export interface PackageListQuery {
-  name?: string | undefined;
-  source?: string | undefined;
-  limit: number;
-  cursor?: string | undefined;
-}
-
-function encodeCursor(row: { name: string; id: number }): string {
-  return Buffer.from(JSON.stringify({ after: [row.name, row.id] })).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, number] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
-    const after = value.after;
-    if (Array.isArray(after) && typeof after[0] === 'string' && typeof after[1] === 'number' && Number.isSafeInteger(after[1])) {
-      return [after[0], after[1]];
-    }
-  } catch {
-    // falls through to the error below
-  }
-  throw new DomainError('invalid-input', 'the cursor is not one this service gave out', { parameter: 'cursor' });
-}
-
-/** The packages in the index, by name (then by when they were added), in pages. */
-export async function listPackages(db: Db, repo: Repository, query: PackageListQuery): Promise<{ items: PackageRow[]; nextCursor: string | null }> {
-  const { suite } = repo.settings;
-  let select = db
-    .selectFrom('repo_packages as p')
-    .innerJoin('repo_suites as s', 's.suite', 'p.suite')
-    .select([
-      'p.id',
-      'p.name',
-      'p.version',
-      'p.architecture',
-      'p.source',
-      'p.source_version',
-      'p.pool_path',
-      'p.size',
-      'p.sha256',
-      'p.job_id',
-      'p.added_at',
-      sql<boolean>`p.generation <= coalesce(s.published_generation, -1)`.as('published'),
-    ])
-    .where('p.suite', '=', suite)
-    .orderBy('p.name')
-    .orderBy('p.id')
-    .limit(query.limit + 1);
-  if (query.name) select = select.where('p.name', '=', query.name);
-  if (query.source) select = select.where('p.source', '=', query.source);
-  if (query.cursor) {
-    const [name, id] = decodeCursor(query.cursor);
-    select = select.where((eb) => eb.or([eb('p.name', '>', name), eb.and([eb('p.name', '=', name), eb('p.id', '>', id)])]));
-  }
-  const rows = await select.execute();
-  const page = rows.slice(0, query.limit).map(
-    (r): PackageRow => ({
-      id: Number(r.id),
-      name: r.name,
-      version: r.version,
-      architecture: r.architecture,
-      source: r.source,
-      sourceVersion: r.source_version,
-      filename: r.pool_path,
-      size: Number(r.size),
-      sha256: r.sha256,
-      jobId: r.job_id,
-      addedAt: r.added_at,
-      published: r.published,
-    }),
-  );
-  const last = page.at(-1);
-  return { items: page, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
-}
-
-/** Removes unreferenced pool and by-hash files whose grace period has passed. */
-export async function collectRepositoryGarbage(db: Db, repo: Repository, opts: { now?: Date } = {}) {
-  return repo.publisher.collect(db, opts.now);
 }

@@ -3,6 +3,8 @@
 import { readdir, rmdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { TEMP_PREFIX } from '../../atomic-write.ts';
+import type { Db } from '../../db/in-transaction.ts';
+import type { Repository } from '../repository.ts';
 import { poolFilesOfCurrentIndices } from './current-references.ts';
 import { GC_STATE_FILE, type GcState, readGcState, writeGcState } from './gc-state.ts';
 
@@ -117,4 +119,9 @@ export async function collectGarbage(repoDir: string, opts: GcOptions): Promise<
     }
   }
   return { deleted, pending, removedTemporaries };
+}
+
+/** Removes unreferenced pool and by-hash files whose grace period has passed. */
+export async function collectRepositoryGarbage(db: Db, repo: Repository, opts: { now?: Date } = {}) {
+  return repo.publisher.collect(db, opts.now);
 }

@@ -1,0 +1,96 @@
+// What the repository holds, for GET /v1/packages.
+import { sql } from 'kysely';
+import type { Db } from '../../db/in-transaction.ts';
+import { DomainError } from '../../domain-error.ts';
+import type { Repository } from '../repository.ts';
+
+export interface PackageRow {
+  id: number;
+  name: string;
+  version: string;
+  architecture: string;
+  source: string;
+  sourceVersion: string;
+  filename: string;
+  size: number;
+  sha256: string;
+  jobId: number | null;
+  addedAt: Date;
+  /** Whether the published files already show it. */
+  published: boolean;
+}
+
+export interface PackageListQuery {
+  name?: string | undefined;
+  source?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+function encodeCursor(row: { name: string; id: number }): string {
+  return Buffer.from(JSON.stringify({ after: [row.name, row.id] })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, number] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
+    const after = value.after;
+    if (Array.isArray(after) && typeof after[0] === 'string' && typeof after[1] === 'number' && Number.isSafeInteger(after[1])) {
+      return [after[0], after[1]];
+    }
+  } catch {
+    // falls through to the error below
+  }
+  throw new DomainError('invalid-input', 'the cursor is not one this service gave out', { parameter: 'cursor' });
+}
+
+/** The packages in the index, by name (then by when they were added), in pages. */
+export async function listPackages(db: Db, repo: Repository, query: PackageListQuery): Promise<{ items: PackageRow[]; nextCursor: string | null }> {
+  const { suite } = repo.settings;
+  let select = db
+    .selectFrom('repo_packages as p')
+    .innerJoin('repo_suites as s', 's.suite', 'p.suite')
+    .select([
+      'p.id',
+      'p.name',
+      'p.version',
+      'p.architecture',
+      'p.source',
+      'p.source_version',
+      'p.pool_path',
+      'p.size',
+      'p.sha256',
+      'p.job_id',
+      'p.added_at',
+      sql<boolean>`p.generation <= coalesce(s.published_generation, -1)`.as('published'),
+    ])
+    .where('p.suite', '=', suite)
+    .orderBy('p.name')
+    .orderBy('p.id')
+    .limit(query.limit + 1);
+  if (query.name) select = select.where('p.name', '=', query.name);
+  if (query.source) select = select.where('p.source', '=', query.source);
+  if (query.cursor) {
+    const [name, id] = decodeCursor(query.cursor);
+    select = select.where((eb) => eb.or([eb('p.name', '>', name), eb.and([eb('p.name', '=', name), eb('p.id', '>', id)])]));
+  }
+  const rows = await select.execute();
+  const page = rows.slice(0, query.limit).map(
+    (r): PackageRow => ({
+      id: Number(r.id),
+      name: r.name,
+      version: r.version,
+      architecture: r.architecture,
+      source: r.source,
+      sourceVersion: r.source_version,
+      filename: r.pool_path,
+      size: Number(r.size),
+      sha256: r.sha256,
+      jobId: r.job_id,
+      addedAt: r.added_at,
+      published: r.published,
+    }),
+  );
+  const last = page.at(-1);
+  return { items: page, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+}
