@@ -1,7 +1,7 @@
 // What the repository holds, for GET /v1/packages.
 import { sql } from 'kysely';
 import type { Db } from '../../db/in-transaction.ts';
-import { DomainError } from '../../domain-error.ts';
+import { decodeCursor, encodeCursor } from '../../page-cursor.ts';
 import type { Repository } from '../repository.ts';
 
 export interface PackageRow {
@@ -27,22 +27,11 @@ export interface PackageListQuery {
   cursor?: string | undefined;
 }
 
-function encodeCursor(row: { name: string; id: number }): string {
-  return Buffer.from(JSON.stringify({ after: [row.name, row.id] })).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, number] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
-    const after = value.after;
-    if (Array.isArray(after) && typeof after[0] === 'string' && typeof after[1] === 'number' && Number.isSafeInteger(after[1])) {
-      return [after[0], after[1]];
-    }
-  } catch {
-    // falls through to the error below
-  }
-  throw new DomainError('invalid-input', 'the cursor is not one this service gave out', { parameter: 'cursor' });
-}
+// The cursor holds the name and id of the last package of the previous page.
+const isAfter = (value: unknown): value is { after: [string, number] } => {
+  const after = typeof value === 'object' && value !== null ? (value as { after?: unknown }).after : undefined;
+  return Array.isArray(after) && typeof after[0] === 'string' && Number.isSafeInteger(after[1]);
+};
 
 /** The packages in the index, by name (then by when they were added), in pages. */
 export async function listPackages(db: Db, repo: Repository, query: PackageListQuery): Promise<{ items: PackageRow[]; nextCursor: string | null }> {
@@ -71,7 +60,7 @@ export async function listPackages(db: Db, repo: Repository, query: PackageListQ
   if (query.name) select = select.where('p.name', '=', query.name);
   if (query.source) select = select.where('p.source', '=', query.source);
   if (query.cursor) {
-    const [name, id] = decodeCursor(query.cursor);
+    const [name, id] = decodeCursor(query.cursor, isAfter).after;
     select = select.where((eb) => eb.or([eb('p.name', '>', name), eb.and([eb('p.name', '=', name), eb('p.id', '>', id)])]));
   }
   const rows = await select.execute();
@@ -92,5 +81,5 @@ export async function listPackages(db: Db, repo: Repository, query: PackageListQ
     }),
   );
   const last = page.at(-1);
-  return { items: page, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+  return { items: page, nextCursor: rows.length > query.limit && last ? encodeCursor({ after: [last.name, last.id] }) : null };
 }
