@@ -51,6 +51,7 @@ const repoStatus: Record<RepoErrorCode, number> = {
   'bad-path': 422,
   'pool-conflict': 409,
   'version-conflict': 409,
+  'changed-meanwhile': 409,
   'not-found': 404,
   ownership: 422,
 };

@@ -1,7 +1,7 @@
 // The one error type of src/repo. Every code is a fault of the input (a broken or hostile
-// .deb, a name that cannot become a file name, a conflict, a package that is not there), so
-// the API maps all of them to a 4xx; anything else thrown from src/repo is a bug or an I/O
-// failure (5xx).
+// .deb, a name that cannot become a file name, a conflict, a package that is not there) or a
+// clash with another request that sending the input again resolves, so the API maps all of
+// them to a 4xx; anything else thrown from src/repo is a bug or an I/O failure (5xx).
 export type RepoErrorCode =
   | 'not-ar' // the file is not an ar archive at all
   | 'bad-member' // an ar member is malformed, misplaced, truncated or fails to decompress
@@ -17,6 +17,7 @@ export type RepoErrorCode =
   | 'bad-path' // a repository-relative path that could escape its directory
   | 'pool-conflict' // a different file already sits at this pool path
   | 'version-conflict' // the repository holds this name and version with different content
+  | 'changed-meanwhile' // another request changed the pool or the rows under this one: send it again
   | 'not-found' // no such package in the repository
   | 'ownership'; // a build's package that is not its own to publish (filing/build-ownership.ts)
 

@@ -5,6 +5,7 @@
 import { sql } from 'kysely';
 import { inTransaction, type Db } from '../../db/in-transaction.ts';
 import type { PoolChanges } from '../pool/pool-changes.ts';
+import { RepoError } from '../repo-error.ts';
 import { loadExistingPackages, loadExistingSources, packageKey } from '../rows/existing-rows.ts';
 import { keepNewestVersions } from '../rows/keep-newest.ts';
 import { insertPackageRows } from '../rows/package-rows.ts';
@@ -41,7 +42,7 @@ export function recordRows(db: Db, r: RowsToRecord): Promise<number> {
     const unplaced = [...debs.filter((c) => becomesRow(c) && !settled.has(c.poolPath)), ...sources.filter((c) => becomesRow(c) && c.files.some((f) => !settled.has(f.poolPath)))];
     if (unplaced.length > 0) {
       // Another request removed a package between our two looks; the files we skipped are needed after all.
-      throw new Error('the repository changed while the packages were being added; send them again');
+      throw new RepoError('changed-meanwhile', 'the repository changed while the packages were being added; send them again');
     }
     const next = current + 1;
 

@@ -37,7 +37,7 @@ async function settleDeb(repoDir: string, c: DebCandidate, force: boolean, chang
   const added = await addToPool(repoDir, path, poolPath, { expectedSha256: info.sha256, force });
   if (added.action === 'added') changes.adopt(poolPath);
   else if (added.action === 'already-present' && !(await changes.relyOnIfSame(poolPath, info.sha256))?.same) {
-    throw new Error(`${poolPath} changed while it was being added; send the packages again`);
+    throw new RepoError('changed-meanwhile', `${poolPath} changed while it was being added; send the packages again`);
   }
 }
 

@@ -127,7 +127,7 @@ export class PoolChanges {
       this.reliedOn.delete(poolPath);
       const placed = await addToPool(this.repoDir, upload.source, poolPath, { expectedSha256: upload.sha256 });
       if (placed.action === 'added') this.adopt(poolPath);
-      else if (!(await this.relyOnIfSame(poolPath, upload.sha256))?.same) throw new Error(`${poolPath} changed while it was being added; send the packages again`);
+      else if (!(await this.relyOnIfSame(poolPath, upload.sha256))?.same) throw new RepoError('changed-meanwhile', `${poolPath} changed while it was being added; send the packages again`);
     }
   }
 
