@@ -292,12 +292,12 @@ export class Dispatcher {
     }
     // What a buildd's fail log would say: the class and the first line of the log that says it.
     if (outcome.kind === 'failed') outcome = { ...outcome, cause: classifyBuildFailure(log.tail(), outcome.reason) };
-    log.write(Buffer.from(`stubbuild: attempt ${attempt} ended: ${describe(outcome)}\n`));
+    log.write(Buffer.from(`stubbuild: attempt ${attempt} ended: ${outcomeText(outcome)}\n`));
     await log.flush();
     const stoppedBy = stop.aborted ? 'shutdown' : lease.aborted ? 'lease-lost' : null;
     const settlement = await settleAttempt(db, claim, outcome, this.settings, { stoppedBy });
     this.log.info(
-      { jobId, attempt, engine: builder.id, outcome: outcome.kind, detail: describe(outcome), ...settlement },
+      { jobId, attempt, engine: builder.id, outcome: outcome.kind, detail: outcomeText(outcome), ...settlement },
       settlement.kind === 'lost' ? 'attempt ended, but it had been given back meanwhile: outcome dropped' : 'attempt ended',
     );
     if (settlement.kind === 'publish') await this.publishJob(claim);
@@ -390,7 +390,7 @@ export class Dispatcher {
   }
 }
 
-function describe(outcome: AttemptOutcome): string {
+function outcomeText(outcome: AttemptOutcome): string {
   switch (outcome.kind) {
     case 'built':
       return `built ${outcome.artifacts.filter((a) => a.kind === 'deb').length} .deb`;

@@ -39,7 +39,7 @@ class IdleTimeout extends Error {}
 const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 
 // undici reports network errors as TypeError('fetch failed') with the real cause inside.
-function describe(error: unknown): string {
+function networkErrorText(error: unknown): string {
   if (error instanceof IdleTimeout) return error.message;
   if (!(error instanceof Error)) return String(error);
   const cause = error.cause as { code?: string; message?: string } | undefined;
@@ -90,7 +90,7 @@ export async function httpGet<T>(
     } catch (error) {
       if (stop?.aborted) throw stop.reason ?? error;
       if (error instanceof FetchFailure || error instanceof DomainError) throw error;
-      const why = attemptAbort.signal.aborted ? describe(idle) : describe(error);
+      const why = attemptAbort.signal.aborted ? networkErrorText(idle) : networkErrorText(error);
       const delayMs = settings.retryDelaysMs[attempt - 1];
       if (delayMs === undefined) {
         throw new FetchFailure(`network error after ${attempt} attempt${attempt === 1 ? '' : 's'}: GET ${url}: ${why}`);

@@ -8,7 +8,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { type ArMember, readArMembers, startsWithArMagic } from '../../debian/ar.ts';
 import { Budget } from './budget.ts';
-import { parseControl, describeControl } from './control-fields.ts';
+import { parseControl, identifyPackage } from './control-fields.ts';
 import type { DebInfo, FileIdentity, InspectDebOptions } from './inspect-deb.ts';
 import { walkPlainTar } from './plain-tar.ts';
 
@@ -56,7 +56,7 @@ export function inspectInMemory(bytes: Buffer, opts: InspectDebOptions): Omit<De
   const paragraph = parseControl(controlFile);
   const dataTar = inflateMember(data.name, data.data, data.name.endsWith('.gz'), budget);
   if (!dataTar || walkPlainTar(dataTar, false) === undefined) return undefined;
-  return { control: paragraph, ...describeControl(paragraph, opts.allowedArchitectures), uncompressedBytes: budget.used };
+  return { control: paragraph, ...identifyPackage(paragraph, opts.allowedArchitectures), uncompressedBytes: budget.used };
 }
 
 /**

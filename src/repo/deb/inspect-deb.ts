@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import type { Paragraph } from '../../debian/deb822.ts';
 import { hashBytes, StreamHash } from '../../stream-hash.ts';
 import { Budget } from './budget.ts';
-import { describeControl } from './control-fields.ts';
+import { identifyPackage } from './control-fields.ts';
 import { DebReader } from './deb-reader.ts';
 import { FAST_MAX_FILE, inspectInMemory, readSmallFile } from './fast-path.ts';
 
@@ -88,7 +88,7 @@ export async function inspectDebStreaming(path: string, opts: InspectDebOptions)
   const control = reader.control!;
   return {
     control,
-    ...describeControl(control, opts.allowedArchitectures),
+    ...identifyPackage(control, opts.allowedArchitectures),
     ...hash.digest(),
     uncompressedBytes: budget.used,
   };
