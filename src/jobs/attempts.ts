@@ -1,9 +1,9 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type {} from '../db/build-tables.ts';
 import type { AttemptState } from '../db/build-tables.ts';
 import type { Db } from '../db/in-transaction.ts';
 import { DomainError } from '../domain-error.ts';
-import { leaseUntil } from './lease.ts';
+import { leaseHeld, leaseUntil } from './lease.ts';
 
 export interface AttemptSummary {
   number: number;
@@ -21,6 +21,11 @@ export interface ArtifactInfo {
   kind: 'deb' | 'buildinfo' | 'changes' | 'source' | 'log';
   size: number;
   sha256: string;
+}
+
+/** An attempt that runs and whose lease has not run out: one that may have containers on its engine. */
+export function isLiveAttempt(table = 'attempts'): RawBuilder<boolean> {
+  return sql<boolean>`${sql.ref(`${table}.state`)} = 'running' and ${leaseHeld(`${table}.lease_until`)}`;
 }
 
 /**

@@ -16,6 +16,17 @@ export function leaseUntil(ms: number): RawBuilder<Date> {
   return sql<Date>`now() + ${ms} * interval '1 millisecond'`;
 }
 
+/** The lease whose end is in `column` is still held. */
+export function leaseHeld(column: string): RawBuilder<boolean> {
+  return sql<boolean>`${sql.ref(column)} > now()`;
+}
+
+/** The lease whose end is in `column` ran out, or was never taken: anyone may take the work. */
+export function leaseRunOut(column: string): RawBuilder<boolean> {
+  const until = sql.ref(column);
+  return sql<boolean>`(${until} is null or ${until} < now())`;
+}
+
 export interface HeldLease {
   /** Aborted (with the error `lost` makes) once the lease is known to be gone. */
   readonly signal: AbortSignal;

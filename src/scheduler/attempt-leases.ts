@@ -4,7 +4,8 @@
 import { sql } from 'kysely';
 import type {} from '../db/build-tables.ts';
 import { type Db, inTransaction } from '../db/in-transaction.ts';
-import { leaseUntil } from '../jobs/lease.ts';
+import { isLiveAttempt } from '../jobs/attempts.ts';
+import { leaseHeld, leaseRunOut, leaseUntil } from '../jobs/lease.ts';
 import type { ClaimedAttempt } from './claim-job.ts';
 import { type FaultPolicy, recordInfrastructureFault } from './infrastructure-faults.ts';
 
@@ -20,7 +21,7 @@ export async function renewAttemptLease(db: Db, attempt: ClaimedAttempt, leaseMs
     .where('number', '=', attempt.attempt)
     .where('lease_owner', '=', attempt.owner)
     .where('state', 'in', ['running', 'built'])
-    .where('lease_until', '>', sql<Date>`now()`)
+    .where(leaseHeld('lease_until'))
     .where((eb) =>
       eb.exists(
         eb.selectFrom('jobs').select('jobs.id').where('jobs.id', '=', attempt.jobId).where('jobs.state', 'in', ['building', 'publishing']),
@@ -32,12 +33,7 @@ export async function renewAttemptLease(db: Db, attempt: ClaimedAttempt, leaseMs
 
 /** `job.attempt` of every running attempt whose lease has not run out: what may have containers. */
 export async function listLiveAttempts(db: Db): Promise<Set<string>> {
-  const rows = await db
-    .selectFrom('attempts')
-    .select(['job_id', 'number'])
-    .where('state', '=', 'running')
-    .where('lease_until', '>', sql<Date>`now()`)
-    .execute();
+  const rows = await db.selectFrom('attempts').select(['job_id', 'number']).where(isLiveAttempt()).execute();
   return new Set(rows.map((r) => `${r.job_id}.${r.number}`));
 }
 
@@ -64,7 +60,7 @@ export async function expireAttemptLeases(db: Db, policy: FaultPolicy): Promise<
         .selectFrom('attempts')
         .select(['job_id', 'number', 'engine_id', 'lease_owner'])
         .where('state', '=', 'running')
-        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', sql<Date>`now()`)]))
+        .where(leaseRunOut('lease_until'))
         .orderBy('lease_until')
         .limit(1)
         .forUpdate()
@@ -95,7 +91,7 @@ export async function takeStalledPublication(db: Db, owner: string, leaseMs: num
       select a.job_id, a.number
       from attempts a join jobs j on j.id = a.job_id
       where j.state = 'publishing' and a.state = 'built'
-        and (a.lease_until is null or a.lease_until < now())
+        and ${leaseRunOut('a.lease_until')}
         and a.number = (select max(b.number) from attempts b where b.job_id = a.job_id and b.state = 'built')
       order by a.job_id
       limit 1

@@ -3,7 +3,7 @@
 import { sql } from 'kysely';
 import type {} from '../db/build-tables.ts';
 import { type Db, inTransaction } from '../db/in-transaction.ts';
-import { openAttempt } from '../jobs/attempts.ts';
+import { isLiveAttempt, openAttempt } from '../jobs/attempts.ts';
 import { transitionPickedJob } from '../jobs/transition-job.ts';
 import { claimOrderBy, rankedReadyJobs } from './claim-order.ts';
 
@@ -58,7 +58,7 @@ export async function claimNextJob(db: Db, request: ClaimRequest): Promise<Claim
         where j.state = 'queued'
           and j.arch = any(${[...request.arches]}::text[])
           and (select count(*) from attempts
-               where engine_id = ${engineId} and state = 'running' and lease_until > now()) < ${capacity}
+               where engine_id = ${engineId} and ${isLiveAttempt()}) < ${capacity}
           -- An engine the job met an engine fault on waits twice the backoff, so another
           -- engine gets it first (buildd's give-back blacklist); a lone engine still gets it.
           and not exists (

@@ -15,6 +15,7 @@
 // fair share, and nothing starves: everything but the waiting term is bounded, and waiting
 // grows without bound. Within one token, jobs go by priority plus ageing, oldest first.
 import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
+import { isLiveAttempt } from '../jobs/attempts.ts';
 
 /** SCHEDULER_AGEING's default; what explain-job uses when it is not told otherwise. */
 export const DEFAULT_AGEING_MS = 3_600_000;
@@ -56,7 +57,7 @@ export function rankedReadyJobs(ageingMs: number = DEFAULT_AGEING_MS): RawBuilde
       select owner_job.submitted_by, count(*) as n
       from attempts
       join jobs owner_job on owner_job.id = attempts.job_id
-      where attempts.state = 'running' and attempts.lease_until > now()
+      where ${isLiveAttempt()}
       group by owner_job.submitted_by
     ) running on running.submitted_by = ready.submitted_by
   )`;

@@ -3,6 +3,7 @@ import type {} from '../db/build-tables.ts';
 import type { Builder, EngineStatus } from '../builders/builder.ts';
 import type { Db } from '../db/in-transaction.ts';
 import { DomainError } from '../domain-error.ts';
+import { isLiveAttempt } from '../jobs/attempts.ts';
 
 /** An engine's health for the architectures the service builds: it builds those whose image it has. */
 export interface EngineHealth extends EngineStatus {
@@ -101,8 +102,7 @@ export class EnginePool {
     const running = await this.db
       .selectFrom('attempts')
       .select(['engine_id', sql<number>`count(*)::int`.as('n')])
-      .where('state', '=', 'running')
-      .where('lease_until', '>', sql<Date>`now()`)
+      .where(isLiveAttempt())
       .groupBy('engine_id')
       .execute();
     return Promise.all(

@@ -2,7 +2,7 @@
 // the holder renews while it works, and a lease that runs out frees the job for anyone.
 import { sql } from 'kysely';
 import type { Db } from '../../db/in-transaction.ts';
-import { leaseUntil } from '../lease.ts';
+import { leaseRunOut, leaseUntil } from '../lease.ts';
 
 export interface ClaimedFetchJob {
   id: number;
@@ -35,7 +35,7 @@ export async function claimFetchJob(db: Db, owner: string, leaseMs: number): Pro
         .selectFrom('jobs')
         .select('id')
         .where('state', '=', 'fetching')
-        .where((w) => w.or([w('fetch_lease_until', 'is', null), w('fetch_lease_until', '<', sql<Date>`now()`)]))
+        .where(leaseRunOut('fetch_lease_until'))
         .orderBy('priority', 'desc')
         .orderBy('id')
         .limit(1)
