@@ -10,6 +10,7 @@ import Docker from 'dockerode';
 import * as openpgp from 'openpgp';
 import { loadArchProfiles, type ArchProfile } from '../src/builders/arch-profile.ts';
 import { buildBuilderImage, computeRecipeHash, findBuilderImage } from '../src/builders/image-build.ts';
+import { isProcessAlive } from '../src/process-alive.ts';
 
 export const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 export const fixturesDir = path.join(repoRoot, 'test/fixtures/sources');
@@ -44,19 +45,10 @@ async function lock(dir: string): Promise<() => Promise<void>> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(await readFile(path.join(dir, 'pid'), 'utf8').catch(() => '0'));
-      if (holder && !processAlive(holder)) await rm(dir, { recursive: true, force: true });
+      if (holder && !isProcessAlive(holder)) await rm(dir, { recursive: true, force: true });
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${dir}`);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -2,7 +2,6 @@
 // signed with a throwaway key that ARCHIVE_KEYRING names, served on 127.0.0.1.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
@@ -17,6 +16,7 @@ import { stubdomArches } from './helpers/stubdom-arches.ts';
 import { fetchNextJob, runFetcher } from '../src/jobs/archive/run-fetcher.ts';
 import { KeyringError } from '../src/jobs/openpgp-keyring.ts';
 import { snapshotState } from './helpers/db-snapshot.ts';
+import { freePort } from './helpers/free-port.ts';
 import { makeSourcePackage, packFixtureSource } from './helpers/source-package.ts';
 import { type ArchiveServer, createLocalArchive, scanSources, serveArchive, writeSuite } from './helpers/local-archive.ts';
 import { createTestKey } from './helpers/openpgp-test-key.ts';
@@ -56,14 +56,6 @@ await writeSuite(archive, 'stubtest-stale', sources, archiveKey.clearSign, { 'Va
 const keyringPath = path.join(archive.root, '..', `${path.basename(archive.root)}-keyring.asc`);
 fs.writeFileSync(keyringPath, archiveKey.publicArmored);
 
-async function closedPort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
 let server: ArchiveServer;
 let t: TestApp;
 let deps: FetcherDeps;
@@ -75,7 +67,7 @@ before(async () => {
     ARCHIVE_MIRROR: server.url,
     ARCHIVE_SUITES: 'stubtest stubtest-forged stubtest-stranger stubtest-stale',
     // A "security mirror" that is down: nothing listens on the port.
-    ARCHIVE_SECURITY_MIRROR: `http://127.0.0.1:${await closedPort()}/debian-security`,
+    ARCHIVE_SECURITY_MIRROR: `http://127.0.0.1:${await freePort()}/debian-security`,
     ARCHIVE_SECURITY_SUITES: 'stubtest-down',
     ARCHIVE_KEYRING: keyringPath,
   };
