@@ -11,6 +11,7 @@ import * as openpgp from 'openpgp';
 import { loadArchProfiles, type ArchProfile } from '../src/builders/arch-profile.ts';
 import { buildBuilderImage, computeRecipeHash, findBuilderImage } from '../src/builders/image-build.ts';
 import { isProcessAlive } from '../src/process-alive.ts';
+import { waitFor } from './helpers/wait-for.ts';
 
 export const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 export const fixturesDir = path.join(repoRoot, 'test/fixtures/sources');
@@ -36,20 +37,25 @@ export async function ensureBuilderImage(): Promise<{ profile: ArchProfile; tag:
 }
 
 async function lock(dir: string): Promise<() => Promise<void>> {
-  const deadline = Date.now() + 20 * 60_000;
-  for (;;) {
-    try {
-      await mkdir(dir);
+  const holder = () => readFile(path.join(dir, 'pid'), 'utf8').then(Number, () => 0);
+  await waitFor(
+    `the lock ${dir}`,
+    async () => {
+      try {
+        await mkdir(dir);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const pid = await holder();
+        if (pid && !isProcessAlive(pid)) await rm(dir, { recursive: true, force: true });
+        return false;
+      }
       await writeFile(path.join(dir, 'pid'), String(process.pid));
-      return () => rm(dir, { recursive: true, force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = Number(await readFile(path.join(dir, 'pid'), 'utf8').catch(() => '0'));
-      if (holder && !isProcessAlive(holder)) await rm(dir, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${dir}`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
+      return true;
+    },
+    // Another process builds the image meanwhile, which may take long; a new holder is progress.
+    { progress: holder, stallMs: 20 * 60_000, intervalMs: 500 },
+  );
+  return () => rm(dir, { recursive: true, force: true });
 }
 
 async function ensureBuilderImageLocked(): Promise<{ profile: ArchProfile; tag: string; id: string }> {

@@ -8,6 +8,7 @@ import type { AttemptLimits, AttemptOutcome } from '../src/builders/builder.ts';
 import { ATTEMPT_LABEL, DockerBuilder, ENGINE_LABEL } from '../src/builders/docker-builder.ts';
 import { ensureBuilderImage } from './builder-image.support.ts';
 import { makeSourcePackage } from './helpers/source-package.ts';
+import { waitFor } from './helpers/wait-for.ts';
 
 const docker = new Docker();
 // An engine id of this run's own, so other runs on the same Docker engine do not count here.
@@ -89,7 +90,7 @@ test('the build step has no network and runs as the unprivileged build user', as
 test('both steps run with only the capabilities they need', async () => {
   const inspected: { name: string; capDrop: string[]; capAdd: string[] }[] = [];
   const { outcome, log } = await attempt('\tgrep CapBnd /proc/1/status\n\tsleep 3\n\tdh_auto_build', {}, async (read) => {
-    while (!read().includes('CapBnd')) await new Promise((r) => setTimeout(r, 100));
+    await waitFor('the probe to print its capabilities', () => read().includes('CapBnd'), { progress: () => read().length, stallMs: 300_000, intervalMs: 100 });
     for (const c of await docker.listContainers({ all: true, filters: { label: [`${ATTEMPT_LABEL}=${jobId}.1`] } })) {
       const info = await docker.getContainer(c.Id).inspect();
       inspected.push({ name: info.Name, capDrop: info.HostConfig.CapDrop ?? [], capAdd: info.HostConfig.CapAdd ?? [] });
@@ -140,11 +141,7 @@ test('a build that falls silent is ended for its silence', async () => {
 
 test('a container killed from outside mid-build is an infrastructure fault, not a hang', async () => {
   const { outcome } = await attempt('\techo PROBE-SLEEPING\n\tsleep 600', {}, async (log) => {
-    const deadline = Date.now() + 300_000;
-    while (!log().includes('PROBE-SLEEPING')) {
-      if (Date.now() > deadline) throw new Error('the probe never started sleeping');
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitFor('the probe to start sleeping', () => log().includes('PROBE-SLEEPING'), { progress: () => log().length, stallMs: 300_000, intervalMs: 200 });
     const [victim] = await docker.listContainers({
       filters: { label: [`${ENGINE_LABEL}=${engineId}`], status: ['running'] },
     });

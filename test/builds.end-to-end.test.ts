@@ -7,6 +7,7 @@ import type { createBuildPipeline } from '../src/scheduler/build-pipeline.ts';
 import { ensureBuilderImage } from './builder-image.support.ts';
 import { makeSourcePackage, multipartBody, packFixtureSource, type SourcePackage } from './helpers/source-package.ts';
 import { bearer, createTestApp, type TestApp } from './helpers/test-app.ts';
+import { waitForJob } from './helpers/wait-for-job.ts';
 
 let t: TestApp;
 let pipeline: ReturnType<typeof createBuildPipeline>;
@@ -33,15 +34,8 @@ async function upload(pkg: SourcePackage): Promise<number> {
   return res.json().id as number;
 }
 
-async function waitForState(id: number, states: string[], timeoutMs = 300_000): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = (await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
-    if (states.includes(job.state)) return job;
-    if (Date.now() > deadline) assert.fail(`job ${id} is still ${job.state}: ${JSON.stringify(job.events)}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+// A build on a loaded machine may go this long without a state change, an attempt or a log line.
+const STALL_MS = 300_000;
 
 test('the essential packages of the image are published into the fresh repository', async () => {
   const res = await t.app.inject({ method: 'GET', url: '/apt/dists/stubdom/main/binary-stubdom-amd64/Packages' });
@@ -54,7 +48,7 @@ test('an uploaded fixture source ends published; its .debs, log and .buildinfo a
   const pkg = packFixtureSource('libstubhello');
   try {
     const id = await upload(pkg);
-    const job = await waitForState(id, ['published', 'failed', 'dep-wait']);
+    const job = await waitForJob(t, id, ['published', 'failed', 'dep-wait'], { stallMs: STALL_MS });
     assert.equal(job.state, 'published', JSON.stringify(job.events));
 
     const packages = await t.app.inject({ method: 'GET', url: '/apt/dists/stubdom/main/binary-stubdom-amd64/Packages' });
@@ -95,7 +89,7 @@ test("a failing build's log is readable afterwards, with the compiler's error", 
   });
   try {
     const id = await upload(pkg);
-    const job = await waitForState(id, ['published', 'failed', 'dep-wait']);
+    const job = await waitForJob(t, id, ['published', 'failed', 'dep-wait'], { stallMs: STALL_MS });
     assert.equal(job.state, 'failed');
     // What a buildd's fail log says: the class and the compiler's first error line.
     assert.equal(job.causeClass, 'compile');
@@ -135,7 +129,7 @@ test('a drained engine starts no new attempt; resume brings it back', async () =
     assert.equal(resumed.statusCode, 200);
     assert.equal(resumed.json().drained, false);
     pipeline.dispatcher.wake();
-    const done = await waitForState(id, ['published', 'failed', 'dep-wait']);
+    const done = await waitForJob(t, id, ['published', 'failed', 'dep-wait'], { stallMs: STALL_MS });
     assert.equal(done.state, 'published', JSON.stringify(done.events));
   } finally {
     pkg.cleanup();

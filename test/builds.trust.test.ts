@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createAptClient } from './helpers/apt-client.ts';
 import { makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';
-import { getJobView, startPipelineApp, uploadSource, waitForJob } from './helpers/pipeline-app.ts';
+import { startPipelineApp, uploadSource } from './helpers/pipeline-app.ts';
+import { getJobView, waitForJob } from './helpers/wait-for-job.ts';
 import { fetchRepoKey } from './helpers/running-service.ts';
 import { makeSourcePackage } from './helpers/source-package.ts';
 import { bearer, type TestApp } from './helpers/test-app.ts';
@@ -32,7 +33,7 @@ async function essentialVersion(): Promise<string> {
 
 async function build(pkg: ReturnType<typeof makeSourcePackage>) {
   try {
-    return await waitForJob(t, await uploadSource(t, pkg), ['published', 'failed', 'dep-wait'], 600_000);
+    return await waitForJob(t, await uploadSource(t, pkg), ['published', 'failed', 'dep-wait'], { stallMs: 600_000 });
   } finally {
     pkg.cleanup();
   }

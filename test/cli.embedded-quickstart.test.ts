@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
 import { freePort } from './helpers/free-port.ts';
+import { waitFor } from './helpers/wait-for.ts';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..');
@@ -24,13 +25,12 @@ function stubbuild(...args: string[]) {
 }
 
 async function waitForHealth(base: string, logs: () => string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const res = await fetch(`${base}/healthz`).catch(() => undefined);
-    if (res?.status === 200) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`the service did not come up:\n${logs()}`);
+  await waitFor('the service to come up', async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.status === 200, {
+    progress: () => logs().length,
+    stallMs: 60_000,
+    intervalMs: 250,
+    explain: () => `\n${logs()}`,
+  });
 }
 
 test('fresh DATA_DIR: token create, npm start, submit and list a job, on the embedded database', async () => {
@@ -82,8 +82,7 @@ test('fresh DATA_DIR: token create, npm start, submit and list a job, on the emb
   server = undefined;
   // Only a clean shutdown removes the lock file (a crash leaves it for the next start to take over).
   const lockFile = path.join(dataDir, 'db.lock');
-  for (let i = 0; i < 100 && fs.existsSync(lockFile); i += 1) await new Promise((r) => setTimeout(r, 100));
-  assert.equal(fs.existsSync(lockFile), false, `serve released the database on SIGTERM:\n${output}`);
+  await waitFor('serve to release the database on SIGTERM', () => !fs.existsSync(lockFile), { stallMs: 10_000, intervalMs: 100, explain: () => `\n${output}` });
   assert.match(output, /shutting down/);
 
   // The data stayed.

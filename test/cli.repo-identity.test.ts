@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
 import { freePort } from './helpers/free-port.ts';
+import { waitFor } from './helpers/wait-for.ts';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..');
@@ -25,11 +26,12 @@ test('serve refuses to start when REPO_ORIGIN differs from the existing reposito
   server = spawn(process.execPath, [path.join(root, 'bin/stubbuild.js'), 'serve', '--port', String(port)], { env, cwd: root });
   let output = '';
   server.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const deadline = Date.now() + 60_000;
-  while ((await fetch(`http://127.0.0.1:${port}/apt/dists/stubdom/InRelease`).catch(() => undefined))?.status !== 200) {
-    assert.ok(Date.now() < deadline, `the service did not publish its repository:\n${output}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await waitFor('the service to publish its repository', async () => (await fetch(`http://127.0.0.1:${port}/apt/dists/stubdom/InRelease`).catch(() => undefined))?.status === 200, {
+    progress: () => output.length,
+    stallMs: 60_000,
+    intervalMs: 250,
+    explain: () => `\n${output}`,
+  });
   const exited = new Promise((resolve) => server!.on('exit', resolve));
   server.kill('SIGTERM');
   await exited;

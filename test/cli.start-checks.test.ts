@@ -101,7 +101,7 @@ test('after a start on PGlite, DATA_DIR is 0700 and nothing under it but the rep
   await waitFor('the service to answer /healthz', async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200, {
     stallMs: 60_000,
     intervalMs: 250,
-    describe: () => output,
+    explain: () => output,
   });
   assert.equal(fs.statSync(dataDir).mode & 0o777, 0o700);
   assert.match(output, /was open to other users \(mode 755\); tightened to 0700/);

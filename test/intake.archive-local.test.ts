@@ -21,6 +21,7 @@ import { makeSourcePackage, packFixtureSource } from './helpers/source-package.t
 import { type ArchiveServer, createLocalArchive, scanSources, serveArchive, writeSuite } from './helpers/local-archive.ts';
 import { createTestKey } from './helpers/openpgp-test-key.ts';
 import { bearer, createTestApp, type TestApp } from './helpers/test-app.ts';
+import { waitFor } from './helpers/wait-for.ts';
 
 const archiveKey = await createTestKey('stubbuild test archive');
 const otherKey = await createTestKey('not the archive');
@@ -283,17 +284,13 @@ test('a job that keeps killing its fetcher is failed after five attempts', async
 });
 
 test('two fetchers at once never fetch the same job', async () => {
-  const ids = [];
+  const ids: number[] = [];
   for (let i = 0; i < 4; i += 1) ids.push(await submit({ source: 'libstubtiny', version: '1.0' }));
   const dsc = `/pool/main/libs/libstubtiny/${tiny10.dscName}`;
   const mark = server.requests.length;
   const fetchers = [runFetcher(deps, { pollMs: 20 }), runFetcher(deps, { pollMs: 20 })];
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const states = await Promise.all(ids.map(async (id) => (await jobView(id)).state));
-    if (states.every((s) => s !== 'fetching')) break;
-    await sleep(50);
-  }
+  const states = () => Promise.all(ids.map(async (id) => (await jobView(id)).state));
+  await waitFor('every job fetched', async () => (await states()).every((s) => s !== 'fetching'), { progress: states, stallMs: 30_000 });
   await Promise.all(fetchers.map((f) => f.stop()));
   for (const id of ids) {
     const job = await jobView(id);
@@ -309,7 +306,7 @@ test('stopping the fetcher mid-download gives the job back untouched, for the ne
   const id = await submit({ source: 'libstubtiny' });
   const mark = server.requests.length;
   const fetcher = runFetcher(deps, { pollMs: 20 });
-  while (!server.requests.slice(mark).some((r) => r.path === tar)) await sleep(10);
+  await waitFor('the download to start', () => server.requests.slice(mark).some((r) => r.path === tar), { intervalMs: 10 });
   const stopped = Date.now();
   await fetcher.stop();
   assert.ok(Date.now() - stopped < 1_000, 'stop does not wait for the download');

@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import pino from 'pino';
 import { loadConfig } from '../src/config/config.ts';
@@ -13,6 +12,7 @@ import { createFetcherDeps } from '../src/jobs/archive/fetcher-deps.ts';
 import { stubdomArches } from './helpers/stubdom-arches.ts';
 import { runFetcher } from '../src/jobs/archive/run-fetcher.ts';
 import { bearer, createTestApp, type TestApp } from './helpers/test-app.ts';
+import { waitFor } from './helpers/wait-for.ts';
 
 let t: TestApp;
 let deps: FetcherDeps;
@@ -44,12 +44,16 @@ async function fetchReference(payload: Record<string, string>) {
   const started = Date.now();
   const fetcher = runFetcher(deps, { pollMs: 50 });
   try {
-    for (;;) {
-      const job = (await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
-      if (job.state !== 'fetching') return { job, ms: Date.now() - started, requests: requested.slice(mark) };
-      if (Date.now() - started > 180_000) assert.fail('the fetcher did not finish within 3 minutes');
-      await sleep(50);
-    }
+    // Each request to the mirror is progress; a download in flight counts as one.
+    const job = await waitFor(
+      'the fetcher to finish',
+      async () => {
+        const view = (await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
+        return view.state !== 'fetching' ? view : undefined;
+      },
+      { progress: () => requested.length, stallMs: 180_000, intervalMs: 50 },
+    );
+    return { job, ms: Date.now() - started, requests: requested.slice(mark) };
   } finally {
     await fetcher.stop();
   }

@@ -10,6 +10,7 @@ import { readReleaseSha256 } from '../src/repo/publish/release-file.ts';
 import { makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';
 import { writeSyntheticDeb } from './helpers/synthetic-deb.ts';
 import { createTestRepository, type TestRepository } from './helpers/test-repo.ts';
+import { waitFor } from './helpers/wait-for.ts';
 
 const HOUR = 3600_000;
 let t: TestRepository;
@@ -72,9 +73,7 @@ test('a repository nobody publishes to is still collected, on a timer', async ()
     assert.ok(await exists(oldPool), 'the replaced .deb stays for the grace period');
     // No publication from here on: only the timer can collect it.
     idle.repo.publisher.collectPeriodically(idle.db, 50);
-    const deadline = Date.now() + 30_000;
-    while ((await exists(oldPool)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    assert.ok(!(await exists(oldPool)), 'the replaced .deb was collected without another publication');
+    await waitFor('the replaced .deb to be collected without another publication', async () => !(await exists(oldPool)), { stallMs: 30_000 });
     assert.ok(await exists(join(idle.repo.settings.dir, 'pool/main/libi/libidle/libidle_1.0-2_stubdom-amd64.deb')), 'the current one stays');
   } finally {
     await idle.close();

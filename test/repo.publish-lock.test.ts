@@ -13,6 +13,7 @@ import { publishPackages, publishRepository } from '../src/repo/publish/publish-
 import { makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';
 import { writeSyntheticDeb } from './helpers/synthetic-deb.ts';
 import { createTestRepository, type TestRepository } from './helpers/test-repo.ts';
+import { waitFor } from './helpers/wait-for.ts';
 
 /** A gate the publisher's whileLocked hook can be held at. */
 function gate() {
@@ -116,16 +117,11 @@ if (process.env.DATABASE_URL) {
     const added = await addPackages(t.db, replica, { debs: [{ path }] });
     let settled = false;
     const second = publishRepository(t.db, replica, { generation: added.generation }).finally(() => (settled = true));
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const waiting = await advisoryLocks();
-      if (waiting.rows.length === 2) {
-        assert.deepEqual(waiting.rows.map((r) => r.granted), [false, true], 'one holds the lock, one waits for it');
-        break;
-      }
-      assert.ok(Date.now() < deadline, 'the second replica never queued for the lock');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const waiting = await waitFor('the second replica to queue for the lock', async () => {
+      const locks = await advisoryLocks();
+      return locks.rows.length === 2 ? locks : undefined;
+    }, { stallMs: 5000, intervalMs: 20 });
+    assert.deepEqual(waiting.rows.map((r) => r.granted), [false, true], 'one holds the lock, one waits for it');
     assert.equal(settled, false);
     held.open();
     held = undefined;

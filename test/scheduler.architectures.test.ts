@@ -10,7 +10,8 @@ import { resolveDepWaits } from '../src/scheduler/dep-wait.ts';
 import { repoRoot } from './builder-image.support.ts';
 import { insertJob, matchOptions, publishSynthetic, stateOf } from './helpers/dependency-fixtures.ts';
 import { outcomes, ScriptedBuilder } from './helpers/scripted-builder.ts';
-import { attemptsOf, submitTokenId, waitForState } from './helpers/scheduled-app.ts';
+import { attemptsOf, submitTokenId } from './helpers/scheduled-app.ts';
+import { waitForJob } from './helpers/wait-for-job.ts';
 import { makeSourcePackage, multipartBody } from './helpers/source-package.ts';
 import { bearer, createTestApp, type TestApp } from './helpers/test-app.ts';
 
@@ -70,7 +71,7 @@ test("an engine takes only jobs of the architectures whose image it has; the eng
     rumpJobs.push(job.id);
   }
   await t.pipeline!.start();
-  for (const id of rumpJobs) await waitForState(t, id, ['failed']);
+  for (const id of rumpJobs) await waitForJob(t, id, ['failed']);
   for (const id of rumpJobs) {
     assert.deepEqual((await attemptsOf(t, id)).map((a) => a.engine_id), ['both'], `job ${id} ran on the engine with the rump image`);
   }

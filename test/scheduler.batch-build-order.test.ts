@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { snapshotState } from './helpers/db-snapshot.ts';
-import { getJobView, startPipelineApp, waitForJob } from './helpers/pipeline-app.ts';
+import { BUILD_STALL_MS, startPipelineApp } from './helpers/pipeline-app.ts';
+import { getJobView, waitForJob } from './helpers/wait-for-job.ts';
 import { makeSourcePackage, multipartBody, packFixtureSource, type SourcePackage } from './helpers/source-package.ts';
 import { bearer, type TestApp } from './helpers/test-app.ts';
 
@@ -60,7 +61,7 @@ test('a batch of five builds in dependency order, every member after the members
 
   const done = new Map<string, Awaited<ReturnType<typeof getJobView>>>();
   for (const m of members) {
-    const job = await waitForJob(t, m.jobId, ['published', 'failed', 'cancelled']);
+    const job = await waitForJob(t, m.jobId, ['published', 'failed', 'cancelled'], { stallMs: BUILD_STALL_MS });
     assert.equal(job.state, 'published', `${m.source}: ${JSON.stringify(job.events)}`);
     done.set(m.source, job);
   }

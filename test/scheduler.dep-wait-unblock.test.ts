@@ -3,7 +3,8 @@
 // the scheduler and builds against A's package from the repository, with no human action.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { debMember, getJobView, jobArtifact, startPipelineApp, uploadSource, waitForJob } from './helpers/pipeline-app.ts';
+import { BUILD_STALL_MS, debMember, jobArtifact, startPipelineApp, uploadSource } from './helpers/pipeline-app.ts';
+import { getJobView, waitForJob } from './helpers/wait-for-job.ts';
 import { packFixtureSource, type SourcePackage } from './helpers/source-package.ts';
 import type { TestApp } from './helpers/test-app.ts';
 
@@ -23,7 +24,7 @@ test('B waits for A in dep-wait, is queued by itself when A is published, and bu
   packages.push(a, b);
 
   const bId = await uploadSource(t, b);
-  const waiting = await waitForJob(t, bId, ['dep-wait', 'published', 'failed']);
+  const waiting = await waitForJob(t, bId, ['dep-wait', 'published', 'failed'], { stallMs: BUILD_STALL_MS });
   assert.equal(waiting.state, 'dep-wait', JSON.stringify(waiting.events));
   assert.ok(
     waiting.unmetRelations.some((r) => r.startsWith('libstubhello-dev:stubdom-amd64')),
@@ -37,9 +38,9 @@ test('B waits for A in dep-wait, is queued by itself when A is published, and bu
   assert.ok(['queued', 'building', 'publishing'].includes(aWaiting.state));
   assert.match(String((await getJobView(t, bId)).explanation), new RegExp(`which job ${aId} \\(libstubhello 0\\.1, \\w+\\) will build`));
 
-  const aDone = await waitForJob(t, aId, ['published', 'failed', 'dep-wait']);
+  const aDone = await waitForJob(t, aId, ['published', 'failed', 'dep-wait'], { stallMs: BUILD_STALL_MS });
   assert.equal(aDone.state, 'published', JSON.stringify(aDone.events));
-  const bDone = await waitForJob(t, bId, ['published', 'failed']);
+  const bDone = await waitForJob(t, bId, ['published', 'failed'], { stallMs: BUILD_STALL_MS });
   assert.equal(bDone.state, 'published', JSON.stringify(bDone.events));
 
   // The way back to the queue: the scheduler, naming what was published; nobody else acted.

@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bearer } from './helpers/test-app.ts';
-import { attemptsOf, createScheduledApp, eventsOf, queueJob, submitTokenId, waitFor, waitForState } from './helpers/scheduled-app.ts';
+import { attemptsOf, createScheduledApp, eventsOf, queueJob, submitTokenId } from './helpers/scheduled-app.ts';
+import { waitFor } from './helpers/wait-for.ts';
+import { waitForJob } from './helpers/wait-for-job.ts';
 import { type Behaviour, outcomes, ScriptedBuilder } from './helpers/scripted-builder.ts';
 
 test('an infrastructure fault gives the job back after a doubling backoff; after N attempts it fails, saying why', async (t) => {
@@ -15,7 +17,7 @@ test('an infrastructure fault gives the job back after a doubling backoff; after
   t.after(() => app.close());
   await app.pipeline!.start();
   const job = await queueJob(app, await submitTokenId(app), 'flaky');
-  await waitForState(app, job, ['failed'], 30_000);
+  await waitForJob(app, job, ['failed'], { stallMs: 30_000 });
 
   const attempts = await attemptsOf(app, job);
   assert.deepEqual(attempts.map((a) => [a.state, a.reason]), [
@@ -65,7 +67,7 @@ test('an engine that faults K times in a row is drained, saying so in GET /v1/ad
   engine.behaviour = outcomes.buildError();
   const resumed = await app.app.inject({ method: 'POST', url: `/v1/admin/engines/${engine.id}/resume`, headers: bearer(app.adminToken) });
   assert.equal(resumed.statusCode, 200);
-  for (const job of jobs) await waitForState(app, job, ['failed']);
+  for (const job of jobs) await waitForJob(app, job, ['failed']);
   for (const job of jobs) {
     assert.deepEqual((await attemptsOf(app, job)).map((a) => a.state).slice(-1), ['failed']);
     // Classed by the log (which says nothing here), worded by the builder.
@@ -85,7 +87,7 @@ test('a job that faulted on K different engines is blamed and failed; no engine 
   t.after(() => app.close());
   poison = await queueJob(app, await submitTokenId(app), blamedSource);
   await app.pipeline!.start();
-  await waitForState(app, poison, ['failed'], 30_000);
+  await waitForJob(app, poison, ['failed'], { stallMs: 30_000 });
 
   const attempts = await attemptsOf(app, poison);
   assert.deepEqual(attempts.map((a) => a.engine_id).sort(), engines.map((e) => e.id).sort(), 'one attempt on each engine');

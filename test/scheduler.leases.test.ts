@@ -7,7 +7,9 @@ import { test } from 'node:test';
 import { sql } from 'kysely';
 import { transitionJob } from '../src/jobs/transition-job.ts';
 import { claimNextJob } from '../src/scheduler/claim-job.ts';
-import { attemptsOf, createScheduledApp, eventsOf, jobState, queueJob, submitTokenId, waitFor, waitForState } from './helpers/scheduled-app.ts';
+import { attemptsOf, createScheduledApp, eventsOf, jobState, queueJob, submitTokenId } from './helpers/scheduled-app.ts';
+import { waitFor } from './helpers/wait-for.ts';
+import { waitForJob } from './helpers/wait-for-job.ts';
 import { outcomes, ScriptedBuilder } from './helpers/scripted-builder.ts';
 
 const settings = { leaseMs: 1500, heartbeatMs: 250, pollMs: 100, backoffBaseMs: 100 };
@@ -32,8 +34,8 @@ test("an attempt whose process died holds its engine's capacity until its lease 
   assert.equal(await jobState(app, waiting), 'queued', 'the engine is full while the dead lease lasts');
   assert.equal(engine.requests.length, 0);
 
-  await waitForState(app, orphaned, ['failed']);
-  await waitForState(app, waiting, ['failed']);
+  await waitForJob(app, orphaned, ['failed']);
+  await waitForJob(app, waiting, ['failed']);
   const events = await eventsOf(app, orphaned);
   assert.deepEqual(events.map((e) => [e.from_state, e.to_state, e.actor]), [
     [null, 'queued', `token:${token}`],

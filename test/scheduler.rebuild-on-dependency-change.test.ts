@@ -3,7 +3,9 @@
 // links the new A.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { debFields, debMember, getJobView, jobArtifact, startPipelineApp, uploadSource, waitForJob } from './helpers/pipeline-app.ts';
+import { BUILD_STALL_MS, debFields, debMember, jobArtifact, startPipelineApp, uploadSource } from './helpers/pipeline-app.ts';
+import { waitFor } from './helpers/wait-for.ts';
+import { getJobView, waitForJob } from './helpers/wait-for-job.ts';
 import { packFixtureSource, packFixtureVariant, type SourcePackage } from './helpers/source-package.ts';
 import { bearer, type TestApp } from './helpers/test-app.ts';
 
@@ -20,7 +22,7 @@ after(async () => {
 async function publish(pkg: SourcePackage): Promise<number> {
   packages.push(pkg);
   const id = await uploadSource(t, pkg);
-  const job = await waitForJob(t, id, ['published', 'failed']);
+  const job = await waitForJob(t, id, ['published', 'failed'], { stallMs: BUILD_STALL_MS });
   assert.equal(job.state, 'published', JSON.stringify(job.events));
   return id;
 }
@@ -41,19 +43,17 @@ test('publishing a new version of A queues a +b1 rebuild of B, which links the n
   );
 
   // Dependents are handled once the publication is seen, just after A's job reads published.
-  let rebuild: Awaited<ReturnType<typeof jobsOf>>[number] | undefined;
-  for (let waited = 0; !rebuild && waited < 60_000; waited += 250) {
-    rebuild = (await jobsOf('stubgreeter')).find((j) => j.rebuildOf === b);
-    if (!rebuild) await new Promise((r) => setTimeout(r, 250));
-  }
-  assert.ok(rebuild, 'a rebuild of B was queued by itself');
+  const rebuild = await waitFor('a rebuild of B queued by itself', async () => (await jobsOf('stubgreeter')).find((j) => j.rebuildOf === b), {
+    stallMs: 60_000,
+    intervalMs: 250,
+  });
   assert.equal(rebuild.binNmu, 1);
   const created = (await getJobView(t, rebuild.id)).events[0]!;
   assert.equal(created.actor, 'scheduler');
   assert.match(String(created.reason), new RegExp(`binNMU rebuild of job ${b} \\(stubgreeter 1\\.0 \\+b1\\): built against libstubhello-dev 0\\.1 → 0\\.2`));
   assert.ok(a2 < rebuild.id);
 
-  const done = await waitForJob(t, rebuild.id, ['published', 'failed']);
+  const done = await waitForJob(t, rebuild.id, ['published', 'failed'], { stallMs: BUILD_STALL_MS });
   assert.equal(done.state, 'published', JSON.stringify(done.events));
   const deb = done.artifacts.find((x) => x.kind === 'deb' && x.name.startsWith('stubgreeter_'));
   assert.equal(deb?.name, 'stubgreeter_1.0+b1_stubdom-amd64.deb');

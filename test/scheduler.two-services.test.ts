@@ -178,7 +178,7 @@ test(`${JOBS} jobs, capacity ${CAPACITY}, one service process killed mid-build: 
     progress: () => farmProgress(survivor.url),
     stallMs: 90_000,
     intervalMs: 200,
-    describe: async () => JSON.stringify(await farmProgress(survivor.url)),
+    explain: async () => JSON.stringify(await farmProgress(survivor.url)),
   });
   t.diagnostic(`all published ${Date.now() - began} ms after the first upload; killed at ${killedAt - began} ms`);
   // The survivor removes the killed process's containers once their leases are gone.

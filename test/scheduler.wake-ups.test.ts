@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'kysely';
-import { createScheduledApp, queueJob, submitTokenId, waitFor } from './helpers/scheduled-app.ts';
+import { createScheduledApp, queueJob, submitTokenId } from './helpers/scheduled-app.ts';
+import { waitFor } from './helpers/wait-for.ts';
 import { outcomes, ScriptedBuilder } from './helpers/scripted-builder.ts';
 import { bearer } from './helpers/test-app.ts';
 import { multipartBody } from './helpers/source-package.ts';
@@ -23,7 +24,7 @@ test('a submission through the API is claimed at once by its NOTIFY, without pol
     assert.equal(res.statusCode, 202, res.body);
     const answered = Date.now();
     const id = res.json().id as number;
-    await waitFor(`job ${id} to be claimed`, async () => (engine.requests.some((r) => r.jobId === id) ? true : undefined), 5_000);
+    await waitFor(`job ${id} to be claimed`, async () => (engine.requests.some((r) => r.jobId === id) ? true : undefined), { stallMs: 5_000 });
     t.diagnostic(`job ${id} claimed ${Date.now() - answered} ms after the answer`);
   }
 });
@@ -43,8 +44,8 @@ if (process.env.DATABASE_URL) {
         select count(*)::int as n from pg_stat_activity
         where application_name = 'stubbuild listen' and datname = current_database() and query like 'LISTEN%'`.execute(app.db);
       return back[0]!.n === 1 ? true : undefined;
-    }, 10_000);
+    }, { stallMs: 10_000 });
     const id = await queueJob(app, await submitTokenId(app), 'after-reconnect');
-    await waitFor(`job ${id} to be claimed`, async () => (engine.requests.some((r) => r.jobId === id) ? true : undefined), 5_000);
+    await waitFor(`job ${id} to be claimed`, async () => (engine.requests.some((r) => r.jobId === id) ? true : undefined), { stallMs: 5_000 });
   });
 }

@@ -11,18 +11,8 @@ import { ensureBuilderImage } from '../builder-image.support.ts';
 import { multipartBody, type SourcePackage } from './source-package.ts';
 import { bearer, createTestApp, type TestApp } from './test-app.ts';
 
-export interface JobView {
-  id: number;
-  state: string;
-  reason: string | null;
-  binNmu: number | null;
-  rebuildOf: number | null;
-  unmetRelations: string[];
-  explanation: string | null;
-  events: { from: string | null; to: string; actor: string; reason: string | null; at: string }[];
-  attempts: { number: number; state: string; startedAt: string; finishedAt: string | null }[];
-  artifacts: { name: string; kind: string }[];
-}
+/** A Docker build may show no progress (a state change, an attempt, a log line) for this long. */
+export const BUILD_STALL_MS = 180_000;
 
 /** The service with one Docker engine of `capacity`, started. */
 export async function startPipelineApp(name: string, capacity: number): Promise<TestApp> {
@@ -38,21 +28,6 @@ export async function uploadSource(t: TestApp, pkg: SourcePackage): Promise<numb
   assert.equal(res.statusCode, 202, res.body);
   t.pipeline!.dispatcher.wake();
   return res.json().id as number;
-}
-
-export async function getJobView(t: TestApp, id: number): Promise<JobView> {
-  return (await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: bearer(t.submitToken) })).json() as JobView;
-}
-
-/** Polls the job until it is in one of `states`; fails with its history after `timeoutMs`. */
-export async function waitForJob(t: TestApp, id: number, states: string[], timeoutMs = 180_000): Promise<JobView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = await getJobView(t, id);
-    if (states.includes(job.state)) return job;
-    if (Date.now() > deadline) assert.fail(`job ${id} is still ${job.state} after ${timeoutMs} ms: ${JSON.stringify(job.events)}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
 }
 
 /** A file a job's latest attempt produced, as served. */

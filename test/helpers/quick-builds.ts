@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ensureBuilderImage, repoRoot } from '../builder-image.support.ts';
 import { freePort } from './free-port.ts';
+import { waitFor } from './wait-for.ts';
 
 const QUICK_BUILD = `#!/bin/sh
 # stubbuild-build's contract (deps, then build; /out/outcome.json) with no toolchain: the
@@ -127,14 +128,19 @@ export async function spawnService(env: Record<string, string>, logFile: string)
   };
   let gone = false;
   void exited.then(() => (gone = true));
-  const deadline = Date.now() + 90_000;
-  while (!service.log().includes('"msg":"scheduler started"')) {
-    if (gone) throw new Error(`stubbuild serve exited before it was ready:\n${service.log().slice(-3000)}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`stubbuild serve did not start:\n${service.log().slice(-3000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    // What it logs while starting (migrations, the repository, the engines) is its progress.
+    await waitFor(
+      'stubbuild serve to start its scheduler',
+      () => {
+        if (gone) throw new Error(`stubbuild serve exited before it was ready:\n${service.log().slice(-3000)}`);
+        return service.log().includes('"msg":"scheduler started"');
+      },
+      { progress: () => service.log().length, stallMs: 90_000, intervalMs: 100, explain: () => service.log().slice(-3000) },
+    );
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
   }
   return service;
 }

@@ -1,5 +1,5 @@
 // What the scheduler tests share: a service whose engines are ScriptedBuilders, jobs queued
-// straight into its database, and waiting for the database to show something.
+// straight into its database, and what the database shows of them (waits: wait-for-job.ts).
 import { submitJob } from '../../src/jobs/submit-job.ts';
 import type { SchedulerSettings } from '../../src/scheduler/dispatcher.ts';
 import { loadStubdomProfile } from '../builder-image.support.ts';
@@ -17,26 +17,8 @@ export async function queueJob(t: TestApp, tokenId: string, source: string): Pro
   return job.id;
 }
 
-/** Polls `probe` until it returns something other than undefined. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 export async function jobState(t: TestApp, id: number): Promise<string> {
   return (await t.db.selectFrom('jobs').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state;
-}
-
-export async function waitForState(t: TestApp, id: number, states: string[], timeoutMs?: number): Promise<string> {
-  return waitFor(`job ${id} to be ${states.join(' or ')}`, async () => {
-    const state = await jobState(t, id);
-    return states.includes(state) ? state : undefined;
-  }, timeoutMs);
 }
 
 export async function eventsOf(t: TestApp, id: number) {

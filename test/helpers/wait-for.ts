@@ -12,7 +12,7 @@ export interface WaitOptions {
   /** Pause between polls (default 50 ms). */
   intervalMs?: number;
   /** Adds what the test knows about the stall to the failure message. */
-  describe?: () => string | Promise<string>;
+  explain?: () => string | Promise<string>;
 }
 
 /** Polls `probe` until it returns something other than undefined (or false), and returns it. */
@@ -33,7 +33,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
       }
     }
     if (Date.now() - movedAt > stallMs) {
-      const detail = options.describe ? `: ${await options.describe()}` : '';
+      const detail = options.explain ? `: ${await options.explain()}` : '';
       const moved = options.progress ? `; no progress for ${stallMs} ms (last: ${JSON.stringify(mark)})` : ` for ${stallMs} ms`;
       throw new Error(`gave up waiting for ${what} after ${Date.now() - began} ms${moved}${detail}`);
     }
