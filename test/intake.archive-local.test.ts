@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
+import { sql } from 'kysely';
 import pino from 'pino';
 import { loadConfig } from '../src/config/config.ts';
 import type { FetcherDeps } from '../src/jobs/archive/fetch-archive-job.ts';
@@ -263,7 +263,10 @@ test('a job whose fetcher died is taken over once its lease runs out; a live lea
   const orphan = await submit({ source: 'libstubtiny' });
   const crashed = await claimFetchJob(t.db, 'fetcher:crashed-process', 1);
   assert.equal(crashed?.id, orphan);
-  await sleep(20);
+  await waitFor('the crashed fetcher\'s lease to run out', async () => {
+    const { rows } = await sql<{ out: boolean }>`select fetch_lease_until < now() as out from jobs where id = ${orphan}`.execute(t.db);
+    return rows[0]!.out;
+  });
   const outcome = await fetchNextJob(deps);
   assert.deepEqual(outcome, { jobId: orphan, state: 'queued', version: '1.1' });
 

@@ -64,28 +64,34 @@ test('requests made while a publication runs are coalesced into the next one', a
   const runsBefore = lockedRuns;
   const first = publishRepository(t.db, t.repo, {});
   await held.reached;
-  // Five uploads while the first publication is held: each commits, then asks to publish.
-  const debs = await Promise.all([1, 2, 3, 4, 5].map((i) => writeSyntheticDeb(work, { name: `libcoalesce${i}`, version: '1.0-1' })));
-  const waiting = debs.map((path) => publishPackages(t.db, t.repo, { debs: [{ path }] }));
-  // Let every request reach the publisher before the first publication ends: all five rows
-  // committed (each request follows its commit at once), and a moment more.
-  for (;;) {
-    const { n } = await t.db.selectFrom('repo_packages').select((eb) => eb.fn.countAll<number>().as('n')).where('name', 'like', 'libcoalesce%').executeTakeFirstOrThrow();
-    if (Number(n) === 5) break;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  await new Promise((r) => setTimeout(r, 100));
-  held.open();
-  held = undefined;
-  await first;
-  const results = await Promise.all(waiting);
+  // Counts the requests that reach the publisher (each one right after its rows commit).
+  const publisher = t.repo.publisher;
+  const request = publisher.request;
+  let asked = 0;
+  publisher.request = (db, opts) => {
+    asked += 1;
+    return request.call(publisher, db, opts);
+  };
+  try {
+    // Five uploads while the first publication is held: each commits, then asks to publish.
+    const debs = await Promise.all([1, 2, 3, 4, 5].map((i) => writeSyntheticDeb(work, { name: `libcoalesce${i}`, version: '1.0-1' })));
+    const waiting = debs.map((path) => publishPackages(t.db, t.repo, { debs: [{ path }] }));
+    // Every request reaches the publisher before the first publication ends.
+    await waitFor('all five requests to ask for a publication', () => asked === 5, { progress: () => asked, intervalMs: 10 });
+    held.open();
+    held = undefined;
+    await first;
+    const results = await Promise.all(waiting);
 
-  assert.equal(lockedRuns - runsBefore, 2, 'one publication for the first request, one for all five others');
-  const releases = new Set(results.map((r) => r.publication.releaseSha256));
-  assert.equal(releases.size, 1, 'the five requests share one publication');
-  for (const r of results) assert.ok(r.publication.generation >= r.generation, 'each answer shows its own change');
-  const listed = await packagesListed();
-  for (let i = 1; i <= 5; i++) assert.ok(listed.includes(`libcoalesce${i}`));
+    assert.equal(lockedRuns - runsBefore, 2, 'one publication for the first request, one for all five others');
+    const releases = new Set(results.map((r) => r.publication.releaseSha256));
+    assert.equal(releases.size, 1, 'the five requests share one publication');
+    for (const r of results) assert.ok(r.publication.generation >= r.generation, 'each answer shows its own change');
+    const listed = await packagesListed();
+    for (let i = 1; i <= 5; i++) assert.ok(listed.includes(`libcoalesce${i}`));
+  } finally {
+    publisher.request = request;
+  }
 });
 
 test('a publication with nothing new to show writes nothing', async () => {

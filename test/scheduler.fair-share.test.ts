@@ -10,6 +10,7 @@ import { defaultSchedulerSettings } from '../src/scheduler/dispatcher.ts';
 import { settleAttempt } from '../src/scheduler/settle-attempt.ts';
 import { createToken } from '../src/tokens/tokens.ts';
 import { createTestDatabase } from './helpers/test-db.ts';
+import { waitFor } from './helpers/wait-for.ts';
 
 let handle: Awaited<ReturnType<typeof createTestDatabase>>;
 let engine = 0;
@@ -121,7 +122,10 @@ test('a job backing off is not claimed before its time, and is claimed after', a
   const waiting = await submit(t, 'backoff');
   await sql`update jobs set not_before = now() + interval '1 second' where id = ${waiting}`.execute(handle.db);
   assert.equal(await claim(), undefined);
-  await new Promise((r) => setTimeout(r, 1100));
+  await waitFor('its backoff to pass, by the database clock', async () => {
+    const { rows } = await sql<{ due: boolean }>`select not_before <= now() as due from jobs where id = ${waiting}`.execute(handle.db);
+    return rows[0]!.due;
+  });
   assert.equal((await claim())!.jobId, waiting);
 });
 
