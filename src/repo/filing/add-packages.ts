@@ -12,6 +12,7 @@ import type { Db } from '../../db/in-transaction.ts';
 import { PoolChanges } from '../pool/pool-changes.ts';
 import type { Repository } from '../repository.ts';
 import { loadExistingPackages, loadExistingSources } from '../rows/existing-rows.ts';
+import type { RepoPackage } from '../rows/list-packages.ts';
 import { type BuildClaim, builtBinaryOf, refuseForeignBinaries } from './build-ownership.ts';
 import { inspectDebs, inspectSources } from './inspect-inputs.ts';
 import { type AddOutcome, becomesRow, decideAll, dedupeRequest, namesOf } from './outcomes.ts';
@@ -36,15 +37,7 @@ export interface AddPackagesInput {
   claim?: BuildClaim;
 }
 
-export interface AddedPackage {
-  name: string;
-  version: string;
-  architecture: string;
-  source: string;
-  sourceVersion: string;
-  filename: string;
-  size: number;
-  sha256: string;
+export interface AddedPackage extends RepoPackage {
   outcome: AddOutcome;
 }
 

@@ -4,16 +4,21 @@ import type { Db } from '../../db/in-transaction.ts';
 import { decodeCursor, encodeCursor } from '../../page-cursor.ts';
 import type { Repository } from '../repository.ts';
 
-export interface PackageRow {
-  id: number;
+/** A binary package as the repository holds it, in the API's words. */
+export interface RepoPackage {
   name: string;
   version: string;
   architecture: string;
   source: string;
   sourceVersion: string;
+  /** Its pool path. */
   filename: string;
   size: number;
   sha256: string;
+}
+
+export interface PackageRow extends RepoPackage {
+  id: number;
   jobId: number | null;
   addedAt: Date;
   /** Whether the published files already show it. */
