@@ -10,7 +10,8 @@ import { type Config, signingKeyDir } from '../config/config.ts';
 import type {} from '../db/repo-tables.ts';
 import type { Db } from '../db/in-transaction.ts';
 import { FilingThreads } from './filing/filing-threads.ts';
-import { RepoPublisher, type PublisherHooks, type PublishLockMode } from './publish/publisher.ts';
+import type { PublishLockMode } from './publish/publish-lock.ts';
+import { RepoPublisher, type PublisherHooks } from './publish/publisher.ts';
 import { loadOrCreateRepoKey, loadRepoKey, type RepoSigner } from './publish/repo-signer.ts';
 
 export interface RepositorySettings {

@@ -12,13 +12,12 @@ import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type {} from '../../db/repo-tables.ts';
 import type { Db } from '../../db/in-transaction.ts';
+import { type PublishLockMode, withPublishLock } from './publish-lock.ts';
 import { IndexPieces, type RenderOptions } from './index-pieces.ts';
 import { collectGarbage, type GcResult } from '../gc/collect-garbage.ts';
 import { writePreparedPublication, type PreparedIndexFile, type SuiteIdentity } from './write-publication.ts';
 import type { RepoSigner } from './repo-signer.ts';
 import { SuiteContents } from '../rows/suite-contents.ts';
-
-export type PublishLockMode = 'advisory' | 'in-process';
 
 export interface PublishOutcome {
   /** The contents generation the published files show. */
@@ -44,30 +43,11 @@ export interface PublisherHooks {
 
 type Log = Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
 
-// Two-key advisory lock: a constant class for stubbuild's repository, the suite's hash.
-const LOCK_CLASS = 0x53425250; // "SBRP"
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 // A failed publication is tried again after this, doubled up to a minute.
 const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = MINUTE;
-
-/**
- * Runs `fn` holding the suite's publication lock. On Postgres the lock is a session lock on
- * a connection reserved for `fn` (it goes away with the connection if the process dies).
- */
-async function withPublishLock<T>(db: Db, mode: PublishLockMode, suite: string, fn: (conn: Db) => Promise<T>): Promise<T> {
-  if (db.isTransaction) throw new Error('publishing needs the database itself, not a transaction: commit first');
-  if (mode === 'in-process') return fn(db);
-  return db.connection().execute(async (conn) => {
-    await sql`select pg_advisory_lock(${LOCK_CLASS}::int, hashtext(${suite}))`.execute(conn);
-    try {
-      return await fn(conn);
-    } finally {
-      await sql`select pg_advisory_unlock(${LOCK_CLASS}::int, hashtext(${suite}))`.execute(conn);
-    }
-  });
-}
 
 export class RepoPublisher {
   private tail: Promise<unknown> = Promise.resolve();
