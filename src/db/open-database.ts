@@ -1,8 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { acquireEmbeddedLock } from './embedded-lock.ts';
 import { PgListener } from './pg-listener.ts';
@@ -17,6 +16,15 @@ export interface DatabaseHandle {
    */
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+/**
+ * The embedded database, loaded only when used: its WebAssembly build costs a service on
+ * PostgreSQL some 40 MiB of resident memory for nothing.
+ */
+async function loadPGlite() {
+  const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
+  return { PGlite, PGliteDialect };
 }
 
 /** LISTEN through the PGlite instance itself (it is the only connection). */
@@ -73,6 +81,7 @@ export async function openDatabase(options: {
     };
   }
 
+  const { PGlite, PGliteDialect } = await loadPGlite();
   if (options.dataDir === 'memory://') {
     const pglite = await PGlite.create();
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
