@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ArchProfileError, isOfflineBuildable, loadArchProfiles } from '../src/builders/arch-profile.ts';
-import { repoRoot } from './builder-image.support.ts';
+import { repoRoot } from './helpers/stubdom-arches.ts';
 
 const archesDir = path.join(repoRoot, 'arches');
 

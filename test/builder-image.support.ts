@@ -8,17 +8,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import * as openpgp from 'openpgp';
-import { loadArchProfiles, type ArchProfile } from '../src/builders/arch-profile.ts';
+import type { ArchProfile } from '../src/builders/arch-profile.ts';
+import { loadStubdomProfile, repoRoot } from './helpers/stubdom-arches.ts';
+
+export { loadStubdomProfile, repoRoot };
 import { buildBuilderImage, computeRecipeHash, findBuilderImage } from '../src/builders/image-build.ts';
 
-export const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 export const fixturesDir = path.join(repoRoot, 'test/fixtures/sources');
 
-export async function loadStubdomProfile(): Promise<ArchProfile> {
-  const profile = (await loadArchProfiles(path.join(repoRoot, 'arches'))).get('stubdom-amd64');
-  if (!profile) throw new Error('arches/stubdom-amd64.json is missing');
-  return profile;
-}
 
 /**
  * The stubdom-amd64 builder image: reused when present and built from the current recipe;

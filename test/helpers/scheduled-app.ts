@@ -2,7 +2,7 @@
 // straight into its database, and waiting for the database to show something.
 import { submitJob } from '../../src/jobs/submit-job.ts';
 import type { SchedulerSettings } from '../../src/scheduler/dispatcher.ts';
-import { loadStubdomProfile } from '../builder-image.support.ts';
+import { loadStubdomProfile } from './stubdom-arches.ts';
 import type { ScriptedBuilder } from './scripted-builder.ts';
 import { createTestApp, type TestApp } from './test-app.ts';
 
