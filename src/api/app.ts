@@ -22,6 +22,7 @@ import { tokenRoutes } from './routes/tokens.ts';
 import { engineRoutes } from './routes/engines.ts';
 import { jobOutputRoutes } from './routes/job-outputs.ts';
 import { jobPriorityRoutes } from './routes/job-priority.ts';
+import { jobActionRoutes } from './routes/job-actions.ts';
 import type { EnginePool } from '../scheduler/engine-pool.ts';
 import { BUILD_ARCH } from '../scheduler/dep-wait.ts';
 import { BATCH_BUILD_PROFILES } from '../scheduler/submit-batch.ts';
@@ -113,24 +114,18 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS).unref();
   });
 
+  const explain = {
+    suite: repo.settings.suite,
+    hostArch: repo.settings.architectures[0] ?? STUBDOM_ARCH,
+    buildArch: BUILD_ARCH,
+    engines: deps.engines,
+    ageingMs: config.SCHEDULER_AGEING,
+  };
   await app.register(healthRoutes, { db, repo });
   await app.register(
     async (v1) => {
       installAuthentication(v1, { db, publicReads: config.PUBLIC_READS });
-      await v1.register(jobRoutes, {
-        db,
-        store,
-        uploadLimits,
-        uploaderKeyring,
-        archives,
-        explain: {
-          suite: repo.settings.suite,
-          hostArch: repo.settings.architectures[0] ?? STUBDOM_ARCH,
-          buildArch: BUILD_ARCH,
-          engines: deps.engines,
-          ageingMs: config.SCHEDULER_AGEING,
-        },
-      });
+      await v1.register(jobRoutes, { db, store, uploadLimits, uploaderKeyring, archives, explain });
       await v1.register(batchRoutes, {
         db,
         store,
@@ -146,6 +141,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       });
       await v1.register(tokenRoutes, { db });
       await v1.register(jobPriorityRoutes, { db });
+      await v1.register(jobActionRoutes, { db, explain });
       await v1.register(jobOutputRoutes, { db, artifactsDir: path.join(config.DATA_DIR, 'artifacts'), maxLogFollowers: config.MAX_LOG_FOLLOWERS });
       if (deps.engines) await v1.register(engineRoutes, { pool: deps.engines });
       await v1.register(packageRoutes, {
