@@ -27,6 +27,7 @@ import type { EnginePool } from '../scheduler/engine-pool.ts';
 import { BUILD_ARCH } from '../scheduler/dep-wait.ts';
 import { BATCH_BUILD_PROFILES } from '../scheduler/submit-batch.ts';
 import { STUBDOM_ARCH } from '../debian/architecture.ts';
+import { JobWakeups, type ListenForPayload } from '../jobs/job-wakeups.ts';
 
 const CLOSE_GRACE_MS = 10_000;
 
@@ -47,6 +48,7 @@ export interface AppDependencies {
     | 'MAX_UPLOADS_PER_TOKEN'
     | 'MAX_STAGING_BYTES'
     | 'MAX_LOG_FOLLOWERS'
+    | 'LOG_FOLLOW_POLL'
     | 'UPLOADER_KEYRING'
     | 'ARCHIVE_MIRROR'
     | 'ARCHIVE_SECURITY_MIRROR'
@@ -60,6 +62,8 @@ export interface AppDependencies {
   repo?: Repository;
   /** The builder engines; omitted: the engine routes are not served (no building here). */
   engines?: EnginePool;
+  /** NOTIFY wake-ups (DatabaseHandle.listen); omitted: log followers poll. */
+  listen?: ListenForPayload | undefined;
   /** Omitted: no request logging (tests). */
   logger?: FastifyBaseLogger;
   version?: string;
@@ -121,6 +125,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     engines: deps.engines,
     ageingMs: config.SCHEDULER_AGEING,
   };
+  const wakeups = new JobWakeups(deps.listen);
+  app.addHook('onClose', () => wakeups.close());
+  // Without notifications a follower polls as often as it did before they existed.
+  const following = { wakeups, pollMs: deps.listen ? config.LOG_FOLLOW_POLL : Math.min(config.LOG_FOLLOW_POLL, 1000) };
   await app.register(healthRoutes, { db, repo });
   await app.register(
     async (v1) => {
@@ -142,7 +150,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       await v1.register(tokenRoutes, { db });
       await v1.register(jobPriorityRoutes, { db });
       await v1.register(jobActionRoutes, { db, explain });
-      await v1.register(jobOutputRoutes, { db, artifactsDir: path.join(config.DATA_DIR, 'artifacts'), maxLogFollowers: config.MAX_LOG_FOLLOWERS });
+      await v1.register(jobOutputRoutes, { db, artifactsDir: path.join(config.DATA_DIR, 'artifacts'), maxLogFollowers: config.MAX_LOG_FOLLOWERS, following });
       if (deps.engines) await v1.register(engineRoutes, { pool: deps.engines });
       await v1.register(packageRoutes, {
         db,

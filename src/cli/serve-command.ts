@@ -87,7 +87,7 @@ export function serveCommand(): Command {
           scheduler: schedulerSettingsFromConfig(config),
           listen: handle.listen,
         });
-        app = await buildApp({ db: handle.db, store, config, logger, version: packageVersion, repo, engines: pipeline.pool });
+        app = await buildApp({ db: handle.db, store, config, logger, version: packageVersion, repo, engines: pipeline.pool, listen: handle.listen });
         // Read before listening, so a bad keyring stops the start rather than the first fetch.
         fetcherDeps = await createFetcherDeps(config, handle.db, store, logger);
       } catch (error) {

@@ -58,7 +58,7 @@ export async function createTestApp(
         ...options.builds,
       })
     : undefined;
-  const app = await buildApp({ db: handle.db, store, config, repo, ...(pipeline ? { engines: pipeline.pool } : {}) });
+  const app = await buildApp({ db: handle.db, store, config, repo, listen: handle.listen, ...(pipeline ? { engines: pipeline.pool } : {}) });
   const admin = await createToken(handle.db, { role: 'admin', name: 'test admin' });
   const submit = await createToken(handle.db, { role: 'submit', name: 'test submitter' });
   return {
