@@ -23,6 +23,7 @@ import { engineRoutes } from './routes/engines.ts';
 import { jobOutputRoutes } from './routes/job-outputs.ts';
 import { jobPriorityRoutes } from './routes/job-priority.ts';
 import { jobActionRoutes } from './routes/job-actions.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import type { EnginePool } from '../scheduler/engine-pool.ts';
 import { BUILD_ARCH } from '../scheduler/dep-wait.ts';
 import { BATCH_BUILD_PROFILES } from '../scheduler/submit-batch.ts';
@@ -150,6 +151,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       await v1.register(tokenRoutes, { db });
       await v1.register(jobPriorityRoutes, { db });
       await v1.register(jobActionRoutes, { db, explain });
+      await v1.register(webhookRoutes, { db });
       await v1.register(jobOutputRoutes, { db, artifactsDir: path.join(config.DATA_DIR, 'artifacts'), maxLogFollowers: config.MAX_LOG_FOLLOWERS, following });
       if (deps.engines) await v1.register(engineRoutes, { pool: deps.engines });
       await v1.register(packageRoutes, {

@@ -16,6 +16,8 @@ import { createBuildPipeline } from '../scheduler/build-pipeline.ts';
 import { schedulerSettingsFromConfig } from '../scheduler/dispatcher.ts';
 import { openRepository, type Repository, RepositoryIdentityError, repositorySettings } from '../repo/repository.ts';
 import { createToken, hasUsableAdminToken } from '../tokens/tokens.ts';
+import { type RunningWebhookSender, runWebhookSender } from '../webhooks/webhook-sender.ts';
+import { syncConfiguredWebhooks } from '../webhooks/webhooks.ts';
 import { CliError, createLogger, openMigratedDatabase, packageVersion, readConfig } from './service-context.ts';
 import { checkServeCanStart } from './start-checks.ts';
 
@@ -58,6 +60,7 @@ export function serveCommand(): Command {
       }, STAGING_SWEEP_MS);
       sweep.unref();
       await ensureAdminToken(handle.db, config, logger);
+      await syncConfiguredWebhooks(handle.db, config.WEBHOOKS ?? []);
       let repo: Repository;
       let opened: Repository | undefined;
       try {
@@ -97,6 +100,7 @@ export function serveCommand(): Command {
         throw error;
       }
       let fetcher: RunningFetcher | undefined;
+      let webhooks: RunningWebhookSender | undefined;
 
       let closing = false;
       const shutdown = async (signal: string) => {
@@ -107,6 +111,7 @@ export function serveCommand(): Command {
         clearInterval(sweep);
         await pipeline.stop();
         await fetcher?.stop();
+        await webhooks?.stop();
         await app.close();
         await repo.close();
         await handle.close();
@@ -121,6 +126,14 @@ export function serveCommand(): Command {
         `stubbuild ${packageVersion} serving`,
       );
       if (!closing) fetcher = runFetcher(fetcherDeps);
+      if (!closing) {
+        webhooks = runWebhookSender({
+          db: handle.db,
+          logger,
+          listen: handle.listen,
+          settings: { timeoutMs: config.WEBHOOK_TIMEOUT, backoffMs: config.WEBHOOK_BACKOFF, maxAttempts: config.WEBHOOK_MAX_ATTEMPTS },
+        });
+      }
       if (!closing) await pipeline.start();
     });
 }
