@@ -74,7 +74,14 @@ function streamLog(
         }
       };
       yield* stored();
-      if (!watch) return;
+      if (!watch) {
+        // An attempt that was over when asked: its end at once.
+        if (sse) {
+          const job = await getJob(db, jobId);
+          yield `event: end\ndata: ${JSON.stringify({ state: job.state, reason: job.reason, attempt })}\n\n`;
+        }
+        return;
+      }
       for (;;) {
         const { running } = await resolveAttempt(db, jobId, attempt);
         if (!running) {
