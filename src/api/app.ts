@@ -24,6 +24,8 @@ import { jobOutputRoutes } from './routes/job-outputs.ts';
 import { jobPriorityRoutes } from './routes/job-priority.ts';
 import { jobActionRoutes } from './routes/job-actions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { farmViewRoutes } from './routes/farm-views.ts';
+import { ServiceMetrics } from '../metrics/service-metrics.ts';
 import type { EnginePool } from '../scheduler/engine-pool.ts';
 import { BUILD_ARCH } from '../scheduler/dep-wait.ts';
 import { BATCH_BUILD_PROFILES } from '../scheduler/submit-batch.ts';
@@ -63,6 +65,8 @@ export interface AppDependencies {
   repo?: Repository;
   /** The builder engines; omitted: the engine routes are not served (no building here). */
   engines?: EnginePool;
+  /** Where the service counts; omitted: metrics of its own (tests). */
+  metrics?: ServiceMetrics;
   /** NOTIFY wake-ups (DatabaseHandle.listen); omitted: log followers poll. */
   listen?: ListenForPayload | undefined;
   /** Omitted: no request logging (tests). */
@@ -130,7 +134,17 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.addHook('onClose', () => wakeups.close());
   // Without notifications a follower polls as often as it did before they existed.
   const following = { wakeups, pollMs: deps.listen ? config.LOG_FOLLOW_POLL : Math.min(config.LOG_FOLLOW_POLL, 1000) };
+  const metrics = deps.metrics ?? new ServiceMetrics(db);
+  metrics.watchEngines(deps.engines);
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeHttp(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
   await app.register(healthRoutes, { db, repo });
+  await app.register(async (views) => {
+    installAuthentication(views, { db, publicReads: config.PUBLIC_READS });
+    const repoView = { suite: repo.settings.suite, component: repo.settings.component, arch: explain.hostArch };
+    await views.register(farmViewRoutes, { db, metrics, explain, repo: repoView, refreshSeconds: 15 });
+  });
   await app.register(
     async (v1) => {
       installAuthentication(v1, { db, publicReads: config.PUBLIC_READS });

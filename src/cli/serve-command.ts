@@ -18,6 +18,7 @@ import { openRepository, type Repository, RepositoryIdentityError, repositorySet
 import { createToken, hasUsableAdminToken } from '../tokens/tokens.ts';
 import { type RunningWebhookSender, runWebhookSender } from '../webhooks/webhook-sender.ts';
 import { syncConfiguredWebhooks } from '../webhooks/webhooks.ts';
+import { ServiceMetrics } from '../metrics/service-metrics.ts';
 import { CliError, createLogger, openMigratedDatabase, packageVersion, readConfig } from './service-context.ts';
 import { checkServeCanStart } from './start-checks.ts';
 
@@ -78,8 +79,10 @@ export function serveCommand(): Command {
       let app: Awaited<ReturnType<typeof buildApp>>;
       let fetcherDeps: FetcherDeps;
       let pipeline: ReturnType<typeof createBuildPipeline>;
+      const metrics = new ServiceMetrics(handle.db);
       try {
         pipeline = createBuildPipeline({
+          metrics,
           db: handle.db,
           store,
           repo,
@@ -90,7 +93,7 @@ export function serveCommand(): Command {
           scheduler: schedulerSettingsFromConfig(config),
           listen: handle.listen,
         });
-        app = await buildApp({ db: handle.db, store, config, logger, version: packageVersion, repo, engines: pipeline.pool, listen: handle.listen });
+        app = await buildApp({ db: handle.db, store, config, logger, version: packageVersion, repo, engines: pipeline.pool, listen: handle.listen, metrics });
         // Read before listening, so a bad keyring stops the start rather than the first fetch.
         fetcherDeps = await createFetcherDeps(config, handle.db, store, logger);
       } catch (error) {
