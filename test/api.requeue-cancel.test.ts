@@ -18,7 +18,8 @@ const fast = { heartbeatMs: 200, leaseMs: 2000, backoffBaseMs: 100, engineFailur
 
 test('cancelling a building job stops the attempt; it ends aborted, naming the token, and no fault is counted', async (t) => {
   const engine = new ScriptedBuilder(`cancel-${process.pid}`, 1, outcomes.untilAborted());
-  const app = await createScheduledApp([engine], fast);
+  // A heartbeat far off: only the cancel's notification can stop the attempt within the wait.
+  const app = await createScheduledApp([engine], { ...fast, heartbeatMs: 60_000, leaseMs: 180_000 });
   t.after(() => app.close());
   await app.pipeline!.start();
   const tokenId = await submitTokenId(app);
@@ -41,7 +42,7 @@ test('cancelling a building job stops the attempt; it ends aborted, naming the t
     [['aborted', `cancelled by token ${tokenId}: wrong branch`]],
   );
   // The builder was told to stop (its signal aborted), and the engine is not blamed.
-  await waitFor('the attempt to be stopped', () => engine.requests[0]?.signal?.aborted === true);
+  await waitFor('the attempt to be stopped', () => engine.requests[0]?.signal?.aborted === true, { stallMs: 20_000 });
   const engines = (await app.app.inject({ method: 'GET', url: '/v1/admin/engines', headers: bearer(app.adminToken) })).json();
   assert.equal(engines.items[0].drained, false);
   assert.equal((await attemptsOf(app, job))[0]!.state, 'aborted');

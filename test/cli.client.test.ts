@@ -105,6 +105,15 @@ test('submit --follow streams the build log and exits 0 once published', async (
   assert.match(run.stdout, /^published: job \d+ clifollow 1\.0$/m);
 });
 
+test('batch --wait submits several .dsc files at once and exits 0 once every member is published', async () => {
+  const run = await cli(['batch', fixture('clibatcha'), fixture('clibatchb'), '--wait']);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  plainLines(run);
+  assert.match(run.stdout, /^published: all 2 members of batch \d+$/m);
+  assert.match(run.stderr, /^job \d+ clibatcha: published \(\d+s\)$/m);
+  assert.match(run.stderr, /^job \d+ clibatchb: published \(\d+s\)$/m);
+});
+
 test('a wait that runs out exits 3; cancel and requeue through the client; jobs, show and logs read', async () => {
   const waited = await cli(['submit', fixture('clislow', { seconds: 600 }), '--wait', '--timeout', '2s']);
   assert.equal(waited.code, 3, waited.stdout + waited.stderr);

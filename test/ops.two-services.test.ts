@@ -64,8 +64,9 @@ before(async () => {
     DATABASE_URL: databaseUrl ?? '',
     ARCHES_DIR: archesDir,
     BUILDER_ENGINES: JSON.stringify([{ id: engineId, host: 'unix:///var/run/docker.sock', capacity: 2 }]),
-    SCHEDULER_LEASE: '6s',
-    SCHEDULER_HEARTBEAT: '1s',
+    // A heartbeat far off: the cancel reaches the other process's container by NOTIFY alone.
+    SCHEDULER_LEASE: '60s',
+    SCHEDULER_HEARTBEAT: '20s',
     SCHEDULER_POLL: '500ms',
     // Log followers look at the database only when notified.
     LOG_FOLLOW_POLL: '1h',
