@@ -12,9 +12,9 @@ export interface DatabaseHandle {
   kind: 'postgres' | 'pglite';
   /**
    * Calls `onNotify` on every NOTIFY of `channel` (committed by any process on Postgres; by
-   * this one on PGlite); resolves, listening, to the unsubscribe.
+   * this one on PGlite) with its payload; resolves, listening, to the unsubscribe.
    */
-  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -30,7 +30,7 @@ async function loadPGlite() {
 /** LISTEN through the PGlite instance itself (it is the only connection). */
 function pgliteListen(pglite: PGlite): DatabaseHandle['listen'] {
   return async (channel, onNotify) => {
-    const unlisten = await pglite.listen(channel, () => onNotify());
+    const unlisten = await pglite.listen(channel, (payload) => onNotify(payload));
     return async () => {
       if (!pglite.closed) await unlisten();
     };

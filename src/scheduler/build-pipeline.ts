@@ -20,6 +20,7 @@ import { Dispatcher, type Listen, type SchedulerSettings } from './dispatcher.ts
 import { EnginePool } from './engine-pool.ts';
 import { handlePublications, type PublicationHandling } from './handle-publications.ts';
 import { recordBuildDependencies } from './record-build-dependencies.ts';
+import type { ServiceMetrics } from '../metrics/service-metrics.ts';
 
 export interface BuildPipelineOptions {
   db: Db;
@@ -37,6 +38,8 @@ export interface BuildPipelineOptions {
   scheduler?: Partial<SchedulerSettings>;
   /** NOTIFY wake-ups (DatabaseHandle.listen); without it the scheduler polls only. */
   listen?: Listen;
+  /** Queue waits, build durations and publications are counted here. */
+  metrics?: ServiceMetrics;
 }
 
 /** The parts of building: the engines, the dispatcher that feeds them, and the first seeding. */
@@ -125,13 +128,23 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
     checkOwnership: (jobId, artifactDir, artifacts) =>
       checkBuildOwnership(db, { suite: repo.settings.suite, architectures: repo.settings.architectures, maxUnpackedBytes: repo.settings.maxUnpackedBytes }, jobId, artifactDir, artifacts),
     publish: async (built) => {
+      const began = performance.now();
+      const measured = (outcome: 'published' | 'failed') => options.metrics?.observePublication((performance.now() - began) / 1000, outcome);
       await keepBuildDependencies(built.jobId);
       await publishPackages(db, repo, {
         debs: built.debs.map((p) => ({ path: p })),
         sources: built.source ? [built.source] : [],
         jobId: built.jobId,
         claim: await readBuildClaim(db, built.jobId, built.source?.dsc.path ?? null),
-      }).catch((error: unknown) => (error instanceof PublicationPendingError ? awaitRetriedPublication(error) : Promise.reject(error)));
+      })
+        .catch((error: unknown) => (error instanceof PublicationPendingError ? awaitRetriedPublication(error) : Promise.reject(error)))
+        .then(
+          () => measured('published'),
+          (error: unknown) => {
+            measured('failed');
+            throw error;
+          },
+        );
       // Dependents move once the dispatcher has marked this job published, just after this
       // returns, so that histories read in order (A published, then B queued). Their failure
       // is logged only: the job is published whatever happens to them.
@@ -143,6 +156,9 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
     },
     settings: { ...(options.pollMs ? { pollMs: options.pollMs } : {}), ...options.scheduler },
     listen: options.listen,
+    onAttemptEnded: (ended) => {
+      options.metrics?.recordAttempt(ended).catch((error: unknown) => logger.warn({ err: error, ...ended }, 'recording the attempt in the metrics failed'));
+    },
   });
 
   /**

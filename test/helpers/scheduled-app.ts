@@ -7,8 +7,8 @@ import type { ScriptedBuilder } from './scripted-builder.ts';
 import { createTestApp, type TestApp } from './test-app.ts';
 
 /** A whole service building on scripted engines; its pipeline is not started yet. */
-export async function createScheduledApp(engines: ScriptedBuilder[], scheduler: Partial<SchedulerSettings>): Promise<TestApp> {
-  return createTestApp({}, { builds: { profiles: [await loadStubdomProfile()], engines, pollMs: 100, scheduler } });
+export async function createScheduledApp(engines: ScriptedBuilder[], scheduler: Partial<SchedulerSettings>, env: Record<string, string> = {}): Promise<TestApp> {
+  return createTestApp(env, { builds: { profiles: [await loadStubdomProfile()], engines, pollMs: 100, scheduler } });
 }
 
 /** A queued job of a token (no files: scripted engines need none). */
