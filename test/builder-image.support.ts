@@ -14,8 +14,13 @@ import { buildBuilderImage, computeRecipeHash, findBuilderImage } from '../src/b
 export const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 export const fixturesDir = path.join(repoRoot, 'test/fixtures/sources');
 
+/**
+ * The profile the builder-image tests use: the project's arches/, or STUBBUILD_TEST_ARCHES_DIR
+ * (a copy naming another image tag, so work on the recipe never replaces the image others use).
+ */
 export async function loadStubdomProfile(): Promise<ArchProfile> {
-  const profile = (await loadArchProfiles(path.join(repoRoot, 'arches'))).get('stubdom-amd64');
+  const dir = process.env.STUBBUILD_TEST_ARCHES_DIR ?? path.join(repoRoot, 'arches');
+  const profile = (await loadArchProfiles(dir)).get('stubdom-amd64');
   if (!profile) throw new Error('arches/stubdom-amd64.json is missing');
   return profile;
 }

@@ -111,7 +111,6 @@ MESON
 if grep -q target-include "$root/specs" 2>/dev/null; then
   echo "DPkg::Post-Invoke { \"sh /usr/lib/stubbuild/target-include-view.sh $ARCH $root/target-include || true\"; };" \
     > /etc/apt/apt.conf.d/90stubbuild-target-include
-  sh /usr/lib/stubbuild/target-include-view.sh "$ARCH" "$root/target-include"
 fi
 
 # Provenance for builds: the toolchain's versions plus what this image calls the architecture.

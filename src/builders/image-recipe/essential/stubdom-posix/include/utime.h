@@ -1,8 +1,9 @@
 /* utime.h — stubdom-posix: newlib's struct utimbuf, plus utime(), which newlib does not
  * declare. File times cannot be set through the stub domain's C library: ENOSYS. */
+/* outside the guard: an installed copy of this header may come first on the path */
+#include_next <utime.h>
 #ifndef _STUBDOM_POSIX_UTIME_H
 #define _STUBDOM_POSIX_UTIME_H
-#include_next <utime.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -4,7 +4,6 @@
  * waiting on a condition nobody else can signal fails instead of hanging. */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 
 #define SELF ((pthread_t)1)
@@ -115,7 +114,4 @@ int pthread_setspecific(pthread_key_t key, const void *value)
   return 0;
 }
 
-/* Signals of the one thread are the process's. */
-int pthread_sigmask(int how, const sigset_t *set, sigset_t *old) { return sigprocmask(how, set, old) == 0 ? 0 : errno; }
-int pthread_kill(pthread_t thread, int sig) { return thread == SELF ? (raise(sig) == 0 ? 0 : errno) : ESRCH; }
 int sched_yield(void) { return 0; }

@@ -1,9 +1,10 @@
 /* sys/resource.h — stubdom-posix: newlib's (getrusage) plus resource limits. A stub domain's
  * limits are those of its memory; nothing enforces one, so every limit reads "unlimited"
  * until a program sets it, and setting one is remembered. */
+/* outside the guard: an installed copy of this header may come first on the path */
+#include_next <sys/resource.h>
 #ifndef _STUBDOM_POSIX_SYS_RESOURCE_H
 #define _STUBDOM_POSIX_SYS_RESOURCE_H
-#include_next <sys/resource.h>
 
 #ifdef __cplusplus
 extern "C" {

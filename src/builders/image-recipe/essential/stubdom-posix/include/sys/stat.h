@@ -1,8 +1,9 @@
 /* sys/stat.h — stubdom-posix: newlib's, plus lstat (there are no symbolic links in a stub
- * domain's file system, so lstat is stat) and the *at forms' helpers newlib leaves out. */
+ * domain's file system, so lstat is stat). */
+/* outside the guard: an installed copy of this header may come first on the path */
+#include_next <sys/stat.h>
 #ifndef _STUBDOM_POSIX_SYS_STAT_H
 #define _STUBDOM_POSIX_SYS_STAT_H
-#include_next <sys/stat.h>
 
 #ifdef __cplusplus
 extern "C" {
