@@ -14,11 +14,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServerDatabase, dropServerDatabase } from '../../test/helpers/server-database.ts';
 import { freePort } from '../../test/helpers/free-port.ts';
+import { corpus } from './sources.ts';
 
-export const corpus = [
-  'zlib', 'pciutils', 'gmp', 'mbedtls', 'lwip', 'bzip2', 'xz-utils', 'lz4', 'libzstd', 'expat', 'libyaml', 'json-c',
-  'libtommath', 'nettle', 'libsodium', 'pcre2', 'jansson', 'cjson', 'lua5.4', 'brotli', 'xxhash', 'libb2', 'libffi',
-];
 const MIN_PUBLISHED = Number(process.env.MIN_PUBLISHED ?? 20);
 const POLL_MS = 15_000;
 /** Nothing fetching, queued, building or publishing for this long: the batch has settled. */

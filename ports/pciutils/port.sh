@@ -7,7 +7,7 @@
 # would reference Mini-OS functions only the stub domain's final link has (Xen's
 # stubdom/pciutils.patch); it belongs with that link, not in a library every program links.
 # Also: a static libpci.a instead of libpci.so (SHARED=no), no DNS lookups of IDs (the
-# resolver is the build machine's), and libpci-dev ships the .a.
+# resolver is the build machine's). (The generic policy makes libpci-dev ship libpci.a.)
 # Runs in the unpacked source tree as the build user (bash -e). Written against bookworm's
 # 1:3.9.0-4; each edit checks it took.
 
@@ -23,7 +23,3 @@ edit lib/configure 's/(\n\tsylixos\)\n)/\n\txen)\n\t\t# stubdom (x86_64-xen-elf)
 # 2. debian/rules: static library, no resolver
 edit debian/rules 's/confflags \+= SHARED=yes/confflags += SHARED=no\nconfflags += DNS=no/' \
   "SHARED=no DNS=no" '^confflags \+= DNS=no$'
-
-# 3. libpci-dev ships the static library (the generic policy drops the libpci.so line)
-echo 'usr/lib/*/libpci.a' >> debian/libpci-dev.install
-grep -qxF 'usr/lib/*/libpci.a' debian/libpci-dev.install

@@ -10,7 +10,9 @@
 #  2. relations to those packages leave the other packages' Depends/Recommends/Suggests
 #     (libexpat1-dev no longer depends on libexpat1);
 #  3. .install and .links entries naming shared objects are dropped, and debian/not-installed
-#     lists shared objects, so dh_install and dh_missing do not miss what was never built.
+#     lists shared objects, so dh_install and dh_missing do not miss what was never built;
+#     a -dev package that listed only its link-time libfoo.so lists libfoo.a instead (the
+#     static library is what links on this target).
 # What rules install by hand (a .so a Makefile made with -shared, a symlink dh_link makes) is
 # removed by dh_stubdom_static (the debhelper addon stubdom_static) before packaging, and
 # stubbuild-build refuses any .deb that still holds a shared object.
@@ -81,7 +83,11 @@ for my $para (@paras[1 .. $#paras]) {
     }
     my $new = join(',', @items);
     $new =~ s/^\s*/ /;
-    $para =~ s/^\Q$head\E[ \t]*.*(?:\n[ \t].*)*/$head$new/mi;
+    $new =~ s/\s+$//;
+    # a field left empty goes altogether
+    $para =~ s/^\Q$head\E[ \t]*.*(?:\n[ \t].*)*/$new =~ m{\S} ? "$head$new" : ''/mie;
+    $para =~ s/\n\n+/\n/g;
+    $para =~ s/^\n//;
   }
 }
 spew('debian/control', join("\n\n", @paras) . ($control =~ /\n\z/ ? "\n" : ''));
@@ -91,7 +97,13 @@ for my $file (glob('debian/*.install debian/install debian/*.links debian/links'
   my $text = slurp($file);
   next unless defined $text;
   next if $text =~ /^#!/ && -x $file && $text !~ /dh-exec/;    # an executable we cannot read as a list
-  my @kept = grep { /^\s*#/ || !/\S/ || !names_shared_only($_) } split /\n/, $text;
+  my @lines = split /\n/, $text;
+  my @kept = grep { /^\s*#/ || !/\S/ || !names_shared_only($_) } @lines;
+  # a -dev package's link-time library (libfoo.so) is its static archive here (libfoo.a),
+  # unless the package lists static archives already
+  if ($file =~ m{debian/[^/]+-dev\.install$} && !grep { /\.a(\s|$)/ } @kept) {
+    push @kept, map { s/\.so$/.a/r } grep { /^\s*\S+\.so\s*$/ } @lines;
+  }
   my $new = join("\n", @kept) . "\n";
   if ($new ne $text && $new ne "$text\n") {
     print "static-packaging: $file: dropped the shared-object entries\n";

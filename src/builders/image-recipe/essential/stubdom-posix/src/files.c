@@ -1,5 +1,7 @@
 /* File-system calls newlib declares or POSIX programs expect, on top of newlib's own. */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <utime.h>
 
@@ -13,3 +15,14 @@ int utime(const char *path, const struct utimbuf *times)
   errno = ENOSYS;
   return -1;
 }
+
+/* Owners and modes cannot be changed through this C library either. */
+int chown(const char *path, uid_t owner, gid_t group) { (void)path; (void)owner; (void)group; errno = ENOSYS; return -1; }
+int fchown(int fd, uid_t owner, gid_t group) { (void)fd; (void)owner; (void)group; errno = ENOSYS; return -1; }
+int lchown(const char *path, uid_t owner, gid_t group) { (void)path; (void)owner; (void)group; errno = ENOSYS; return -1; }
+int chmod(const char *path, mode_t mode) { (void)path; (void)mode; errno = ENOSYS; return -1; }
+int fchmod(int fd, mode_t mode) { (void)fd; (void)mode; errno = ENOSYS; return -1; }
+
+/* Descriptor flags live with the descriptors, which belong to the I/O of the final link
+ * (newlib's read and write go to stubs here): fcntl cannot answer for them. */
+int fcntl(int fd, int cmd, ...) { (void)fd; (void)cmd; errno = ENOSYS; return -1; }

@@ -1,6 +1,7 @@
 /* sys/resource.h — stubdom-posix: newlib's (getrusage) plus resource limits. A stub domain's
  * limits are those of its memory; nothing enforces one, so every limit reads "unlimited"
- * until a program sets it, and setting one is remembered. */
+ * until a program sets it, and setting one is remembered. The one process's nice value is
+ * kept the same way (nothing schedules by it). */
 /* outside the guard: an installed copy of this header may come first on the path */
 #include_next <sys/resource.h>
 #ifndef _STUBDOM_POSIX_SYS_RESOURCE_H
@@ -35,6 +36,8 @@ struct rlimit {
 
 int getrlimit(int, struct rlimit *);
 int setrlimit(int, const struct rlimit *);
+int getpriority(int, id_t);
+int setpriority(int, id_t, int);
 
 #ifdef __cplusplus
 }
