@@ -2,9 +2,12 @@
 // stubdom-amd64 through the service, as a user would: the service started (`stubbuild serve`,
 // PostgreSQL in a throwaway database when DATABASE_URL is set, the embedded PGlite otherwise),
 // the 23 sources submitted as ONE batch of archive references, progress printed until nothing
-// moves any more, then a table source/version/state/reason. Exits 1 when fewer than
-// MIN_PUBLISHED (20) are published. It needs the builder image (npx stubbuild image build) and
-// takes most of an hour on two cores; it is not part of npm test or .ci/run.
+// moves any more, then a table source/version/state/reason. Then acceptance 2: a program
+// calling zlib, gmp, libpci, mbedtls and lwIP links in a fresh builder container against the
+// -dev packages apt installs from the service's repository (link-check.ts). Exits 1 when fewer
+// than MIN_PUBLISHED (20) are published or that program does not link. It needs the builder
+// image (npx stubbuild image build) and takes most of an hour on two cores; it is not part of
+// npm test or .ci/run.
 //   ARCHES_DIR=…   another profile folder (e.g. one naming a work-in-progress image tag)
 //   CORPUS=a,b,…   other sources;  KEEP=1 keeps the data folder (repository, logs)
 import { spawn } from 'node:child_process';
@@ -14,6 +17,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServerDatabase, dropServerDatabase } from '../../test/helpers/server-database.ts';
 import { freePort } from '../../test/helpers/free-port.ts';
+import { loadArchProfiles } from '../../src/builders/arch-profile.ts';
+import { linkCheck } from './link-check.ts';
 import { corpus } from './sources.ts';
 
 const MIN_PUBLISHED = Number(process.env.MIN_PUBLISHED ?? 20);
@@ -81,7 +86,8 @@ async function main(): Promise<number> {
     printTable(members);
     const published = members.filter((m) => m.state === 'published').length;
     console.log(`corpus: ${published} of ${members.length} published in ${minutes(Date.now() - started)} (at least ${MIN_PUBLISHED} wanted)`);
-    return published >= MIN_PUBLISHED ? 0 : 1;
+    const linked = await checkLinking(url, dataDir, members);
+    return published >= MIN_PUBLISHED && linked ? 0 : 1;
   } finally {
     service.kill('SIGTERM');
     await exited;
@@ -89,6 +95,31 @@ async function main(): Promise<number> {
     if (process.env.KEEP) console.log(`corpus: kept ${dataDir}`);
     else await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Acceptance 2, when Xen's stub-domain set was published. */
+async function checkLinking(url: string, dataDir: string, members: Member[]): Promise<boolean> {
+  const needed = ['zlib', 'pciutils', 'gmp', 'mbedtls', 'lwip'];
+  const missing = needed.filter((source) => !members.some((m) => m.source === source && m.state === 'published'));
+  if (missing.length > 0) {
+    console.log(`link check: not run, not published: ${missing.join(' ')}`);
+    return false;
+  }
+  const arches = await loadArchProfiles(process.env.ARCHES_DIR ?? path.join(repoRoot, 'arches'));
+  const profile = arches.get(process.env.ARCH ?? 'stubdom-amd64');
+  if (!profile) throw new Error('no architecture profile');
+  const keyText = await (await fetch(`${url}/apt/key.asc`)).text();
+  const result = await linkCheck({
+    image: profile.image,
+    arch: profile.arch,
+    triplet: profile.triplet,
+    repoDir: process.env.REPO_DIR ?? path.join(dataDir, 'repo'),
+    keyText,
+    suite: process.env.REPO_SUITE ?? 'stubdom',
+  });
+  console.log(`link check: ${result.ok ? 'a program calling pci_alloc, mpz_mul, mbedtls_sha256_ret, lwip_init, compress links' : 'FAILED'}`);
+  if (!result.ok) console.log(result.output.split('\n').slice(-30).join('\n'));
+  return result.ok;
 }
 
 async function waitForService(url: string, dataDir: string, exited: Promise<number | null>): Promise<string> {

@@ -83,8 +83,11 @@ set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 set(BUILD_SHARED_LIBS OFF CACHE BOOL "stubdom is static only")
 set(PKG_CONFIG_EXECUTABLE /usr/bin/$T-pkg-config CACHE FILEPATH "")
-# What the target's C library has (answers CMake cannot find out itself), when installed
-include(/usr/share/stubdom/$T-answers.cmake OPTIONAL)
+# What the target's C library has (answers CMake cannot find out itself), when installed:
+# read at the end of every project(), after CMake's platform files (which reset UNIX)
+if(EXISTS /usr/share/stubdom/$T-answers.cmake)
+  set(CMAKE_PROJECT_INCLUDE /usr/share/stubdom/$T-answers.cmake)
+endif()
 CMAKE
 cat > "/usr/share/stubdom/$T-meson-cross.ini" <<MESON
 # Meson cross file for $ARCH ($T, $FLAVOR flavor). Static libraries only.
