@@ -33,3 +33,7 @@ int usleep(useconds_t usec) { (void)usec; errno = ENOSYS; return -1; }
 unsigned alarm(unsigned seconds) { (void)seconds; return 0; }
 
 int pipe(int fds[2]) { (void)fds; errno = ENOSYS; return -1; }
+
+/* Descriptors belong to the final link's I/O (see fcntl in files.c): no duplicates here. */
+int dup(int fd) { (void)fd; errno = ENOSYS; return -1; }
+int dup2(int fd, int fd2) { (void)fd; (void)fd2; errno = ENOSYS; return -1; }
