@@ -20,3 +20,12 @@ edit port/include/lwipopts.h 's/#define LWIP_SOCKET_EXTERNAL_HEADERS\s+1\n#defin
 edit port/Filelists.cmake 's/\n    \$\{LWIP_DIR\}\/port\/netif\/sio\.c\n    \$\{LWIP_DIR\}\/port\/netif\/tapif\.c\n/\n/' \
   "no tap or serial driver" '${LWIP_DIR}/port/netif/list.c
 )'
+# Debian's sockets.c reads address lengths through macros the Hurd's posix/sockets.h defined;
+# lwIP's own struct sockaddr has the length fields
+cat >> port/include/lwipopts.h <<'H'
+
+/* stubdom (stubbuild port): lwIP's own sockaddr, which has sin_len/sin6_len/sa_len */
+#define IP4ADDR_SOCKADDR_SET_LEN(sin) (sin)->sin_len = sizeof(struct sockaddr_in)
+#define IP6ADDR_SOCKADDR_SET_LEN(sin6) (sin6)->sin6_len = sizeof(struct sockaddr_in6)
+#define IPADDR_SOCKADDR_GET_LEN(addr) (addr)->sa.sa_len
+H
