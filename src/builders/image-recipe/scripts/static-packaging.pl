@@ -3,7 +3,8 @@
 # applied to an unpacked Debian source tree just before dpkg-buildpackage (stubbuild-build).
 # The target has no shared libraries, so:
 #  1. runtime-only shared-library packages (a binary package whose .install entries all name
-#     shared objects, or, without an .install file, one in section libs named lib*) get
+#     shared objects, documentation aside, or, without an .install file, one in section libs
+#     named lib*) get
 #     "Build-Profiles: <stubdom.shared>", a profile no stubdom build enables: dpkg and
 #     debhelper then skip them as they skip a udeb under noudeb (rules that name them with
 #     -p keep working);
@@ -50,8 +51,10 @@ for my $para (@paras[1 .. $#paras]) {
   my $section = field($para, 'Section') // $source_section;
   my @install = map { install_entries($_) } grep { -f } ("debian/$pkg.install", glob("debian/$pkg.install.*"));
   my $runtime;
+  # documentation a runtime package carries (expat's AUTHORS) does not make it more
+  my @contents = grep { !m{(^|\s)/?usr/share/(doc|lintian)(/|\s|$)} } @install;
   if (@install) {
-    $runtime = !grep { !names_shared_only($_) } @install;
+    $runtime = @contents && !grep { !names_shared_only($_) } @contents;
   } else {
     $runtime = $section =~ m{(^|/)libs$} && $pkg =~ /^lib/ && $pkg !~ /-(dev|dbg|doc|bin|tools|utils|common|data)$/;
   }
