@@ -35,7 +35,9 @@ for (const source of corpusOrder.filter((s) => only.length === 0 || only.include
   const debs = (await readdir(debDir)).filter((f) => f.endsWith('.deb')).map((f) => path.join(debDir, f));
   const repo = await makeStubdomRepo(tag, profile, debs);
   const started = Date.now();
-  const result = await runStubbuildBuild({ image, source: { dir: path.join(sourcesDir, source) }, repo, twoStep: false });
+  // a busy machine: the profile's own build timeout is the limit, not the test helper's default
+  const timeoutMs = (profile.timeouts.dependenciesSeconds + profile.timeouts.buildSeconds) * 1000;
+  const result = await runStubbuildBuild({ image, source: { dir: path.join(sourcesDir, source) }, repo, twoStep: false, timeoutMs });
   const seconds = Math.round((Date.now() - started) / 1000);
   const o = result.outcome;
   let detail = '';

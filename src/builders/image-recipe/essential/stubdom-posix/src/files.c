@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <utime.h>
 
 /* No symbolic links: lstat is stat. */
@@ -26,3 +27,8 @@ int fchmod(int fd, mode_t mode) { (void)fd; (void)mode; errno = ENOSYS; return -
 /* Descriptor flags live with the descriptors, which belong to the I/O of the final link
  * (newlib's read and write go to stubs here): fcntl cannot answer for them. */
 int fcntl(int fd, int cmd, ...) { (void)fd; (void)cmd; errno = ENOSYS; return -1; }
+
+/* Nor can file times in their nanosecond forms. */
+int futimens(int fd, const struct timespec *times) { (void)fd; (void)times; errno = ENOSYS; return -1; }
+int utimensat(int dirfd, const char *path, const struct timespec *times, int flags) { (void)dirfd; (void)path; (void)times; (void)flags; errno = ENOSYS; return -1; }
+int utimes(const char *path, const struct timeval *times) { (void)path; (void)times; errno = ENOSYS; return -1; }
