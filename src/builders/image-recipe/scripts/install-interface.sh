@@ -47,6 +47,9 @@ for tool in ar nm ranlib; do
 done
 
 # pkgconf picks the personality from the name it is called by (bookworm's pkgconf 1.8).
+# /usr/include is a system path: `-I/usr/include` (zlib.pc says includedir=/usr/include) would
+# put the build machine's glibc headers before the target's; the driver finds what packages
+# of $ARCH installed there through its own view of it.
 mkdir -p /usr/share/pkgconfig/personality.d "/usr/lib/$T/pkgconfig" "/usr/include/$T"
 ln -sf pkgconf "/usr/bin/$T-pkg-config"
 ln -sf pkgconf "/usr/bin/$T-pkgconf"
@@ -54,7 +57,7 @@ cat > "/usr/share/pkgconfig/personality.d/$T.personality" <<P
 Triplet: $T
 SysrootDir: /
 DefaultSearchPaths: /usr/lib/$T/pkgconfig:/usr/share/pkgconfig
-SystemIncludePaths: /usr/include/$T
+SystemIncludePaths: /usr/include/$T:/usr/include
 SystemLibraryPaths: /usr/lib/$T
 P
 
