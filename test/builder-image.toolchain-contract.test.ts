@@ -34,7 +34,7 @@ test('every wrapper is on PATH and the compiler names the triplet', async () => 
   assert.equal(files.code, 0, files.err);
   assert.match(files.out, new RegExp(`Triplet: ${T}`));
   // -I/usr/include from a .pc file (zlib.pc) would put glibc's headers first: pkgconf drops it
-  const cflags = await shell(`mkdir -p pc && printf 'includedir=/usr/include\nName: z\nDescription: z\nVersion: 1\nCflags: -I\\${includedir}\n' > pc/z.pc && PKG_CONFIG_PATH=$PWD/pc ${T}-pkg-config --cflags z`);
+  const cflags = await shell(`mkdir -p pc && printf 'includedir=/usr/include\nName: z\nDescription: z\nVersion: 1\nCflags: -I\${includedir}\n' > pc/z.pc && PKG_CONFIG_PATH=$PWD/pc ${T}-pkg-config --cflags z`);
   assert.equal(cflags.code, 0, cflags.err);
   assert.equal(cflags.out, '');
 });
