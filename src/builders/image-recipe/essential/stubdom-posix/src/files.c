@@ -32,3 +32,7 @@ int fcntl(int fd, int cmd, ...) { (void)fd; (void)cmd; errno = ENOSYS; return -1
 int futimens(int fd, const struct timespec *times) { (void)fd; (void)times; errno = ENOSYS; return -1; }
 int utimensat(int dirfd, const char *path, const struct timespec *times, int flags) { (void)dirfd; (void)path; (void)times; (void)flags; errno = ENOSYS; return -1; }
 int utimes(const char *path, const struct timeval *times) { (void)path; (void)times; errno = ENOSYS; return -1; }
+
+/* Nor can directories be made or removed (there are none to open either: dirent.c). */
+int mkdir(const char *path, mode_t mode) { (void)path; (void)mode; errno = ENOSYS; return -1; }
+int rmdir(const char *path) { (void)path; errno = ENOSYS; return -1; }
