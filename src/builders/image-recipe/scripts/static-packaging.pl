@@ -4,7 +4,7 @@
 # The target has no shared libraries, so:
 #  1. runtime-only shared-library packages (a binary package whose .install entries all name
 #     shared objects, documentation aside, or, without an .install file, one in section libs
-#     named lib*) get
+#     named lib*; and such a package's old-style -dbg package) get
 #     "Build-Profiles: <stubdom.shared>", a profile no stubdom build enables: dpkg and
 #     debhelper then skip them as they skip a udeb under noudeb (rules that name them with
 #     -p keep working);
@@ -59,6 +59,12 @@ for my $para (@paras[1 .. $#paras]) {
     $runtime = $section =~ m{(^|/)libs$} && $pkg =~ /^lib/ && $pkg !~ /-(dev|dbg|doc|bin|tools|utils|common|data)$/;
   }
   $dropped{$pkg} = 1 if $runtime;
+}
+
+# the old-style debug package of a dropped library (liblua5.4-0-dbg) has nothing to debug
+for my $para (@paras[1 .. $#paras]) {
+  my $pkg = field($para, 'Package') // next;
+  $dropped{$pkg} = 1 if $pkg =~ /^(.+)-dbg$/ && $dropped{$1};
 }
 
 my @names = sort keys %dropped;
