@@ -3,7 +3,7 @@
 // service's repository (handed in read-only with its key, as a build gets it; no network),
 // and one program calling each library compiles and links with <triplet>-gcc.
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -34,6 +34,7 @@ export const linkCheckPackages = ['zlib1g-dev', 'libgmp-dev', 'libpci-dev', 'lib
 
 export async function linkCheck(opts: { image: string; arch: string; triplet: string; repoDir: string; keyText: string; suite: string }): Promise<{ ok: boolean; output: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'stubbuild-linkcheck-'));
+  await chmod(dir, 0o755); // apt reads the key as _apt
   try {
     await writeFile(path.join(dir, 'uses.c'), program);
     await writeFile(path.join(dir, 'repo.asc'), opts.keyText);
