@@ -223,6 +223,8 @@ export async function runStubbuildBuild(options: {
   source: { tar: RunInput } | { dir: string };
   repo?: StubdomRepo;
   twoStep: boolean;
+  /** per docker run; default 10 minutes */
+  timeoutMs?: number;
 }): Promise<BuildRun> {
   const { image } = options;
   const work = await tempDir('work');
@@ -250,13 +252,13 @@ export async function runStubbuildBuild(options: {
   const result: BuildRun = { outcome: undefined as unknown as Outcome, outDir };
   try {
     if (options.twoStep) {
-      result.deps = await run('docker', ['run', '-i', ...common, image.tag, 'deps', ...sourceArgs], { input });
+      result.deps = await run('docker', ['run', '-i', ...common, image.tag, 'deps', ...sourceArgs], { input, timeoutMs: options.timeoutMs });
       const outcomeAfterDeps = await readOutcome(outDir);
       if (result.deps.code === 0 && !outcomeAfterDeps) {
-        result.build = await run('docker', ['run', ...common, '--network', 'none', image.tag, 'build']);
+        result.build = await run('docker', ['run', ...common, '--network', 'none', image.tag, 'build'], { timeoutMs: options.timeoutMs });
       }
     } else {
-      result.build = await run('docker', ['run', '-i', ...common, image.tag, 'all', ...sourceArgs], { input });
+      result.build = await run('docker', ['run', '-i', ...common, image.tag, 'all', ...sourceArgs], { input, timeoutMs: options.timeoutMs });
     }
     const outcome = await readOutcome(outDir);
     if (!outcome) {

@@ -11,9 +11,14 @@ export const stubdomArches = createBuildArchitectures([profile.arch], [profile.d
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The stubdom-amd64 profile, as the service loads it from arches/. */
+/**
+ * The stubdom-amd64 profile, as the service loads it from arches/, or from
+ * STUBBUILD_TEST_ARCHES_DIR (a copy naming another image tag, so work on the recipe never
+ * replaces the image others use).
+ */
 export async function loadStubdomProfile(): Promise<ArchProfile> {
-  const loaded = (await loadArchProfiles(path.join(repoRoot, 'arches'))).get('stubdom-amd64');
+  const dir = process.env.STUBBUILD_TEST_ARCHES_DIR ?? path.join(repoRoot, 'arches');
+  const loaded = (await loadArchProfiles(dir)).get('stubdom-amd64');
   if (!loaded) throw new Error('arches/stubdom-amd64.json is missing');
   return loaded;
 }
