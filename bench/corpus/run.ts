@@ -20,6 +20,7 @@ import { freePort } from '../../test/helpers/free-port.ts';
 import { loadArchProfiles } from '../../src/builders/arch-profile.ts';
 import { linkCheck } from './link-check.ts';
 import { corpus } from './sources.ts';
+import { loadAverage, writeResultsSection } from '../results-section.ts';
 
 const MIN_PUBLISHED = Number(process.env.MIN_PUBLISHED ?? 20);
 const POLL_MS = 15_000;
@@ -41,6 +42,7 @@ interface Member {
 
 async function main(): Promise<number> {
   const started = Date.now();
+  const loadAtStart = await loadAverage();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'stubbuild-corpus-'));
   const serverUrl = process.env.DATABASE_URL;
   const dbName = `stubbuild_corpus_${process.pid}`;
@@ -85,8 +87,10 @@ async function main(): Promise<number> {
     }
     printTable(members);
     const published = members.filter((m) => m.state === 'published').length;
-    console.log(`corpus: ${published} of ${members.length} published in ${minutes(Date.now() - started)} (at least ${MIN_PUBLISHED} wanted)`);
+    const wall = minutes(Date.now() - started);
+    console.log(`corpus: ${published} of ${members.length} published in ${wall} (at least ${MIN_PUBLISHED} wanted)`);
     const linked = await checkLinking(url, dataDir, members);
+    if (!process.env.CORPUS) await recordResults(members, { wall, published, linked, loadAtStart, serverUrl: Boolean(serverUrl) });
     return published >= MIN_PUBLISHED && linked ? 0 : 1;
   } finally {
     service.kill('SIGTERM');
@@ -156,6 +160,28 @@ function printTable(members: Member[]): void {
     const reason = m.state === 'dep-wait' ? `waits for ${m.unmetRelations.join(', ')}` : (m.reason ?? '');
     console.log(`${m.source.padEnd(width)}  ${(m.version ?? '').padEnd(vwidth)}  ${m.state.padEnd(10)}  ${m.state === 'published' ? '' : reason}`);
   }
+}
+
+/** The run's section of bench/RESULTS.md: before and after, the table, the machine's load. */
+async function recordResults(members: Member[], run: { wall: string; published: number; linked: boolean; loadAtStart: string; serverUrl: boolean }): Promise<void> {
+  const rows = [...members].sort((a, b) => a.source.localeCompare(b.source));
+  const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+  await writeResultsSection(
+    path.join(repoRoot, 'bench', 'RESULTS.md'),
+    'corpus',
+    [
+      '# Cross-buildability corpus (`npm run test:corpus`)',
+      '',
+      `Run on ${new Date().toISOString()} through the service (\`stubbuild serve\` on ${run.serverUrl ? 'PostgreSQL' : 'PGlite'}, one Docker engine), the ${members.length} bookworm sources submitted as one batch of archive references. Load average at the start ${run.loadAtStart}, at the end ${await loadAverage()}.`,
+      '',
+      `- **Before** (the first try, session 3): 1 of 25 published (zlib, the one source with a port).`,
+      `- **After**: **${run.published} of ${members.length} published** in ${run.wall} of wall time (at least ${MIN_PUBLISHED} wanted); the program linking zlib, libpci, gmp, mbedtls and lwIP from the repository's -dev packages ${run.linked ? 'links' : 'does NOT link'}.`,
+      '',
+      '| source | version | state | reason (`<cause class>: <first error line>` for a failure) |',
+      '|---|---|---|---|',
+      ...rows.map((m) => `| ${m.source} | ${m.version ?? ''} | ${m.state} | ${m.state === 'published' ? '' : cell(m.state === 'dep-wait' ? `waits for ${m.unmetRelations.join(', ')}` : (m.reason ?? ''))} |`),
+    ].join('\n'),
+  );
 }
 
 function minutes(ms: number): string {
