@@ -15,27 +15,39 @@ export const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 export const fixturesDir = path.join(repoRoot, 'test/fixtures/sources');
 
 export async function loadStubdomProfile(): Promise<ArchProfile> {
-  const profile = (await loadArchProfiles(path.join(repoRoot, 'arches'))).get('stubdom-amd64');
-  if (!profile) throw new Error('arches/stubdom-amd64.json is missing');
-  return profile;
+  return loadProfile('stubdom-amd64');
 }
 
 /**
- * The stubdom-amd64 builder image: reused when present and built from the current recipe;
- * built (debootstrap base, layer cache) when missing or stale. Says which on stdout.
+ * The profile of `arch` from arches/. STUBBUILD_TEST_IMAGE_TAG=<tag> gives its image another
+ * tag, so a second checkout can test its own recipe without replacing the image another
+ * checkout's tests use (the recipe hash tells them apart, the tag does not).
  */
-export async function ensureBuilderImage(): Promise<{ profile: ArchProfile; tag: string; id: string }> {
+export async function loadProfile(arch: string): Promise<ArchProfile> {
+  const profile = (await loadArchProfiles(path.join(repoRoot, 'arches'))).get(arch);
+  if (!profile) throw new Error(`arches/${arch}.json is missing`);
+  const tag = process.env.STUBBUILD_TEST_IMAGE_TAG;
+  return tag ? { ...profile, image: `${profile.image.slice(0, profile.image.lastIndexOf(':'))}:${tag}` } : profile;
+}
+
+/**
+ * The builder image of `arch`: reused when present and built from the current recipe;
+ * built (debootstrap base, layer cache) when missing or stale. Says which on stdout.
+ * A rumprun image builds its toolchain from RUMPRUN_SRC or the flavor's snapshot.
+ */
+export async function ensureBuilderImage(arch = 'stubdom-amd64'): Promise<{ profile: ArchProfile; tag: string; id: string }> {
   // test files run in parallel: one builds, the others wait and then reuse
-  const release = await lock(path.join(os.tmpdir(), 'stubbuild-builder-image.lock'));
+  const release = await lock(path.join(os.tmpdir(), `stubbuild-builder-image-${arch}.lock`));
   try {
-    return await ensureBuilderImageLocked();
+    return await ensureBuilderImageLocked(arch);
   } finally {
     await release();
   }
 }
 
 async function lock(dir: string): Promise<() => Promise<void>> {
-  const deadline = Date.now() + 20 * 60_000;
+  // a cold rumprun toolchain takes about half an hour on two cores
+  const deadline = Date.now() + 60 * 60_000;
   for (;;) {
     try {
       await mkdir(dir);
@@ -60,10 +72,11 @@ function processAlive(pid: number): boolean {
   }
 }
 
-async function ensureBuilderImageLocked(): Promise<{ profile: ArchProfile; tag: string; id: string }> {
-  const profile = await loadStubdomProfile();
+async function ensureBuilderImageLocked(arch: string): Promise<{ profile: ArchProfile; tag: string; id: string }> {
+  const profile = await loadProfile(arch);
   const docker = new Docker();
-  const wanted = await computeRecipeHash({ profile, base: 'debootstrap' });
+  const toolchainSource = process.env.RUMPRUN_SRC || undefined;
+  const wanted = await computeRecipeHash({ profile, base: 'debootstrap', toolchainSource });
   const found = await findBuilderImage(docker, profile);
   if (found && found.recipeHash === wanted) {
     console.log(`reusing image ${profile.image} (id ${shortId(found.id)})`);
@@ -72,10 +85,14 @@ async function ensureBuilderImageLocked(): Promise<{ profile: ArchProfile; tag: 
   console.log(
     `building image ${profile.image} (${found ? `present one has recipe ${found.recipeHash}, want ${wanted}` : 'not present'})`,
   );
-  const built = await buildBuilderImage({ docker, profile, base: 'debootstrap' }, (event) => {
+  const started = Date.now();
+  const built = await buildBuilderImage({ docker, profile, base: 'debootstrap', toolchainSource }, (event) => {
     if (event.kind === 'step') console.log(`  step ${event.step}/${event.total} ${event.instruction.slice(0, 80)}`);
+    if (event.kind === 'phase' && event.phase === 'source') console.log(`  ${event.message}`);
   });
-  console.log(`built image ${built.tag} (id ${shortId(built.id)}, ${built.cachedSteps}/${built.totalSteps} steps cached)`);
+  console.log(
+    `built image ${built.tag} (id ${shortId(built.id)}, ${built.cachedSteps}/${built.totalSteps} steps cached) in ${((Date.now() - started) / 60_000).toFixed(1)} min`,
+  );
   return { profile, tag: built.tag, id: built.id };
 }
 
@@ -143,7 +160,7 @@ export interface StubdomRepo {
 }
 
 /**
- * A signed file: repository (`stubdom main`, binary-stubdom-amd64) holding the essential
+ * A signed file: repository (`stubdom main`, binary-<arch>) holding the essential
  * packages kept in the image plus `extraDebs`. Indexed by dpkg-scanpackages inside the image,
  * the Release signed here with a throwaway OpenPGP key (apt checks it with signed-by).
  */
