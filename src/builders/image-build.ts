@@ -279,7 +279,7 @@ async function findToolchainSource(
       explicit: opts.toolchainSource,
     });
   } catch (error) {
-    if (error instanceof ToolchainSourceError) throw new ImageBuildError(`${opts.profile.arch}: ${error.message}`);
+    if (error instanceof ToolchainSourceError) throw new ImageBuildError(error.message);
     throw error;
   }
 }
