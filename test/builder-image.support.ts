@@ -9,30 +9,32 @@ import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import * as openpgp from 'openpgp';
 import type { ArchProfile } from '../src/builders/arch-profile.ts';
-import { loadStubdomProfile, repoRoot } from './helpers/stubdom-arches.ts';
+import { loadProfile, loadStubdomProfile, repoRoot } from './helpers/stubdom-arches.ts';
 
-export { loadStubdomProfile, repoRoot };
+export { loadProfile, loadStubdomProfile, repoRoot };
 import { buildBuilderImage, computeRecipeHash, findBuilderImage } from '../src/builders/image-build.ts';
 
 export const fixturesDir = path.join(repoRoot, 'test/fixtures/sources');
 
 
 /**
- * The stubdom-amd64 builder image: reused when present and built from the current recipe;
+ * The builder image of `arch`: reused when present and built from the current recipe;
  * built (debootstrap base, layer cache) when missing or stale. Says which on stdout.
+ * A rumprun image builds its toolchain from RUMPRUN_SRC or the flavor's snapshot.
  */
-export async function ensureBuilderImage(): Promise<{ profile: ArchProfile; tag: string; id: string }> {
+export async function ensureBuilderImage(arch = 'stubdom-amd64'): Promise<{ profile: ArchProfile; tag: string; id: string }> {
   // test files run in parallel: one builds, the others wait and then reuse
-  const release = await lock(path.join(os.tmpdir(), 'stubbuild-builder-image.lock'));
+  const release = await lock(path.join(os.tmpdir(), `stubbuild-builder-image-${arch}.lock`));
   try {
-    return await ensureBuilderImageLocked();
+    return await ensureBuilderImageLocked(arch);
   } finally {
     await release();
   }
 }
 
 async function lock(dir: string): Promise<() => Promise<void>> {
-  const deadline = Date.now() + 20 * 60_000;
+  // a cold rumprun toolchain takes about half an hour on two cores
+  const deadline = Date.now() + 60 * 60_000;
   for (;;) {
     try {
       await mkdir(dir);
@@ -57,10 +59,11 @@ function processAlive(pid: number): boolean {
   }
 }
 
-async function ensureBuilderImageLocked(): Promise<{ profile: ArchProfile; tag: string; id: string }> {
-  const profile = await loadStubdomProfile();
+async function ensureBuilderImageLocked(arch: string): Promise<{ profile: ArchProfile; tag: string; id: string }> {
+  const profile = await loadProfile(arch);
   const docker = new Docker();
-  const wanted = await computeRecipeHash({ profile, base: 'debootstrap' });
+  const toolchainSource = process.env.RUMPRUN_SRC || undefined;
+  const wanted = await computeRecipeHash({ profile, base: 'debootstrap', toolchainSource });
   const found = await findBuilderImage(docker, profile);
   if (found && found.recipeHash === wanted) {
     console.log(`reusing image ${profile.image} (id ${shortId(found.id)})`);
@@ -69,10 +72,14 @@ async function ensureBuilderImageLocked(): Promise<{ profile: ArchProfile; tag: 
   console.log(
     `building image ${profile.image} (${found ? `present one has recipe ${found.recipeHash}, want ${wanted}` : 'not present'})`,
   );
-  const built = await buildBuilderImage({ docker, profile, base: 'debootstrap' }, (event) => {
+  const started = Date.now();
+  const built = await buildBuilderImage({ docker, profile, base: 'debootstrap', toolchainSource }, (event) => {
     if (event.kind === 'step') console.log(`  step ${event.step}/${event.total} ${event.instruction.slice(0, 80)}`);
+    if (event.kind === 'phase' && event.phase === 'source') console.log(`  ${event.message}`);
   });
-  console.log(`built image ${built.tag} (id ${shortId(built.id)}, ${built.cachedSteps}/${built.totalSteps} steps cached)`);
+  console.log(
+    `built image ${built.tag} (id ${shortId(built.id)}, ${built.cachedSteps}/${built.totalSteps} steps cached) in ${((Date.now() - started) / 60_000).toFixed(1)} min`,
+  );
   return { profile, tag: built.tag, id: built.id };
 }
 
@@ -140,7 +147,7 @@ export interface StubdomRepo {
 }
 
 /**
- * A signed file: repository (`stubdom main`, binary-stubdom-amd64) holding the essential
+ * A signed file: repository (`stubdom main`, binary-<arch>) holding the essential
  * packages kept in the image plus `extraDebs`. Indexed by dpkg-scanpackages inside the image,
  * the Release signed here with a throwaway OpenPGP key (apt checks it with signed-by).
  */

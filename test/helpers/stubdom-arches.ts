@@ -12,13 +12,18 @@ export const stubdomArches = createBuildArchitectures([profile.arch], [profile.d
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
- * The stubdom-amd64 profile, as the service loads it from arches/, or from
- * STUBBUILD_TEST_ARCHES_DIR (a copy naming another image tag, so work on the recipe never
- * replaces the image others use).
+ * The profile of `arch`, as the service loads it from arches/ (or STUBBUILD_TEST_ARCHES_DIR).
+ * STUBBUILD_TEST_IMAGE_TAG=<tag> gives its image another tag, so a second checkout can test its
+ * own recipe without replacing the image another checkout's tests use.
  */
-export async function loadStubdomProfile(): Promise<ArchProfile> {
+export async function loadProfile(arch: string): Promise<ArchProfile> {
   const dir = process.env.STUBBUILD_TEST_ARCHES_DIR ?? path.join(repoRoot, 'arches');
-  const loaded = (await loadArchProfiles(dir)).get('stubdom-amd64');
-  if (!loaded) throw new Error('arches/stubdom-amd64.json is missing');
-  return loaded;
+  const profile = (await loadArchProfiles(dir)).get(arch);
+  if (!profile) throw new Error(`${dir}/${arch}.json is missing`);
+  const tag = process.env.STUBBUILD_TEST_IMAGE_TAG;
+  return tag ? { ...profile, image: `${profile.image.slice(0, profile.image.lastIndexOf(':'))}:${tag}` } : profile;
+}
+
+export async function loadStubdomProfile(): Promise<ArchProfile> {
+  return loadProfile('stubdom-amd64');
 }

@@ -3,7 +3,8 @@
 # The cross-toolchain interface every flavor offers, around /usr/lib/stubdom/$T/driver.env
 # (written by the flavor's build-toolchain.sh):
 #   /usr/bin/$T-{gcc,cc,cpp,gcc-N}     compiler wrappers (-dumpmachine prints $T)
-#   /usr/bin/$T-{g++,c++,g++-N}        when the flavor has a C++ driver (CXX_DRIVER)
+#   /usr/bin/$T-{g++,c++,g++-N}        when the flavor has C++ (CXX_DRIVER in driver.env)
+#   /usr/bin/<program>                 the flavor's EXTRA_PROGRAMS (rumprun-bake)
 #   /usr/bin/$T-{ar,as,ld,nm,...}      binutils names
 #   /usr/bin/$T-pkg-config             pkgconf with a personality for $T
 #   /usr/share/stubdom/$T-toolchain.cmake, $T-meson-cross.ini
@@ -33,11 +34,13 @@ wrapper cc CC_DRIVER
 wrapper cpp CPP_DRIVER
 gccver=$(gcc -dumpversion)
 ln -sf "$T-gcc" "/usr/bin/$T-gcc-$gccver"
+# C++ and the flavor's own programs, when it has them
 if [ -n "${CXX_DRIVER:-}" ]; then
   wrapper g++ CXX_DRIVER
   wrapper c++ CXX_DRIVER
   ln -sf "$T-g++" "/usr/bin/$T-g++-$gccver"
 fi
+for program in ${EXTRA_PROGRAMS:-}; do ln -sf "$program" "/usr/bin/$(basename "$program")"; done
 
 for tool in addr2line ar as c++filt elfedit gprof ld ld.bfd nm objcopy objdump ranlib readelf size strings strip; do
   if [ -x "${BINUTILS_PREFIX}$tool" ]; then ln -sf "${BINUTILS_PREFIX}$tool" "/usr/bin/$T-$tool"; fi
@@ -67,7 +70,7 @@ cat > "/usr/share/stubdom/$T-toolchain.cmake" <<CMAKE
 set(CMAKE_SYSTEM_NAME Generic)
 set(CMAKE_SYSTEM_PROCESSOR x86_64)
 set(CMAKE_C_COMPILER $T-gcc)
-set(CMAKE_CXX_COMPILER $T-g++)
+$([ -z "${CXX_DRIVER:-}" ] || echo "set(CMAKE_CXX_COMPILER $T-g++)")
 set(CMAKE_AR /usr/bin/$T-ar)
 set(CMAKE_RANLIB /usr/bin/$T-ranlib)
 set(CMAKE_STRIP /usr/bin/$T-strip)
@@ -96,7 +99,7 @@ cat > "/usr/share/stubdom/$T-meson-cross.ini" <<MESON
 # Meson cross file for $ARCH ($T, $FLAVOR flavor). Static libraries only.
 [binaries]
 c = '$T-gcc'
-cpp = '$T-g++'
+$(if [ -n "${CXX_DRIVER:-}" ]; then echo "cpp = '$T-g++'"; fi)
 ar = '$T-ar'
 strip = '$T-strip'
 pkgconfig = '$T-pkg-config'
