@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile, chmod } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import * as openpgp from 'openpgp';
 import type { ArchProfile } from '../src/builders/arch-profile.ts';

@@ -67,6 +67,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
 
 const plainLines = (run: Run) => {
   for (const text of [run.stdout, run.stderr]) {
+    // eslint-disable-next-line no-control-regex -- the escape character is what must not appear
     assert.doesNotMatch(text, /\r|\x1b/, 'no carriage returns or terminal escapes when not on a terminal');
   }
 };

@@ -27,7 +27,9 @@ export class ServiceMetrics {
   constructor(private readonly db: Db) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'stubbuild_' });
-    const metrics = this;
+    // The gauges' collect() runs with `this` the gauge: the database and engines are read here.
+    const database = this.db;
+    const engines = () => this.engines;
 
     new Gauge({
       name: 'stubbuild_jobs',
@@ -35,7 +37,7 @@ export class ServiceMetrics {
       labelNames: ['state'],
       registers,
       async collect() {
-        const rows = await metrics.db.selectFrom('jobs').select(['state', sql<number>`count(*)::int`.as('n')]).groupBy('state').execute();
+        const rows = await database.selectFrom('jobs').select(['state', sql<number>`count(*)::int`.as('n')]).groupBy('state').execute();
         for (const state of jobStates) this.set({ state }, rows.find((r) => r.state === state)?.n ?? 0);
       },
     });
@@ -45,7 +47,7 @@ export class ServiceMetrics {
       labelNames: ['engine', 'outcome'],
       registers,
       async collect() {
-        const rows = await metrics.db
+        const rows = await database
           .selectFrom('attempts')
           .select(['engine_id', 'state', sql<number>`count(*)::int`.as('n')])
           .where('state', '!=', 'running')
@@ -61,7 +63,7 @@ export class ServiceMetrics {
       labelNames: ['engine', 'kind'],
       registers,
       async collect() {
-        const rows = await metrics.db
+        const rows = await database
           .selectFrom('attempts')
           .select(['engine_id', 'reason', sql<number>`count(*)::int`.as('n')])
           .where('state', '=', 'infrastructure')
@@ -79,7 +81,7 @@ export class ServiceMetrics {
         registers,
         async collect() {
           this.reset();
-          for (const engine of (await metrics.engines?.list()) ?? []) this.set({ engine: engine.id }, value(engine));
+          for (const engine of (await engines()?.list()) ?? []) this.set({ engine: engine.id }, value(engine));
         },
       });
     engineGauge('stubbuild_engine_capacity', 'Attempts each builder engine runs at once', (e) => e.capacity);
@@ -91,7 +93,7 @@ export class ServiceMetrics {
       help: 'Webhook deliveries not yet made',
       registers,
       async collect() {
-        const { n } = await metrics.db
+        const { n } = await database
           .selectFrom('webhook_deliveries')
           .select(sql<number>`count(*)::int`.as('n'))
           .where('state', '=', 'pending')
