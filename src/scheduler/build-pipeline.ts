@@ -15,6 +15,8 @@ import { PublicationPendingError, publishPackages } from '../repo/publish-packag
 const PUBLICATION_RETRY_WAIT_MS = 15 * 60_000;
 import { PUBLIC_KEY_FILES, type Repository } from '../repo/repository.ts';
 import { checkBuildOwnership, readBuildClaim } from './build-claim.ts';
+import { prepareRepositoryHandIn } from './repository-hand-in.ts';
+import { buildArchitecturesOf } from '../builders/arch-profile.ts';
 import { BUILD_ARCH } from './dep-wait.ts';
 import { Dispatcher, type Listen, type SchedulerSettings } from './dispatcher.ts';
 import { EnginePool } from './engine-pool.ts';
@@ -51,6 +53,7 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
     return profile;
   };
   const pool = new EnginePool(db, options.engines, new Map(profiles.map((p) => [p.arch, p.image])));
+  const arches = buildArchitecturesOf(profiles);
   const artifactsDir = path.join(options.dataDir, 'artifacts');
   const publications: PublicationHandling = {
     suite: repo.settings.suite,
@@ -120,11 +123,15 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
       const profile = profileOf(arch);
       return { image: profile.image, limits: limitsOf(profile) };
     },
-    repository: () => ({
-      dir: repo.settings.dir,
-      keyFile: path.join(repo.settings.dir, PUBLIC_KEY_FILES.armored),
-      suite: repo.settings.suite,
-    }),
+    repository: async (jobId, arch) => {
+      const job = await db.selectFrom('jobs').select(['build_depends', 'build_depends_arch']).where('id', '=', jobId).executeTakeFirstOrThrow();
+      const { dir, suite, component } = repo.settings;
+      return prepareRepositoryHandIn(
+        db,
+        { dir, suite, component, keyFile: path.join(dir, PUBLIC_KEY_FILES.armored) },
+        { arch, buildDepends: job.build_depends, buildDependsArch: job.build_depends_arch, profiles: profileOf(arch).buildProfiles, arches: arches.table },
+      );
+    },
     checkOwnership: (jobId, artifactDir, artifacts) =>
       checkBuildOwnership(db, { suite: repo.settings.suite, architectures: repo.settings.architectures, maxUnpackedBytes: repo.settings.maxUnpackedBytes }, jobId, artifactDir, artifacts),
     publish: async (built) => {

@@ -95,7 +95,8 @@ export interface DispatcherDeps {
   artifactsDir: string;
   /** The image and limits of an attempt for an architecture (its profile's). */
   attemptSettings: (arch: string) => { image: string; limits: AttemptLimits };
-  repository: () => AttemptRequest['repository'];
+  /** What of the repository the attempt gets (repository-hand-in.ts), and which generation it is. */
+  repository: (jobId: number, arch: string) => Promise<(NonNullable<AttemptRequest['repository']> & { generation: number | null }) | null>;
   publish: (built: BuiltPackages) => Promise<void>;
   /**
    * Before a built attempt is settled: the first binary the job may not publish, as
@@ -299,7 +300,7 @@ export class Dispatcher {
         attempt,
         image,
         source: files.map((f) => ({ name: f.name, path: this.deps.store.pathOf(f.sha256) })),
-        repository: this.deps.repository(),
+        repository: await this.handIn(claim),
         ...(await binNmuOf(db, jobId)),
         artifactDir,
         limits,
@@ -330,6 +331,19 @@ export class Dispatcher {
     );
     this.deps.onAttemptEnded?.({ jobId, attempt, engineId: builder.id, outcome: outcome.kind });
     if (settlement.kind === 'publish') await this.publishJob(claim);
+  }
+
+  /** The repository the attempt builds against; its generation is recorded with the attempt. */
+  private async handIn(claim: ClaimedAttempt): Promise<AttemptRequest['repository']> {
+    const handIn = await this.deps.repository(claim.jobId, claim.arch);
+    if (!handIn) return null;
+    await this.deps.db
+      .updateTable('attempts')
+      .set({ repository_generation: handIn.generation })
+      .where('job_id', '=', claim.jobId)
+      .where('number', '=', claim.attempt)
+      .execute();
+    return { suite: handIn.suite, files: handIn.files, keyFile: handIn.keyFile };
   }
 
   /** Publishes the artifacts of a built attempt; used after a build, and for a taken-over publication. */
