@@ -106,7 +106,7 @@ test("a failing build's log is readable afterwards, with the compiler's error", 
     assert.equal(job.state, 'failed');
     // What a buildd's fail log says: the class and the compiler's first error line.
     assert.equal(job.causeClass, 'compile');
-    assert.match(String(job.reason), /^compile: broken\.c:1:\d+: error: 'no_such_symbol_here' undeclared/);
+    assert.match(String(job.reason), /^compile: broken\.c:1:\d+: error: ['‘]no_such_symbol_here['’] undeclared/, 'quotes follow the container locale');
     const log = await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}/log?attempt=1` });
     assert.equal(log.statusCode, 200);
     assert.match(log.body, /no_such_symbol_here/);

@@ -93,7 +93,7 @@ test('submit --wait of a source that fails to build exits 1 and prints the reaso
   const run = await cli(['submit', fixture('clifail', { fail: true }), '--wait']);
   assert.equal(run.code, 1, run.stdout + run.stderr);
   plainLines(run);
-  assert.match(run.stdout, /^failed: job \d+ clifail 1\.0: build-error: quick build of clifail failed on purpose$/m);
+  assert.match(run.stdout, /^failed: job \d+ clifail 1\.0: compile: quick\.c:1:1: error: clifail is meant to fail$/m);
   assert.match(run.stdout, /^last lines of the log \(attempt 1\):$/m);
   assert.match(run.stdout, /^quick\.c:1:1: error: clifail is meant to fail$/m);
 });
@@ -144,7 +144,7 @@ test('a wait that runs out exits 3; cancel and requeue through the client; jobs,
   assert.match(shown.stdout, /building -> cancelled {2}by token:/);
   const log = await cli(['logs', id]);
   assert.equal(log.code, 0);
-  assert.match(log.stdout, /^stubbuild: job \d+ attempt \d+ on engine/);
+  assert.match(log.stdout, /^stubbuild: job \d+ attempt \d+ for stubdom-amd64 on engine/);
 });
 
 test('usage, configuration and HTTP errors exit 2', async () => {

@@ -40,7 +40,7 @@ test('the status page shows what builds where, what waits and why, and failures 
   const queuedRow = page.locator(`#queue tr.job[data-state="queued"]`, { hasText: `#${queued}` });
   assert.match(await queuedRow.innerText(), /zlib[\s\S]*queued[\s\S]*Every healthy engine is at capacity/);
   const failedRow = page.locator(`#recent tr.job[data-state="failed"]`, { hasText: `#${failed}` });
-  assert.match(await failedRow.innerText(), /libbroken[\s\S]*failed[\s\S]*build-error: it does not compile/);
+  assert.match(await failedRow.innerText(), /libbroken[\s\S]*failed[\s\S]*other: it does not compile/);
   assert.match(await page.locator('#apt pre').innerText(), new RegExp(`deb \\[arch=stubdom-amd64 signed-by=/usr/share/keyrings/stubdom.asc\\] ${url}/apt stubdom main`));
   assert.equal(await page.locator('meta[http-equiv="refresh"]').getAttribute('content'), '15');
 
@@ -57,5 +57,5 @@ test('the status page shows what builds where, what waits and why, and failures 
   // The failed job's log link leads to its log.
   await failedRow.getByRole('link', { name: 'log' }).click();
   await page.waitForURL(`${url}/v1/jobs/${failed}/log?attempt=1`);
-  assert.match(await page.locator('body').innerText(), new RegExp(`stubbuild: job ${failed} attempt 1 on engine`));
+  assert.match(await page.locator('body').innerText(), new RegExp(`stubbuild: job ${failed} attempt 1 for stubdom-amd64 on engine`));
 });

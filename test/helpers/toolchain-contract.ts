@@ -197,13 +197,15 @@ int main() { std::map<std::string, int> m{{"stub", 1}}; std::cout << m.size() <<
       const script = [
         `cat > hello.cc <<'C'\n${program}\nC`,
         `${T}-g++ $(dpkg-buildflags --get CXXFLAGS) hello.cc -o hello-cxx -Wl,--trace > inputs.txt 2>err.txt || { cat err.txt; echo LINK-FAILED; }`,
-        `echo "glibc_inputs=$(grep -c -E '/lib/x86_64-linux-gnu/|libstdc\\+\\+|libc\\.so' inputs.txt)"`,
+        `echo "glibc_inputs=$(grep -c -E '/lib/x86_64-linux-gnu/|libc\\.so|/usr/lib/gcc/.*libstdc\\+\\+' inputs.txt)"`,
+        `echo "target_cxx_library=$(grep -c -E '^/usr/lib/stubdom/.*/lib(std)?c\\+\\+\\.a' inputs.txt)"`,
         `echo "cout=$(${T}-nm hello-cxx | grep -c 'cout')"`,
       ].join('\n');
       const result = await shell(script);
       assert.doesNotMatch(result.out, /LINK-FAILED/, result.out);
       const values = keyValues(result.out);
       assert.equal(values.glibc_inputs, '0', "the linker read neither glibc nor the host's libstdc++");
+      assert.ok(Number(values.target_cxx_library) > 0, "the target's own C++ library (libstdc++ or libc++) was linked");
       assert.ok(Number(values.cout) > 0, 'std::cout is referenced');
     });
   }
