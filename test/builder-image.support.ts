@@ -5,32 +5,29 @@ import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile, chmod } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import * as openpgp from 'openpgp';
-import { loadArchProfiles, type ArchProfile } from '../src/builders/arch-profile.ts';
+import type { ArchProfile } from '../src/builders/arch-profile.ts';
+import { loadProfile, loadStubdomProfile, repoRoot } from './helpers/stubdom-arches.ts';
+
+export { loadProfile, loadStubdomProfile, repoRoot };
 import { buildBuilderImage, computeRecipeHash, findBuilderImage } from '../src/builders/image-build.ts';
 import { isProcessAlive } from '../src/process-alive.ts';
 import { waitFor } from './helpers/wait-for.ts';
 
-export const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 export const fixturesDir = path.join(repoRoot, 'test/fixtures/sources');
 
-export async function loadStubdomProfile(): Promise<ArchProfile> {
-  const profile = (await loadArchProfiles(path.join(repoRoot, 'arches'))).get('stubdom-amd64');
-  if (!profile) throw new Error('arches/stubdom-amd64.json is missing');
-  return profile;
-}
 
 /**
- * The stubdom-amd64 builder image: reused when present and built from the current recipe;
+ * The builder image of `arch`: reused when present and built from the current recipe;
  * built (debootstrap base, layer cache) when missing or stale. Says which on stdout.
+ * A rumprun image builds its toolchain from RUMPRUN_SRC or the flavor's snapshot.
  */
-export async function ensureBuilderImage(): Promise<{ profile: ArchProfile; tag: string; id: string }> {
+export async function ensureBuilderImage(arch = 'stubdom-amd64'): Promise<{ profile: ArchProfile; tag: string; id: string }> {
   // test files run in parallel: one builds, the others wait and then reuse
-  const release = await lock(path.join(os.tmpdir(), 'stubbuild-builder-image.lock'));
+  const release = await lock(path.join(os.tmpdir(), `stubbuild-builder-image-${arch}.lock`));
   try {
-    return await ensureBuilderImageLocked();
+    return await ensureBuilderImageLocked(arch);
   } finally {
     await release();
   }
@@ -52,16 +49,18 @@ async function lock(dir: string): Promise<() => Promise<void>> {
       await writeFile(path.join(dir, 'pid'), String(process.pid));
       return true;
     },
-    // Another process builds the image meanwhile, which may take long; a new holder is progress.
-    { progress: holder, stallMs: 20 * 60_000, intervalMs: 500 },
+    // Another process builds the image meanwhile, which may take long (a cold rumprun toolchain
+    // takes about half an hour on two cores); a new holder is progress.
+    { progress: holder, stallMs: 60 * 60_000, intervalMs: 500 },
   );
   return () => rm(dir, { recursive: true, force: true });
 }
 
-async function ensureBuilderImageLocked(): Promise<{ profile: ArchProfile; tag: string; id: string }> {
-  const profile = await loadStubdomProfile();
+async function ensureBuilderImageLocked(arch: string): Promise<{ profile: ArchProfile; tag: string; id: string }> {
+  const profile = await loadProfile(arch);
   const docker = new Docker();
-  const wanted = await computeRecipeHash({ profile, base: 'debootstrap' });
+  const toolchainSource = process.env.RUMPRUN_SRC || undefined;
+  const wanted = await computeRecipeHash({ profile, base: 'debootstrap', toolchainSource });
   const found = await findBuilderImage(docker, profile);
   if (found && found.recipeHash === wanted) {
     console.log(`reusing image ${profile.image} (id ${shortId(found.id)})`);
@@ -70,10 +69,14 @@ async function ensureBuilderImageLocked(): Promise<{ profile: ArchProfile; tag: 
   console.log(
     `building image ${profile.image} (${found ? `present one has recipe ${found.recipeHash}, want ${wanted}` : 'not present'})`,
   );
-  const built = await buildBuilderImage({ docker, profile, base: 'debootstrap' }, (event) => {
+  const started = Date.now();
+  const built = await buildBuilderImage({ docker, profile, base: 'debootstrap', toolchainSource }, (event) => {
     if (event.kind === 'step') console.log(`  step ${event.step}/${event.total} ${event.instruction.slice(0, 80)}`);
+    if (event.kind === 'phase' && event.phase === 'source') console.log(`  ${event.message}`);
   });
-  console.log(`built image ${built.tag} (id ${shortId(built.id)}, ${built.cachedSteps}/${built.totalSteps} steps cached)`);
+  console.log(
+    `built image ${built.tag} (id ${shortId(built.id)}, ${built.cachedSteps}/${built.totalSteps} steps cached) in ${((Date.now() - started) / 60_000).toFixed(1)} min`,
+  );
   return { profile, tag: built.tag, id: built.id };
 }
 
@@ -141,7 +144,7 @@ export interface StubdomRepo {
 }
 
 /**
- * A signed file: repository (`stubdom main`, binary-stubdom-amd64) holding the essential
+ * A signed file: repository (`stubdom main`, binary-<arch>) holding the essential
  * packages kept in the image plus `extraDebs`. Indexed by dpkg-scanpackages inside the image,
  * the Release signed here with a throwaway OpenPGP key (apt checks it with signed-by).
  */
@@ -224,6 +227,8 @@ export async function runStubbuildBuild(options: {
   source: { tar: RunInput } | { dir: string };
   repo?: StubdomRepo;
   twoStep: boolean;
+  /** per docker run; default 10 minutes */
+  timeoutMs?: number;
 }): Promise<BuildRun> {
   const { image } = options;
   const work = await tempDir('work');
@@ -251,13 +256,13 @@ export async function runStubbuildBuild(options: {
   const result: BuildRun = { outcome: undefined as unknown as Outcome, outDir };
   try {
     if (options.twoStep) {
-      result.deps = await run('docker', ['run', '-i', ...common, image.tag, 'deps', ...sourceArgs], { input });
+      result.deps = await run('docker', ['run', '-i', ...common, image.tag, 'deps', ...sourceArgs], { input, timeoutMs: options.timeoutMs });
       const outcomeAfterDeps = await readOutcome(outDir);
       if (result.deps.code === 0 && !outcomeAfterDeps) {
-        result.build = await run('docker', ['run', ...common, '--network', 'none', image.tag, 'build']);
+        result.build = await run('docker', ['run', ...common, '--network', 'none', image.tag, 'build'], { timeoutMs: options.timeoutMs });
       }
     } else {
-      result.build = await run('docker', ['run', '-i', ...common, image.tag, 'all', ...sourceArgs], { input });
+      result.build = await run('docker', ['run', '-i', ...common, image.tag, 'all', ...sourceArgs], { input, timeoutMs: options.timeoutMs });
     }
     const outcome = await readOutcome(outDir);
     if (!outcome) {

@@ -87,13 +87,19 @@ test('the build step has no network and runs as the unprivileged build user', as
   await assertNoLabelledLeftovers();
 });
 
-test('both steps run with only the capabilities they need', async () => {
-  const inspected: { name: string; capDrop: string[]; capAdd: string[] }[] = [];
+test('both steps run with only the capabilities they need, and nothing of the host mounted', async () => {
+  const inspected: { name: string; capDrop: string[]; capAdd: string[]; binds: string[]; mountTypes: string[] }[] = [];
   const { outcome, log } = await attempt('\tgrep CapBnd /proc/1/status\n\tsleep 3\n\tdh_auto_build', {}, async (read) => {
     await waitFor('the probe to print its capabilities', () => read().includes('CapBnd'), { progress: () => read().length, stallMs: 300_000, intervalMs: 100 });
     for (const c of await docker.listContainers({ all: true, filters: { label: [`${ATTEMPT_LABEL}=${jobId}.1`] } })) {
       const info = await docker.getContainer(c.Id).inspect();
-      inspected.push({ name: info.Name, capDrop: info.HostConfig.CapDrop ?? [], capAdd: info.HostConfig.CapAdd ?? [] });
+      inspected.push({
+        name: info.Name,
+        capDrop: info.HostConfig.CapDrop ?? [],
+        capAdd: info.HostConfig.CapAdd ?? [],
+        binds: info.HostConfig.Binds ?? [],
+        mountTypes: info.Mounts.map((m) => m.Type),
+      });
     }
   });
   assert.equal(outcome.kind, 'built', log);
@@ -101,6 +107,9 @@ test('both steps run with only the capabilities they need', async () => {
   for (const i of inspected) {
     assert.deepEqual(i.capDrop, ['ALL'], i.name);
     assert.deepEqual([...i.capAdd].sort(), ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'SETGID', 'SETUID'], i.name);
+    // the source and the repository are handed in through the engine's API, never mounted
+    assert.deepEqual(i.binds, [], i.name);
+    assert.deepEqual([...new Set(i.mountTypes)], ['volume'], i.name);
   }
   // CHOWN DAC_OVERRIDE FOWNER FSETID SETGID SETUID: bits 0 1 3 4 6 7.
   assert.match(log, /^CapBnd:\s+00000000000000db$/m, 'the bounding set inside the build container');

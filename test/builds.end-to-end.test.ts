@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Docker from 'dockerode';
 import { DockerBuilder } from '../src/builders/docker-builder.ts';
 import type { createBuildPipeline } from '../src/scheduler/build-pipeline.ts';
 import { ensureBuilderImage } from './builder-image.support.ts';
+import { createAptClient } from './helpers/apt-client.ts';
+import { fetchRepoKey } from './helpers/running-service.ts';
 import { makeSourcePackage, multipartBody, packFixtureSource, type SourcePackage } from './helpers/source-package.ts';
 import { bearer, createTestApp, type TestApp } from './helpers/test-app.ts';
 import { waitForJob } from './helpers/wait-for-job.ts';
@@ -93,7 +100,7 @@ test("a failing build's log is readable afterwards, with the compiler's error", 
     assert.equal(job.state, 'failed');
     // What a buildd's fail log says: the class and the compiler's first error line.
     assert.equal(job.causeClass, 'compile');
-    assert.match(String(job.reason), /^compile: broken\.c:1:\d+: error: 'no_such_symbol_here' undeclared/);
+    assert.match(String(job.reason), /^compile: broken\.c:1:\d+: error: ['‘]no_such_symbol_here['’] undeclared/, 'quotes follow the container locale');
     const log = await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}/log?attempt=1` });
     assert.equal(log.statusCode, 200);
     assert.match(log.body, /no_such_symbol_here/);
@@ -133,5 +140,40 @@ test('a drained engine starts no new attempt; resume brings it back', async () =
     assert.equal(done.state, 'published', JSON.stringify(done.events));
   } finally {
     pkg.cleanup();
+  }
+});
+
+test("Debian's zlib with its port, built through the service: a real apt client downloads zlib1g-dev +stubdom1 and apt-get source fetches the ported source through /apt/", async () => {
+  const zlibDir = await mkdtemp(join(tmpdir(), 'stubbuild-zlib-'));
+  const work = await mkdtemp(join(tmpdir(), 'stubbuild-zlib-apt-'));
+  try {
+    const download = spawnSync('docker', ['run', '--rm', '-v', `${zlibDir}:/src`, '--entrypoint', 'sh', (await ensureBuilderImage()).tag, '-c',
+      'set -e; apt-get update -qq; chown _apt /src; cd /src; apt-get source --download-only -qq zlib=1:1.2.13.dfsg-1'], { encoding: 'utf8' });
+    assert.equal(download.status, 0, download.stderr);
+    const files = await Promise.all((await readdir(zlibDir)).map(async (name) => ({ name, content: await readFile(join(zlibDir, name)) })));
+    const dsc = files.find((f) => f.name.endsWith('.dsc'))!;
+    const id = await upload({ dir: zlibDir, dscName: dsc.name, files, cleanup: () => undefined });
+    const job = await waitForJob(t, id, ['published', 'failed', 'dep-wait'], { stallMs: STALL_MS });
+    assert.equal(job.state, 'published', JSON.stringify(job.events));
+
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const aptUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}/apt`;
+    const client = await createAptClient({ url: aptUrl, suite: 'stubdom', keyFile: await fetchRepoKey({ aptUrl }, work), withSources: true });
+    try {
+      const update = await client.aptUpdate();
+      assert.equal(update.code, 0, update.stdout + update.stderr);
+      const deb = await client.aptDownload('zlib1g-dev:stubdom-amd64');
+      assert.equal(deb.code, 0, deb.stdout + deb.stderr);
+      assert.deepEqual(deb.files, ['zlib1g-dev_1%3a1.2.13.dfsg-1+stubdom1_stubdom-amd64.deb']);
+      const source = await client.aptSource('zlib');
+      assert.equal(source.code, 0, source.stdout + source.stderr);
+      assert.ok(source.files.includes('zlib_1.2.13.dfsg-1+stubdom1.dsc'), source.files.join(' '));
+      assert.ok(source.files.some((f) => f.startsWith('zlib_1.2.13.dfsg.orig.tar')), source.files.join(' '));
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await rm(zlibDir, { recursive: true, force: true });
+    await rm(work, { recursive: true, force: true });
   }
 });

@@ -4,7 +4,6 @@
 // hostile build counts against the engine.
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createAptClient } from './helpers/apt-client.ts';
 import { makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';

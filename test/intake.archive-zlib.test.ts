@@ -99,5 +99,5 @@ test('a version bookworm does not have fails with the versions it has', async ()
   const { job, ms } = await fetchReference({ source: 'zlib', version: '9.9' });
   console.log(`zlib 9.9: failed in ${ms} ms`);
   assert.equal(job.state, 'failed');
-  assert.match(job.reason, /^version 9\.9 of zlib is not in bookworm \(have 1:1\.2\.13\.dfsg-1/);
+  assert.match(job.reason, /^fetch: version 9\.9 of zlib is not in bookworm \(have 1:1\.2\.13\.dfsg-1/);
 });

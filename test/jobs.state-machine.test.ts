@@ -22,7 +22,7 @@ const designTable: Record<string, string[]> = {
   'dep-wait': ['queued', 'cancelled'],
   building: ['publishing', 'dep-wait', 'failed', 'queued', 'cancelled'],
   publishing: ['published', 'failed'],
-  failed: ['queued'],
+  failed: ['queued', 'fetching'],
   cancelled: ['queued'],
   published: [],
 };

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { loadArchProfiles } from '../src/builders/arch-profile.ts';
 import { submitJob } from '../src/jobs/submit-job.ts';
 import { resolveDepWaits } from '../src/scheduler/dep-wait.ts';
-import { repoRoot } from './builder-image.support.ts';
+import { repoRoot } from './helpers/stubdom-arches.ts';
 import { insertJob, matchOptions, publishSynthetic, stateOf } from './helpers/dependency-fixtures.ts';
 import { outcomes, ScriptedBuilder } from './helpers/scripted-builder.ts';
 import { attemptsOf, submitTokenId } from './helpers/scheduled-app.ts';

@@ -8,7 +8,7 @@ import { handlePublications } from '../src/scheduler/handle-publications.ts';
 import { parseInstalledBuildDepends, recordBuildDependencies } from '../src/scheduler/record-build-dependencies.ts';
 import { insertJob, lastEvent, matchOptions, publishSynthetic, stateOf } from './helpers/dependency-fixtures.ts';
 import { createTestApp, type TestApp } from './helpers/test-app.ts';
-import { loadStubdomProfile } from './builder-image.support.ts';
+import { loadStubdomProfile } from './helpers/stubdom-arches.ts';
 
 let t: TestApp;
 let tmp: string;

@@ -24,6 +24,11 @@ import { tokenRoutes } from './routes/tokens.ts';
 import { engineRoutes } from './routes/engines.ts';
 import { jobOutputRoutes } from './routes/job-outputs.ts';
 import { jobPriorityRoutes } from './routes/job-priority.ts';
+import { jobActionRoutes } from './routes/job-actions.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
+import { farmViewRoutes } from './routes/farm-views.ts';
+import { ServiceMetrics } from '../metrics/service-metrics.ts';
+import { JobWakeups, type ListenForPayload } from '../jobs/job-wakeups.ts';
 import type { EnginePool } from '../scheduler/engine-pool.ts';
 import { BUILD_ARCH } from '../scheduler/dep-wait.ts';
 import { type ArchProfile, buildArchitecturesOf } from '../builders/arch-profile.ts';
@@ -47,6 +52,7 @@ export interface AppDependencies {
     | 'MAX_UPLOADS_PER_TOKEN'
     | 'MAX_STAGING_BYTES'
     | 'MAX_LOG_FOLLOWERS'
+    | 'LOG_FOLLOW_POLL'
     | 'UPLOADER_KEYRING'
     | 'ARCHIVE_MIRROR'
     | 'ARCHIVE_SECURITY_MIRROR'
@@ -64,6 +70,10 @@ export interface AppDependencies {
   engines?: EnginePool;
   /** Names the Debian source of a package nobody builds, in dep-wait explanations. */
   debianSources?: Pick<DebianSourceNames, 'sourcesOf'>;
+  /** Where the service counts; omitted: metrics of its own (tests). */
+  metrics?: ServiceMetrics;
+  /** NOTIFY wake-ups (DatabaseHandle.listen); omitted: log followers poll. */
+  listen?: ListenForPayload | undefined;
   /** Omitted: no request logging (tests). */
   logger?: FastifyBaseLogger;
   version?: string;
@@ -120,7 +130,28 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS).unref();
   });
 
+  const explain = {
+    suite: repo.settings.suite,
+    buildArch: BUILD_ARCH,
+    engines: deps.engines,
+    ageingMs: config.SCHEDULER_AGEING,
+    debianSourcesOf: deps.debianSources && ((binary: string) => deps.debianSources!.sourcesOf(binary)),
+  };
+  const wakeups = new JobWakeups(deps.listen);
+  app.addHook('onClose', () => wakeups.close());
+  // Without notifications a follower polls as often as it did before they existed.
+  const following = { wakeups, pollMs: deps.listen ? config.LOG_FOLLOW_POLL : Math.min(config.LOG_FOLLOW_POLL, 1000) };
+  const metrics = deps.metrics ?? new ServiceMetrics(db);
+  metrics.watchEngines(deps.engines);
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeHttp(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
   await app.register(healthRoutes, { db, repo });
+  await app.register(async (views) => {
+    installAuthentication(views, { db, publicReads: config.PUBLIC_READS });
+    const repoView = { suite: repo.settings.suite, component: repo.settings.component, arches: [...arches.names] };
+    await views.register(farmViewRoutes, { db, metrics, explain, repo: repoView, refreshSeconds: 15 });
+  });
   await app.register(
     async (v1) => {
       installAuthentication(v1, { db, publicReads: config.PUBLIC_READS });
@@ -131,13 +162,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
         uploaderKeyring,
         archives,
         arches,
-        explain: {
-          suite: repo.settings.suite,
-          buildArch: BUILD_ARCH,
-          engines: deps.engines,
-          ageingMs: config.SCHEDULER_AGEING,
-          debianSourcesOf: deps.debianSources && ((binary: string) => deps.debianSources!.sourcesOf(binary)),
-        },
+        explain,
       });
       await v1.register(batchRoutes, {
         db,
@@ -155,7 +180,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       await v1.register(sourceRoutes, { db });
       await v1.register(tokenRoutes, { db });
       await v1.register(jobPriorityRoutes, { db });
-      await v1.register(jobOutputRoutes, { db, artifactsDir: path.join(config.DATA_DIR, 'artifacts'), maxLogFollowers: config.MAX_LOG_FOLLOWERS });
+      await v1.register(jobActionRoutes, { db, explain });
+      await v1.register(webhookRoutes, { db });
+      await v1.register(jobOutputRoutes, { db, artifactsDir: path.join(config.DATA_DIR, 'artifacts'), maxLogFollowers: config.MAX_LOG_FOLLOWERS, following });
       if (deps.engines) await v1.register(engineRoutes, { pool: deps.engines });
       await v1.register(packageRoutes, {
         db,

@@ -9,6 +9,8 @@ export type Access = 'public' | 'read' | 'submit' | 'admin';
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    /** `basic`: a refusal asks for HTTP Basic (a browser then prompts; the token is the password). */
+    challenge?: 'bearer' | 'basic';
   }
   interface FastifyRequest {
     token: TokenInfo | null;
@@ -16,13 +18,22 @@ declare module 'fastify' {
 }
 
 const bearer = { 'www-authenticate': 'Bearer realm="stubbuild"' };
+const basic = { 'www-authenticate': 'Basic realm="stubbuild", charset="UTF-8"' };
 
+/** The token presented: `Bearer <token>`, or (for browsers) HTTP Basic with the token as the password. */
 function presentedSecret(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header === undefined) return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) throw new HttpProblem(401, 'unauthenticated', 'the Authorization header must be "Bearer <token>"', bearer);
-  return match[1];
+  if (match) return match[1];
+  const basicMatch = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  const decoded = basicMatch ? Buffer.from(basicMatch[1]!, 'base64').toString('utf8') : '';
+  if (decoded.includes(':') && decoded.slice(decoded.indexOf(':') + 1) !== '') return decoded.slice(decoded.indexOf(':') + 1);
+  throw new HttpProblem(401, 'unauthenticated', 'the Authorization header must be "Bearer <token>" (or HTTP Basic with the token as the password)', challengeOf(request));
+}
+
+function challengeOf(request: FastifyRequest): Record<string, string> {
+  return request.routeOptions.config.challenge === 'basic' ? basic : bearer;
 }
 
 /**
@@ -37,12 +48,12 @@ export function installAuthentication(app: FastifyInstance, options: { db: Db; p
     const secret = presentedSecret(request);
     if (secret === undefined) {
       if (access === 'read' && options.publicReads) return;
-      throw new HttpProblem(401, 'unauthenticated', 'this request needs a bearer token', bearer);
+      throw new HttpProblem(401, 'unauthenticated', 'this request needs a bearer token', challengeOf(request));
     }
     const check = await authenticateToken(options.db, secret);
     if (!check.ok) {
       const why = { unknown: 'is not known', expired: 'has expired', revoked: 'has been revoked' }[check.why];
-      throw new HttpProblem(401, 'unauthenticated', `the token ${why}`, bearer);
+      throw new HttpProblem(401, 'unauthenticated', `the token ${why}`, challengeOf(request));
     }
     request.token = check.token;
     if (access === 'admin' && check.token.role !== 'admin') {

@@ -48,6 +48,7 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
         { name: 'packages', description: 'The apt repository: what it publishes, seeding it with .debs, removing packages (admin)' },
         { name: 'engines', description: 'Docker engines that run builds (admin)' },
         { name: 'tokens', description: 'API tokens (admin)' },
+        { name: 'webhooks', description: 'Receivers of every job state change (admin)' },
         { name: 'service', description: 'Health and documentation' },
       ],
     },

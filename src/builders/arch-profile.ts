@@ -7,10 +7,14 @@ import path from 'node:path';
 import { z } from 'zod';
 import { type BuildArchitectures, createBuildArchitectures } from '../jobs/build-architectures.ts';
 
-/** Toolchain flavors the image recipe knows. `offline`: buildable from Debian packages alone. */
+/**
+ * Toolchain flavors the image recipe knows. `offline`: buildable from Debian packages alone;
+ * the others build from a source snapshot (flavors/<flavor>/source.json) and are built only
+ * when asked for by name (rumprun: about half an hour).
+ */
 export const flavors = {
   newlib: { offline: true, description: "Debian's newlib-source built with the host gcc (freestanding x86_64)" },
-  rumprun: { offline: false, description: 'a rumprun toolchain built from a source tree the operator supplies' },
+  rumprun: { offline: false, description: "rumprun (rump kernels, NetBSD's libc; xen and hw platforms) built from its source snapshot" },
 } as const;
 export type Flavor = keyof typeof flavors;
 

@@ -29,8 +29,12 @@ export interface AttemptRequest {
   attempt: number;
   image: string;
   source: SourceFile[];
-  /** The stubdom apt repository and its public key, handed in read-only. */
-  repository: { dir: string; keyFile: string; suite: string } | null;
+  /**
+   * What of the stubdom apt repository the attempt gets: its suite, the files (relative names:
+   * the signed InRelease, the architecture's index, the .debs the build may install) and the
+   * public key. Handed in through the engine's API, never mounted.
+   */
+  repository: { suite: string; files: SourceFile[]; keyFile: string } | null;
   /**
    * A binNMU: the builder adds a binary-only changelog entry, so the binaries are versioned
    * `<version>+b<binNmu>` (a rebuild of unchanged source against newer dependencies).

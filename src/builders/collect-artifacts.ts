@@ -23,6 +23,7 @@ function safeRelativeName(entryName: string, root: string): string | undefined {
   if (parts[0] !== root) return undefined;
   const rest = parts.slice(1);
   if (rest.length === 0 || rest.length > 2 || (rest.length === 2 && rest[0] !== 'source')) return undefined;
+  // eslint-disable-next-line no-control-regex -- control characters are what it refuses
   if (rest.some((p) => p === '..' || p.startsWith('.') || /[\0-\x1f\\]/.test(p))) return undefined;
   return rest.join('/');
 }

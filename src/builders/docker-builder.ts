@@ -19,14 +19,14 @@ export const ENGINE_LABEL = 'org.stubbuild.engine';
 // A build that hits the pids limit says so only through its processes' errors.
 const FORK_FAILURE = /fork: (retry: )?Resource temporarily unavailable|Cannot fork|can't fork|fork failed/i;
 
-/** A tar stream of the source files under `source/`, for putArchive at /srv. */
-function packSource(files: AttemptRequest['source']): NodeJS.ReadableStream {
+/** A tar stream of files under `prefix/` (their names may have folders), for putArchive. */
+function packFiles(prefix: string, files: readonly { name: string; path: string }[]): NodeJS.ReadableStream {
   const pack = tar.pack();
   void (async () => {
     try {
       for (const file of files) {
         const { size } = await fs.promises.stat(file.path);
-        const entry = pack.entry({ name: `source/${file.name}`, size, mode: 0o644 });
+        const entry = pack.entry({ name: `${prefix}/${file.name}`, size, mode: 0o644 });
         await new Promise<void>((resolve, reject) => {
           fs.createReadStream(file.path).on('error', reject).pipe(entry).on('finish', resolve).on('error', reject);
         });
@@ -101,13 +101,15 @@ export class DockerBuilder implements Builder {
       for (const v of made) if (v.status === 'fulfilled') volumes.push(v.value.name);
       for (const v of made) if (v.status === 'rejected') throw v.reason;
       const repository = request.repository;
-      const common: Omit<StepOptions, 'name' | 'cmd' | 'network' | 'wallSeconds' | 'logBudget' | 'putArchive'> = {
+      // The repository's files and key, into each step (the build installs the .debs the
+      // dependency step resolved): the same whether the engine is this machine's or another's.
+      const repositoryArchive = repository
+        ? [{ path: '/', what: 'the repository', tar: () => packFiles('.', [...repository.files.map((f) => ({ name: `srv/stubdom-repo/${f.name}`, path: f.path })), { name: 'etc/stubbuild/stubdom-repo.asc', path: repository.keyFile }]) }]
+        : [];
+      const common: Omit<StepOptions, 'name' | 'cmd' | 'network' | 'wallSeconds' | 'logBudget' | 'putArchives'> = {
         image: request.image,
         labels,
         env: [`STUBBUILD_IMAGE_ID=${imageId}`, ...(request.binNmu ? [`STUBBUILD_BINNMU=${request.binNmu}`] : [])],
-        binds: repository
-          ? [`${repository.dir}:/srv/stubdom-repo:ro`, `${repository.keyFile}:/etc/stubbuild/stubdom-repo.asc:ro`]
-          : [],
         volumes: { [volumes[0]!]: '/work', [volumes[1]!]: '/out' },
         memoryMiB: request.limits.memoryMiB,
         cpus: request.limits.cpus,
@@ -127,7 +129,7 @@ export class DockerBuilder implements Builder {
         network: 'bridge',
         wallSeconds: request.limits.dependenciesSeconds,
         logBudget: request.limits.maxLogBytes,
-        putArchive: { path: '/srv', tar: packSource(request.source) },
+        putArchives: [{ path: '/srv', what: 'the source', tar: () => packFiles('source', request.source) }, ...repositoryArchive],
       });
       containers.push(deps.container);
       const afterDeps = this.judgeStep(deps, forkFailed);
@@ -143,6 +145,7 @@ export class DockerBuilder implements Builder {
         // A little over the entrypoint's own timeout, so its clearer verdict comes first.
         wallSeconds: request.limits.buildSeconds + 60,
         logBudget: request.limits.maxLogBytes - logBytes,
+        putArchives: repositoryArchive,
       });
       containers.push(build.container);
       const afterBuild = this.judgeStep(build, forkFailed);

@@ -15,7 +15,6 @@ export interface StepOptions {
   cmd: string[];
   labels: Record<string, string>;
   env: string[];
-  binds: string[];
   /** Volume name → mount point. */
   volumes: Record<string, string>;
   network: 'bridge' | 'none';
@@ -27,8 +26,11 @@ export interface StepOptions {
   /** Bytes of log this step may still write. */
   logBudget: number;
   onLog: (chunk: Buffer) => void;
-  /** Put into the created container before it starts (e.g. the source, as a tar at /srv). */
-  putArchive?: { path: string; tar: NodeJS.ReadableStream };
+  /**
+   * Put into the created container before it starts, in order (the source as a tar at /srv,
+   * the repository's files at /): nothing of the service's file system is mounted.
+   */
+  putArchives?: { path: string; what: string; tar: () => NodeJS.ReadableStream }[];
   signal?: AbortSignal | undefined;
   /** Deadline of each short call to the engine (docker-deadline.ts). */
   callTimeoutMs: number;
@@ -64,7 +66,6 @@ export async function runStep(docker: Docker, options: StepOptions): Promise<Ste
     AttachStderr: true,
     HostConfig: {
       NetworkMode: options.network,
-      Binds: options.binds,
       Mounts: Object.entries(options.volumes).map(([Source, Target]) => ({ Type: 'volume' as const, Source, Target })),
       Memory: options.memoryMiB * 1024 * 1024,
       MemorySwap: options.memoryMiB * 1024 * 1024,
@@ -80,12 +81,14 @@ export async function runStep(docker: Docker, options: StepOptions): Promise<Ste
   // Attached while the archive goes in: one round trip to the engine less before the start.
   const attaching = container.attach({ stream: true, stdout: true, stderr: true });
   attaching.catch(() => undefined); // its failure is reported below, as the container vanishing
-  if (options.putArchive) {
+  if (options.putArchives?.length) {
     try {
-      // Its length depends on the source's size: a generous deadline.
-      await withDeadline(`${options.name}: copy the source in`, 10 * options.callTimeoutMs, (opts) =>
-        container.putArchive(options.putArchive!.tar, { path: options.putArchive!.path, ...opts }),
-      );
+      for (const archive of options.putArchives) {
+        // Its length depends on the files' size: a generous deadline.
+        await withDeadline(`${options.name}: copy ${archive.what} in`, 10 * options.callTimeoutMs, (opts) =>
+          container.putArchive(archive.tar(), { path: archive.path, ...opts }),
+        );
+      }
     } catch (error) {
       // Not started, not handed to the caller: ours to clean up (the attach too, whenever it
       // answers: a wedged engine may never).

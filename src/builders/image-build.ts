@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
 import type { ArchProfile } from './arch-profile.ts';
+import { resolveToolchainSource, ToolchainSourceError, type ToolchainSource } from './toolchain-source.ts';
 
 export const defaultRecipeDir = fileURLToPath(new URL('./image-recipe/', import.meta.url));
 export const defaultPortsDir = fileURLToPath(new URL('../../ports/', import.meta.url));
@@ -26,13 +27,16 @@ export interface BuildBuilderImageOptions {
   mirror?: string;
   recipeDir?: string;
   portsDir?: string;
-  /** rumprun: the operator's rumprun source tree, packed into the context. */
-  toolchainSourceDir?: string;
+  /**
+   * rumprun: the source to build the toolchain from, a snapshot `.tar.xz` or an unpacked tree,
+   * packed into the context. Default: the flavor's snapshot (`flavors/<flavor>/source.json`).
+   */
+  toolchainSource?: string;
   noCache?: boolean;
 }
 
 export type ImageBuildProgress =
-  | { kind: 'phase'; phase: 'base' | 'context' | 'build'; message: string }
+  | { kind: 'phase'; phase: 'base' | 'source' | 'context' | 'build'; message: string }
   | { kind: 'base-output'; line: string }
   | { kind: 'step'; step: number; total: number; instruction: string }
   | { kind: 'cached'; step: number }
@@ -64,10 +68,16 @@ export async function buildBuilderImage(
   onProgress: (event: ImageBuildProgress) => void = () => {},
 ): Promise<BuiltImage> {
   const { docker, profile } = opts;
-  if (profile.flavor === 'rumprun' && !opts.toolchainSourceDir) {
-    throw new ImageBuildError(
-      `${profile.arch} (flavor rumprun) needs the operator's rumprun source tree (toolchainSourceDir / --toolchain-src)`,
-    );
+  const source = await findToolchainSource(opts);
+  if (source) {
+    onProgress({
+      kind: 'phase',
+      phase: 'source',
+      message:
+        source.kind === 'tarball'
+          ? `toolchain source ${source.path} (sha256 ${source.sha256.slice(0, 12)}… as recorded)`
+          : `toolchain source: the tree ${source.path}`,
+    });
   }
   const mirror = opts.mirror ?? profile.debian.mirror;
   const baseImage =
@@ -76,7 +86,7 @@ export async function buildBuilderImage(
       : await ensureRegistryBase(docker, `debian:${profile.debian.suite}`, onProgress);
 
   onProgress({ kind: 'phase', phase: 'context', message: 'packing the build context' });
-  const entries = await collectContext(opts);
+  const entries = await collectContext(opts, source);
   const buildargs: Record<string, string> = {
     BASE_IMAGE: baseImage,
     SUITE: profile.debian.suite,
@@ -122,7 +132,7 @@ export async function computeRecipeHash(opts: Omit<BuildBuilderImageOptions, 'do
   const mirror = opts.mirror ?? opts.profile.debian.mirror;
   const baseImage =
     opts.base === 'debootstrap' ? debootstrapTag(opts.profile.debian.suite, mirror) : `debian:${opts.profile.debian.suite}`;
-  const entries = await collectContext(opts);
+  const entries = await collectContext(opts, await findToolchainSource(opts));
   return hashContext(entries, {
     BASE_IMAGE: baseImage,
     SUITE: opts.profile.debian.suite,
@@ -253,11 +263,31 @@ interface ContextEntry {
   linkname?: string;
   size: number;
   mtimeMs?: number;
+  /** a streamed file whose content hash is known (stands for it in the recipe hash) */
+  contentHash?: string;
 }
 
 const smallFileBytes = 1024 * 1024;
 
-async function collectContext(opts: Omit<BuildBuilderImageOptions, 'docker'>): Promise<ContextEntry[]> {
+async function findToolchainSource(
+  opts: Pick<BuildBuilderImageOptions, 'profile' | 'recipeDir' | 'toolchainSource'>,
+): Promise<ToolchainSource | undefined> {
+  try {
+    return await resolveToolchainSource({
+      recipeDir: opts.recipeDir ?? defaultRecipeDir,
+      flavor: opts.profile.flavor,
+      explicit: opts.toolchainSource,
+    });
+  } catch (error) {
+    if (error instanceof ToolchainSourceError) throw new ImageBuildError(error.message);
+    throw error;
+  }
+}
+
+async function collectContext(
+  opts: Omit<BuildBuilderImageOptions, 'docker'>,
+  source: ToolchainSource | undefined,
+): Promise<ContextEntry[]> {
   const recipeDir = opts.recipeDir ?? defaultRecipeDir;
   const portsDir = opts.portsDir ?? defaultPortsDir;
   const entries: ContextEntry[] = [];
@@ -274,15 +304,21 @@ async function collectContext(opts: Omit<BuildBuilderImageOptions, 'docker'>): P
   inline('arch/dpkg/ostable', `${opts.profile.dpkg.ostable}\n`);
   inline('arch/dpkg/tupletable', `${opts.profile.dpkg.tupletable}\n`);
   inline('arch/profile.json', `${JSON.stringify(opts.profile, null, 2)}\n`);
-  if (opts.toolchainSourceDir) {
-    await walk(opts.toolchainSourceDir, 'toolchain-src', entries);
+  if (source?.kind === 'tarball') {
+    // hashed by content: the sha256 was just checked
+    const name = `toolchain-src/${path.basename(source.path)}`;
+    entries.push({ name: 'toolchain-src', type: 'directory', mode: 0o755, size: 0 });
+    entries.push({ name, type: 'file', mode: 0o644, source: source.path, size: source.size, contentHash: source.sha256 });
+  } else if (source?.kind === 'tree') {
+    // a whole source tree (hundreds of MB): streamed when packing, never held in memory
+    await walk(source.path, 'toolchain-src', entries, 0);
   } else {
     inline('toolchain-src/README', 'The newlib flavor builds from Debian packages; nothing here.\n');
   }
   return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-async function walk(dir: string, prefix: string, out: ContextEntry[]): Promise<void> {
+async function walk(dir: string, prefix: string, out: ContextEntry[], inlineBytes = smallFileBytes): Promise<void> {
   const names = (await readdir(dir)).sort();
   for (const name of names) {
     const full = path.join(dir, name);
@@ -292,13 +328,13 @@ async function walk(dir: string, prefix: string, out: ContextEntry[]): Promise<v
       out.push({ name: rel, type: 'symlink', mode: 0o777, linkname: await readlink(full), size: 0 });
     } else if (info.isDirectory()) {
       out.push({ name: rel, type: 'directory', mode: 0o755, size: 0 });
-      await walk(full, rel, out);
+      await walk(full, rel, out, inlineBytes);
     } else if (info.isFile()) {
       // Only the executable bit matters; owner, group and mtime are fixed so the cache holds.
-      // Small files (the recipe, ports) are read now and hashed by content; big ones (an
-      // operator's toolchain tree) are streamed when packing and hashed by size and mtime.
+      // Small files (the recipe, ports) are read now and hashed by content; big ones, and all
+      // of a toolchain source tree, are streamed when packing and hashed by size and mtime.
       const mode = info.mode & 0o111 ? 0o755 : 0o644;
-      if (info.size <= smallFileBytes) {
+      if (info.size <= inlineBytes) {
         out.push({ name: rel, type: 'file', mode, content: await readFile(full), size: info.size });
       } else {
         out.push({ name: rel, type: 'file', mode, source: full, size: info.size, mtimeMs: info.mtimeMs });
@@ -313,6 +349,7 @@ function hashContext(entries: ContextEntry[], buildargs: Record<string, string>)
   for (const entry of entries) {
     hash.update(`${entry.type} ${entry.name} ${entry.mode.toString(8)} ${entry.size} ${entry.linkname ?? ''}\n`);
     if (entry.content) hash.update(entry.content);
+    else if (entry.contentHash) hash.update(`sha256 ${entry.contentHash}\n`);
     else if (entry.source) hash.update(`${entry.mtimeMs ?? 0}\n`);
   }
   return hash.digest('hex').slice(0, 16);

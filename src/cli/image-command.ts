@@ -32,7 +32,12 @@ export function imageCommand(): Command {
     )
     .addOption(new Option('--mirror <url>', "Debian mirror for debootstrap and the image's apt sources"))
     .addOption(new Option('--arches-dir <dir>', 'folder of architecture profiles').default(defaultArchesDir))
-    .addOption(new Option('--toolchain-src <dir>', 'rumprun flavor: the rumprun source tree to build'))
+    .addOption(
+      new Option(
+        '--toolchain-src <path>',
+        "rumprun flavor: the rumprun snapshot (.tar.xz, its sha256 checked) or an unpacked tree (default: the flavor's snapshot, flavors/rumprun/source.json)",
+      ).env('RUMPRUN_SRC'),
+    )
     .addOption(new Option('--no-cache', 'do not use the layer cache'))
     .addOption(new Option('-v, --verbose', 'print every line of the build output'))
     .action(async (flags: ImageBuildFlags) => {
@@ -48,7 +53,7 @@ export function imageCommand(): Command {
               profile,
               base: flags.base,
               mirror: flags.mirror,
-              toolchainSourceDir: flags.toolchainSrc ? path.resolve(flags.toolchainSrc) : undefined,
+              toolchainSource: flags.toolchainSrc ? path.resolve(flags.toolchainSrc) : undefined,
               noCache: !flags.cache,
             },
             (event) => display.update(event),
@@ -83,7 +88,9 @@ function chooseProfiles(profiles: Map<string, ArchProfile>, arches: string[] | u
     const offline = [...profiles.values()].filter(isOfflineBuildable);
     const skipped = [...profiles.values()].filter((profile) => !isOfflineBuildable(profile));
     for (const profile of skipped) {
-      process.stderr.write(`skipping ${profile.arch}: flavor ${profile.flavor} needs --arch ${profile.arch} --toolchain-src DIR\n`);
+      process.stderr.write(
+        `skipping ${profile.arch}: flavor ${profile.flavor} builds its toolchain from source (about half an hour); ask for it with --arch ${profile.arch}\n`,
+      );
     }
     if (offline.length === 0) throw new CliError('no architecture profile can be built offline', 2);
     return offline;

@@ -1,4 +1,5 @@
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
+import { clientCommands } from './client/client-commands.ts';
 import { imageCommand } from './image-command.ts';
 import { migrateCommand } from './migrate-command.ts';
 import { serveCommand } from './serve-command.ts';
@@ -15,12 +16,23 @@ const program = new Command('stubbuild')
   .addCommand(migrateCommand())
   .addCommand(tokenCommand())
   .addCommand(imageCommand());
+for (const command of clientCommands()) program.addCommand(command);
+// A usage error exits 2 (commander's own default is 1, which means a failed build to the client).
+const usageExits = (command: Command): void => {
+  command.exitOverride();
+  command.commands.forEach(usageExits);
+};
+usageExits(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
+  if (error instanceof CommanderError) {
+    // Commander printed the message; help and --version are not errors.
+    process.exit(error.exitCode === 0 ? 0 : 2);
+  }
   if (error instanceof CliError) {
-    process.stderr.write(`stubbuild: ${error.message}\n`);
+    if (error.message) process.stderr.write(`stubbuild: ${error.message}\n`);
     process.exit(error.exitCode);
   }
   throw error;

@@ -17,6 +17,9 @@ import { createBuildPipeline } from '../scheduler/build-pipeline.ts';
 import { schedulerSettingsFromConfig } from '../scheduler/dispatcher.ts';
 import { openRepository, type Repository, RepositoryIdentityError, repositorySettings } from '../repo/repository.ts';
 import { createToken, hasUsableAdminToken } from '../tokens/tokens.ts';
+import { type RunningWebhookSender, runWebhookSender } from '../webhooks/webhook-sender.ts';
+import { syncConfiguredWebhooks } from '../webhooks/webhooks.ts';
+import { ServiceMetrics } from '../metrics/service-metrics.ts';
 import { CliError, createLogger, loadServiceProfiles, openMigratedDatabase, packageVersion, readConfig } from './service-context.ts';
 import { checkServeCanStart } from './start-checks.ts';
 
@@ -56,6 +59,7 @@ export function serveCommand(): Command {
       }, STAGING_SWEEP_MS);
       sweep.unref();
       await ensureAdminToken(handle.db, config, logger);
+      await syncConfiguredWebhooks(handle.db, config.WEBHOOKS ?? []);
       let repo: Repository;
       let opened: Repository | undefined;
       try {
@@ -73,8 +77,10 @@ export function serveCommand(): Command {
       let app: Awaited<ReturnType<typeof buildApp>>;
       let fetcherDeps: FetcherDeps;
       let pipeline: ReturnType<typeof createBuildPipeline>;
+      const metrics = new ServiceMetrics(handle.db);
       try {
         pipeline = createBuildPipeline({
+          metrics,
           db: handle.db,
           store,
           repo,
@@ -88,7 +94,7 @@ export function serveCommand(): Command {
         // Read before listening, so a bad keyring stops the start rather than the first fetch.
         fetcherDeps = await createFetcherDeps(config, handle.db, store, logger, buildArchitecturesOf(profiles));
         const debianSources = new DebianSourceNames(fetcherDeps);
-        app = await buildApp({ db: handle.db, store, config, logger, version: packageVersion, repo, engines: pipeline.pool, debianSources, profiles });
+        app = await buildApp({ db: handle.db, store, config, logger, version: packageVersion, repo, engines: pipeline.pool, debianSources, profiles, listen: handle.listen, metrics });
       } catch (error) {
         await repo.close();
         await handle.close();
@@ -96,6 +102,7 @@ export function serveCommand(): Command {
         throw error;
       }
       let fetcher: RunningFetcher | undefined;
+      let webhooks: RunningWebhookSender | undefined;
 
       let closing = false;
       const shutdown = async (signal: string) => {
@@ -106,6 +113,7 @@ export function serveCommand(): Command {
         clearInterval(sweep);
         await pipeline.stop();
         await fetcher?.stop();
+        await webhooks?.stop();
         await app.close();
         await repo.close();
         await handle.close();
@@ -120,6 +128,14 @@ export function serveCommand(): Command {
         `stubbuild ${packageVersion} serving`,
       );
       if (!closing) fetcher = runFetcher(fetcherDeps);
+      if (!closing) {
+        webhooks = runWebhookSender({
+          db: handle.db,
+          logger,
+          listen: handle.listen,
+          settings: { timeoutMs: config.WEBHOOK_TIMEOUT, backoffMs: config.WEBHOOK_BACKOFF, maxAttempts: config.WEBHOOK_MAX_ATTEMPTS },
+        });
+      }
       if (!closing) await pipeline.start();
     });
 }

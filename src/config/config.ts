@@ -37,6 +37,13 @@ const suiteList = z
   .transform((value) => value.split(/[\s,]+/).filter((s) => s !== ''))
   .pipe(z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'suite names are lowercase words such as bookworm-updates')));
 
+// A webhook receiver: http(s), no credentials in the URL (it is listed to admins); loopback allowed.
+export const webhookUrl = z
+  .string()
+  .max(2000)
+  .regex(/^https?:\/\/[^/\s]+(\/\S*)?$/, 'must be an http:// or https:// URL')
+  .refine((url) => !/^https?:\/\/[^/]*@/.test(url), 'must not carry credentials (user:password@); the secret signs each delivery');
+
 const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -62,6 +69,27 @@ const configSchema = z.object({
   MAX_STAGING_BYTES: positiveInt.default(4 * 1024 * 1024 * 1024),
   /** Streams following a running build's log at once, per service process (429 beyond). */
   MAX_LOG_FOLLOWERS: positiveInt.default(64),
+  /** A log follower looks at the database this often without a notification (the backstop of LISTEN/NOTIFY). */
+  LOG_FOLLOW_POLL: duration.default(5_000),
+  /** Receivers of every job state change: JSON list of {url, secret}, added to those of the API. */
+  WEBHOOKS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(z.strictObject({ url: webhookUrl, secret: z.string().min(16).max(200) })))
+    .optional(),
+  /** A webhook receiver must answer within this; otherwise the delivery is tried again later. */
+  WEBHOOK_TIMEOUT: duration.default(10_000),
+  /** Wait before the first retry of a failed delivery, doubled each further failure (at most an hour). */
+  WEBHOOK_BACKOFF: duration.default(10_000),
+  /** Tries of one delivery before it is abandoned. */
+  WEBHOOK_MAX_ATTEMPTS: positiveInt.default(15),
   // The apt repository (src/repo). Origin, Label, Suite, Codename and Component are fixed
   // once the repository exists: `serve` refuses to start when they change.
   REPO_DIR: z.string().min(1).optional(),
@@ -150,7 +178,7 @@ const configSchema = z.object({
   if (config.MAX_STAGING_BYTES < config.MAX_UPLOAD_TOTAL_BYTES) {
     ctx.addIssue({ code: 'custom', path: ['MAX_STAGING_BYTES'], message: 'must be at least MAX_UPLOAD_TOTAL_BYTES, or no largest upload could ever be staged' });
   }
-  for (const key of ['SCHEDULER_HEARTBEAT', 'SCHEDULER_LEASE', 'SCHEDULER_AGEING', 'SCHEDULER_POLL', 'REQUEST_TIMEOUT', 'UPLOAD_RATE_WINDOW'] as const) {
+  for (const key of ['SCHEDULER_HEARTBEAT', 'SCHEDULER_LEASE', 'SCHEDULER_AGEING', 'SCHEDULER_POLL', 'REQUEST_TIMEOUT', 'UPLOAD_RATE_WINDOW', 'LOG_FOLLOW_POLL', 'WEBHOOK_TIMEOUT', 'WEBHOOK_BACKOFF'] as const) {
     if (config[key] <= 0) ctx.addIssue({ code: 'custom', path: [key], message: 'must be longer than zero' });
   }
   for (const suite of config.ARCHIVE_SECURITY_SUITES) {

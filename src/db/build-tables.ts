@@ -24,6 +24,8 @@ export interface AttemptsTable {
   /** The scheduler process that runs the attempt (or publishes its job), and until when (0005). */
   lease_owner: ColumnType<string | null, string | null | undefined, string | null>;
   lease_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** The repository generation handed into its containers (migration 0012). */
+  repository_generation: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 /** How much and how lately each submitting token was served by claims (fair share). */

@@ -1,8 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { acquireEmbeddedLock } from './embedded-lock.ts';
 import { PgListener } from './pg-listener.ts';
@@ -13,16 +12,25 @@ export interface DatabaseHandle {
   kind: 'postgres' | 'pglite';
   /**
    * Calls `onNotify` on every NOTIFY of `channel` (committed by any process on Postgres; by
-   * this one on PGlite); resolves, listening, to the unsubscribe.
+   * this one on PGlite) with its payload; resolves, listening, to the unsubscribe.
    */
-  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+/**
+ * The embedded database, loaded only when used: its WebAssembly build costs a service on
+ * PostgreSQL some 40 MiB of resident memory for nothing.
+ */
+async function loadPGlite() {
+  const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
+  return { PGlite, PGliteDialect };
 }
 
 /** LISTEN through the PGlite instance itself (it is the only connection). */
 function pgliteListen(pglite: PGlite): DatabaseHandle['listen'] {
   return async (channel, onNotify) => {
-    const unlisten = await pglite.listen(channel, () => onNotify());
+    const unlisten = await pglite.listen(channel, (payload) => onNotify(payload));
     return async () => {
       if (!pglite.closed) await unlisten();
     };
@@ -73,6 +81,7 @@ export async function openDatabase(options: {
     };
   }
 
+  const { PGlite, PGliteDialect } = await loadPGlite();
   if (options.dataDir === 'memory://') {
     const pglite = await PGlite.create();
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });

@@ -1,9 +1,10 @@
 // LISTEN on Postgres: one dedicated connection (a pooled one may be handed to someone else
 // between queries), reconnected with backoff when it drops. After a reconnect every listener
-// is called once, since notifications sent while it was down are lost.
+// is called once (with an empty payload), since notifications sent while it was down are lost.
 import pg from 'pg';
 
-type Listener = () => void;
+/** Called with the notification's payload ('' when none was sent). */
+type Listener = (payload: string) => void;
 
 export class PgListener {
   private client: pg.Client | undefined;
@@ -54,7 +55,7 @@ export class PgListener {
     this.connecting ??= (async () => {
       const client = new pg.Client({ connectionString: this.connectionString, application_name: 'stubbuild listen' });
       client.on('notification', (message) => {
-        for (const listener of this.listeners.get(message.channel) ?? []) listener();
+        for (const listener of this.listeners.get(message.channel) ?? []) listener(message.payload ?? '');
       });
       client.on('error', (error) => this.dropped(client, error));
       client.on('end', () => this.dropped(client, new Error('the LISTEN connection ended')));
@@ -80,7 +81,7 @@ export class PgListener {
       this.retryTimer = undefined;
       this.connect().then(
         () => {
-          for (const set of this.listeners.values()) for (const listener of set) listener();
+          for (const set of this.listeners.values()) for (const listener of set) listener('');
         },
         (error: unknown) => {
           this.onError(error);

@@ -2,6 +2,7 @@
 // controls) and Unicode bidirectional overrides. In a Packages or Sources index they would
 // reach every `apt show` and every web page that prints a description, and can make one text
 // read as another.
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
 
 /** Describes the first unsafe character in `text` (e.g. "U+001B"), or undefined. */

@@ -18,7 +18,8 @@ export const legalTransitions: Readonly<Record<JobState, readonly JobState[]>> =
   'dep-wait': ['queued', 'cancelled'],
   building: ['publishing', 'dep-wait', 'failed', 'queued', 'cancelled'],
   publishing: ['published', 'failed'],
-  failed: ['queued'],
+  // fetching: the requeue of an archive job whose source could not be fetched.
+  failed: ['queued', 'fetching'],
   cancelled: ['queued'],
   published: [],
 };

@@ -15,11 +15,14 @@ import { PublicationPendingError, publishPackages } from '../repo/publish/publis
 const PUBLICATION_RETRY_WAIT_MS = 15 * 60_000;
 import { PUBLIC_KEY_FILES, type Repository } from '../repo/repository.ts';
 import { checkBuildOwnership, readBuildClaim } from './build-claim.ts';
+import { prepareRepositoryHandIn } from './repository-hand-in.ts';
+import { buildArchitecturesOf } from '../builders/arch-profile.ts';
 import { BUILD_ARCH } from './dep-wait.ts';
 import { Dispatcher, type Listen, type SchedulerSettings } from './dispatcher.ts';
 import { EnginePool } from './engine-pool.ts';
 import { handlePublications, type PublicationHandling } from './handle-publications.ts';
 import { recordBuildDependencies } from './record-build-dependencies.ts';
+import type { ServiceMetrics } from '../metrics/service-metrics.ts';
 
 export interface BuildPipelineOptions {
   db: Db;
@@ -37,6 +40,8 @@ export interface BuildPipelineOptions {
   scheduler?: Partial<SchedulerSettings>;
   /** NOTIFY wake-ups (DatabaseHandle.listen); without it the scheduler polls only. */
   listen?: Listen;
+  /** Queue waits, build durations and publications are counted here. */
+  metrics?: ServiceMetrics;
 }
 
 /** The parts of building: the engines, the dispatcher that feeds them, and the first seeding. */
@@ -48,6 +53,7 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
     return profile;
   };
   const pool = new EnginePool(db, options.engines, new Map(profiles.map((p) => [p.arch, p.image])));
+  const arches = buildArchitecturesOf(profiles);
   const artifactsDir = path.join(options.dataDir, 'artifacts');
   const publications: PublicationHandling = {
     suite: repo.settings.suite,
@@ -117,21 +123,35 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
       const profile = profileOf(arch);
       return { image: profile.image, limits: limitsOf(profile) };
     },
-    repository: () => ({
-      dir: repo.settings.dir,
-      keyFile: path.join(repo.settings.dir, PUBLIC_KEY_FILES.armored),
-      suite: repo.settings.suite,
-    }),
+    repository: async (jobId, arch) => {
+      const job = await db.selectFrom('jobs').select(['build_depends', 'build_depends_arch']).where('id', '=', jobId).executeTakeFirstOrThrow();
+      const { dir, suite, component } = repo.settings;
+      return prepareRepositoryHandIn(
+        db,
+        { dir, suite, component, keyFile: path.join(dir, PUBLIC_KEY_FILES.armored) },
+        { arch, buildDepends: job.build_depends, buildDependsArch: job.build_depends_arch, profiles: profileOf(arch).buildProfiles, arches: arches.table },
+      );
+    },
     checkOwnership: (jobId, artifactDir, artifacts) =>
       checkBuildOwnership(db, { suite: repo.settings.suite, architectures: repo.settings.architectures, maxUnpackedBytes: repo.settings.maxUnpackedBytes }, jobId, artifactDir, artifacts),
     publish: async (built) => {
+      const began = performance.now();
+      const measured = (outcome: 'published' | 'failed') => options.metrics?.observePublication((performance.now() - began) / 1000, outcome);
       await keepBuildDependencies(built.jobId);
       await publishPackages(db, repo, {
         debs: built.debs.map((p) => ({ path: p })),
         sources: built.source ? [built.source] : [],
         jobId: built.jobId,
         claim: await readBuildClaim(db, built.jobId, built.source?.dsc.path ?? null),
-      }).catch((error: unknown) => (error instanceof PublicationPendingError ? awaitRetriedPublication(error) : Promise.reject(error)));
+      })
+        .catch((error: unknown) => (error instanceof PublicationPendingError ? awaitRetriedPublication(error) : Promise.reject(error)))
+        .then(
+          () => measured('published'),
+          (error: unknown) => {
+            measured('failed');
+            throw error;
+          },
+        );
       // Dependents move once the dispatcher has marked this job published, just after this
       // returns, so that histories read in order (A published, then B queued). Their failure
       // is logged only: the job is published whatever happens to them.
@@ -143,6 +163,9 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
     },
     settings: { ...(options.pollMs ? { pollMs: options.pollMs } : {}), ...options.scheduler },
     listen: options.listen,
+    onAttemptEnded: (ended) => {
+      options.metrics?.recordAttempt(ended).catch((error: unknown) => logger.warn({ err: error, ...ended }, 'recording the attempt in the metrics failed'));
+    },
   });
 
   /**

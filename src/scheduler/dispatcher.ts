@@ -8,6 +8,7 @@ import type { Db } from '../db/in-transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { AttemptLogWriter, listArtifacts } from '../jobs/attempts.ts';
 import { binNmuOf } from '../jobs/job-binnmu.ts';
+import { JOB_CANCELLED_CHANNEL } from '../jobs/job-cancelled.ts';
 import { JOBS_READY_CHANNEL, notifyJobsReady } from '../jobs/jobs-ready.ts';
 import { holdLease, leaseOwner } from '../jobs/lease.ts';
 import type { SourceStore } from '../jobs/source-store.ts';
@@ -75,7 +76,15 @@ export function schedulerSettingsFromConfig(
 }
 
 /** Subscribes to a NOTIFY channel (src/db/open-database.ts); resolves to the unsubscribe. */
-export type Listen = (channel: string, onNotify: () => void) => Promise<() => Promise<void>>;
+export type Listen = (channel: string, onNotify: (payload: string) => void) => Promise<() => Promise<void>>;
+
+/** An attempt this process ran has ended (metrics). */
+export interface AttemptEnded {
+  jobId: number;
+  attempt: number;
+  engineId: string;
+  outcome: AttemptOutcome['kind'];
+}
 
 export interface DispatcherDeps {
   db: Db;
@@ -86,7 +95,8 @@ export interface DispatcherDeps {
   artifactsDir: string;
   /** The image and limits of an attempt for an architecture (its profile's). */
   attemptSettings: (arch: string) => { image: string; limits: AttemptLimits };
-  repository: () => AttemptRequest['repository'];
+  /** What of the repository the attempt gets (repository-hand-in.ts), and which generation it is. */
+  repository: (jobId: number, arch: string) => Promise<(NonNullable<AttemptRequest['repository']> & { generation: number | null }) | null>;
   publish: (built: BuiltPackages) => Promise<void>;
   /**
    * Before a built attempt is settled: the first binary the job may not publish, as
@@ -96,6 +106,7 @@ export interface DispatcherDeps {
   settings?: Partial<SchedulerSettings>;
   /** Wake-ups from other processes; without it the poll alone finds work. */
   listen?: Listen | undefined;
+  onAttemptEnded?: ((ended: AttemptEnded) => void) | undefined;
 }
 
 class LeaseLostError extends Error {
@@ -107,6 +118,8 @@ class LeaseLostError extends Error {
 interface Running {
   /** Aborts the attempt (service stopping). */
   stop: AbortController;
+  /** Aborts the attempt because its job was cancelled (cancel-job.ts closed the attempt). */
+  cancel: AbortController;
   done: Promise<void>;
 }
 
@@ -130,6 +143,7 @@ export class Dispatcher {
   private stopping = false;
   private stopped: Promise<void> | undefined;
   private unlisten: (() => Promise<void>) | undefined;
+  private unlistenCancel: (() => Promise<void>) | undefined;
   private readonly running = new Map<string, Running>();
   private readonly log: Logger;
 
@@ -148,6 +162,8 @@ export class Dispatcher {
     if (this.deps.listen) {
       try {
         this.unlisten = await this.deps.listen(JOBS_READY_CHANNEL, () => this.wake());
+        // A cancelled job's container stops at once; otherwise at the next heartbeat.
+        this.unlistenCancel = await this.deps.listen(JOB_CANCELLED_CHANNEL, (payload) => this.stopCancelled(Number(payload)));
       } catch (error) {
         this.log.warn({ err: error }, `could not LISTEN on ${JOBS_READY_CHANNEL}; polling every ${pollMs} ms instead`);
       }
@@ -188,6 +204,7 @@ export class Dispatcher {
     this.stopping = true;
     for (const timer of this.timers) clearInterval(timer);
     await this.unlisten?.().catch(() => undefined);
+    await this.unlistenCancel?.().catch(() => undefined);
     await Promise.all([this.ticking, this.maintaining]);
     // An attempt on an engine that hangs may never answer its abort: its lease runs out and
     // another process gives it back, so this one does not wait longer than that.
@@ -199,6 +216,13 @@ export class Dispatcher {
     if (this.running.size > 0) this.log.warn({ attempts: [...this.running.keys()] }, 'stopped without these attempts ending; their leases run out');
     await this.reaping;
     this.log.info('scheduler stopped');
+  }
+
+  /** Stops the attempts of a cancelled job that run here. */
+  private stopCancelled(jobId: number): void {
+    for (const [key, attempt] of this.running) {
+      if (key.startsWith(`${jobId}.`)) attempt.cancel.abort(new Error(`job ${jobId} was cancelled`));
+    }
   }
 
   /** Claims for each healthy engine in turn until none takes another job. */
@@ -222,7 +246,7 @@ export class Dispatcher {
           if (!claim) continue;
           claimed = true;
           this.log.info({ jobId: claim.jobId, attempt: claim.attempt, engine: claim.engineId }, 'claimed');
-          this.track(claim, (stop, lease) => this.runAttempt(builder, claim, stop, lease), builder);
+          this.track(claim, (stop, lease, cancel) => this.runAttempt(builder, claim, stop, lease, cancel), builder);
         }
       } while (claimed && !this.stopping);
     } while (this.again && !this.stopping);
@@ -233,9 +257,10 @@ export class Dispatcher {
    * `builder`'s engine does not answer, the lease is not renewed: an engine gone for as long as
    * the lease lasts loses its attempts to the queue, like a process gone.
    */
-  private track(claim: ClaimedAttempt, work: (stop: AbortSignal, lease: AbortSignal) => Promise<void>, builder?: Builder): void {
+  private track(claim: ClaimedAttempt, work: (stop: AbortSignal, lease: AbortSignal, cancel: AbortSignal) => Promise<void>, builder?: Builder): void {
     const key = `${claim.jobId}.${claim.attempt}`;
     const stop = new AbortController();
+    const cancel = new AbortController();
     const lease = holdLease({
       renew: async () => {
         const health = builder ? await this.deps.pool.checkHealth(builder) : undefined;
@@ -248,7 +273,7 @@ export class Dispatcher {
       onError: (error) => this.log.warn({ err: error, jobId: claim.jobId, attempt: claim.attempt }, 'could not renew the lease'),
     });
     lease.signal.addEventListener('abort', () => this.log.warn({ jobId: claim.jobId, attempt: claim.attempt }, 'lease lost; stopping the attempt'));
-    const done = work(stop.signal, lease.signal)
+    const done = work(stop.signal, lease.signal, cancel.signal)
       .catch((error: unknown) => this.log.error({ err: error, jobId: claim.jobId, attempt: claim.attempt }, 'attempt handling failed'))
       .finally(() => {
         lease.release();
@@ -257,10 +282,10 @@ export class Dispatcher {
         notifyJobsReady(this.deps.db).catch(() => undefined);
         this.wake();
       });
-    this.running.set(key, { stop, done });
+    this.running.set(key, { stop, cancel, done });
   }
 
-  private async runAttempt(builder: Builder, claim: ClaimedAttempt, stop: AbortSignal, lease: AbortSignal): Promise<void> {
+  private async runAttempt(builder: Builder, claim: ClaimedAttempt, stop: AbortSignal, lease: AbortSignal, cancel: AbortSignal): Promise<void> {
     const { db } = this.deps;
     const { jobId, attempt } = claim;
     const log = new AttemptLogWriter(db, jobId, attempt);
@@ -275,12 +300,12 @@ export class Dispatcher {
         attempt,
         image,
         source: files.map((f) => ({ name: f.name, path: this.deps.store.pathOf(f.sha256) })),
-        repository: this.deps.repository(),
+        repository: await this.handIn(claim),
         ...(await binNmuOf(db, jobId)),
         artifactDir,
         limits,
         onLog: (chunk) => log.write(chunk),
-        signal: AbortSignal.any([stop, lease]),
+        signal: AbortSignal.any([stop, lease, cancel]),
       });
     } catch (error) {
       // A builder reports its faults as outcomes; anything thrown is still not the package's fault.
@@ -298,9 +323,27 @@ export class Dispatcher {
     const settlement = await settleAttempt(db, claim, outcome, this.settings, { stoppedBy });
     this.log.info(
       { jobId, attempt, engine: builder.id, outcome: outcome.kind, detail: outcomeText(outcome), ...settlement },
-      settlement.kind === 'lost' ? 'attempt ended, but it had been given back meanwhile: outcome dropped' : 'attempt ended',
+      cancel.aborted
+        ? 'attempt stopped: its job was cancelled'
+        : settlement.kind === 'lost'
+          ? 'attempt ended, but it had been given back meanwhile: outcome dropped'
+          : 'attempt ended',
     );
+    this.deps.onAttemptEnded?.({ jobId, attempt, engineId: builder.id, outcome: outcome.kind });
     if (settlement.kind === 'publish') await this.publishJob(claim);
+  }
+
+  /** The repository the attempt builds against; its generation is recorded with the attempt. */
+  private async handIn(claim: ClaimedAttempt): Promise<AttemptRequest['repository']> {
+    const handIn = await this.deps.repository(claim.jobId, claim.arch);
+    if (!handIn) return null;
+    await this.deps.db
+      .updateTable('attempts')
+      .set({ repository_generation: handIn.generation })
+      .where('job_id', '=', claim.jobId)
+      .where('number', '=', claim.attempt)
+      .execute();
+    return { suite: handIn.suite, files: handIn.files, keyFile: handIn.keyFile };
   }
 
   /** Publishes the artifacts of a built attempt; used after a build, and for a taken-over publication. */

@@ -4,6 +4,7 @@
 // more likely the job than every engine it touched).
 import { sql, type Transaction } from 'kysely';
 import type {} from '../db/build-tables.ts';
+import type {} from '../db/operations-tables.ts';
 import type { Database } from '../db/schema.ts';
 import { closeAttempt } from '../jobs/attempts.ts';
 import type { JobState } from '../jobs/job-states.ts';
@@ -48,7 +49,8 @@ export async function recordInfrastructureFault(
 ): Promise<JobState | null> {
   const { jobId, engineId } = attempt;
   const K = policy.engineFailureThreshold;
-  const job = await trx.selectFrom('jobs').select('state').where('id', '=', jobId).forUpdate().executeTakeFirstOrThrow();
+  // A requeue starts a fresh budget: faults of earlier attempts no longer count.
+  const job = await trx.selectFrom('jobs').select(['state', 'faults_counted_after']).where('id', '=', jobId).forUpdate().executeTakeFirstOrThrow();
 
   let faultyEngines: string[] = [];
   if (fault.kind === 'engine') {
@@ -58,6 +60,7 @@ export async function recordInfrastructureFault(
       .distinct()
       .where('job_id', '=', jobId)
       .where('state', '=', 'infrastructure')
+      .where('number', '>', job.faults_counted_after)
       .where('reason', 'in', [ENGINE_FAULT, JOB_BLAMED])
       .execute();
     faultyEngines = [...new Set([...earlier.map((r) => r.engine_id), engineId])].sort();
@@ -85,6 +88,7 @@ export async function recordInfrastructureFault(
     .select(sql<number>`count(*)::int`.as('n'))
     .where('job_id', '=', jobId)
     .where('state', '=', 'infrastructure')
+    .where('number', '>', job.faults_counted_after)
     .executeTakeFirstOrThrow();
   if (n >= policy.maxInfrastructureAttempts) {
     await transitionJob(trx, { jobId, to: 'failed', from: ['building'], actor: 'scheduler', reason: `infrastructure: ${fault.message} (${n} attempts)`, causeClass: 'infrastructure' });

@@ -34,6 +34,8 @@ export interface AptClient {
   aptUpdate(): Promise<RunResult>;
   /** `apt-get download NAME` into a fresh directory; `files` lists what landed there. */
   aptDownload(name: string): Promise<RunResult & { dir: string; files: string[] }>;
+  /** `apt-get source --download-only NAME` into a fresh directory (needs withSources). */
+  aptSource(name: string): Promise<RunResult & { dir: string; files: string[] }>;
   close(): Promise<void>;
 }
 
@@ -111,6 +113,12 @@ export async function createAptClient(opts: AptClientOptions): Promise<AptClient
       await mkdir(dir);
       const result = await runApt(['download', name], env, dir);
       return { ...result, dir, files: await readdir(dir) };
+    },
+    async aptSource(name) {
+      const dir = join(root, `download-${++downloads}`);
+      await mkdir(dir);
+      const result = await runApt(['source', '--download-only', name], env, dir);
+      return { ...result, dir, files: (await readdir(dir)).sort() };
     },
     close: () => removeTempDir(root),
   };

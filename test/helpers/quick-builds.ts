@@ -14,6 +14,7 @@ import { waitFor } from './wait-for.ts';
 const QUICK_BUILD = `#!/bin/sh
 # stubbuild-build's contract (deps, then build; /out/outcome.json) with no toolchain: the
 # build waits QUICK_SECONDS, then packs the source name and version into a one-file .deb.
+# A .dsc may ask for X-Quick-Seconds (whole seconds, a line printed each) and X-Quick-Fail.
 set -eu
 case "\${1:-}" in stubbuild-build|/usr/bin/stubbuild-build) shift ;; esac
 case "\${1:-}" in
@@ -25,8 +26,19 @@ build)
   dsc=$(ls /work/*.dsc | head -n 1)
   src=$(sed -n 's/^Source: //p' "$dsc")
   ver=$(sed -n 's/^Version: //p' "$dsc")
+  secs=$(sed -n 's/^X-Quick-Seconds: //p' "$dsc")
   echo "quick-build: building $src $ver"
-  sleep "$(cat /etc/quick-seconds)"
+  if [ -n "$secs" ]; then
+    i=1
+    while [ "$i" -le "$secs" ]; do sleep 1; echo "quick-build: $src second $i of $secs"; i=$((i + 1)); done
+  else
+    sleep "$(cat /etc/quick-seconds)"
+  fi
+  if [ -n "$(sed -n 's/^X-Quick-Fail: //p' "$dsc")" ]; then
+    echo "quick.c:1:1: error: $src is meant to fail"
+    printf '{"schema":1,"outcome":"failed","reason":"build-error","message":"quick build of %s failed on purpose","provenance":null}\\n' "$src" > /out/outcome.json
+    exit 1
+  fi
   root=$(mktemp -d)
   mkdir -p "$root/DEBIAN" "$root/usr/share/doc/$src"
   printf 'Package: %s\\nVersion: %s\\nArchitecture: stubdom-amd64\\nMaintainer: Test <test@example.org>\\nDescription: quick scheduler test package\\n' "$src" "$ver" > "$root/DEBIAN/control"
@@ -78,21 +90,30 @@ export async function ensureQuickImage(buildSeconds = 0.5): Promise<QuickImage> 
   return { tag, archesDir };
 }
 
+export interface QuickOptions {
+  /** The build runs this many whole seconds, printing a line each. */
+  seconds?: number;
+  /** The build fails (build-error) after printing a compiler's error. */
+  fail?: boolean;
+}
+
 /** A tiny source package named `name` (1.0, native): its .dsc and the one file it lists. */
-export function quickSource(name: string): { name: string; content: Buffer }[] {
+export function quickSource(name: string, options: QuickOptions = {}): { name: string; content: Buffer }[] {
   const tarball = { name: `${name}_1.0.tar.xz`, content: Buffer.concat([Buffer.from(`${name}\n`), randomBytes(16)]) };
   const sha256 = createHash('sha256').update(tarball.content).digest('hex');
   const dsc =
     `Format: 3.0 (native)\nSource: ${name}\nBinary: ${name}\nArchitecture: any\nVersion: 1.0\n` +
     `Maintainer: Test <test@example.org>\nStandards-Version: 4.6.2\n` +
+    (options.seconds !== undefined ? `X-Quick-Seconds: ${Math.round(options.seconds)}\n` : '') +
+    (options.fail ? 'X-Quick-Fail: yes\n' : '') +
     `Checksums-Sha256:\n ${sha256} ${tarball.content.length} ${tarball.name}\n`;
   return [{ name: `${name}_1.0.dsc`, content: Buffer.from(dsc) }, tarball];
 }
 
 /** POST /v1/jobs over HTTP with a quick source; the job's id. */
-export async function uploadQuick(url: string, token: string, name: string): Promise<number> {
+export async function uploadQuick(url: string, token: string, name: string, options: QuickOptions = {}): Promise<number> {
   const form = new FormData();
-  quickSource(name).forEach((file, i) => form.append(`file${i}`, new Blob([new Uint8Array(file.content)]), file.name));
+  quickSource(name, options).forEach((file, i) => form.append(`file${i}`, new Blob([new Uint8Array(file.content)]), file.name));
   const res = await fetch(`${url}/v1/jobs`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
   const body = (await res.json()) as { id?: number };
   if (res.status !== 202 || typeof body.id !== 'number') throw new Error(`upload of ${name} answered ${res.status}: ${JSON.stringify(body)}`);

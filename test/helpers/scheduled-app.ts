@@ -2,13 +2,13 @@
 // straight into its database, and what the database shows of them (waits: wait-for-job.ts).
 import { submitJob } from '../../src/jobs/submit-job.ts';
 import type { SchedulerSettings } from '../../src/scheduler/dispatcher.ts';
-import { loadStubdomProfile } from '../builder-image.support.ts';
+import { loadStubdomProfile } from './stubdom-arches.ts';
 import type { ScriptedBuilder } from './scripted-builder.ts';
 import { createTestApp, type TestApp } from './test-app.ts';
 
 /** A whole service building on scripted engines; its pipeline is not started yet. */
-export async function createScheduledApp(engines: ScriptedBuilder[], scheduler: Partial<SchedulerSettings>): Promise<TestApp> {
-  return createTestApp({}, { builds: { profiles: [await loadStubdomProfile()], engines, pollMs: 100, scheduler } });
+export async function createScheduledApp(engines: ScriptedBuilder[], scheduler: Partial<SchedulerSettings>, env: Record<string, string> = {}): Promise<TestApp> {
+  return createTestApp(env, { builds: { profiles: [await loadStubdomProfile()], engines, pollMs: 100, scheduler } });
 }
 
 /** A queued job of a token (no files: scripted engines need none). */

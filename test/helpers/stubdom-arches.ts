@@ -1,8 +1,29 @@
 // What a service building for the stubdom-amd64 profile alone knows of architectures, read
 // from arches/ as the service reads it (no I/O beyond the profile file).
 import { readFileSync } from 'node:fs';
-import { archProfileSchema } from '../../src/builders/arch-profile.ts';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type ArchProfile, archProfileSchema, loadArchProfiles } from '../../src/builders/arch-profile.ts';
 import { createBuildArchitectures } from '../../src/jobs/build-architectures.ts';
 
 const profile = archProfileSchema.parse(JSON.parse(readFileSync(new URL('../../arches/stubdom-amd64.json', import.meta.url), 'utf8')));
 export const stubdomArches = createBuildArchitectures([profile.arch], [profile.dpkg]);
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * The profile of `arch`, as the service loads it from arches/ (or STUBBUILD_TEST_ARCHES_DIR).
+ * STUBBUILD_TEST_IMAGE_TAG=<tag> gives its image another tag, so a second checkout can test its
+ * own recipe without replacing the image another checkout's tests use.
+ */
+export async function loadProfile(arch: string): Promise<ArchProfile> {
+  const dir = process.env.STUBBUILD_TEST_ARCHES_DIR ?? path.join(repoRoot, 'arches');
+  const profile = (await loadArchProfiles(dir)).get(arch);
+  if (!profile) throw new Error(`${dir}/${arch}.json is missing`);
+  const tag = process.env.STUBBUILD_TEST_IMAGE_TAG;
+  return tag ? { ...profile, image: `${profile.image.slice(0, profile.image.lastIndexOf(':'))}:${tag}` } : profile;
+}
+
+export async function loadStubdomProfile(): Promise<ArchProfile> {
+  return loadProfile('stubdom-amd64');
+}

@@ -61,7 +61,7 @@ export async function createTestApp(
         profiles,
       })
     : undefined;
-  const app = await buildApp({ db: handle.db, store, config, repo, profiles, ...(pipeline ? { engines: pipeline.pool } : {}) });
+  const app = await buildApp({ db: handle.db, store, config, repo, profiles, listen: handle.listen, ...(pipeline ? { engines: pipeline.pool } : {}) });
   const admin = await createToken(handle.db, { role: 'admin', name: 'test admin' });
   const submit = await createToken(handle.db, { role: 'submit', name: 'test submitter' });
   return {

@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { holdLease, leaseOwner } from '../lease.ts';
 import { fetchArchiveJob, type FetchOutcome, failFetch, type FetcherDeps, LeaseLost } from './fetch-archive-job.ts';
-import { claimFetchJob, type ClaimedFetchJob, releaseFetchJob, renewFetchLease } from './fetch-lease.ts';
+import { claimFetchJob, releaseFetchJob, renewFetchLease } from './fetch-lease.ts';
 
 export interface FetcherOptions {
   /** Names this fetcher in the lease; unique per process by default. */

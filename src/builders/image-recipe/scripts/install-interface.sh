@@ -3,6 +3,8 @@
 # The cross-toolchain interface every flavor offers, around /usr/lib/stubdom/$T/driver.env
 # (written by the flavor's build-toolchain.sh):
 #   /usr/bin/$T-{gcc,cc,cpp,gcc-N}     compiler wrappers (-dumpmachine prints $T)
+#   /usr/bin/$T-{g++,c++,g++-N}        when the flavor has C++ (CXX_DRIVER in driver.env)
+#   /usr/bin/<program>                 the flavor's EXTRA_PROGRAMS (rumprun-bake)
 #   /usr/bin/$T-{ar,as,ld,nm,...}      binutils names
 #   /usr/bin/$T-pkg-config             pkgconf with a personality for $T
 #   /usr/share/stubdom/$T-toolchain.cmake, $T-meson-cross.ini
@@ -20,7 +22,7 @@ wrapper() { # name driver-variable
 for arg; do
   case \$arg in
     -dumpmachine|-print-multiarch) echo $T; exit 0 ;;
-    -shared) echo "$T-$1: error: -shared is not supported for $T (static only)" >&2; exit 1 ;;
+    -shared) [ "\${SHARED_OBJECTS:-refuse}" != refuse ] || { echo "$T-$1: error: -shared is not supported for $T (static only)" >&2; exit 1; } ;;
   esac
 done
 exec \$$2 "\$@"
@@ -32,6 +34,13 @@ wrapper cc CC_DRIVER
 wrapper cpp CPP_DRIVER
 gccver=$(gcc -dumpversion)
 ln -sf "$T-gcc" "/usr/bin/$T-gcc-$gccver"
+# C++ and the flavor's own programs, when it has them
+if [ -n "${CXX_DRIVER:-}" ]; then
+  wrapper g++ CXX_DRIVER
+  wrapper c++ CXX_DRIVER
+  ln -sf "$T-g++" "/usr/bin/$T-g++-$gccver"
+fi
+for program in ${EXTRA_PROGRAMS:-}; do ln -sf "$program" "/usr/bin/$(basename "$program")"; done
 
 for tool in addr2line ar as c++filt elfedit gprof ld ld.bfd nm objcopy objdump ranlib readelf size strings strip; do
   if [ -x "${BINUTILS_PREFIX}$tool" ]; then ln -sf "${BINUTILS_PREFIX}$tool" "/usr/bin/$T-$tool"; fi
@@ -41,6 +50,9 @@ for tool in ar nm ranlib; do
 done
 
 # pkgconf picks the personality from the name it is called by (bookworm's pkgconf 1.8).
+# /usr/include is a system path: `-I/usr/include` (zlib.pc says includedir=/usr/include) would
+# put the build machine's glibc headers before the target's; the driver finds what packages
+# of $ARCH installed there through its own view of it.
 mkdir -p /usr/share/pkgconfig/personality.d "/usr/lib/$T/pkgconfig" "/usr/include/$T"
 ln -sf pkgconf "/usr/bin/$T-pkg-config"
 ln -sf pkgconf "/usr/bin/$T-pkgconf"
@@ -48,7 +60,7 @@ cat > "/usr/share/pkgconfig/personality.d/$T.personality" <<P
 Triplet: $T
 SysrootDir: /
 DefaultSearchPaths: /usr/lib/$T/pkgconfig:/usr/share/pkgconfig
-SystemIncludePaths: /usr/include/$T
+SystemIncludePaths: /usr/include/$T:/usr/include
 SystemLibraryPaths: /usr/lib/$T
 P
 
@@ -58,22 +70,36 @@ cat > "/usr/share/stubdom/$T-toolchain.cmake" <<CMAKE
 set(CMAKE_SYSTEM_NAME Generic)
 set(CMAKE_SYSTEM_PROCESSOR x86_64)
 set(CMAKE_C_COMPILER $T-gcc)
+$([ -z "${CXX_DRIVER:-}" ] || echo "set(CMAKE_CXX_COMPILER $T-g++)")
 set(CMAKE_AR /usr/bin/$T-ar)
 set(CMAKE_RANLIB /usr/bin/$T-ranlib)
 set(CMAKE_STRIP /usr/bin/$T-strip)
 set(CMAKE_LIBRARY_ARCHITECTURE $T)
-set(CMAKE_FIND_ROOT_PATH $root /usr/lib/$T /usr/include/$T)
+# "/" last: packages of $ARCH live in the multiarch paths /usr/lib/$T and /usr/include/$T.
+set(CMAKE_FIND_ROOT_PATH $root /usr/lib/$T /usr/include/$T /)
+# Headers packages of $ARCH put in /usr/include are found through the target's view of it
+# (when the flavor keeps one); the build machine's own include and library folders never.
+# CMake's Generic platform searches no system prefix at all: /usr (with the multiarch
+# subfolders of CMAKE_LIBRARY_ARCHITECTURE) is where packages of $ARCH install.
+set(CMAKE_SYSTEM_PREFIX_PATH /usr)
+set(CMAKE_SYSTEM_INCLUDE_PATH $root/target-include /usr/include/$T)
+set(CMAKE_SYSTEM_IGNORE_PATH /usr/include /usr/local/include /usr/lib /lib /usr/lib/x86_64-linux-gnu /lib/x86_64-linux-gnu)
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 set(BUILD_SHARED_LIBS OFF CACHE BOOL "stubdom is static only")
 set(PKG_CONFIG_EXECUTABLE /usr/bin/$T-pkg-config CACHE FILEPATH "")
+# What the target's C library has (answers CMake cannot find out itself), when installed:
+# read at the end of every project(), after CMake's platform files (which reset UNIX)
+if(EXISTS /usr/share/stubdom/$T-answers.cmake)
+  set(CMAKE_PROJECT_INCLUDE /usr/share/stubdom/$T-answers.cmake)
+endif()
 CMAKE
 cat > "/usr/share/stubdom/$T-meson-cross.ini" <<MESON
 # Meson cross file for $ARCH ($T, $FLAVOR flavor). Static libraries only.
 [binaries]
 c = '$T-gcc'
-cpp = '$T-cpp'
+$(if [ -n "${CXX_DRIVER:-}" ]; then echo "cpp = '$T-g++'"; fi)
 ar = '$T-ar'
 strip = '$T-strip'
 pkgconfig = '$T-pkg-config'
@@ -91,6 +117,13 @@ needs_exe_wrapper = true
 [built-in options]
 default_library = 'static'
 MESON
+
+# The target's view of /usr/include (only headers of packages of $ARCH), kept current after
+# every dpkg run apt makes; the flavor's driver searches it instead of /usr/include.
+if grep -q target-include "$root/specs" 2>/dev/null; then
+  echo "DPkg::Post-Invoke { \"sh /usr/lib/stubbuild/target-include-view.sh $ARCH $root/target-include || true\"; };" \
+    > /etc/apt/apt.conf.d/90stubbuild-target-include
+fi
 
 # Provenance for builds: the toolchain's versions plus what this image calls the architecture.
 jq --arg arch "$ARCH" '. + {arch: $arch}' "$root/toolchain.json" > /usr/share/stubbuild-toolchain.json.new

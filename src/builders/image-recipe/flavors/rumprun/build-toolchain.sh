@@ -1,43 +1,61 @@
 #!/bin/sh
-# build-toolchain.sh TRIPLET — flavor rumprun. NOT BUILDABLE ON MACHINES WITHOUT THE SOURCE:
-# the operator passes a rumprun source tree (with its src-netbsd submodule checked out) as
-# `stubbuild image build --arch stubdom-rumprun-amd64 --toolchain-src DIR`; it arrives here
-# as /usr/src/stubdom-toolchain. Untested in this repository (no tree on these machines).
-# Leaves the same contract as flavors/newlib (see ../../README.md):
+# build-toolchain.sh TRIPLET — flavor rumprun.
+# rumprun (rump kernels + NetBSD's libc) built with Debian's gcc and binutils for both of its
+# platforms: xen (Xen PV stub domains) and hw (bare x86: what qemu boots). Runs in a build
+# stage of its own: only /usr/lib/stubdom/ goes on into the builder image.
+# The source, in /usr/src/stubdom-toolchain: the snapshot tarball (image-build.ts checked its
+# sha256 against source.json) or an unpacked tree with build-rr.sh at its top.
+# Leaves the contract every flavor fulfils (see ../../README.md), with describe-toolchain.sh:
 #   /usr/lib/stubdom/$T/{include,lib}, driver.env, toolchain.json
 set -eu
 T=$1
-src=/usr/src/stubdom-toolchain
-root=/usr/lib/stubdom/$T
-[ -x "$src/build-rr.sh" ] || { echo "rumprun: $src has no build-rr.sh; pass --toolchain-src <rumprun tree>" >&2; exit 1; }
+here=$(dirname "$0")
+in=/usr/src/stubdom-toolchain
+# Fixed paths: rumprun's wrappers and bake recipes name the install path, and the image
+# (debug information included) should not vary between builds.
+dest=/usr/lib/stubdom/$T/rumprun
+src=/tmp/rumprun-src
+obj=/tmp/rumprun-obj
+jobs=$(nproc)
 [ "$T" = x86_64-rumprun-netbsd ] || { echo "rumprun: its toolchain is named x86_64-rumprun-netbsd, not $T" >&2; exit 1; }
 
-# rumprun's own build: buildrump.sh + NetBSD libc for the Xen platform, then app-tools
-# (<T>-gcc wrappers with rumprun's specs, binutils shims, <T>-toolchain.cmake).
-dest=$root/rumprun
-(cd "$src" && CC=gcc ./build-rr.sh -j"$(nproc)" -d "$dest" -o /tmp/rumprun-obj xen build install) \
-  > /tmp/rumprun-build.log 2>&1 || { tail -60 /tmp/rumprun-build.log; exit 1; }
-rm -rf /tmp/rumprun-obj
+# Build-dependencies of this stage only: host zlib for NetBSD's tools, Xen's public headers.
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends zlib1g-dev libxen-dev > /dev/null
 
-mkdir -p "$root"
-ln -sfn "$dest/rumprun-x86_64/include" "$root/include"
-ln -sfn "$dest/rumprun-x86_64/lib" "$root/lib"
+rm -rf "$src" "$obj"-*
+tarball=$(find "$in" -maxdepth 1 -name '*.tar.xz' | head -n 1)
+if [ -n "$tarball" ]; then
+  mkdir -p "$src"
+  tar -C "$src" --strip-components=1 -xf "$tarball"
+  origin="$(jq -r .describes "$here/source.json") (snapshot sha256 $(sha256sum "$tarball" | cut -d' ' -f1))"
+else
+  cp -a "$in" "$src"
+  origin="an operator's unpacked tree"
+fi
+[ -x "$src/build-rr.sh" ] || { echo "rumprun: no build-rr.sh at the top of the toolchain source" >&2; exit 1; }
 
-# What differs from newlib: the compiler driver is rumprun's wrapper (its specs already make
-# static, relocatable "fermented" links; such an object is not executable, so nothing
-# cross-built runs on the build host), and the binutils are rumprun's shims.
-cat > "$root/driver.env" <<ENV
-# Sourced by the shared wrappers in /usr/bin/$T-*.
-CC_DRIVER="$dest/bin/$T-gcc"
-CPP_DRIVER="$dest/bin/$T-cpp"
-BINUTILS_PREFIX=$dest/bin/$T-
-GCC_AR_PREFIX=/nonexistent/
-GCC_AR_SUFFIX=
-ENV
+while read -r patch _; do
+  case $patch in ''|'#'*) continue ;; esac
+  echo "rumprun: patch $patch"
+  patch -d "$src" -p1 --batch --forward --no-backup-if-mismatch < "$here/patches/$patch"
+done < "$here/patches/series"
 
-revision=$(cd "$src" && (git rev-parse HEAD 2>/dev/null || echo unknown))
-jq -n --arg flavor rumprun --arg triplet "$T" --arg rumprun "$revision" \
-  --arg gcc "$(dpkg-query -W -f '${Version}' "gcc-$(gcc -dumpversion)")" \
-  --arg binutils "$(dpkg-query -W -f '${Version}' binutils)" \
-  '{flavor: $flavor, triplet: $triplet, components: {"rumprun": $rumprun, "gcc": $gcc, "binutils": $binutils}}' \
-  > "$root/toolchain.json"
+# gcc 12 on code written for gcc 4 to 7, without changing what it builds:
+#  GIT       the snapshot is no git checkout: build-rr.sh asks git for a branch name and stops
+#            with status 128; a command that does not exist makes it skip the question
+#  HOST_CFLAGS  NetBSD's host tools (nbmake) need -fcommon, no longer gcc's default
+#  CWARNFLAGS   NetBSD code trips about 900 newer warnings under -Werror; they stay warnings
+log=/tmp/rumprun-build.log
+for platform in xen hw; do
+  echo "rumprun: building the $platform platform with $jobs jobs"
+  started=$(date +%s)
+  (cd "$src" && env GIT=no-git-here HOST_CFLAGS="-O -fcommon" CC=gcc \
+     ./build-rr.sh -j"$jobs" -d "$dest" -o "$obj-$platform" "$platform" build install \
+     -- -F CWARNFLAGS=-Wno-error) > "$log" 2>&1 \
+    || { tail -80 "$log"; exit 1; }
+  echo "rumprun: $platform built in $(( $(date +%s) - started ))s"
+done
+rm -rf "$obj"-* "$src" "$log"
+
+sh "$here/describe-toolchain.sh" "$T" "$dest" "$origin"

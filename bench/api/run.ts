@@ -1,0 +1,179 @@
+// Job reads under load, through the public interface: `stubbuild serve` on PostgreSQL with
+// 100,000 jobs, loaded by autocannon at a fixed rate, beside a bare Fastify route loaded the same
+// way in the same run; the service's resident memory idle and under load.
+//
+//   npx tsx bench/api/run.ts [--jobs 100000] [--rate 500] [--connections 32] [--duration 15]
+//
+// Needs a PostgreSQL server whose role may create databases: BENCH_DATABASE_URL (default
+// postgres://stubbuild:stubbuild@127.0.0.1:5432/stubbuild). Writes bench/api/results.json and
+// the "api" section of bench/RESULTS.md.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import { openDatabase } from '../../src/db/open-database.ts';
+import { createToken } from '../../src/tokens/tokens.ts';
+import { createServerDatabase, dropLeftoverDatabases, dropServerDatabase } from '../../test/helpers/server-database.ts';
+import { loadAverage, writeResultsSection } from '../results-section.ts';
+import { seedJobs } from './seed-jobs.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.join(here, '..', '..');
+const option = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? fallback : (process.argv[i + 1] ?? fallback);
+};
+const JOBS = Number(option('jobs', '100000'));
+const RATE = Number(option('rate', '500'));
+const CONNECTIONS = Number(option('connections', '32'));
+const DURATION = Number(option('duration', '15'));
+const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://stubbuild:stubbuild@127.0.0.1:5432/stubbuild';
+const log = (message: string) => process.stderr.write(`[bench:api] ${message}\n`);
+
+interface Measured {
+  target: string;
+  url: string;
+  requests: number;
+  rps: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  non2xx: number;
+  errors: number;
+  maxRssMiB: number | null;
+}
+
+/** Starts a process and waits for `ready` to say it answers; its stdout goes to `logFile`. */
+async function start(cmd: string, args: string[], env: NodeJS.ProcessEnv, ready: () => Promise<boolean>, logFile: string): Promise<ChildProcess> {
+  const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const deadline = Date.now() + 120_000;
+  while (!(await ready().catch(() => false))) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${cmd} did not come up:\n${output.slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.on('exit', () => void writeFile(logFile, output));
+  return child;
+}
+
+async function rssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)![1]) / 1024;
+}
+
+async function load(target: string, url: string, servicePid: number | null, paths?: string[]): Promise<Measured> {
+  let maxRss = servicePid ? await rssMiB(servicePid) : 0;
+  const sampler = servicePid ? setInterval(() => void rssMiB(servicePid).then((m) => (maxRss = Math.max(maxRss, m))), 250) : undefined;
+  let next = 0;
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    overallRate: RATE,
+    duration: DURATION,
+    ...(paths ? { requests: [{ setupRequest: (req: { path: string }) => ({ ...req, path: paths[(next += 1) % paths.length]! }) }] } : {}),
+  } as autocannon.Options);
+  clearInterval(sampler);
+  return {
+    target,
+    url,
+    requests: result.requests.total,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    maxRssMiB: servicePid ? Math.round(maxRss) : null,
+  };
+}
+
+async function main(): Promise<void> {
+  const loadAtStart = await loadAverage();
+  await dropLeftoverDatabases(serverUrl, 'stubbuild_bench_api_');
+  const dbName = `stubbuild_bench_api_${process.pid}`;
+  const databaseUrl = await createServerDatabase(serverUrl, dbName);
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'stubbuild-bench-api-'));
+  const children: ChildProcess[] = [];
+  try {
+    const handle = await openDatabase({ databaseUrl, dataDir: 'unused' });
+    await migrateToLatest(handle.db);
+    const token = await createToken(handle.db, { role: 'submit', name: 'bench' });
+    const seeding = performance.now();
+    await seedJobs(handle.db, JOBS, token.id);
+    const ids = (await handle.db.selectFrom('jobs').select('id').orderBy('id').execute()).map((r) => r.id);
+    await handle.close();
+    log(`seeded ${JOBS} jobs in ${Math.round(performance.now() - seeding)} ms`);
+
+    const port = 18080 + (process.pid % 1000);
+    const service = await start(
+      process.execPath,
+      [path.join(root, 'bin/stubbuild.js'), 'serve', '--port', String(port)],
+      { DATABASE_URL: databaseUrl, DATA_DIR: dataDir, BUILDER_ENGINES: JSON.stringify([{ id: 'none', host: 'unix:///nonexistent/docker.sock', capacity: 1 }]) },
+      async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200,
+      path.join(dataDir, 'serve.log'),
+    );
+    children.push(service);
+    const barePort = port + 1;
+    const bare = await start(process.execPath, ['--import', 'tsx', path.join(here, 'bare-server.ts')], { PORT: String(barePort) }, async () => (await fetch(`http://127.0.0.1:${barePort}/bare`)).ok, path.join(dataDir, 'bare.log'));
+    children.push(bare);
+
+    const base = `http://127.0.0.1:${port}`;
+    const detailPaths = Array.from({ length: 1000 }, (_, i) => `/v1/jobs/${ids[Math.floor((i * ids.length) / 1000)]}`);
+    await new Promise((r) => setTimeout(r, 5000));
+    const idleRss = Math.round(await rssMiB(service.pid!));
+    log(`service idle: ${idleRss} MiB resident`);
+    // A short warm-up of each route, so the measured runs compare warm code.
+    for (const [url, paths] of [[`http://127.0.0.1:${barePort}/bare`], [`${base}/v1/jobs?limit=50`], [`${base}/v1/jobs/1`, detailPaths]] as const) {
+      await autocannon({ url, connections: 8, duration: 3, ...(paths ? { requests: [{ setupRequest: (r: { path: string }) => ({ ...r, path: paths[0]! }) }] } : {}) } as autocannon.Options);
+    }
+    const measured: Measured[] = [];
+    measured.push(await load('bare Fastify route', `http://127.0.0.1:${barePort}/bare`, null));
+    measured.push(await load('GET /v1/jobs?limit=50', `${base}/v1/jobs?limit=50`, service.pid!));
+    measured.push(await load('GET /v1/jobs/{id}', `${base}/v1/jobs/1`, service.pid!, detailPaths));
+    for (const m of measured) log(`${m.target}: p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.rps} req/s, non-2xx ${m.non2xx}, errors ${m.errors}`);
+
+    const bareRun = measured[0]!;
+    const goals = measured.slice(1).map((m) => ({
+      target: m.target,
+      p50Ratio: m.p50 / Math.max(bareRun.p50, 1),
+      p99Ratio: m.p99 / Math.max(bareRun.p99, 1),
+      met: m.non2xx === 0 && m.errors === 0 && m.p50 <= 3 * Math.max(bareRun.p50, 1) && m.p99 <= 1.5 * Math.max(bareRun.p99, 1),
+    }));
+    const maxRss = Math.max(...measured.map((m) => m.maxRssMiB ?? 0));
+    const results = { date: new Date().toISOString(), loadAtStart, loadAtEnd: await loadAverage(), jobs: JOBS, rate: RATE, connections: CONNECTIONS, duration: DURATION, idleRssMiB: idleRss, measured, goals };
+    await writeFile(path.join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    const row = (m: Measured) => `| ${m.target} | ${m.p50} | ${m.p90} | ${m.p99} | ${m.max} | ${Math.round(m.rps)} | ${m.non2xx} | ${m.errors} | ${m.maxRssMiB ?? '–'} |`;
+    await writeResultsSection(
+      path.join(root, 'bench', 'RESULTS.md'),
+      'api',
+      [
+        '# Job reads under load (`bench/api/run.ts`)',
+        '',
+        `Generated by \`npx tsx bench/api/run.ts --jobs ${JOBS} --rate ${RATE} --connections ${CONNECTIONS} --duration ${DURATION}\` on ${results.date}: \`stubbuild serve\` on PostgreSQL with ${JOBS.toLocaleString('en')} jobs, autocannon (\`-R ${RATE} -c ${CONNECTIONS}\`, ${DURATION} s each, anonymous reads) against it and, in the same run, against a bare Fastify route in a process of its own. Load average at the start ${loadAtStart}, at the end ${results.loadAtEnd}. Raw numbers: \`bench/api/results.json\`.`,
+        '',
+        '| target | p50 ms | p90 ms | p99 ms | max ms | req/s | non-2xx | errors | service RSS max MiB |',
+        '|---|---|---|---|---|---|---|---|---|',
+        ...measured.map(row),
+        '',
+        `The service's resident memory: ${idleRss} MiB idle, ${maxRss} MiB at most under load (goal: under 200 MiB) — **${idleRss < 200 && maxRss < 200 ? 'met' : 'not met'}**.`,
+        '',
+        ...goals.map((g) => `- ${g.target}: p50 ${g.p50Ratio.toFixed(2)}× the bare route (goal ≤ 3×), p99 ${g.p99Ratio.toFixed(2)}× (goal ≤ 1.5×) — **${g.met ? 'met' : 'not met'}**.`),
+      ].join('\n'),
+    );
+    log('wrote bench/api/results.json and the api section of bench/RESULTS.md');
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+    await dropServerDatabase(serverUrl, dbName);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

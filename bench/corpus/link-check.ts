@@ -1,0 +1,66 @@
+// Issue 14's acceptance 2, run by bench/corpus/run.ts after the corpus: in a fresh builder
+// container, the -dev packages of Xen's stub-domain set are installed by apt from the
+// service's repository (handed in read-only with its key, as a build gets it; no network),
+// and one program calling each library compiles and links with <triplet>-gcc.
+import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+const program = `#include <stdio.h>
+#include <string.h>
+#include <zlib.h>
+#include <gmp.h>
+#include <pci/pci.h>
+#include <mbedtls/sha256.h>
+#include <lwip/init.h>
+int main(void) {
+  unsigned char digest[32], packed[128];
+  uLongf packedLen = sizeof packed;
+  mpz_t a, b;
+  struct pci_access *pci = pci_alloc();
+  mpz_init_set_ui(a, 1234567);
+  mpz_init_set_ui(b, 7654321);
+  mpz_mul(a, a, b);
+  mbedtls_sha256_ret((const unsigned char *)"stub", 4, digest, 0);
+  compress(packed, &packedLen, (const Bytef *)"stub domain", 11);
+  lwip_init();
+  pci_cleanup(pci);
+  return digest[0] + (int)packedLen;
+}
+`;
+
+export const linkCheckPackages = ['zlib1g-dev', 'libgmp-dev', 'libpci-dev', 'libmbedtls-dev', 'liblwip-dev'];
+
+export async function linkCheck(opts: { image: string; arch: string; triplet: string; repoDir: string; keyText: string; suite: string }): Promise<{ ok: boolean; output: string }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'stubbuild-linkcheck-'));
+  await chmod(dir, 0o755); // apt reads the key as _apt
+  try {
+    await writeFile(path.join(dir, 'uses.c'), program);
+    await writeFile(path.join(dir, 'repo.asc'), opts.keyText);
+    const T = opts.triplet;
+    const script = [
+      'set -e',
+      `echo "deb [arch=${opts.arch} signed-by=/check/repo.asc] file:/srv/stubdom-repo ${opts.suite} main" > /etc/apt/sources.list`,
+      'rm -f /etc/apt/sources.list.d/*',
+      'apt-get update -qq',
+      `apt-get install -y -qq ${linkCheckPackages.map((p) => `${p}:${opts.arch}`).join(' ')} > /dev/null`,
+      'cd /tmp',
+      `${T}-gcc -Wall -c /check/uses.c -o uses.o $(${T}-pkg-config --cflags lwip)`,
+      `${T}-gcc uses.o -o uses -lpci -lgmp -lmbedcrypto -llwip -lz`,
+      `${T}-nm -u uses | wc -l | sed 's/^/undefined symbols: /'`,
+      `echo linked: $(${T}-nm uses | grep -c -w -E 'T (pci_alloc|__gmpz_mul|mbedtls_sha256_ret|lwip_init|compress)') of 5`,
+    ].join('\n');
+    const args = ['run', '--rm', '--network', 'none', '-v', `${opts.repoDir}:/srv/stubdom-repo:ro`, '-v', `${dir}:/check:ro`, '--entrypoint', 'sh', opts.image, '-c', script];
+    return await new Promise((resolve, reject) => {
+      const child = spawn('docker', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ ok: code === 0 && /linked: 5 of 5/.test(output), output }));
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

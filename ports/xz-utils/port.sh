@@ -1,0 +1,9 @@
+# ports/xz-utils/port.sh — xz-utils (liblzma) for stubdom.
+# Why a port: debian/rules moves the shared library by hand into /lib (`mv …/liblzma.so.* …`,
+# then a liblzma.so symlink to it), which fails when a static-only target built none; the
+# generic policy (ports/README.md) drops liblzma5 and the .so entries but cannot edit a
+# command in debian/rules. The move and the symlink now happen only when there is a library.
+# Runs in the unpacked source tree as the build user (bash -e). Written against bookworm's
+# 5.4.1-1+deb12u2; the edit checks it took.
+perl -0pi -e 's{\tmv (debian/tmp/usr/lib/\$\$arch/liblzma\.so\.\*) (debian/tmp/lib/\$\$arch/); \\\n\tdso=([^\n]*); \\\n\tln -s -f ([^\n]*)\n}{\tif ls $1 >/dev/null 2>&1; then \\\n\t  mv $1 $2; \\\n\t  dso=$3; \\\n\t  ln -s -f $4; \\\n\tfi # stubdom: static only, there may be no liblzma.so.* (stubbuild port)\n}' debian/rules
+grep -q 'stubdom: static only, there may be no liblzma.so' debian/rules || { echo "port xz-utils: the liblzma.so.* move was not found in debian/rules" >&2; exit 1; }

@@ -1,0 +1,38 @@
+/* File-system calls newlib declares or POSIX programs expect, on top of newlib's own. */
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <utime.h>
+
+/* No symbolic links: lstat is stat. */
+int lstat(const char *path, struct stat *buf) { return stat(path, buf); }
+
+/* File times cannot be set through this C library. */
+int utime(const char *path, const struct utimbuf *times)
+{
+  (void)path; (void)times;
+  errno = ENOSYS;
+  return -1;
+}
+
+/* Owners and modes cannot be changed through this C library either. */
+int chown(const char *path, uid_t owner, gid_t group) { (void)path; (void)owner; (void)group; errno = ENOSYS; return -1; }
+int fchown(int fd, uid_t owner, gid_t group) { (void)fd; (void)owner; (void)group; errno = ENOSYS; return -1; }
+int lchown(const char *path, uid_t owner, gid_t group) { (void)path; (void)owner; (void)group; errno = ENOSYS; return -1; }
+int chmod(const char *path, mode_t mode) { (void)path; (void)mode; errno = ENOSYS; return -1; }
+int fchmod(int fd, mode_t mode) { (void)fd; (void)mode; errno = ENOSYS; return -1; }
+
+/* Descriptor flags live with the descriptors, which belong to the I/O of the final link
+ * (newlib's read and write go to stubs here): fcntl cannot answer for them. */
+int fcntl(int fd, int cmd, ...) { (void)fd; (void)cmd; errno = ENOSYS; return -1; }
+
+/* Nor can file times in their nanosecond forms. */
+int futimens(int fd, const struct timespec *times) { (void)fd; (void)times; errno = ENOSYS; return -1; }
+int utimensat(int dirfd, const char *path, const struct timespec *times, int flags) { (void)dirfd; (void)path; (void)times; (void)flags; errno = ENOSYS; return -1; }
+int utimes(const char *path, const struct timeval *times) { (void)path; (void)times; errno = ENOSYS; return -1; }
+
+/* Nor can directories be made or removed (there are none to open either: dirent.c). */
+int mkdir(const char *path, mode_t mode) { (void)path; (void)mode; errno = ENOSYS; return -1; }
+int rmdir(const char *path) { (void)path; errno = ENOSYS; return -1; }

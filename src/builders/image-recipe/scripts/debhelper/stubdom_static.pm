@@ -1,0 +1,11 @@
+#!/usr/bin/perl
+# debhelper addon stubdom_static, loaded into every dh sequence of a stubdom build through
+# DH_EXTRA_ADDONS (set in the builder image): after dh_link, dh_stubdom_static removes the
+# shared objects rules installed by hand, so no package of the static-only target ships one.
+use strict;
+use warnings;
+use Debian::Debhelper::Dh_Lib;
+
+insert_after('dh_link', 'dh_stubdom_static');
+
+1;

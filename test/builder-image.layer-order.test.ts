@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { appendFile, cp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import Docker from 'dockerode';
+import { buildBuilderImage, defaultPortsDir, defaultRecipeDir } from '../src/builders/image-build.ts';
+import { ensureBuilderImage, tempDir } from './builder-image.support.ts';
+
+// The slow toolchain step (newlib and libstdc++) comes before the POSIX layer and the ports
+// in the Dockerfile: changing those rebuilds their own steps and reuses the toolchain's.
+const docker = new Docker();
+const cleanup: string[] = [];
+let scratchTag: string | undefined;
+after(async () => {
+  for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
+  if (scratchTag) await docker.getImage(scratchTag).remove({ noprune: true }).catch(() => {});
+});
+
+test('a change to the POSIX layer or a port reuses the toolchain step from the cache', { timeout: 20 * 60_000 }, async () => {
+  const image = await ensureBuilderImage();
+  const scratch = await tempDir('layer-order');
+  cleanup.push(scratch);
+  const recipeDir = path.join(scratch, 'recipe');
+  const portsDir = path.join(scratch, 'ports');
+  await cp(defaultRecipeDir, recipeDir, { recursive: true });
+  await cp(defaultPortsDir, portsDir, { recursive: true });
+  await appendFile(path.join(recipeDir, 'essential/stubdom-posix/src/poll.c'), '/* changed by builder-image.layer-order.test.ts */\n');
+  await appendFile(path.join(portsDir, 'zlib/port.sh'), '# changed by builder-image.layer-order.test.ts\n');
+
+  scratchTag = image.profile.image.replace(/:[^:]+$/, ':layer-order-test');
+  const instructions = new Map<number, string>();
+  const cached = new Set<number>();
+  await buildBuilderImage({ docker, profile: { ...image.profile, image: scratchTag }, base: 'debootstrap', recipeDir, portsDir }, (event) => {
+    if (event.kind === 'step') instructions.set(event.step, event.instruction);
+    if (event.kind === 'cached') cached.add(event.step);
+  });
+  const stepOf = (text: string) => [...instructions].find(([, instruction]) => instruction.includes(text))?.[0];
+  const toolchain = stepOf('build-toolchain.sh');
+  const essential = stepOf('build-essential-debs.sh');
+  const ports = stepOf('COPY ports/');
+  assert.ok(toolchain && essential && ports, `steps found: ${[...instructions.values()].join(' | ')}`);
+  assert.ok(cached.has(toolchain), 'the toolchain step came from the cache');
+  assert.ok(!cached.has(essential), 'the essential packages (POSIX layer) were built again');
+  assert.ok(!cached.has(ports), 'the ports were copied again');
+});

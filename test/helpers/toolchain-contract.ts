@@ -1,0 +1,221 @@
+// The toolchain contract every builder image keeps, whatever its flavor: registered as tests
+// for one architecture by each contract test file (newlib in npm test, rumprun in test:rump).
+// As the image's build user in a plain shell, no network.
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import type { ArchProfile } from '../../src/builders/arch-profile.ts';
+import { run } from '../builder-image.support.ts';
+
+export interface ContractImage {
+  profile: ArchProfile;
+  tag: string;
+  id: string;
+}
+
+/** What differs between flavors, stated once per architecture. */
+export interface FlavorExpectations {
+  /** languages with a compiler driver: always c; c++ adds <T>-g++ and <T>-c++ */
+  languages: ('c' | 'c++')[];
+  /** programs beside the compilers on PATH (rumprun-bake) */
+  programs: string[];
+  /**
+   * what `<T>-gcc -o prog` makes: a fully linked executable whose entry traps (newlib: SIGILL,
+   * exit 132), or a relocatable object a bake step links later (rumprun: not executable, 126)
+   */
+  program: { kind: 'executable'; exitWhenRun: 132 } | { kind: 'relocatable'; exitWhenRun: 126 };
+  /** the stack protector reads a global guard (newlib), or the flavor turns it off (rumprun) */
+  stackGuard: boolean;
+  /**
+   * the libraries, below /usr/lib/stubdom/<T>/, that define what a C program needs besides
+   * itself: the C library and libm, and for rumprun the base its bake step links (malloc)
+   */
+  runtime: string[];
+  /**
+   * what `<T>-gcc -shared` does: refuses (the target is static only), or makes a relocatable
+   * object that the static-only packaging policy drops (newlib: shared-library packaging
+   * builds without a port)
+   */
+  shared: 'refused' | 'relocatable';
+}
+
+const binutils = ['ar', 'as', 'ld', 'nm', 'objcopy', 'objdump', 'ranlib', 'readelf', 'size', 'strings', 'strip'];
+// libraries Debian packages for the architecture: a build must get the repository's, so no
+// toolchain carries its own copy (rumprun's NetBSD tree has zlib 1.2.3, libpcap, libpci, flex)
+// where -lz or <zlib.h> would find it (NetBSD's kernel <net/zlib.h> is another header)
+const debianPackaged = ['lib/libz.a', 'include/zlib.h', 'include/zconf.h', 'lib/libpcap.a', 'include/pcap.h', 'lib/libpci.a', 'include/pci.h', 'lib/libfl.a', 'lib/liby.a'];
+
+export function defineToolchainContract(ensureImage: () => Promise<ContractImage>, expect: FlavorExpectations): void {
+  let image: ContractImage;
+  before(async () => {
+    image = await ensureImage();
+  });
+
+  async function shell(script: string): Promise<{ code: number; out: string; err: string }> {
+    const result = await run('docker', [
+      'run', '--rm', '--network', 'none', '--user', 'builder', '--workdir', '/tmp',
+      '--entrypoint', '/bin/sh', image.tag, '-c', script,
+    ]);
+    return { code: result.code, out: result.stdout.trim(), err: result.stderr };
+  }
+
+  test('every wrapper is on PATH and the compilers name the triplet', async () => {
+    const T = image.profile.triplet;
+    const compilers = ['gcc', 'cc', 'cpp', ...(expect.languages.includes('c++') ? ['g++', 'c++'] : [])];
+    const names = [...compilers, ...binutils, 'gcc-ar', 'gcc-nm', 'gcc-ranlib', 'pkg-config'].map((tool) => `${T}-${tool}`);
+    const missing = await shell(`for w in ${[...names, ...expect.programs].join(' ')}; do command -v $w >/dev/null || echo $w; done`);
+    assert.equal(missing.out, '', `missing: ${missing.out}`);
+    for (const name of compilers) {
+      const dump = await shell(`${T}-${name} -dumpmachine`);
+      assert.equal(dump.out, T, `${T}-${name} -dumpmachine`);
+    }
+    const files = await shell(
+      `cat /usr/share/stubdom/${T}-toolchain.cmake /usr/share/stubdom/${T}-meson-cross.ini && ${T}-pkg-config --dump-personality`,
+    );
+    assert.equal(files.code, 0, files.err);
+    assert.match(files.out, new RegExp(`Triplet: ${T}`));
+    assert.match(files.out, new RegExp(`^set\\(CMAKE_C_COMPILER ${T}-gcc\\)$`, 'm'));
+    assert.match(files.out, new RegExp(`^c = '${T}-gcc'$`, 'm'));
+    if (expect.languages.includes('c++')) {
+      assert.match(files.out, new RegExp(`^set\\(CMAKE_CXX_COMPILER ${T}-g\\+\\+\\)$`, 'm'));
+      assert.match(files.out, new RegExp(`^cpp = '${T}-g\\+\\+'$`, 'm'), "meson's cpp is the C++ compiler");
+    }
+  });
+
+  test('dpkg knows the architecture, for a plain and a login shell, both ways round', async () => {
+    const T = image.profile.triplet;
+    const arch = image.profile.arch;
+    const plain = await shell(
+      `dpkg-architecture -a ${arch} -qDEB_HOST_GNU_TYPE 2>/dev/null; dpkg-architecture -t ${T} -qDEB_HOST_ARCH 2>/dev/null; dpkg-architecture -a ${arch} -qDEB_HOST_MULTIARCH 2>/dev/null`,
+    );
+    assert.deepEqual(plain.out.split('\n'), [T, arch, T]);
+    // a login shell with an empty environment still gets the private tables (/etc/profile.d)
+    const login = await shell(`env -i /bin/sh -l -c 'dpkg-architecture -a ${arch} -qDEB_HOST_GNU_TYPE 2>/dev/null'`);
+    assert.equal(login.out, T);
+    const wildcards = await shell(
+      `dpkg-architecture -a ${arch} -i any-amd64 && echo any-amd64; dpkg-architecture -a ${arch} -i linux-any || echo not-linux; dpkg --print-foreign-architectures`,
+    );
+    assert.deepEqual(wildcards.out.split('\n'), ['any-amd64', 'not-linux', arch]);
+    const cmake = await shell(`grep -c "'stubdom' => 'Generic'" /usr/share/perl5/Debian/Debhelper/Buildsystem/cmake.pm`);
+    assert.equal(cmake.out, '1', 'debhelper maps stubdom to CMAKE_SYSTEM_NAME Generic');
+  });
+
+  test('-shared never makes a shared library: static only', async () => {
+    const T = image.profile.triplet;
+    const shared = await shell(`echo 'int f(void) { return 1; }' > f.c && ${T}-gcc -shared -fPIC f.c -o libf.so && ${T}-readelf -h libf.so | grep 'Type:'`);
+    if (expect.shared === 'refused') {
+      assert.notEqual(shared.code, 0);
+      assert.match(shared.err, /-shared is not supported/);
+    } else {
+      assert.equal(shared.code, 0, shared.err);
+      assert.match(shared.out, /REL \(Relocatable file\)/);
+    }
+  });
+
+  test('no host headers: libc headers are the toolchain\'s, Linux-only headers are not found', async () => {
+    const T = image.profile.triplet;
+    const script = [
+      `printf '#include <stdio.h>\\n#include <stdlib.h>\\n#include <string.h>\\n#include <math.h>\\n#include <unistd.h>\\n' > h.c`,
+      // every header a libc program reads, one per line
+      `${T}-gcc -E -M h.c | tr ' \\\\' '\\n\\n' | grep '^/' | sort -u > deps.txt`,
+      `echo "deps=$(wc -l < deps.txt)"`,
+      `echo "toolchain=$(grep -c '^/usr/lib/stubdom/${T}/' deps.txt)"`,
+      `echo "host=$(grep '^/usr/include/' deps.txt | grep -v -c '^/usr/include/${T}/')"`,
+      `for h in sys/epoll.h linux/types.h gnu/stubs.h; do echo "#include <$h>" > l.c; ${T}-gcc -E l.c >/dev/null 2>&1 && echo "found=$h"; done`,
+      `for f in ${debianPackaged.join(' ')}; do test ! -e /usr/lib/stubdom/${T}/$f || echo "packaged=$f"; done`,
+    ].join('\n');
+    const result = await shell(script);
+    assert.equal(result.code, 0, result.err);
+    const values = keyValues(result.out);
+    assert.ok(Number(values.deps) > 5, result.out);
+    assert.ok(Number(values.toolchain) > 0, 'libc headers come from the toolchain');
+    assert.equal(values.host, '0', 'no glibc header is read');
+    assert.doesNotMatch(result.out, /^found=/m, 'Linux and glibc headers are not on the path');
+    assert.doesNotMatch(result.out, /^packaged=/m, 'the toolchain carries no library Debian packages');
+  });
+
+  test('a linked program references no glibc symbol and does not run on the build host', async () => {
+    const T = image.profile.triplet;
+    const program = `#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+int main(int argc, char **argv) {
+  char buf[64]; char *p = malloc(32);
+  snprintf(buf, sizeof buf, "%s %lld %.3f", argv[0], 1234567890123LL, sqrt(2.0));
+  strcpy(p, buf); printf("%s\\n", p); return 0;
+}`;
+    const script = [
+      `cat > hello.c <<'C'\n${program}\nC`,
+      // the flags a package build gets (fortify, stack protector) must not drag glibc in
+      `${T}-gcc $(dpkg-buildflags --get CPPFLAGS) $(dpkg-buildflags --get CFLAGS) $(dpkg-buildflags --get LDFLAGS) hello.c -o hello -lm -Wl,--trace > inputs.txt 2>/dev/null || echo LINK-FAILED`,
+      // what the linker read: the toolchain's C library and libgcc, never glibc's files
+      `echo "glibc_inputs=$(grep -c -E '/lib/x86_64-linux-gnu/|libc\\.so|libc_nonshared|crt1\\.o|crti\\.o' inputs.txt)"`,
+      `echo "libc_inputs=$(grep -c '/usr/lib/stubdom/${T}/.*lib/libc.a' inputs.txt)"`,
+      // what it still needs is what the toolchain's C library defines (a relocatable object's
+      // undefined symbols are resolved by the bake step, against that library)
+      `${T}-nm -u hello | awk '{print $2}' | sort -u > undefined.txt`,
+      `${T}-nm -g --defined-only ${expect.runtime.map((lib) => `/usr/lib/stubdom/${T}/${lib}`).join(' ')} 2>/dev/null | awk 'NF == 3 {print $3}' | sort -u > defined.txt`,
+      `echo "unresolved=$(comm -23 undefined.txt defined.txt | tr '\n' ' ')"`,
+      `echo "type=$(${T}-readelf -h hello | sed -n 's/^ *Type: *\\([A-Z]*\\).*/\\1/p')"`,
+      `echo "undefined=$(wc -l < undefined.txt)"`,
+      `echo "glibc=$(${T}-nm hello | grep -c -E '__libc_start_main|__libc_csu|_IO_stdin_used|@GLIBC')"`,
+      `echo "glibc_strings=$(grep -c -a GLIBC_ hello)"`,
+      `echo "interp=$(${T}-readelf -l hello 2>/dev/null | grep -c INTERP)"`,
+      `echo "tls_canary=$(${T}-objdump -d hello | grep -c '%fs:0x28')"`,
+      `echo "stack_guard=$(${T}-nm hello | grep -c -w -E '[BDbdU] __stack_chk_guard')"`,
+      // through sh: execvp (timeout's) would hand a non-executable file to sh as a script
+      `timeout 10 sh -c ./hello; echo "run=$?"`,
+    ].join('\n');
+    const result = await shell(script);
+    assert.doesNotMatch(result.out, /LINK-FAILED/, result.err);
+    const values = keyValues(result.out);
+    assert.equal(values.glibc_inputs, '0', 'the linker read no glibc file');
+    assert.equal(values.unresolved?.trim(), '', `every symbol it needs is defined by ${expect.runtime.join(', ')}`);
+    assert.equal(values.glibc, '0', 'no glibc symbols');
+    assert.equal(values.glibc_strings, '0', 'no GLIBC_ version strings');
+    assert.equal(values.interp, '0', 'no program interpreter');
+    assert.equal(values.tls_canary, '0', 'no %fs:0x28 stack canary (there is no Linux TLS)');
+    assert.equal(values.stack_guard, expect.stackGuard ? '1' : '0', 'stack guard');
+    if (expect.program.kind === 'executable') {
+      assert.equal(values.type, 'EXEC');
+      assert.equal(values.undefined, '0', 'fully linked');
+      assert.ok(Number(values.libc_inputs) > 0, "the linker read the toolchain's libc.a");
+    } else {
+      assert.equal(values.type, 'REL', 'a relocatable object, linked into an image by the bake step');
+    }
+    // a build host never runs it: newlib's entry traps (SIGILL), a relocatable object does not execute
+    assert.equal(values.run, String(expect.program.exitWhenRun));
+  });
+
+  if (expect.languages.includes('c++')) {
+    test('C++: a program with iostream and a container links through <T>-g++', async () => {
+      const T = image.profile.triplet;
+      const program = `#include <iostream>
+#include <map>
+#include <string>
+int main() { std::map<std::string, int> m{{"stub", 1}}; std::cout << m.size() << std::endl; return 0; }`;
+      const script = [
+        `cat > hello.cc <<'C'\n${program}\nC`,
+        `${T}-g++ $(dpkg-buildflags --get CXXFLAGS) hello.cc -o hello-cxx -Wl,--trace > inputs.txt 2>err.txt || { cat err.txt; echo LINK-FAILED; }`,
+        `echo "glibc_inputs=$(grep -c -E '/lib/x86_64-linux-gnu/|libc\\.so|/usr/lib/gcc/.*libstdc\\+\\+' inputs.txt)"`,
+        `echo "target_cxx_library=$(grep -c -E '^/usr/lib/stubdom/.*/lib(std)?c\\+\\+\\.a' inputs.txt)"`,
+        `echo "cout=$(${T}-nm hello-cxx | grep -c 'cout')"`,
+      ].join('\n');
+      const result = await shell(script);
+      assert.doesNotMatch(result.out, /LINK-FAILED/, result.out);
+      const values = keyValues(result.out);
+      assert.equal(values.glibc_inputs, '0', "the linker read neither glibc nor the host's libstdc++");
+      assert.ok(Number(values.target_cxx_library) > 0, "the target's own C++ library (libstdc++ or libc++) was linked");
+      assert.ok(Number(values.cout) > 0, 'std::cout is referenced');
+    });
+  }
+}
+
+function keyValues(out: string): Record<string, string> {
+  return Object.fromEntries(
+    out
+      .split('\n')
+      .filter((line) => /^[a-z_]+=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+}
