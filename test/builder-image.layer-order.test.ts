@@ -24,8 +24,10 @@ test('a change to the POSIX layer or a port reuses the toolchain step from the c
   const portsDir = path.join(scratch, 'ports');
   await cp(defaultRecipeDir, recipeDir, { recursive: true });
   await cp(defaultPortsDir, portsDir, { recursive: true });
-  await appendFile(path.join(recipeDir, 'essential/stubdom-posix/src/poll.c'), '/* changed by builder-image.layer-order.test.ts */\n');
-  await appendFile(path.join(portsDir, 'zlib/port.sh'), '# changed by builder-image.layer-order.test.ts\n');
+  // a change never made before: an earlier run's layers for the same change are in the cache
+  const change = `${process.pid}.${Date.now()}`;
+  await appendFile(path.join(recipeDir, 'essential/stubdom-posix/src/poll.c'), `/* changed by builder-image.layer-order.test.ts (${change}) */\n`);
+  await appendFile(path.join(portsDir, 'zlib/port.sh'), `# changed by builder-image.layer-order.test.ts (${change})\n`);
 
   scratchTag = image.profile.image.replace(/:[^:]+$/, ':layer-order-test');
   const instructions = new Map<number, string>();

@@ -308,11 +308,11 @@ test('stopping the fetcher mid-download gives the job back untouched, for the ne
   server.stallNext(tar, 1);
   const id = await submit({ source: 'libstubtiny' });
   const mark = server.requests.length;
-  const fetcher = runFetcher(deps, { pollMs: 20 });
+  // The stalled download would only time out after an hour: stop() returning at all shows
+  // that it does not wait for the download.
+  const fetcher = runFetcher({ ...deps, http: { ...deps.http, idleTimeoutMs: 3_600_000 } }, { pollMs: 20 });
   await waitFor('the download to start', () => server.requests.slice(mark).some((r) => r.path === tar), { intervalMs: 10 });
-  const stopped = Date.now();
   await fetcher.stop();
-  assert.ok(Date.now() - stopped < 1_000, 'stop does not wait for the download');
   const row = await t.db.selectFrom('jobs').select(['state', 'fetch_lease_owner', 'fetch_attempts']).where('id', '=', id).executeTakeFirstOrThrow();
   assert.deepEqual(row, { state: 'fetching', fetch_lease_owner: null, fetch_attempts: 0 });
   assert.deepEqual(fs.readdirSync(t.store.tmpDir), [], 'the partial download was removed');

@@ -16,24 +16,27 @@ const settings = { leaseMs: 1500, heartbeatMs: 250, pollMs: 100, backoffBaseMs: 
 
 test("an attempt whose process died holds its engine's capacity until its lease runs out; then it is given back and built by a live process", async (t) => {
   const engine = new ScriptedBuilder(`lease-dead-${process.pid}`, 1, outcomes.buildError());
-  const leaseMs = 5000;
+  // Long enough that it never runs out by itself in this test: the test ends it below.
+  const leaseMs = 3_600_000;
   const app = await createScheduledApp([engine], { ...settings, leaseMs });
   t.after(() => app.close());
   const token = await submitTokenId(app);
   const orphaned = await queueJob(app, token, 'orphaned');
   // A service process that claims and then dies: it never renews.
   const dead = await claimNextJob(app.db, { engineId: engine.id, capacity: 1, owner: 'scheduler:gone:1:dead00', leaseMs, ageingMs: 3_600_000, arches: ['stubdom-amd64'] });
-  const claimedAt = Date.now();
   assert.equal(dead?.jobId, orphaned);
   const waiting = await queueJob(app, token, 'waiting');
   await app.pipeline!.start();
 
-  // Half-way through the dead lease the live scheduler has had many chances to claim.
-  await new Promise((r) => setTimeout(r, Math.max(0, claimedAt + leaseMs / 2 - Date.now())));
-  assert.ok(Date.now() < claimedAt + leaseMs - 500, 'still well within the dead lease');
+  // While the dead lease lasts, the live scheduler's claim rounds find the engine full.
+  const rounds = () => app.pipeline!.dispatcher.claimRounds;
+  const from = rounds();
+  await waitFor('ten claim rounds of the live scheduler', () => rounds() - from >= 10, { progress: rounds });
   assert.equal(await jobState(app, waiting), 'queued', 'the engine is full while the dead lease lasts');
   assert.equal(engine.requests.length, 0);
 
+  // The lease runs out (as if an hour had passed).
+  const ranOut = await sql<{ at: Date }>`update attempts set lease_until = now() where job_id = ${orphaned} returning lease_until as at`.execute(app.db);
   await waitForJob(app, orphaned, ['failed']);
   await waitForJob(app, waiting, ['failed']);
   const events = await eventsOf(app, orphaned);
@@ -45,14 +48,12 @@ test("an attempt whose process died holds its engine's capacity until its lease 
     ['building', 'failed', 'scheduler'],
   ]);
   assert.match(String(events[2]!.reason), /^lease expired: attempt 1 on engine lease-dead-\d+, held by scheduler:gone:1:dead00, was not renewed$/);
+  assert.ok(events[2]!.created_at.getTime() >= ranOut.rows[0]!.at.getTime(), 'given back only once the lease had run out');
   const attempts = await attemptsOf(app, orphaned);
   assert.deepEqual(attempts.map((a) => [a.number, a.state, a.reason, a.lease_owner]), [
     [1, 'infrastructure', 'lease-expired', 'scheduler:gone:1:dead00'],
     [2, 'failed', 'build-error', app.pipeline!.dispatcher.owner],
   ]);
-  const givenBackAfter = events[2]!.created_at.getTime() - attempts[0]!.started_at.getTime();
-  assert.ok(givenBackAfter >= leaseMs - 50, `given back ${givenBackAfter} ms after the claim, not before the lease ran out`);
-  assert.ok(givenBackAfter <= leaseMs + 2 * settings.heartbeatMs + 2000, `given back ${givenBackAfter} ms after the claim`);
 });
 
 test('a renewal that finds the lease gone stops the attempt, and the job is given back', async (t) => {
@@ -65,9 +66,7 @@ test('a renewal that finds the lease gone stops the attempt, and the job is give
 
   // As if this process had been cut off from the database for longer than the lease.
   await sql`update attempts set lease_until = now() - interval '1 second' where job_id = ${job}`.execute(app.db);
-  const lostAt = Date.now();
   await waitFor('the attempt to be stopped', async () => (first.signal?.aborted ? true : undefined));
-  assert.ok(Date.now() - lostAt <= 2 * settings.heartbeatMs + 2000, `stopped ${Date.now() - lostAt} ms after the lease was lost`);
 
   // Given back (by the sweeper or by the attempt itself, whichever came first) and run again.
   await waitFor('a second attempt', async () => engine.requests[1]);

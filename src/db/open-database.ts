@@ -54,6 +54,8 @@ async function makePrivate(dir: string): Promise<void> {
 export async function openDatabase(options: {
   databaseUrl?: string | undefined;
   dataDir: string;
+  /** For 'memory://': start from this data folder image (PGlite's dumpDataDir) instead of an empty one. */
+  memoryImage?: Blob | undefined;
 }): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({
@@ -83,7 +85,7 @@ export async function openDatabase(options: {
 
   const { PGlite, PGliteDialect } = await loadPGlite();
   if (options.dataDir === 'memory://') {
-    const pglite = await PGlite.create();
+    const pglite = await PGlite.create(options.memoryImage ? { loadDataDir: options.memoryImage } : {});
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
     return { db, kind: 'pglite', listen: pgliteListen(pglite), close: () => db.destroy() };
   }

@@ -179,6 +179,9 @@ export class Dispatcher {
     this.wake();
   }
 
+  /** Claim rounds finished: what shows that the scheduler is looking for work. */
+  claimRounds = 0;
+
   /** Looks for work now (after a submission, say) instead of at the next poll. */
   wake(): void {
     if (this.stopping) return;
@@ -249,6 +252,7 @@ export class Dispatcher {
           this.track(claim, (stop, lease, cancel) => this.runAttempt(builder, claim, stop, lease, cancel), builder);
         }
       } while (claimed && !this.stopping);
+      this.claimRounds += 1;
     } while (this.again && !this.stopping);
   }
 
