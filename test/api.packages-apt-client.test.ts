@@ -1,4 +1,4 @@
-// Acceptance 1: a real apt client against the running service. Packages are seeded through
+// A real apt client against the running service. Packages are seeded through
 // POST /v1/admin/packages; apt trusts only the key the service publishes at /apt/key.asc.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';

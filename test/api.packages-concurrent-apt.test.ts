@@ -1,4 +1,4 @@
-// Acceptance 2: while 200 changes are published one after another through the API, another
+// While 200 changes are published one after another through the API, another
 // process runs apt-get update against the service over and over. apt must never see a
 // Release that names an index it cannot fetch (hash-sum mismatch) nor a bad signature.
 import assert from 'node:assert/strict';

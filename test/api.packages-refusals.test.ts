@@ -1,4 +1,4 @@
-// Acceptance 3: broken, hostile and conflicting uploads to POST /v1/admin/packages are
+// Broken, hostile and conflicting uploads to POST /v1/admin/packages are
 // refused with a problem+json that says why, and the repository does not change: the
 // Release and InRelease bytes, every row of the repository tables, and the files under
 // REPO_DIR and DATA_DIR are the same before and after.

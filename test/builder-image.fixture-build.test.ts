@@ -5,7 +5,7 @@ import { before, test } from 'node:test';
 import type { ArchProfile } from '../src/builders/arch-profile.ts';
 import { ensureBuilderImage, fixturesDir, inspectDeb, listDir, runStubbuildBuild, tarOf } from './builder-image.support.ts';
 
-// Acceptance 3, first half: docker run alone (deps with the mirror, then build with
+// Docker run alone (deps with the mirror, then build with
 // --network none) turns our fixture into Architecture: stubdom-amd64 .debs.
 let image: { profile: ArchProfile; tag: string; id: string };
 before(async () => {

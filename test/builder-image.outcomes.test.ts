@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import type { ArchProfile } from '../src/builders/arch-profile.ts';
 import { copyFixture, ensureBuilderImage, runStubbuildBuild, tarOf, tempDir } from './builder-image.support.ts';
 
-// Acceptance 4: what cannot be built says why, in outcome.json. Both variants of the fixture
+// What cannot be built says why, in outcome.json. Both variants of the fixture
 // run `all` in one container (deps and build), the other way the entrypoint can be used.
 let image: { profile: ArchProfile; tag: string; id: string };
 const cleanup: string[] = [];

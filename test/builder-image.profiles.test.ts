@@ -16,7 +16,7 @@ test('the shipped profiles load: one flavor and one triplet per architecture nam
   assert.equal(stubdom.triplet, 'x86_64-xen-elf');
   assert.equal(stubdom.dpkg.ostable, 'base-newlib-stubdom xen-elf xen-elf');
   assert.equal(stubdom.dpkg.tupletable, 'base-newlib-stubdom-amd64 stubdom-amd64');
-  // cross and nocheck first; the rest turn off what a stub domain cannot have (issue 14)
+  // cross and nocheck first; the rest turn off what a stub domain cannot have
   assert.deepEqual(stubdom.buildProfiles.slice(0, 2), ['cross', 'nocheck']);
   for (const profile of ['nodoc', 'noudeb', 'noinsttest', 'nopython']) assert.ok(stubdom.buildProfiles.includes(profile), profile);
   assert.ok(isOfflineBuildable(stubdom));

@@ -14,7 +14,7 @@ import {
   type BuildRun,
 } from './builder-image.support.ts';
 
-// Acceptance 3, second half: Debian bookworm's zlib with ports/zlib builds into
+// Debian bookworm's zlib with ports/zlib builds into
 // zlib1g-dev_…+stubdom1_stubdom-amd64.deb, and a program links -lz through the triplet's pkg-config.
 const zlibVersion = '1:1.2.13.dfsg-1';
 const ported = '1.2.13.dfsg-1+stubdom1';

@@ -1,4 +1,4 @@
-// Issue 14's acceptance 2, run by bench/corpus/run.ts after the corpus: in a fresh builder
+// Run by bench/corpus/run.ts after the corpus: in a fresh builder
 // container, the -dev packages of Xen's stub-domain set are installed by apt from the
 // service's repository (handed in read-only with its key, as a build gets it; no network),
 // and one program calling each library compiles and links with <triplet>-gcc.

@@ -1,8 +1,8 @@
-// npm run test:corpus — issue 14's acceptance 1: Debian bookworm's C libraries built for
+// npm run test:corpus: Debian bookworm's C libraries built for
 // stubdom-amd64 through the service, as a user would: the service started (`stubbuild serve`,
 // PostgreSQL in a throwaway database when DATABASE_URL is set, the embedded PGlite otherwise),
 // the 23 sources submitted as ONE batch of archive references, progress printed until nothing
-// moves any more, then a table source/version/state/reason. Then acceptance 2: a program
+// moves any more, then a table source/version/state/reason. Then the link check: a program
 // calling zlib, gmp, libpci, mbedtls and lwIP links in a fresh builder container against the
 // -dev packages apt installs from the service's repository (link-check.ts). Exits 1 when fewer
 // than MIN_PUBLISHED (20) are published or that program does not link. It needs the builder
@@ -101,7 +101,7 @@ async function main(): Promise<number> {
   }
 }
 
-/** Acceptance 2, when Xen's stub-domain set was published. */
+/** The link check, when Xen's stub-domain set was published. */
 async function checkLinking(url: string, dataDir: string, members: Member[]): Promise<boolean> {
   const needed = ['zlib', 'pciutils', 'gmp', 'mbedtls', 'lwip'];
   if (!needed.every((source) => sources.includes(source))) {
