@@ -19,7 +19,10 @@ export default tseslint.config(
       // A cleanup registered before the value it cleans up is assigned reads the variable first.
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       // `_name` marks what is taken apart on purpose and not used.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
   {

@@ -9,7 +9,8 @@ export async function writeResultsSection(file: string, name: string, markdown: 
   const block = `${start}\n${markdown.trim()}\n${end}`;
   const at = current.indexOf(start);
   const until = current.indexOf(end);
-  const next = at >= 0 && until > at ? current.slice(0, at) + block + current.slice(until + end.length) : `${current.trimEnd()}\n\n${block}\n`;
+  const next =
+    at >= 0 && until > at ? current.slice(0, at) + block + current.slice(until + end.length) : `${current.trimEnd()}\n\n${block}\n`;
   await writeFile(file, next);
 }
 

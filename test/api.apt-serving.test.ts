@@ -65,7 +65,14 @@ describe('without authentication (REPO_AUTH=none)', () => {
     await writeFile(join(dir, 'admin.token'), 'sbt_secret\n');
     await writeFile(join(dir, 'keys', 'repo-signing-key.asc'), '-----BEGIN PGP PRIVATE KEY BLOCK-----\n');
     await writeFile(join(dir, 'notes.txt'), 'operator notes\n');
-    for (const path of ['/apt/admin.token', '/apt/keys/repo-signing-key.asc', '/apt/notes.txt', '/apt/%61dmin.token', '/apt/dists', '/apt/pool']) {
+    for (const path of [
+      '/apt/admin.token',
+      '/apt/keys/repo-signing-key.asc',
+      '/apt/notes.txt',
+      '/apt/%61dmin.token',
+      '/apt/dists',
+      '/apt/pool',
+    ]) {
       const res = await rawGet(service.url, path);
       assert.equal(res.status, 404, path);
       assert.doesNotMatch(res.body, /sbt_secret|PRIVATE KEY|operator notes/, path);
@@ -200,7 +207,9 @@ describe('with REPO_AUTH=basic', () => {
       const denied = await client.aptUpdate();
       assert.notEqual(denied.code, 0, 'no credentials: apt is refused');
       const host = new URL(service.url).host;
-      await writeFile(join(client.root, 'etc/auth.conf.d/stubbuild.conf'), `machine http://${host}/apt\nlogin apt\npassword ${reader}\n`, { mode: 0o600 });
+      await writeFile(join(client.root, 'etc/auth.conf.d/stubbuild.conf'), `machine http://${host}/apt\nlogin apt\npassword ${reader}\n`, {
+        mode: 0o600,
+      });
       const update = await client.aptUpdate();
       assert.equal(update.code, 0, update.stdout + update.stderr);
       const download = await client.aptDownload('libsecret1:stubdom-amd64');
@@ -210,4 +219,3 @@ describe('with REPO_AUTH=basic', () => {
     }
   });
 });
-

@@ -21,9 +21,18 @@ function source(name: string, buildDepends = 'debhelper-compat (= 13)', version 
   return pkg;
 }
 
-async function postBatch(packages: SourcePackage[], extra: { name: string; content: string; field: string; text?: boolean }[] = [], headers: Record<string, string> = {}) {
+async function postBatch(
+  packages: SourcePackage[],
+  extra: { name: string; content: string; field: string; text?: boolean }[] = [],
+  headers: Record<string, string> = {},
+) {
   const body = multipartBody([...packages.flatMap((p) => p.files), ...extra]);
-  return t.app.inject({ method: 'POST', url: '/v1/batches', headers: { ...bearer(t.submitToken), ...body.headers, ...headers }, payload: body.payload });
+  return t.app.inject({
+    method: 'POST',
+    url: '/v1/batches',
+    headers: { ...bearer(t.submitToken), ...body.headers, ...headers },
+    payload: body.payload,
+  });
 }
 
 test('a batch is recorded in build order: members needing another member start dep-wait for its binary', async () => {
@@ -59,7 +68,11 @@ test('a batch is recorded in build order: members needing another member start d
 
 test('a cycle is refused with 422 naming its members; nothing is kept', async () => {
   const before = await snapshotState(t.db, t.dataDir);
-  const res = await postBatch([source('cyca', 'debhelper-compat (= 13), cycb-dev'), source('cycb', 'debhelper-compat (= 13), cyca-dev'), source('cycfree')]);
+  const res = await postBatch([
+    source('cyca', 'debhelper-compat (= 13), cycb-dev'),
+    source('cycb', 'debhelper-compat (= 13), cyca-dev'),
+    source('cycfree'),
+  ]);
   assert.equal(res.statusCode, 422, res.body);
   assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
   const problem = res.json();
@@ -98,15 +111,27 @@ test('archive references: JSON alone, or a sources field beside uploads; an unkn
   assert.equal(json.statusCode, 202, json.body);
   assert.deepEqual(
     json.json().members.map((m: { source: string; state: string; origin: string }) => [m.source, m.state, m.origin]),
-    [['zlib', 'fetching', 'archive'], ['libpng1.6', 'fetching', 'archive']],
+    [
+      ['zlib', 'fetching', 'archive'],
+      ['libpng1.6', 'fetching', 'archive'],
+    ],
   );
 
-  const mixed = await postBatch([source('mixedup')], [{ name: 'sources', content: JSON.stringify({ sources: [{ source: 'expat' }] }), field: 'sources', text: true }]);
+  const mixed = await postBatch(
+    [source('mixedup')],
+    [{ name: 'sources', content: JSON.stringify({ sources: [{ source: 'expat' }] }), field: 'sources', text: true }],
+  );
   assert.equal(mixed.statusCode, 202, mixed.body);
-  assert.deepEqual(mixed.json().members.map((m: { source: string }) => m.source), ['mixedup', 'expat']);
+  assert.deepEqual(
+    mixed.json().members.map((m: { source: string }) => m.source),
+    ['mixedup', 'expat'],
+  );
 
   const before = await snapshotState(t.db, t.dataDir);
-  const unknown = await postBatch([source('mixedtoo')], [{ name: 'sources', content: JSON.stringify({ sources: [{ source: 'expat', suite: 'hamm' }] }), field: 'sources', text: true }]);
+  const unknown = await postBatch(
+    [source('mixedtoo')],
+    [{ name: 'sources', content: JSON.stringify({ sources: [{ source: 'expat', suite: 'hamm' }] }), field: 'sources', text: true }],
+  );
   assert.equal(unknown.statusCode, 422);
   assert.equal(unknown.json().type, 'urn:stubbuild:problem:unknown-suite');
   assert.deepEqual(await snapshotState(t.db, t.dataDir), before);
@@ -116,7 +141,10 @@ test('a member whose dependency is already published at that version starts queu
   await publishSynthetic(t.db, t.repo, [{ name: 'prepub-dev', version: '1.0' }]);
   const res = await postBatch([source('prepub'), source('prepubuser', 'debhelper-compat (= 13), prepub-dev')]);
   assert.equal(res.statusCode, 202, res.body);
-  assert.deepEqual(res.json().members.map((m: { state: string }) => m.state), ['queued', 'queued']);
+  assert.deepEqual(
+    res.json().members.map((m: { state: string }) => m.state),
+    ['queued', 'queued'],
+  );
 });
 
 test('a retry with the same Idempotency-Key returns the same batch', async () => {

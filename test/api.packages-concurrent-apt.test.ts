@@ -52,7 +52,10 @@ test(`apt-get update in another process during ${CHANGES} publications: no hash-
     const releases = new Set<string>();
     for (let i = 1; i <= CHANGES; i++) {
       // Mostly a new version of one package (the index keeps the newest), every tenth a new package.
-      const deb = i % 10 === 0 ? syntheticDebBytes({ name: `libnew${i}`, version: '1.0-1' }) : syntheticDebBytes({ name: 'libchurn', version: `1.0-${i}` });
+      const deb =
+        i % 10 === 0
+          ? syntheticDebBytes({ name: `libnew${i}`, version: '1.0-1' })
+          : syntheticDebBytes({ name: 'libchurn', version: `1.0-${i}` });
       const res = await uploadDebs(service, [deb]);
       assert.equal(res.status, 200, JSON.stringify(res.body));
       assert.equal(res.body.packages[0].outcome, 'added');

@@ -29,7 +29,10 @@ before(async () => {
   work = await makeTempDir('stubbuild-refusals-');
   t = await createTestApp({ REPO_MAX_UNPACKED_BYTES: String(LIMIT), MAX_UPLOAD_FILE_BYTES: String(256 * 1024) });
   // Something to conflict with, and a published state that must survive each refusal.
-  const seeded = await post([syntheticDebBytes({ name: 'libdup1', version: '1.0-1' }), syntheticDebBytes({ name: 'libkeep1', version: '2.0-1' })]);
+  const seeded = await post([
+    syntheticDebBytes({ name: 'libdup1', version: '1.0-1' }),
+    syntheticDebBytes({ name: 'libkeep1', version: '2.0-1' }),
+  ]);
   assert.equal(seeded.statusCode, 200, seeded.body);
 });
 
@@ -40,7 +43,12 @@ after(async () => {
 
 function post(debs: Buffer[], query = '') {
   const body = multipartBody(debs.map((content, i) => ({ name: `part-${i}.deb`, content })));
-  return t.app.inject({ method: 'POST', url: `/v1/admin/packages${query}`, headers: { ...bearer(t.adminToken), ...body.headers }, payload: body.payload });
+  return t.app.inject({
+    method: 'POST',
+    url: `/v1/admin/packages${query}`,
+    headers: { ...bearer(t.adminToken), ...body.headers },
+    payload: body.payload,
+  });
 }
 
 async function listTree(root: string): Promise<string[]> {
@@ -103,15 +111,13 @@ const refusals: Refusal[] = [
     type: 'wrong-architecture',
     detail: /built for "amd64"; this repository accepts stubdom-amd64, all/,
   },
-  ...['Package', 'Version', 'Architecture'].map(
-    (field): Refusal => ({
-      name: `no ${field} field in the control file`,
-      debs: async () => [await file(buildDeb(work, { name: 'libnofield', omit: [field], fileName: `no-${field}.deb` }))],
-      status: 422,
-      type: 'missing-field',
-      detail: new RegExp(`the control file has no ${field} field`),
-    }),
-  ),
+  ...['Package', 'Version', 'Architecture'].map((field): Refusal => ({
+    name: `no ${field} field in the control file`,
+    debs: async () => [await file(buildDeb(work, { name: 'libnofield', omit: [field], fileName: `no-${field}.deb` }))],
+    status: 422,
+    type: 'missing-field',
+    detail: new RegExp(`the control file has no ${field} field`),
+  })),
   {
     name: 'no data.tar member',
     debs: async () => [await file(buildDebWithoutData(work))],
@@ -135,7 +141,10 @@ const refusals: Refusal[] = [
   },
   {
     name: 'the same name and version twice in one upload, different content',
-    debs: async () => [syntheticDebBytes({ name: 'libtwice1', version: '1.0-1' }), syntheticDebBytes({ name: 'libtwice1', version: '1.0-1', readme: 'other\n' })],
+    debs: async () => [
+      syntheticDebBytes({ name: 'libtwice1', version: '1.0-1' }),
+      syntheticDebBytes({ name: 'libtwice1', version: '1.0-1', readme: 'other\n' }),
+    ],
     status: 409,
     type: 'version-conflict',
     detail: /libtwice1 1\.0-1 \(stubdom-amd64\) is given twice with different content/,
@@ -161,15 +170,13 @@ const refusals: Refusal[] = [
     type: 'bad-version',
     detail: /is not a valid Debian version/,
   },
-  ...(['gzip', 'xz', 'zstd'] as const).map(
-    (compression): Refusal => ({
-      name: `a decompression bomb (data.tar.${compression} expanding to 64 MiB, limit 16 MiB)`,
-      debs: async () => [await file(buildBombDeb(work, { member: 'data', compression, expandedBytes: 64 * 1024 * 1024 }))],
-      status: 413,
-      type: 'too-large',
-      detail: /expands beyond the limit of 16777216 uncompressed bytes .*possible decompression bomb/,
-    }),
-  ),
+  ...(['gzip', 'xz', 'zstd'] as const).map((compression): Refusal => ({
+    name: `a decompression bomb (data.tar.${compression} expanding to 64 MiB, limit 16 MiB)`,
+    debs: async () => [await file(buildBombDeb(work, { member: 'data', compression, expandedBytes: 64 * 1024 * 1024 }))],
+    status: 413,
+    type: 'too-large',
+    detail: /expands beyond the limit of 16777216 uncompressed bytes .*possible decompression bomb/,
+  })),
   {
     name: 'a file over MAX_UPLOAD_FILE_BYTES (cut off while streaming)',
     debs: async () => [Buffer.alloc(300 * 1024, 0x61)],
@@ -179,7 +186,11 @@ const refusals: Refusal[] = [
   },
   {
     name: 'one bad package among good ones (none of them is added)',
-    debs: async () => [syntheticDebBytes({ name: 'libgood1', version: '1.0-1' }), await file(buildNotArDeb(work)), syntheticDebBytes({ name: 'libgood2', version: '1.0-1' })],
+    debs: async () => [
+      syntheticDebBytes({ name: 'libgood1', version: '1.0-1' }),
+      await file(buildNotArDeb(work)),
+      syntheticDebBytes({ name: 'libgood2', version: '1.0-1' }),
+    ],
     status: 422,
     type: 'not-ar',
     detail: /^package 2 of 3: not a Debian package/,

@@ -50,7 +50,12 @@ describe('with the default REPO_KEEP_VERSIONS=1', () => {
     const hash = /^ ([0-9a-f]{64}) +\d+ main\/binary-stubdom-amd64\/Packages$/m.exec(inRelease.body)![1];
     const packages = await t.app.inject({ method: 'GET', url: `/apt/dists/stubdom/main/binary-stubdom-amd64/by-hash/SHA256/${hash}` });
     assert.match(packages.body, /^Package: libvisible1\nVersion: 3\.0-1$/m);
-    assert.equal(res.json().publication.releaseSha256, createHash('sha256').update((await t.app.inject({ method: 'GET', url: '/apt/dists/stubdom/Release' })).rawPayload).digest('hex'));
+    assert.equal(
+      res.json().publication.releaseSha256,
+      createHash('sha256')
+        .update((await t.app.inject({ method: 'GET', url: '/apt/dists/stubdom/Release' })).rawPayload)
+        .digest('hex'),
+    );
   });
 
   test('an older version is accepted but does not displace the newer one', async () => {
@@ -77,7 +82,10 @@ describe('with the default REPO_KEEP_VERSIONS=1', () => {
   });
 
   test('GET /v1/packages filters by name and pages with a cursor', async () => {
-    await post(t, ['libpage1', 'libpage2', 'libpage3'].map((name) => syntheticDebBytes({ name, version: '1.0-1' })));
+    await post(
+      t,
+      ['libpage1', 'libpage2', 'libpage3'].map((name) => syntheticDebBytes({ name, version: '1.0-1' })),
+    );
     const first = await t.app.inject({ method: 'GET', url: '/v1/packages?limit=2' });
     assert.equal(first.statusCode, 200, first.body);
     const page1 = first.json();
@@ -101,7 +109,10 @@ describe('with the default REPO_KEEP_VERSIONS=1', () => {
   test('DELETE /v1/admin/packages/{name}/{version} takes it out of the index, then 404', async () => {
     const res = await t.app.inject({ method: 'DELETE', url: '/v1/admin/packages/libpage2/1.0-1', headers: bearer(t.adminToken) });
     assert.equal(res.statusCode, 200, res.body);
-    assert.deepEqual(res.json().removed.map((r: { name: string }) => r.name), ['libpage2']);
+    assert.deepEqual(
+      res.json().removed.map((r: { name: string }) => r.name),
+      ['libpage2'],
+    );
     assert.equal((await indexed(t)).libpage2, undefined);
     const again = await t.app.inject({ method: 'DELETE', url: '/v1/admin/packages/libpage2/1.0-1', headers: bearer(t.adminToken) });
     assert.equal(again.statusCode, 404);
@@ -116,21 +127,32 @@ describe('with the default REPO_KEEP_VERSIONS=1', () => {
 
   test('only admins add or remove; anyone reads (PUBLIC_READS)', async () => {
     assert.equal((await post(t, [syntheticDebBytes({ name: 'libnope1', version: '1' })], { token: t.submitToken })).statusCode, 403);
-    assert.equal((await t.app.inject({ method: 'DELETE', url: '/v1/admin/packages/libver1/1.0-2', headers: bearer(t.submitToken) })).statusCode, 403);
+    assert.equal(
+      (await t.app.inject({ method: 'DELETE', url: '/v1/admin/packages/libver1/1.0-2', headers: bearer(t.submitToken) })).statusCode,
+      403,
+    );
     assert.equal((await t.app.inject({ method: 'POST', url: '/v1/admin/packages' })).statusCode, 401);
     assert.equal((await t.app.inject({ method: 'GET', url: '/v1/packages' })).statusCode, 200);
   });
 
   test('after all these publications no temporary file is left under dists/ or pool/', async () => {
     const names = await readdir(t.repo.settings.dir, { recursive: true });
-    assert.deepEqual(names.filter((n) => /(^|\/)\.tmp-/.test(n)), []);
+    assert.deepEqual(
+      names.filter((n) => /(^|\/)\.tmp-/.test(n)),
+      [],
+    );
   });
 
   test('a JSON body is 415, an upload without files 400', async () => {
     const json = await t.app.inject({ method: 'POST', url: '/v1/admin/packages', headers: bearer(t.adminToken), payload: { debs: [] } });
     assert.equal(json.statusCode, 415, json.body);
     const empty = multipartBody([]);
-    const none = await t.app.inject({ method: 'POST', url: '/v1/admin/packages', headers: { ...bearer(t.adminToken), ...empty.headers }, payload: empty.payload });
+    const none = await t.app.inject({
+      method: 'POST',
+      url: '/v1/admin/packages',
+      headers: { ...bearer(t.adminToken), ...empty.headers },
+      payload: empty.payload,
+    });
     assert.equal(none.statusCode, 400, none.body);
   });
 });
@@ -150,9 +172,15 @@ describe('with REPO_KEEP_VERSIONS=2', () => {
   });
 
   test('one upload with three versions keeps two of them', async () => {
-    const res = await post(t, ['3.0', '1.0', '2.0'].map((version) => syntheticDebBytes({ name: 'libthree1', version })));
+    const res = await post(
+      t,
+      ['3.0', '1.0', '2.0'].map((version) => syntheticDebBytes({ name: 'libthree1', version })),
+    );
     assert.equal(res.statusCode, 200, res.body);
-    assert.deepEqual(res.json().packages.map((p: { version: string; outcome: string }) => `${p.version} ${p.outcome}`), ['3.0 added', '1.0 not-indexed', '2.0 added']);
+    assert.deepEqual(
+      res.json().packages.map((p: { version: string; outcome: string }) => `${p.version} ${p.outcome}`),
+      ['3.0 added', '1.0 not-indexed', '2.0 added'],
+    );
     assert.deepEqual((await indexed(t)).libthree1, ['2.0', '3.0']);
   });
 });

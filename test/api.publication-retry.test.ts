@@ -21,14 +21,24 @@ test('a failed publication is answered 503, makes /readyz not ready, and is retr
   await fs.rename(dists, `${dists}.away`);
   await fs.writeFile(dists, 'not a directory');
 
-  const body = multipartBody([{ name: 'libretry-dev.deb', content: syntheticDebBytes({ name: 'libretry-dev', version: '2:1.0~rc1+stubdom1' }) }]);
-  const res = await t.app.inject({ method: 'POST', url: '/v1/admin/packages', headers: { ...bearer(t.adminToken), ...body.headers }, payload: body.payload });
+  const body = multipartBody([
+    { name: 'libretry-dev.deb', content: syntheticDebBytes({ name: 'libretry-dev', version: '2:1.0~rc1+stubdom1' }) },
+  ]);
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/v1/admin/packages',
+    headers: { ...bearer(t.adminToken), ...body.headers },
+    payload: body.payload,
+  });
   assert.equal(res.statusCode, 503, res.body);
   assert.equal(res.json().type, 'urn:stubbuild:problem:publication-pending');
   assert.match(res.json().detail, /the packages were added \(generation \d+\) but the repository could not be published: .*tried again/);
 
   const listed = await t.app.inject({ method: 'GET', url: '/v1/packages?name=libretry-dev' });
-  assert.deepEqual(listed.json().items.map((p: { version: string; published: boolean }) => [p.version, p.published]), [['2:1.0~rc1+stubdom1', false]]);
+  assert.deepEqual(
+    listed.json().items.map((p: { version: string; published: boolean }) => [p.version, p.published]),
+    [['2:1.0~rc1+stubdom1', false]],
+  );
   const notReady = await t.app.inject({ method: 'GET', url: '/readyz' });
   assert.equal(notReady.statusCode, 503);
   assert.match(notReady.json().detail, /the apt repository cannot be written since/);
@@ -36,7 +46,10 @@ test('a failed publication is answered 503, makes /readyz not ready, and is retr
   await fs.rm(dists);
   await fs.rename(`${dists}.away`, dists);
   // No further request: the publisher's own retry publishes the committed rows.
-  await waitFor('the retry to publish', async () => (await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, { stallMs: 30_000, intervalMs: 200 });
+  await waitFor('the retry to publish', async () => (await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, {
+    stallMs: 30_000,
+    intervalMs: 200,
+  });
   const packages = await fs.readFile(path.join(dists, 'stubdom/main/binary-stubdom-amd64/Packages'), 'utf8');
   assert.match(packages, /^Package: libretry-dev\nVersion: 2:1\.0~rc1\+stubdom1$/m);
 });

@@ -59,7 +59,10 @@ test('a submit token may cancel only its own jobs (403), an admin any; a publish
   const forbidden = await app.app.inject({ method: 'POST', url: `/v1/jobs/${theirs}/cancel`, headers: bearer(app.submitToken) });
   assert.equal(forbidden.statusCode, 403);
   assert.equal(forbidden.json().type, 'urn:stubbuild:problem:forbidden');
-  assert.equal((await app.app.inject({ method: 'POST', url: `/v1/jobs/${mine}/cancel`, headers: bearer(app.submitToken) })).statusCode, 200);
+  assert.equal(
+    (await app.app.inject({ method: 'POST', url: `/v1/jobs/${mine}/cancel`, headers: bearer(app.submitToken) })).statusCode,
+    200,
+  );
   const byAdmin = await app.app.inject({ method: 'POST', url: `/v1/jobs/${theirs}/cancel`, headers: bearer(app.adminToken) });
   assert.equal(byAdmin.statusCode, 200);
   assert.equal(byAdmin.json().state, 'cancelled');
@@ -87,16 +90,29 @@ test('requeue of a job failed by infrastructure faults gives it a fresh budget a
   // After the requeue: one more fault, then an attempt that runs until stopped.
   let calls = 0;
   engine.behaviour = (request) => (calls++ === 0 ? outcomes.infrastructure('engine hiccup again') : outcomes.untilAborted())(request);
-  const res = await app.app.inject({ method: 'POST', url: `/v1/admin/jobs/${job}/requeue`, headers: bearer(app.adminToken), payload: { reason: 'engine fixed' } });
+  const res = await app.app.inject({
+    method: 'POST',
+    url: `/v1/admin/jobs/${job}/requeue`,
+    headers: bearer(app.adminToken),
+    payload: { reason: 'engine fixed' },
+  });
   assert.equal(res.statusCode, 200, res.body);
   const requeued = res.json().events.find((e: { from: string }) => e.from === 'failed');
   assert.deepEqual([requeued.to, requeued.reason], ['queued', 'engine fixed']);
   assert.match(requeued.actor, /^token:/);
   // The fault after the requeue is the first of a fresh budget of two: given back, not failed.
-  await waitFor('the fourth attempt to run', async () => (await attemptsOf(app, job)).length === 4 && (await app.db.selectFrom('jobs').select('state').where('id', '=', job).executeTakeFirstOrThrow()).state === 'building');
+  await waitFor(
+    'the fourth attempt to run',
+    async () =>
+      (await attemptsOf(app, job)).length === 4 &&
+      (await app.db.selectFrom('jobs').select('state').where('id', '=', job).executeTakeFirstOrThrow()).state === 'building',
+  );
   const events = await eventsOf(app, job);
   const afterRequeue = events.slice(events.findIndex((e) => e.reason === 'engine fixed'));
-  assert.deepEqual(afterRequeue.map((e) => e.to_state), ['queued', 'building', 'queued', 'building']);
+  assert.deepEqual(
+    afterRequeue.map((e) => e.to_state),
+    ['queued', 'building', 'queued', 'building'],
+  );
   assert.match(String(afterRequeue[2]!.reason), /infrastructure fault 1 of at most 2/);
   const row = await app.db.selectFrom('jobs').select('faults_counted_after').where('id', '=', job).executeTakeFirstOrThrow();
   assert.equal(row.faults_counted_after, 2);
@@ -105,13 +121,20 @@ test('requeue of a job failed by infrastructure faults gives it a fresh budget a
 test('a failed archive job whose fetch failed is requeued to fetching, with its fetch attempts reset', async (t) => {
   const app = await createScheduledApp([], fast);
   t.after(() => app.close());
-  const { job } = await submitJob(app.db, { tokenId: await submitTokenId(app), job: { origin: 'archive', source: 'zlib', version: null, suite: 'bookworm', arch: 'stubdom-amd64', files: [], state: 'fetching' } });
+  const { job } = await submitJob(app.db, {
+    tokenId: await submitTokenId(app),
+    job: { origin: 'archive', source: 'zlib', version: null, suite: 'bookworm', arch: 'stubdom-amd64', files: [], state: 'fetching' },
+  });
   await app.db.updateTable('jobs').set({ fetch_attempts: 5 }).where('id', '=', job.id).execute();
   await transitionJob(app.db, { jobId: job.id, to: 'failed', actor: 'fetcher', reason: 'source package zlib is not in bookworm main' });
   const res = await app.app.inject({ method: 'POST', url: `/v1/admin/jobs/${job.id}/requeue`, headers: bearer(app.adminToken) });
   assert.equal(res.statusCode, 200, res.body);
   assert.equal(res.json().state, 'fetching');
-  const row = await app.db.selectFrom('jobs').select(['fetch_attempts', 'fetch_lease_owner']).where('id', '=', job.id).executeTakeFirstOrThrow();
+  const row = await app.db
+    .selectFrom('jobs')
+    .select(['fetch_attempts', 'fetch_lease_owner'])
+    .where('id', '=', job.id)
+    .executeTakeFirstOrThrow();
   assert.deepEqual(row, { fetch_attempts: 0, fetch_lease_owner: null });
 });
 
@@ -146,7 +169,12 @@ test('bulk requeue selects failed jobs by the cause of their failure and by time
   });
   assert.equal(recent.statusCode, 200, recent.body);
   assert.deepEqual(recent.json(), { count: 1, ids: [later] });
-  const all = await app.app.inject({ method: 'POST', url: '/v1/admin/jobs/requeue', headers: bearer(app.adminToken), payload: { reasonKind: 'infrastructure' } });
+  const all = await app.app.inject({
+    method: 'POST',
+    url: '/v1/admin/jobs/requeue',
+    headers: bearer(app.adminToken),
+    payload: { reasonKind: 'infrastructure' },
+  });
   assert.deepEqual(all.json(), { count: 1, ids: [outage] });
   assert.equal((await eventsOf(app, broken)).at(-1)!.to_state, 'failed', 'the build error is not an infrastructure fault');
   const event = (await eventsOf(app, later)).find((e) => e.reason === 'after the outage');

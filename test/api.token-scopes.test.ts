@@ -41,7 +41,12 @@ test('a token scoped to lib* submits libfoo but is refused zlib with 403, naming
   const reference = await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(scoped), payload: { source: 'zlib' } });
   assert.equal(reference.statusCode, 403);
   assert.equal(reference.json().source, 'zlib');
-  const batch = await t.app.inject({ method: 'POST', url: '/v1/batches', headers: bearer(scoped), payload: { sources: [{ source: 'libyaml' }, { source: 'zlib' }] } });
+  const batch = await t.app.inject({
+    method: 'POST',
+    url: '/v1/batches',
+    headers: bearer(scoped),
+    payload: { sources: [{ source: 'libyaml' }, { source: 'zlib' }] },
+  });
   assert.equal(batch.statusCode, 403, batch.body);
   const jobs = await t.db.selectFrom('jobs').select('source').where('source', 'in', ['zlib', 'libyaml']).execute();
   assert.deepEqual(jobs, [], 'a refused batch keeps none of its members');
@@ -77,7 +82,12 @@ test('only an admin may let a build take over packages of another source', async
   const field = { name: 'allowTakeover', content: 'stubdom-libc-dev, zlib1g-dev', text: true as const };
   const refused = await upload(t.submitToken, 'libtakeover', '1.0', [field]);
   assert.equal(refused.statusCode, 403, refused.body);
-  const refusedJson = await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(t.submitToken), payload: { source: 'zlib', allowTakeover: ['zlib1g'] } });
+  const refusedJson = await t.app.inject({
+    method: 'POST',
+    url: '/v1/jobs',
+    headers: bearer(t.submitToken),
+    payload: { source: 'zlib', allowTakeover: ['zlib1g'] },
+  });
   assert.equal(refusedJson.statusCode, 403);
   assert.equal((await t.db.selectFrom('jobs').select('id').where('source', '=', 'libtakeover').execute()).length, 0);
 

@@ -13,7 +13,11 @@ import { waitFor } from './helpers/wait-for.ts';
 const BOUNDARY = 'stubbuildtrickle';
 
 /** A raw connection that starts a multipart upload of one file and sends `firstBytes` of it. */
-function startUpload(service: RunningService, token: string, firstBytes: number): { socket: net.Socket; response: () => string; closed: Promise<void>; send(bytes: number): void } {
+function startUpload(
+  service: RunningService,
+  token: string,
+  firstBytes: number,
+): { socket: net.Socket; response: () => string; closed: Promise<void>; send(bytes: number): void } {
   const { port } = new URL(service.url);
   const socket = net.connect(Number(port), '127.0.0.1');
   let response = '';
@@ -35,7 +39,10 @@ function startUpload(service: RunningService, token: string, firstBytes: number)
 function stagingFiles(service: RunningService): string[] {
   const dir = path.join(service.dataDir, 'tmp');
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => e.name);
 }
 
 describe('a minimum upload rate (UPLOAD_MIN_BYTES_PER_SECOND over UPLOAD_RATE_WINDOW)', () => {
@@ -54,7 +61,11 @@ describe('a minimum upload rate (UPLOAD_MIN_BYTES_PER_SECOND over UPLOAD_RATE_WI
     let closedCount = 0;
     uploads.forEach((u) => void u.closed.then(() => (closedCount += 1)));
     try {
-      await waitFor('the server to close every trickling connection', () => closedCount === 50, { progress: () => closedCount, stallMs: 10_000, intervalMs: 100 });
+      await waitFor('the server to close every trickling connection', () => closedCount === 50, {
+        progress: () => closedCount,
+        stallMs: 10_000,
+        intervalMs: 100,
+      });
     } finally {
       clearInterval(trickle);
       uploads.forEach((u) => u.socket.destroy());
@@ -96,11 +107,20 @@ describe('uploads at once per token, and staging bytes overall', () => {
   });
 
   test('an upload that would pass MAX_STAGING_BYTES is refused with 413 and leaves nothing', async () => {
-    const limited = await startService({ UPLOAD_RATE_WINDOW: '10m', MAX_UPLOAD_FILE_BYTES: '65536', MAX_UPLOAD_TOTAL_BYTES: '65536', MAX_STAGING_BYTES: '98304' });
+    const limited = await startService({
+      UPLOAD_RATE_WINDOW: '10m',
+      MAX_UPLOAD_FILE_BYTES: '65536',
+      MAX_UPLOAD_TOTAL_BYTES: '65536',
+      MAX_STAGING_BYTES: '98304',
+    });
     try {
       const first = startUpload(limited, limited.submitToken, 60_000);
       after(() => first.socket.destroy());
-      await waitFor('the first upload to stage 60 kB', () => stagingFiles(limited).length === 1 && fs.statSync(path.join(limited.dataDir, 'tmp', stagingFiles(limited)[0]!)).size === 60_000);
+      await waitFor(
+        'the first upload to stage 60 kB',
+        () =>
+          stagingFiles(limited).length === 1 && fs.statSync(path.join(limited.dataDir, 'tmp', stagingFiles(limited)[0]!)).size === 60_000,
+      );
       const second = startUpload(limited, limited.adminToken, 60_000);
       await second.closed;
       assert.match(second.response(), /^HTTP\/1\.1 413 /);
@@ -121,13 +141,21 @@ test('at most MAX_LOG_FOLLOWERS streams follow running builds at once (429 beyon
     await service.db.insertInto('attempts').values({ job_id: jobId, number: 1, engine_id: 'scripted', state: 'running' }).execute();
     const aborts = [new AbortController(), new AbortController()];
     const streams = await Promise.all(aborts.map((a) => fetch(`${service.url}/v1/jobs/${jobId}/log?follow=true`, { signal: a.signal })));
-    assert.deepEqual(streams.map((s) => s.status), [200, 200]);
+    assert.deepEqual(
+      streams.map((s) => s.status),
+      [200, 200],
+    );
     const third = await fetch(`${service.url}/v1/jobs/${jobId}/log?follow=true`);
     assert.equal(third.status, 429);
     assert.match(((await third.json()) as { detail: string }).detail, /MAX_LOG_FOLLOWERS/);
     assert.equal((await fetch(`${service.url}/v1/jobs/${jobId}/log`)).status, 200, 'reading without following is not counted');
     aborts[0]!.abort();
-    await waitFor('a follower slot to free up', async () => (await fetch(`${service.url}/v1/jobs/${jobId}/log?follow=true`, { signal: AbortSignal.timeout(500) }).catch(() => undefined))?.status === 200);
+    await waitFor(
+      'a follower slot to free up',
+      async () =>
+        (await fetch(`${service.url}/v1/jobs/${jobId}/log?follow=true`, { signal: AbortSignal.timeout(500) }).catch(() => undefined))
+          ?.status === 200,
+    );
     aborts[1]!.abort();
   } finally {
     await service.close();

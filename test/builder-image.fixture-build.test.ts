@@ -12,39 +12,43 @@ before(async () => {
   image = await ensureBuilderImage();
 });
 
-test('the fixture library builds offline into a stubdom-amd64 .deb with the library under /usr/lib/<triplet>/', { timeout: 10 * 60_000 }, async () => {
-  const started = Date.now();
-  const result = await runStubbuildBuild({ image, source: { tar: tarOf(path.join(fixturesDir, 'libstubhello')) }, twoStep: true });
-  console.log(`libstubhello: ${result.outcome.outcome} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-  try {
-    const { outcome } = result;
-    assert.equal(outcome.outcome, 'built', outcome.logTail ?? outcome.message);
-    assert.equal(result.deps?.code, 0);
-    assert.equal(result.build?.code, 0);
-    assert.deepEqual(outcome.artifacts?.debs, ['libstubhello-dev_0.1_stubdom-amd64.deb']);
-    assert.equal(outcome.artifacts?.buildinfo, 'libstubhello_0.1_stubdom-amd64.buildinfo');
-    assert.equal(outcome.artifacts?.changes, 'libstubhello_0.1_stubdom-amd64.changes');
-    assert.equal(outcome.source?.version, '0.1');
-    assert.equal(outcome.provenance.imageId, image.id);
-    assert.equal(outcome.provenance.toolchain.triplet, image.profile.triplet);
-    assert.equal(outcome.provenance.port, null);
-    // the source package that was built is handed back with the binaries
-    assert.deepEqual(await listDir(path.join(result.outDir, 'source')), ['libstubhello_0.1.dsc', 'libstubhello_0.1.tar.xz']);
+test(
+  'the fixture library builds offline into a stubdom-amd64 .deb with the library under /usr/lib/<triplet>/',
+  { timeout: 10 * 60_000 },
+  async () => {
+    const started = Date.now();
+    const result = await runStubbuildBuild({ image, source: { tar: tarOf(path.join(fixturesDir, 'libstubhello')) }, twoStep: true });
+    console.log(`libstubhello: ${result.outcome.outcome} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    try {
+      const { outcome } = result;
+      assert.equal(outcome.outcome, 'built', outcome.logTail ?? outcome.message);
+      assert.equal(result.deps?.code, 0);
+      assert.equal(result.build?.code, 0);
+      assert.deepEqual(outcome.artifacts?.debs, ['libstubhello-dev_0.1_stubdom-amd64.deb']);
+      assert.equal(outcome.artifacts?.buildinfo, 'libstubhello_0.1_stubdom-amd64.buildinfo');
+      assert.equal(outcome.artifacts?.changes, 'libstubhello_0.1_stubdom-amd64.changes');
+      assert.equal(outcome.source?.version, '0.1');
+      assert.equal(outcome.provenance.imageId, image.id);
+      assert.equal(outcome.provenance.toolchain.triplet, image.profile.triplet);
+      assert.equal(outcome.provenance.port, null);
+      // the source package that was built is handed back with the binaries
+      assert.deepEqual(await listDir(path.join(result.outDir, 'source')), ['libstubhello_0.1.dsc', 'libstubhello_0.1.tar.xz']);
 
-    const deb = await inspectDeb(image.tag, path.join(result.outDir, 'libstubhello-dev_0.1_stubdom-amd64.deb'));
-    assert.match(deb.control, /^Architecture: stubdom-amd64$/m);
-    assert.match(deb.control, /^Multi-Arch: same$/m);
-    const T = image.profile.triplet;
-    assert.ok(deb.files.includes(`./usr/lib/${T}/libstubhello.a`), deb.files.join('\n'));
-    assert.ok(deb.files.includes(`./usr/lib/${T}/pkgconfig/stubhello.pc`));
-    assert.ok(deb.files.includes(`./usr/include/${T}/stubhello.h`));
+      const deb = await inspectDeb(image.tag, path.join(result.outDir, 'libstubhello-dev_0.1_stubdom-amd64.deb'));
+      assert.match(deb.control, /^Architecture: stubdom-amd64$/m);
+      assert.match(deb.control, /^Multi-Arch: same$/m);
+      const T = image.profile.triplet;
+      assert.ok(deb.files.includes(`./usr/lib/${T}/libstubhello.a`), deb.files.join('\n'));
+      assert.ok(deb.files.includes(`./usr/lib/${T}/pkgconfig/stubhello.pc`));
+      assert.ok(deb.files.includes(`./usr/include/${T}/stubhello.h`));
 
-    const changes = await readFile(path.join(result.outDir, 'libstubhello_0.1_stubdom-amd64.changes'), 'utf8');
-    assert.match(changes, /^Architecture: stubdom-amd64$/m);
-    const buildinfo = await readFile(path.join(result.outDir, 'libstubhello_0.1_stubdom-amd64.buildinfo'), 'utf8');
-    assert.match(buildinfo, /^Architecture: stubdom-amd64$/m);
-    assert.doesNotMatch(buildinfo, /can-execute-cross-built-programs/, 'the cross-built test program trapped instead of running');
-  } finally {
-    await rm(result.outDir, { recursive: true, force: true });
-  }
-});
+      const changes = await readFile(path.join(result.outDir, 'libstubhello_0.1_stubdom-amd64.changes'), 'utf8');
+      assert.match(changes, /^Architecture: stubdom-amd64$/m);
+      const buildinfo = await readFile(path.join(result.outDir, 'libstubhello_0.1_stubdom-amd64.buildinfo'), 'utf8');
+      assert.match(buildinfo, /^Architecture: stubdom-amd64$/m);
+      assert.doesNotMatch(buildinfo, /can-execute-cross-built-programs/, 'the cross-built test program trapped instead of running');
+    } finally {
+      await rm(result.outDir, { recursive: true, force: true });
+    }
+  },
+);

@@ -13,7 +13,11 @@ const cleanup: string[] = [];
 let scratchTag: string | undefined;
 after(async () => {
   for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
-  if (scratchTag) await docker.getImage(scratchTag).remove({ noprune: true }).catch(() => {});
+  if (scratchTag)
+    await docker
+      .getImage(scratchTag)
+      .remove({ noprune: true })
+      .catch(() => {});
 });
 
 test('a change to the POSIX layer or a port reuses the toolchain step from the cache', { timeout: 20 * 60_000 }, async () => {
@@ -26,16 +30,22 @@ test('a change to the POSIX layer or a port reuses the toolchain step from the c
   await cp(defaultPortsDir, portsDir, { recursive: true });
   // a change never made before: an earlier run's layers for the same change are in the cache
   const change = `${process.pid}.${Date.now()}`;
-  await appendFile(path.join(recipeDir, 'essential/stubdom-posix/src/poll.c'), `/* changed by builder-image.layer-order.test.ts (${change}) */\n`);
+  await appendFile(
+    path.join(recipeDir, 'essential/stubdom-posix/src/poll.c'),
+    `/* changed by builder-image.layer-order.test.ts (${change}) */\n`,
+  );
   await appendFile(path.join(portsDir, 'zlib/port.sh'), `# changed by builder-image.layer-order.test.ts (${change})\n`);
 
   scratchTag = image.profile.image.replace(/:[^:]+$/, ':layer-order-test');
   const instructions = new Map<number, string>();
   const cached = new Set<number>();
-  await buildBuilderImage({ docker, profile: { ...image.profile, image: scratchTag }, base: 'debootstrap', recipeDir, portsDir }, (event) => {
-    if (event.kind === 'step') instructions.set(event.step, event.instruction);
-    if (event.kind === 'cached') cached.add(event.step);
-  });
+  await buildBuilderImage(
+    { docker, profile: { ...image.profile, image: scratchTag }, base: 'debootstrap', recipeDir, portsDir },
+    (event) => {
+      if (event.kind === 'step') instructions.set(event.step, event.instruction);
+      if (event.kind === 'cached') cached.add(event.step);
+    },
+  );
   const stepOf = (text: string) => [...instructions].find(([, instruction]) => instruction.includes(text))?.[0];
   const toolchain = stepOf('build-toolchain.sh');
   const essential = stepOf('build-essential-debs.sh');

@@ -28,20 +28,32 @@ test('a build-dependency missing from the repository ends dep-wait naming it', {
   const tree = await variant(async (tree) => {
     const control = path.join(tree, 'debian/control');
     const text = await readFile(control, 'utf8');
-    await writeFile(control, text.replace('Build-Depends: debhelper-compat (= 13)', 'Build-Depends: debhelper-compat (= 13), libstubdom-missing-dev (>= 2)'));
+    await writeFile(
+      control,
+      text.replace('Build-Depends: debhelper-compat (= 13)', 'Build-Depends: debhelper-compat (= 13), libstubdom-missing-dev (>= 2)'),
+    );
   });
   const result = await runStubbuildBuild({ image, source: { tar: tarOf(tree) }, twoStep: false });
   cleanup.push(result.outDir);
   const { outcome } = result;
   assert.equal(outcome.outcome, 'dep-wait', JSON.stringify(outcome, null, 2));
   assert.equal(result.build?.code, 3, 'exit status 3 means dep-wait');
-  assert.ok(outcome.relations?.some((relation) => relation.startsWith(`libstubdom-missing-dev:${image.profile.arch}`)), JSON.stringify(outcome.unmet));
-  assert.ok(outcome.unmet?.some((line) => /libstubdom-missing-dev.* but it is not installable/.test(line)), JSON.stringify(outcome.unmet));
+  assert.ok(
+    outcome.relations?.some((relation) => relation.startsWith(`libstubdom-missing-dev:${image.profile.arch}`)),
+    JSON.stringify(outcome.unmet),
+  );
+  assert.ok(
+    outcome.unmet?.some((line) => /libstubdom-missing-dev.* but it is not installable/.test(line)),
+    JSON.stringify(outcome.unmet),
+  );
 });
 
 test('a source that does not compile ends failed with the compiler error in its log', { timeout: 5 * 60_000 }, async () => {
   const tree = await variant(async (tree) => {
-    await writeFile(path.join(tree, 'src/stubhello.c'), '#include "stubhello.h"\nint stubhello_greet(char *buf, size_t size, const char *name) { return undeclared_thing; }\n');
+    await writeFile(
+      path.join(tree, 'src/stubhello.c'),
+      '#include "stubhello.h"\nint stubhello_greet(char *buf, size_t size, const char *name) { return undeclared_thing; }\n',
+    );
   });
   const result = await runStubbuildBuild({ image, source: { tar: tarOf(tree) }, twoStep: false });
   cleanup.push(result.outDir);

@@ -40,7 +40,10 @@ test('a profile is refused when its rows, file name or triplet disagree', async 
   const good = JSON.parse(await readFile(path.join(archesDir, 'stubdom-amd64.json'), 'utf8')) as Record<string, unknown>;
   await assert.rejects(loadOne({ ...good, triplet: 'x86_64-rumprun-netbsd' }, 'stubdom-amd64.json'), ArchProfileError);
   await assert.rejects(
-    loadOne({ ...good, dpkg: { ostable: 'base-newlib-stubdom xen-elf xen-elf', tupletable: 'base-newlib-stubdom-amd64 other-amd64' } }, 'stubdom-amd64.json'),
+    loadOne(
+      { ...good, dpkg: { ostable: 'base-newlib-stubdom xen-elf xen-elf', tupletable: 'base-newlib-stubdom-amd64 other-amd64' } },
+      'stubdom-amd64.json',
+    ),
     /must map a tuple to stubdom-amd64/,
   );
   await assert.rejects(loadOne(good, 'renamed.json'), /must be named stubdom-amd64\.json/);

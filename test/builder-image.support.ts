@@ -17,7 +17,6 @@ import { waitFor } from './helpers/wait-for.ts';
 
 export const fixturesDir = path.join(repoRoot, 'test/fixtures/sources');
 
-
 /**
  * The builder image of `arch`: reused when present and built from the current recipe;
  * built (debootstrap base, layer cache) when missing or stale. Says which on stdout.
@@ -66,9 +65,7 @@ async function ensureBuilderImageLocked(arch: string): Promise<{ profile: ArchPr
     console.log(`reusing image ${profile.image} (id ${shortId(found.id)})`);
     return { profile, tag: profile.image, id: found.id };
   }
-  console.log(
-    `building image ${profile.image} (${found ? `present one has recipe ${found.recipeHash}, want ${wanted}` : 'not present'})`,
-  );
+  console.log(`building image ${profile.image} (${found ? `present one has recipe ${found.recipeHash}, want ${wanted}` : 'not present'})`);
   const started = Date.now();
   const built = await buildBuilderImage({ docker, profile, base: 'debootstrap', toolchainSource }, (event) => {
     if (event.kind === 'step') console.log(`  step ${event.step}/${event.total} ${event.instruction.slice(0, 80)}`);
@@ -160,7 +157,19 @@ export async function makeStubdomRepo(image: string, profile: ArchProfile, extra
     `mkdir -p /repo/${binaryDir}`,
     `cd /repo && dpkg-scanpackages -m pool /dev/null > ${binaryDir}/Packages`,
   ].join('\n');
-  const indexed = await run('docker', ['run', '--rm', '--network', 'none', '-v', `${dir}:/repo`, '--entrypoint', 'sh', image, '-c', script]);
+  const indexed = await run('docker', [
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    '-v',
+    `${dir}:/repo`,
+    '--entrypoint',
+    'sh',
+    image,
+    '-c',
+    script,
+  ]);
   if (indexed.code !== 0) throw new Error(`dpkg-scanpackages failed: ${indexed.stderr}`);
 
   const packages = await readFile(path.join(dir, binaryDir, 'Packages'));
@@ -213,7 +222,12 @@ export interface Outcome {
   logTail?: string;
   source: { package: string; version: string; originalVersion: string; dsc: string; files: string[] } | null;
   artifacts?: { debs: string[]; buildinfo: string; changes: string; sourceDir: string };
-  provenance: { imageId: string | null; recipeHash: string; toolchain: Record<string, unknown>; port: { name: string; revision: number; sha256: string } | null };
+  provenance: {
+    imageId: string | null;
+    recipeHash: string;
+    toolchain: Record<string, unknown>;
+    port: { name: string; revision: number; sha256: string } | null;
+  };
 }
 
 /**
@@ -235,12 +249,18 @@ export async function runStubbuildBuild(options: {
   const outDir = await tempDir('out');
   const common = [
     '--rm',
-    '-v', `${work}:/work`,
-    '-v', `${outDir}:/out`,
-    '-e', `STUBBUILD_IMAGE_ID=${image.id}`,
-    '--memory', `${image.profile.limits.memoryMiB}m`,
-    '--cpus', String(image.profile.limits.cpus),
-    '--pids-limit', String(image.profile.limits.pids),
+    '-v',
+    `${work}:/work`,
+    '-v',
+    `${outDir}:/out`,
+    '-e',
+    `STUBBUILD_IMAGE_ID=${image.id}`,
+    '--memory',
+    `${image.profile.limits.memoryMiB}m`,
+    '--cpus',
+    String(image.profile.limits.cpus),
+    '--pids-limit',
+    String(image.profile.limits.pids),
   ];
   if (options.repo) {
     common.push('-v', `${options.repo.dir}:/srv/stubdom-repo:ro`, '-v', `${options.repo.keyFile}:/etc/stubbuild/stubdom-repo.asc:ro`);
@@ -256,13 +276,19 @@ export async function runStubbuildBuild(options: {
   const result: BuildRun = { outcome: undefined as unknown as Outcome, outDir };
   try {
     if (options.twoStep) {
-      result.deps = await run('docker', ['run', '-i', ...common, image.tag, 'deps', ...sourceArgs], { input, timeoutMs: options.timeoutMs });
+      result.deps = await run('docker', ['run', '-i', ...common, image.tag, 'deps', ...sourceArgs], {
+        input,
+        timeoutMs: options.timeoutMs,
+      });
       const outcomeAfterDeps = await readOutcome(outDir);
       if (result.deps.code === 0 && !outcomeAfterDeps) {
         result.build = await run('docker', ['run', ...common, '--network', 'none', image.tag, 'build'], { timeoutMs: options.timeoutMs });
       }
     } else {
-      result.build = await run('docker', ['run', '-i', ...common, image.tag, 'all', ...sourceArgs], { input, timeoutMs: options.timeoutMs });
+      result.build = await run('docker', ['run', '-i', ...common, image.tag, 'all', ...sourceArgs], {
+        input,
+        timeoutMs: options.timeoutMs,
+      });
     }
     const outcome = await readOutcome(outDir);
     if (!outcome) {
@@ -293,7 +319,19 @@ export async function listDir(dir: string): Promise<string[]> {
 export async function inspectDeb(image: string, deb: string): Promise<{ control: string; files: string[] }> {
   const name = path.basename(deb);
   const script = `dpkg-deb -f /debs/${name} && echo ---- && dpkg-deb -c /debs/${name} | awk '{print $6}'`;
-  const result = await run('docker', ['run', '--rm', '--network', 'none', '-v', `${path.dirname(deb)}:/debs:ro`, '--entrypoint', 'sh', image, '-c', script]);
+  const result = await run('docker', [
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    '-v',
+    `${path.dirname(deb)}:/debs:ro`,
+    '--entrypoint',
+    'sh',
+    image,
+    '-c',
+    script,
+  ]);
   if (result.code !== 0) throw new Error(`dpkg-deb failed: ${result.stderr}`);
   const [control = '', files = ''] = result.stdout.split('----\n');
   return { control, files: files.split('\n').filter(Boolean) };

@@ -22,15 +22,29 @@ before(async () => {
 
 async function shell(script: string, extra: string[] = []): Promise<{ code: number; out: string; err: string }> {
   const result = await run('docker', [
-    'run', '--rm', '--network', 'none', '--user', 'builder', '--workdir', '/tmp', ...extra,
-    '--entrypoint', '/bin/sh', image.tag, '-c', script,
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    '--user',
+    'builder',
+    '--workdir',
+    '/tmp',
+    ...extra,
+    '--entrypoint',
+    '/bin/sh',
+    image.tag,
+    '-c',
+    script,
   ]);
   return { code: result.code, out: result.stdout.trim(), err: result.stderr };
 }
 
 test("a .pc file's -I/usr/include is dropped: glibc's headers would come first", async () => {
   const T = image.profile.triplet;
-  const cflags = await shell(`mkdir -p pc && printf 'includedir=/usr/include\nName: z\nDescription: z\nVersion: 1\nCflags: -I\${includedir}\n' > pc/z.pc && PKG_CONFIG_PATH=$PWD/pc ${T}-pkg-config --cflags z`);
+  const cflags = await shell(
+    `mkdir -p pc && printf 'includedir=/usr/include\nName: z\nDescription: z\nVersion: 1\nCflags: -I\${includedir}\n' > pc/z.pc && PKG_CONFIG_PATH=$PWD/pc ${T}-pkg-config --cflags z`,
+  );
   assert.equal(cflags.code, 0, cflags.err);
   assert.equal(cflags.out, '');
 });
@@ -62,7 +76,7 @@ test("the build machine's glibc and Linux headers are never found; target packag
   // as root: it installs a package (the build does the same through apt)
   const found = await shell(pkg, ['--user', 'root']);
   assert.equal(found.code, 0, found.err);
-  assert.deepEqual(found.out.split('\n'), ['1', 'found'], "zlib.h of the build machine is not seen, viewtest.h of a stubdom package is");
+  assert.deepEqual(found.out.split('\n'), ['1', 'found'], 'zlib.h of the build machine is not seen, viewtest.h of a stubdom package is');
 });
 
 test('g++ compiles and links a std::string and std::vector program against the target libstdc++', async () => {
@@ -94,7 +108,11 @@ int main(int argc, char **argv) {
   ].join('\n');
   const result = await shell(script);
   assert.doesNotMatch(result.out, /LINK-FAILED/, result.err);
-  assert.deepEqual(result.out.split('\n'), [T, '1', '0', '0', '0'], 'target libstdc++ linked, no host C++ library or headers, fully linked');
+  assert.deepEqual(
+    result.out.split('\n'),
+    [T, '1', '0', '0', '0'],
+    'target libstdc++ linked, no host C++ library or headers, fully linked',
+  );
 });
 
 test('the POSIX layer is single-threaded and honest about it', async () => {

@@ -34,7 +34,14 @@ test('bookworm zlib with the shipped port builds into zlib1g-dev +stubdom1 for s
   const sourceDir = await tempDir('zlib-source');
   cleanup.push(sourceDir);
   const download = await run('docker', [
-    'run', '--rm', '-v', `${sourceDir}:/src`, '--entrypoint', 'sh', image.tag, '-c',
+    'run',
+    '--rm',
+    '-v',
+    `${sourceDir}:/src`,
+    '--entrypoint',
+    'sh',
+    image.tag,
+    '-c',
     `set -e; apt-get update -qq; chown _apt /src; cd /src; apt-get source --download-only -qq zlib=${zlibVersion}`,
   ]);
   assert.equal(download.code, 0, download.stderr);
@@ -69,42 +76,56 @@ test('bookworm zlib with the shipped port builds into zlib1g-dev +stubdom1 for s
   assert.ok(!deb.files.some((file) => file.includes('libz.so')), 'no shared library');
 });
 
-test('a program using -lz through <triplet>-pkg-config links against that zlib1g-dev inside the image', { timeout: 5 * 60_000 }, async () => {
-  assert.equal(build?.outcome.outcome, 'built', 'needs the zlib build above');
-  const T = image.profile.triplet;
-  // apt installs zlib1g-dev:stubdom-amd64 from a signed repository holding it and the
-  // essential packages (stubdom-libc-dev provides libc-dev); no network at all
-  const repo = await makeStubdomRepo(image.tag, image.profile, [path.join(build.outDir, `zlib1g-dev_${ported}_stubdom-amd64.deb`)]);
-  cleanup.push(repo.dir, path.dirname(repo.keyFile));
-  const program = `#include <string.h>
+test(
+  'a program using -lz through <triplet>-pkg-config links against that zlib1g-dev inside the image',
+  { timeout: 5 * 60_000 },
+  async () => {
+    assert.equal(build?.outcome.outcome, 'built', 'needs the zlib build above');
+    const T = image.profile.triplet;
+    // apt installs zlib1g-dev:stubdom-amd64 from a signed repository holding it and the
+    // essential packages (stubdom-libc-dev provides libc-dev); no network at all
+    const repo = await makeStubdomRepo(image.tag, image.profile, [path.join(build.outDir, `zlib1g-dev_${ported}_stubdom-amd64.deb`)]);
+    cleanup.push(repo.dir, path.dirname(repo.keyFile));
+    const program = `#include <string.h>
 #include <zlib.h>
 int main(void) {
   const char *text = "stub domains stub domains stub domains";
   unsigned char packed[128]; uLongf size = sizeof packed;
   return compress(packed, &size, (const Bytef *)text, strlen(text)) == Z_OK ? 0 : 1;
 }`;
-  const script = [
-    'set -e',
-    `echo "deb [arch=${image.profile.arch} signed-by=/etc/stubbuild/stubdom-repo.asc] file:/srv/stubdom-repo stubdom main" > /etc/apt/sources.list`,
-    'apt-get update -qq >/dev/null',
-    `apt-get install -y -qq zlib1g-dev:${image.profile.arch} >/dev/null`,
-    `dpkg-query -W -f '\${Package}:\${Architecture} \${Version}\\n' zlib1g-dev stubdom-libc-dev`,
-    `cat > /tmp/deflate.c <<'C'\n${program}\nC`,
-    `cd /tmp && setpriv --reuid=builder --regid=builder --init-groups sh -c '
+    const script = [
+      'set -e',
+      `echo "deb [arch=${image.profile.arch} signed-by=/etc/stubbuild/stubdom-repo.asc] file:/srv/stubdom-repo stubdom main" > /etc/apt/sources.list`,
+      'apt-get update -qq >/dev/null',
+      `apt-get install -y -qq zlib1g-dev:${image.profile.arch} >/dev/null`,
+      `dpkg-query -W -f '\${Package}:\${Architecture} \${Version}\\n' zlib1g-dev stubdom-libc-dev`,
+      `cat > /tmp/deflate.c <<'C'\n${program}\nC`,
+      `cd /tmp && setpriv --reuid=builder --regid=builder --init-groups sh -c '
        echo "libs=$(${T}-pkg-config --libs zlib)"
        ${T}-gcc $(${T}-pkg-config --cflags zlib) deflate.c -o deflate $(${T}-pkg-config --libs zlib) 2>/dev/null
        echo "compress=$(${T}-nm deflate | grep -c -w -E "T (compress|deflate)")"
        ./deflate || echo "run=$?"'`,
-  ].join('\n');
-  const result = await run('docker', [
-    'run', '--rm', '--network', 'none',
-    '-v', `${repo.dir}:/srv/stubdom-repo:ro`, '-v', `${repo.keyFile}:/etc/stubbuild/stubdom-repo.asc:ro`,
-    '--entrypoint', 'bash', image.tag, '-c', script,
-  ]);
-  assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stdout, new RegExp(`^zlib1g-dev:${image.profile.arch} 1:${ported.replace(/\+/g, '\\+')}$`, 'm'));
-  assert.match(result.stdout, new RegExp(`^stubdom-libc-dev:${image.profile.arch} `, 'm'));
-  assert.match(result.stdout, /^libs=-lz *$/m);
-  assert.match(result.stdout, /^compress=2$/m, 'compress and deflate linked in from libz.a');
-  assert.match(result.stdout, /^run=132$/m, 'the linked program traps when run');
-});
+    ].join('\n');
+    const result = await run('docker', [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      `${repo.dir}:/srv/stubdom-repo:ro`,
+      '-v',
+      `${repo.keyFile}:/etc/stubbuild/stubdom-repo.asc:ro`,
+      '--entrypoint',
+      'bash',
+      image.tag,
+      '-c',
+      script,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, new RegExp(`^zlib1g-dev:${image.profile.arch} 1:${ported.replace(/\+/g, '\\+')}$`, 'm'));
+    assert.match(result.stdout, new RegExp(`^stubdom-libc-dev:${image.profile.arch} `, 'm'));
+    assert.match(result.stdout, /^libs=-lz *$/m);
+    assert.match(result.stdout, /^compress=2$/m, 'compress and deflate linked in from libz.a');
+    assert.match(result.stdout, /^run=132$/m, 'the linked program traps when run');
+  },
+);

@@ -61,7 +61,11 @@ const cases: { name: string; reason: string; log: string; causeClass: string; li
   {
     name: 'CMake failing to configure',
     reason: 'build-error',
-    log: ['-- The C compiler identification is GNU 12.2.0', 'CMake Error at CMakeLists.txt:2 (project):', '  No CMAKE_CXX_COMPILER could be found.'].join('\n'),
+    log: [
+      '-- The C compiler identification is GNU 12.2.0',
+      'CMake Error at CMakeLists.txt:2 (project):',
+      '  No CMAKE_CXX_COMPILER could be found.',
+    ].join('\n'),
     causeClass: 'configure',
     line: 'CMake Error at CMakeLists.txt:2 (project):',
   },
@@ -70,7 +74,7 @@ const cases: { name: string; reason: string; log: string; causeClass: string; li
     reason: 'build-error',
     log: [
       'x86_64-xen-elf-gcc -o pcretest pcretest.o libpcre2-8.a',
-      '/usr/bin/x86_64-linux-gnu-ld: pcre2test.o: in function `main\':',
+      "/usr/bin/x86_64-linux-gnu-ld: pcre2test.o: in function `main':",
       "pcre2test.c:(.text+0x1a2): undefined reference to `getrlimit'",
       'collect2: error: ld returned 1 exit status',
     ].join('\n'),
@@ -92,14 +96,24 @@ const cases: { name: string; reason: string; log: string; causeClass: string; li
   {
     name: 'a test suite failing',
     reason: 'build-error',
-    log: ['   dh_auto_test -a', 'FAIL: test_compress', '# TOTAL: 12', 'make[1]: *** [Makefile:999: check-TESTS] Error 1', 'dh_auto_test: error: make -j2 check returned exit code 2'].join('\n'),
+    log: [
+      '   dh_auto_test -a',
+      'FAIL: test_compress',
+      '# TOTAL: 12',
+      'make[1]: *** [Makefile:999: check-TESTS] Error 1',
+      'dh_auto_test: error: make -j2 check returned exit code 2',
+    ].join('\n'),
     causeClass: 'test',
     line: 'FAIL: test_compress',
   },
   {
     name: 'a debhelper step of the packaging',
     reason: 'build-error',
-    log: ['   dh_gencontrol -a', 'dpkg-gencontrol: error: current host architecture \'stubdom-amd64\' does not appear in package \'libfoo1\'s architecture list (linux-any)', 'dh_gencontrol: error: dpkg-gencontrol -plibfoo1 returned exit code 25'].join('\n'),
+    log: [
+      '   dh_gencontrol -a',
+      "dpkg-gencontrol: error: current host architecture 'stubdom-amd64' does not appear in package 'libfoo1's architecture list (linux-any)",
+      'dh_gencontrol: error: dpkg-gencontrol -plibfoo1 returned exit code 25',
+    ].join('\n'),
     causeClass: 'packaging',
     line: "dpkg-gencontrol: error: current host architecture 'stubdom-amd64' does not appear in package 'libfoo1's architecture list (linux-any)",
   },
@@ -126,7 +140,11 @@ for (const c of cases) {
 }
 
 test('the first error wins over what it caused later', () => {
-  const log = ["src/a.c:3:1: error: unknown type name 'pthread_t'", "/usr/bin/ld: a.o: undefined reference to `pthread_create'", 'dh_auto_build: error: make -j2 returned exit code 2'].join('\n');
+  const log = [
+    "src/a.c:3:1: error: unknown type name 'pthread_t'",
+    "/usr/bin/ld: a.o: undefined reference to `pthread_create'",
+    'dh_auto_build: error: make -j2 returned exit code 2',
+  ].join('\n');
   assert.equal(classifyBuildFailure(log, 'build-error').causeClass, 'compile');
 });
 

@@ -68,7 +68,10 @@ test('an attempt on a silent engine ends as an infrastructure fault', async () =
 });
 
 test('reaping orphans on a silent engine fails instead of hanging', async () => {
-  await assert.rejects(builder.reapOrphans(() => false), /engine silent: list containers: the Docker engine did not answer within 0\.3 s/);
+  await assert.rejects(
+    builder.reapOrphans(() => false),
+    /engine silent: list containers: the Docker engine did not answer within 0\.3 s/,
+  );
 });
 
 /**
@@ -79,11 +82,14 @@ async function waitSwallowingProxy(socketPath: string): Promise<() => Promise<vo
   const open = new Set<net.Socket>();
   const proxy = http.createServer((req, res) => {
     if (/^\/(v[0-9.]+\/)?containers\/[^/]+\/wait/.test(req.url ?? '')) return;
-    const upstream = http.request({ socketPath: '/var/run/docker.sock', path: req.url, method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      res.flushHeaders(); // attach: the client waits for the head before any output
-      answer.pipe(res);
-    });
+    const upstream = http.request(
+      { socketPath: '/var/run/docker.sock', path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        res.flushHeaders(); // attach: the client waits for the head before any output
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   });

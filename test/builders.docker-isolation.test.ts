@@ -53,8 +53,8 @@ async function attempt(
       artifactDir: path.join(scratch, String(jobId)),
       limits: { ...limits, ...overrides },
       onLog: (chunk) => {
-        if (process.env.PROBE_TRACE) process.stderr.write(`[${new Date().toISOString()}] ${chunk.toString("utf8")}`);
-        log += chunk.toString("utf8");
+        if (process.env.PROBE_TRACE) process.stderr.write(`[${new Date().toISOString()}] ${chunk.toString('utf8')}`);
+        log += chunk.toString('utf8');
       },
     });
     if (during) await during(() => log);
@@ -69,8 +69,16 @@ async function assertNoLabelledLeftovers(): Promise<void> {
   const filters = { label: [ATTEMPT_LABEL, `${ENGINE_LABEL}=${engineId}`] };
   const containers = await docker.listContainers({ all: true, filters });
   const { Volumes } = await docker.listVolumes({ filters });
-  assert.deepEqual(containers.map((c) => c.Names), [], 'no labelled container is left');
-  assert.deepEqual((Volumes ?? []).map((v) => v.Name), [], 'no labelled volume is left');
+  assert.deepEqual(
+    containers.map((c) => c.Names),
+    [],
+    'no labelled container is left',
+  );
+  assert.deepEqual(
+    (Volumes ?? []).map((v) => v.Name),
+    [],
+    'no labelled volume is left',
+  );
 }
 
 test('the build step has no network and runs as the unprivileged build user', async () => {
@@ -90,7 +98,11 @@ test('the build step has no network and runs as the unprivileged build user', as
 test('both steps run with only the capabilities they need, and nothing of the host mounted', async () => {
   const inspected: { name: string; capDrop: string[]; capAdd: string[]; binds: string[]; mountTypes: string[] }[] = [];
   const { outcome, log } = await attempt('\tgrep CapBnd /proc/1/status\n\tsleep 3\n\tdh_auto_build', {}, async (read) => {
-    await waitFor('the probe to print its capabilities', () => read().includes('CapBnd'), { progress: () => read().length, stallMs: 300_000, intervalMs: 100 });
+    await waitFor('the probe to print its capabilities', () => read().includes('CapBnd'), {
+      progress: () => read().length,
+      stallMs: 300_000,
+      intervalMs: 100,
+    });
     for (const c of await docker.listContainers({ all: true, filters: { label: [`${ATTEMPT_LABEL}=${jobId}.1`] } })) {
       const info = await docker.getContainer(c.Id).inspect();
       inspected.push({
@@ -150,7 +162,11 @@ test('a build that falls silent is ended for its silence', async () => {
 
 test('a container killed from outside mid-build is an infrastructure fault, not a hang', async () => {
   const { outcome } = await attempt('\techo PROBE-SLEEPING\n\tsleep 600', {}, async (log) => {
-    await waitFor('the probe to start sleeping', () => log().includes('PROBE-SLEEPING'), { progress: () => log().length, stallMs: 300_000, intervalMs: 200 });
+    await waitFor('the probe to start sleeping', () => log().includes('PROBE-SLEEPING'), {
+      progress: () => log().length,
+      stallMs: 300_000,
+      intervalMs: 200,
+    });
     const [victim] = await docker.listContainers({
       filters: { label: [`${ENGINE_LABEL}=${engineId}`], status: ['running'] },
     });

@@ -63,7 +63,10 @@ test('an unpacked tree is taken when it has the marker file, refused when not', 
 });
 
 test('a missing default names where it looked', async () => {
-  await assert.rejects(resolveToolchainSource({ recipeDir, flavor: 'rump', root: path.join(dir, 'elsewhere') }), /elsewhere\/vendor\/snapshot\.tar\.xz, which is not there/);
+  await assert.rejects(
+    resolveToolchainSource({ recipeDir, flavor: 'rump', root: path.join(dir, 'elsewhere') }),
+    /elsewhere\/vendor\/snapshot\.tar\.xz, which is not there/,
+  );
 });
 
 test('a flavor without source.json needs none and takes none', async () => {

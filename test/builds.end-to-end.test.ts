@@ -82,7 +82,10 @@ test('an uploaded fixture source ends published; its .debs, log and .buildinfo a
     assert.match(file.body, /^Architecture: stubdom-amd64$/m);
     assert.equal(createHash('sha256').update(file.rawPayload).digest('hex'), buildinfo.sha256);
     assert.ok(artifacts.some((a) => a.kind === 'deb' && a.name.startsWith('libstubhello-dev_')));
-    assert.ok(artifacts.some((a) => a.kind === 'source' && a.name.endsWith('.dsc')), 'the source built is kept');
+    assert.ok(
+      artifacts.some((a) => a.kind === 'source' && a.name.endsWith('.dsc')),
+      'the source built is kept',
+    );
     assert.ok((job.provenance as { imageId: string }).imageId.startsWith('sha256:'), 'provenance names the image');
   } finally {
     pkg.cleanup();
@@ -92,7 +95,8 @@ test('an uploaded fixture source ends published; its .debs, log and .buildinfo a
 test("a failing build's log is readable afterwards, with the compiler's error", async () => {
   const pkg = makeSourcePackage({
     name: 'libstubbroken',
-    rules: "override_dh_auto_build:\n\tprintf 'int broken(void) { return no_such_symbol_here; }\\n' > broken.c\n\t$$(dpkg-architecture -qDEB_HOST_GNU_TYPE)-gcc -c broken.c\n",
+    rules:
+      "override_dh_auto_build:\n\tprintf 'int broken(void) { return no_such_symbol_here; }\\n' > broken.c\n\t$$(dpkg-architecture -qDEB_HOST_GNU_TYPE)-gcc -c broken.c\n",
   });
   try {
     const id = await upload(pkg);
@@ -100,7 +104,11 @@ test("a failing build's log is readable afterwards, with the compiler's error", 
     assert.equal(job.state, 'failed');
     // What a buildd's fail log says: the class and the compiler's first error line.
     assert.equal(job.causeClass, 'compile');
-    assert.match(String(job.reason), /^compile: broken\.c:1:\d+: error: ['‘]no_such_symbol_here['’] undeclared/, 'quotes follow the container locale');
+    assert.match(
+      String(job.reason),
+      /^compile: broken\.c:1:\d+: error: ['‘]no_such_symbol_here['’] undeclared/,
+      'quotes follow the container locale',
+    );
     const log = await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}/log?attempt=1` });
     assert.equal(log.statusCode, 200);
     assert.match(log.body, /no_such_symbol_here/);
@@ -147,8 +155,21 @@ test("Debian's zlib with its port, built through the service: a real apt client 
   const zlibDir = await mkdtemp(join(tmpdir(), 'stubbuild-zlib-'));
   const work = await mkdtemp(join(tmpdir(), 'stubbuild-zlib-apt-'));
   try {
-    const download = spawnSync('docker', ['run', '--rm', '-v', `${zlibDir}:/src`, '--entrypoint', 'sh', (await ensureBuilderImage()).tag, '-c',
-      'set -e; apt-get update -qq; chown _apt /src; cd /src; apt-get source --download-only -qq zlib=1:1.2.13.dfsg-1'], { encoding: 'utf8' });
+    const download = spawnSync(
+      'docker',
+      [
+        'run',
+        '--rm',
+        '-v',
+        `${zlibDir}:/src`,
+        '--entrypoint',
+        'sh',
+        (await ensureBuilderImage()).tag,
+        '-c',
+        'set -e; apt-get update -qq; chown _apt /src; cd /src; apt-get source --download-only -qq zlib=1:1.2.13.dfsg-1',
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(download.status, 0, download.stderr);
     const files = await Promise.all((await readdir(zlibDir)).map(async (name) => ({ name, content: await readFile(join(zlibDir, name)) })));
     const dsc = files.find((f) => f.name.endsWith('.dsc'))!;
@@ -158,7 +179,12 @@ test("Debian's zlib with its port, built through the service: a real apt client 
 
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     const aptUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}/apt`;
-    const client = await createAptClient({ url: aptUrl, suite: 'stubdom', keyFile: await fetchRepoKey({ aptUrl }, work), withSources: true });
+    const client = await createAptClient({
+      url: aptUrl,
+      suite: 'stubdom',
+      keyFile: await fetchRepoKey({ aptUrl }, work),
+      withSources: true,
+    });
     try {
       const update = await client.aptUpdate();
       assert.equal(update.code, 0, update.stdout + update.stderr);
@@ -168,7 +194,10 @@ test("Debian's zlib with its port, built through the service: a real apt client 
       const source = await client.aptSource('zlib');
       assert.equal(source.code, 0, source.stdout + source.stderr);
       assert.ok(source.files.includes('zlib_1.2.13.dfsg-1+stubdom1.dsc'), source.files.join(' '));
-      assert.ok(source.files.some((f) => f.startsWith('zlib_1.2.13.dfsg.orig.tar')), source.files.join(' '));
+      assert.ok(
+        source.files.some((f) => f.startsWith('zlib_1.2.13.dfsg.orig.tar')),
+        source.files.join(' '),
+      );
     } finally {
       await client.close();
     }

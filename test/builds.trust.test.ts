@@ -38,7 +38,7 @@ async function build(pkg: ReturnType<typeof makeSourcePackage>) {
   }
 }
 
-test('an undeclared package named like an essential one, at a higher version, fails the job as the package\'s fault', async () => {
+test("an undeclared package named like an essential one, at a higher version, fails the job as the package's fault", async () => {
   const real = await essentialVersion();
   // Source: and version are the job's own, so only the .dsc's Binary: can tell it is not.
   const job = await build(
@@ -54,9 +54,17 @@ test('an undeclared package named like an essential one, at a higher version, fa
   assert.equal(job.state, 'failed', JSON.stringify(job.events));
   assert.match(String(job.reason), /^ownership: stubdom-libc-dev 99:1: not declared by libimpostor's \.dsc/);
   const detail = (await t.app.inject({ method: 'GET', url: `/v1/jobs/${job.id}` })).json();
-  assert.deepEqual(detail.attempts.map((a: { state: string }) => a.state), ['failed'], 'the attempt failed: the package is to blame, not the engine');
+  assert.deepEqual(
+    detail.attempts.map((a: { state: string }) => a.state),
+    ['failed'],
+    'the attempt failed: the package is to blame, not the engine',
+  );
   assert.equal(await essentialVersion(), real);
-  assert.deepEqual(await t.db.selectFrom('repo_packages').select('name').where('source', '=', 'libimpostor').execute(), [], 'nothing of it is published');
+  assert.deepEqual(
+    await t.db.selectFrom('repo_packages').select('name').where('source', '=', 'libimpostor').execute(),
+    [],
+    'nothing of it is published',
+  );
 });
 
 test('a source declaring a binary another source owns is refused the same way', async () => {
@@ -70,7 +78,11 @@ test('apt still gets the real essential package; Packages does not list an impos
   const packages = await (await fetch(`${url}/apt/dists/stubdom/main/binary-stubdom-amd64/Packages`)).text();
   assert.doesNotMatch(packages, /^Version: 99:1$/m);
   const work = await makeTempDir('stubbuild-trust-apt-');
-  const client = await createAptClient({ url: `${url}/apt`, suite: 'stubdom', keyFile: await fetchRepoKey({ aptUrl: `${url}/apt` }, work) });
+  const client = await createAptClient({
+    url: `${url}/apt`,
+    suite: 'stubdom',
+    keyFile: await fetchRepoKey({ aptUrl: `${url}/apt` }, work),
+  });
   try {
     assert.equal((await client.aptUpdate()).code, 0);
     const download = await client.aptDownload('stubdom-libc-dev:stubdom-amd64');
@@ -85,13 +97,14 @@ test('apt still gets the real essential package; Packages does not list an impos
 // Each deletes or swaps what it can reach of the source that was handed in, or of its results.
 const hostile: Record<string, string> = {
   'deletes the pristine source during the build': 'override_dh_auto_build:\n\t-rm -rf /work/src/*\n\tdh_auto_build\n',
-  'swaps the pristine source for links to nowhere': "override_dh_auto_build:\n\t-for f in /work/src/*; do rm -f \"$$f\"; ln -s /nonexistent \"$$f\"; done\n\tdh_auto_build\n",
+  'swaps the pristine source for links to nowhere':
+    'override_dh_auto_build:\n\t-for f in /work/src/*; do rm -f "$$f"; ln -s /nonexistent "$$f"; done\n\tdh_auto_build\n',
   'leaves a process behind that swaps the results and the source for links to a directory':
     'override_dh_builddeb:\n\tdh_builddeb\n' +
-    "\tsetsid sh -c 'sleep 1; for f in /work/build/*.deb /work/build/*.changes /work/build/*.buildinfo /work/src/*; do rm -f \"$$f\"; ln -s /etc \"$$f\"; done' </dev/null >/dev/null 2>&1 &\n",
+    '\tsetsid sh -c \'sleep 1; for f in /work/build/*.deb /work/build/*.changes /work/build/*.buildinfo /work/src/*; do rm -f "$$f"; ln -s /etc "$$f"; done\' </dev/null >/dev/null 2>&1 &\n',
 };
 
-test('three hostile builds end published or failed as the package\'s fault; none is infrastructure; the engine stays undrained', async () => {
+test("three hostile builds end published or failed as the package's fault; none is infrastructure; the engine stays undrained", async () => {
   const jobs = [];
   for (const [what, rules] of Object.entries(hostile)) {
     const name = `libhostile${jobs.length + 1}`;
@@ -99,12 +112,22 @@ test('three hostile builds end published or failed as the package\'s fault; none
     jobs.push({ what, job });
   }
   for (const { what, job } of jobs) {
-    assert.ok(job.state === 'published' || (job.state === 'failed' && !/^infrastructure/.test(String(job.reason))), `${what}: ${job.state} ${job.reason}`);
+    assert.ok(
+      job.state === 'published' || (job.state === 'failed' && !/^infrastructure/.test(String(job.reason))),
+      `${what}: ${job.state} ${job.reason}`,
+    );
     const view = await getJobView(t, job.id);
-    assert.deepEqual(view.attempts.map((a) => a.state).filter((s) => s === 'infrastructure'), [], `${what}: no attempt is infrastructure`);
+    assert.deepEqual(
+      view.attempts.map((a) => a.state).filter((s) => s === 'infrastructure'),
+      [],
+      `${what}: no attempt is infrastructure`,
+    );
   }
   const engines = (await t.app.inject({ method: 'GET', url: '/v1/admin/engines', headers: bearer(t.adminToken) })).json();
-  assert.deepEqual(engines.items.map((e: { drained: boolean }) => e.drained), [false]);
+  assert.deepEqual(
+    engines.items.map((e: { drained: boolean }) => e.drained),
+    [false],
+  );
   // The deleting build could not delete: the source it was built from is published whole.
   const source = jobs[0]!.job;
   assert.equal(source.state, 'published', JSON.stringify(source.events));

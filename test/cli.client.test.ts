@@ -22,7 +22,10 @@ const fixtures = fs.mkdtempSync(path.join(os.tmpdir(), 'stubbuild-cli-fixtures-'
 before(async () => {
   archesDir = (await ensureQuickImage(0.2)).archesDir;
   const profile = (await loadArchProfiles(archesDir)).get('stubdom-amd64')!;
-  app = await createTestApp({}, { builds: { profiles: [profile], engines: [new DockerBuilder(`cli-${process.pid}`, 2, new Docker())], pollMs: 300 } });
+  app = await createTestApp(
+    {},
+    { builds: { profiles: [profile], engines: [new DockerBuilder(`cli-${process.pid}`, 2, new Docker())], pollMs: 300 } },
+  );
   await app.pipeline!.start();
   await app.app.listen({ host: '127.0.0.1', port: 0 });
   url = `http://127.0.0.1:${(app.app.server.address() as AddressInfo).port}`;
@@ -102,7 +105,10 @@ test('submit --follow streams the build log and exits 0 once published', async (
   const run = await cli(['submit', fixture('clifollow', { seconds: 3 }), '--follow']);
   assert.equal(run.code, 0, run.stdout + run.stderr);
   plainLines(run);
-  assert.match(run.stdout, /quick-build: clifollow second 1 of 3\nquick-build: clifollow second 2 of 3\nquick-build: clifollow second 3 of 3\n/);
+  assert.match(
+    run.stdout,
+    /quick-build: clifollow second 1 of 3\nquick-build: clifollow second 2 of 3\nquick-build: clifollow second 3 of 3\n/,
+  );
   assert.match(run.stdout, /^published: job \d+ clifollow 1\.0$/m);
 });
 
@@ -136,7 +142,10 @@ test('a wait that runs out exits 3; cancel and requeue through the client; jobs,
 
   const listed = await cli(['jobs', '--state', 'cancelled', '--json']);
   assert.equal(listed.code, 0);
-  assert.deepEqual(JSON.parse(listed.stdout).items.map((j: { id: number }) => j.id), [Number(id)]);
+  assert.deepEqual(
+    JSON.parse(listed.stdout).items.map((j: { id: number }) => j.id),
+    [Number(id)],
+  );
   const table = await cli(['jobs', '--source', 'clislow']);
   assert.match(table.stdout, new RegExp(`^ *${id}  cancelled +clislow 1\\.0  `));
   const shown = await cli(['show', id]);

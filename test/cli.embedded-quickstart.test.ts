@@ -69,7 +69,10 @@ test('fresh DATA_DIR: token create, npm start, submit and list a job, on the emb
   assert.equal(post.status, 202);
   const job = (await post.json()) as { id: number };
   const list = (await (await fetch(`${base}/v1/jobs`)).json()) as { items: { id: number; source: string }[] };
-  assert.deepEqual(list.items.map((j) => [j.id, j.source]), [[job.id, 'zlib']]);
+  assert.deepEqual(
+    list.items.map((j) => [j.id, j.source]),
+    [[job.id, 'zlib']],
+  );
 
   // The admin token serve wrote works on the admin API.
   const admin = fs.readFileSync(adminFile, 'utf8').trim();
@@ -82,7 +85,11 @@ test('fresh DATA_DIR: token create, npm start, submit and list a job, on the emb
   server = undefined;
   // Only a clean shutdown removes the lock file (a crash leaves it for the next start to take over).
   const lockFile = path.join(dataDir, 'db.lock');
-  await waitFor('serve to release the database on SIGTERM', () => !fs.existsSync(lockFile), { stallMs: 10_000, intervalMs: 100, explain: () => `\n${output}` });
+  await waitFor('serve to release the database on SIGTERM', () => !fs.existsSync(lockFile), {
+    stallMs: 10_000,
+    intervalMs: 100,
+    explain: () => `\n${output}`,
+  });
   assert.match(output, /shutting down/);
 
   // The data stayed.

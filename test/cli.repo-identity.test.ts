@@ -26,12 +26,16 @@ test('serve refuses to start when REPO_ORIGIN differs from the existing reposito
   server = spawn(process.execPath, [path.join(root, 'bin/stubbuild.js'), 'serve', '--port', String(port)], { env, cwd: root });
   let output = '';
   server.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  await waitFor('the service to publish its repository', async () => (await fetch(`http://127.0.0.1:${port}/apt/dists/stubdom/InRelease`).catch(() => undefined))?.status === 200, {
-    progress: () => output.length,
-    stallMs: 60_000,
-    intervalMs: 250,
-    explain: () => `\n${output}`,
-  });
+  await waitFor(
+    'the service to publish its repository',
+    async () => (await fetch(`http://127.0.0.1:${port}/apt/dists/stubdom/InRelease`).catch(() => undefined))?.status === 200,
+    {
+      progress: () => output.length,
+      stallMs: 60_000,
+      intervalMs: 250,
+      explain: () => `\n${output}`,
+    },
+  );
   const exited = new Promise((resolve) => server!.on('exit', resolve));
   server.kill('SIGTERM');
   await exited;

@@ -66,7 +66,10 @@ test('a wrong DATABASE_URL is one line naming it without its password, before an
   const port = await freePort();
   const refused = await refusedStart({ DATA_DIR: dataDir, DATABASE_URL: `postgres://stubbuild:s3cret-pw@127.0.0.1:${port}/stubbuild` });
   assert.equal(refused.code, 2);
-  assertOneLine(refused.stderr, new RegExp(`cannot use the database at DATABASE_URL postgres://stubbuild@127\\.0\\.0\\.1:${port}/stubbuild: .*ECONNREFUSED`));
+  assertOneLine(
+    refused.stderr,
+    new RegExp(`cannot use the database at DATABASE_URL postgres://stubbuild@127\\.0\\.0\\.1:${port}/stubbuild: .*ECONNREFUSED`),
+  );
   assert.doesNotMatch(refused.stderr + refused.stdout, /s3cret-pw/);
   assert.deepEqual(fs.readdirSync(dataDir), []);
 });
@@ -93,16 +96,26 @@ test('after a start on PGlite, DATA_DIR is 0700 and nothing under it but the rep
   const port = await freePort();
   let output = '';
   server = spawn(process.execPath, [path.join(root, 'bin/stubbuild.js'), 'serve', '--port', String(port)], {
-    env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'info', BUILDER_ENGINES: JSON.stringify([{ id: 'absent', host: 'unix:///nonexistent/docker.sock', capacity: 1 }]) },
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      LOG_LEVEL: 'info',
+      BUILDER_ENGINES: JSON.stringify([{ id: 'absent', host: 'unix:///nonexistent/docker.sock', capacity: 1 }]),
+    },
     cwd: root,
   });
   server.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   server.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  await waitFor('the service to answer /healthz', async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200, {
-    stallMs: 60_000,
-    intervalMs: 250,
-    explain: () => output,
-  });
+  await waitFor(
+    'the service to answer /healthz',
+    async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200,
+    {
+      stallMs: 60_000,
+      intervalMs: 250,
+      explain: () => output,
+    },
+  );
   assert.equal(fs.statSync(dataDir).mode & 0o777, 0o700);
   assert.match(output, /was open to other users \(mode 755\); tightened to 0700/);
 
@@ -111,7 +124,10 @@ test('after a start on PGlite, DATA_DIR is 0700 and nothing under it but the rep
     .readdirSync(dataDir, { recursive: true, withFileTypes: true })
     .map((e) => path.join(e.parentPath, e.name))
     .filter((f) => f !== repo && !f.startsWith(`${repo}/`));
-  assert.ok(files.some((f) => f.endsWith('admin.token')) && files.some((f) => f.includes('pgdata')), 'the database and the admin token are there');
+  assert.ok(
+    files.some((f) => f.endsWith('admin.token')) && files.some((f) => f.includes('pgdata')),
+    'the database and the admin token are there',
+  );
   const openToOthers = files.filter((f) => (fs.statSync(f).mode & 0o007) !== 0 && !fs.lstatSync(f).isSymbolicLink());
   assert.deepEqual(openToOthers, [], 'no file or directory outside the repository grants anything to others');
   // And for real: another user cannot read any of them.

@@ -27,12 +27,28 @@ test('a queued job from before the upgrade is built for stubdom-amd64, by an eng
   await migrateToLatest(db);
   const job = await db.selectFrom('jobs').select(['arch', 'state']).where('id', '=', id).executeTakeFirstOrThrow();
   assert.deepEqual(job, { arch: 'stubdom-amd64', state: 'queued' });
-  const rumpOnly = await claimNextJob(db, { engineId: 'rump-only', capacity: 1, owner: 'test', leaseMs: 60_000, ageingMs: 3_600_000, arches: ['stubdom-rumprun-amd64'] });
+  const rumpOnly = await claimNextJob(db, {
+    engineId: 'rump-only',
+    capacity: 1,
+    owner: 'test',
+    leaseMs: 60_000,
+    ageingMs: 3_600_000,
+    arches: ['stubdom-rumprun-amd64'],
+  });
   assert.equal(rumpOnly, undefined, 'an engine without the stubdom-amd64 image leaves it');
-  const claim = await claimNextJob(db, { engineId: 'newlib', capacity: 1, owner: 'test', leaseMs: 60_000, ageingMs: 3_600_000, arches: ['stubdom-amd64'] });
+  const claim = await claimNextJob(db, {
+    engineId: 'newlib',
+    capacity: 1,
+    owner: 'test',
+    leaseMs: 60_000,
+    ageingMs: 3_600_000,
+    arches: ['stubdom-amd64'],
+  });
   assert.deepEqual([claim?.jobId, claim?.arch], [id, 'stubdom-amd64']);
   await assert.rejects(
-    sql`insert into jobs (state, origin, source, version, suite, submitted_by) values ('queued', 'upload', 'x', '1', null, ${token.id})`.execute(db),
+    sql`insert into jobs (state, origin, source, version, suite, submitted_by) values ('queued', 'upload', 'x', '1', null, ${token.id})`.execute(
+      db,
+    ),
     /null value in column "arch"/,
     'new jobs must name their architecture',
   );

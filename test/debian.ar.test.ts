@@ -33,17 +33,27 @@ async function arOf(name: string, members: { name: string; data: Buffer }[]): Pr
 test('reads the members GNU ar wrote, as ar lists and prints them', async () => {
   const names = fc.stringMatching(/^[a-z_][a-z0-9._-]{0,14}$/).filter((n) => n !== '.' && n !== '..');
   await fc.assert(
-    fc.asyncProperty(fc.uniqueArray(fc.record({ name: names, data: fc.uint8Array({ maxLength: 300 }) }), { minLength: 1, maxLength: 5, selector: (m) => m.name }), async (raw) => {
-      const members = raw.map((m) => ({ name: m.name, data: Buffer.from(m.data) }));
-      const { path, bytes } = await arOf('prop', members);
-      const read = readArMembers(bytes);
-      const { stdout } = await run('ar', ['t', path]);
-      assert.deepEqual(read.map((m) => m.name), stdout.split('\n').filter((l) => l !== ''));
-      for (const m of read) {
-        const { stdout: printed } = await run('ar', ['p', path, m.name], { encoding: 'buffer' });
-        assert.ok(m.data.equals(printed), `${m.name}: bytes differ from ar p`);
-      }
-    }),
+    fc.asyncProperty(
+      fc.uniqueArray(fc.record({ name: names, data: fc.uint8Array({ maxLength: 300 }) }), {
+        minLength: 1,
+        maxLength: 5,
+        selector: (m) => m.name,
+      }),
+      async (raw) => {
+        const members = raw.map((m) => ({ name: m.name, data: Buffer.from(m.data) }));
+        const { path, bytes } = await arOf('prop', members);
+        const read = readArMembers(bytes);
+        const { stdout } = await run('ar', ['t', path]);
+        assert.deepEqual(
+          read.map((m) => m.name),
+          stdout.split('\n').filter((l) => l !== ''),
+        );
+        for (const m of read) {
+          const { stdout: printed } = await run('ar', ['p', path, m.name], { encoding: 'buffer' });
+          assert.ok(m.data.equals(printed), `${m.name}: bytes differ from ar p`);
+        }
+      },
+    ),
     { numRuns: 15 },
   );
 });
@@ -51,14 +61,23 @@ test('reads the members GNU ar wrote, as ar lists and prints them', async () => 
 test('reads a .deb as dpkg-deb built it: debian-binary, control.tar, data.tar', async () => {
   const root = join(dir, 'pkgroot');
   await run('mkdir', ['-p', join(root, 'DEBIAN'), join(root, 'usr/share/doc/ar-test')]);
-  await writeFile(join(root, 'DEBIAN/control'), 'Package: ar-test\nVersion: 1.0\nArchitecture: all\nMaintainer: T <t@example.org>\nDescription: test\n');
+  await writeFile(
+    join(root, 'DEBIAN/control'),
+    'Package: ar-test\nVersion: 1.0\nArchitecture: all\nMaintainer: T <t@example.org>\nDescription: test\n',
+  );
   await writeFile(join(root, 'usr/share/doc/ar-test/README'), 'odd-sized content\n!');
   const deb = join(dir, 'ar-test.deb');
   await run('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', root, deb]);
   const members = readArMembers(await readFile(deb));
   const { stdout } = await run('ar', ['t', deb]);
-  assert.deepEqual(members.map((m) => m.name), stdout.split('\n').filter((l) => l !== ''));
-  assert.deepEqual(members.map((m) => m.name), ['debian-binary', 'control.tar.gz', 'data.tar.gz']);
+  assert.deepEqual(
+    members.map((m) => m.name),
+    stdout.split('\n').filter((l) => l !== ''),
+  );
+  assert.deepEqual(
+    members.map((m) => m.name),
+    ['debian-binary', 'control.tar.gz', 'data.tar.gz'],
+  );
   assert.equal(members[0]!.data.toString('latin1'), '2.0\n');
 });
 
@@ -70,14 +89,17 @@ function header(fields: { name?: string; size?: string; end?: string }): Buffer 
   return h;
 }
 
-test('a header is read for its name (GNU ar\'s trailing slash dropped) and size', () => {
+test("a header is read for its name (GNU ar's trailing slash dropped) and size", () => {
   assert.deepEqual(parseArHeader(header({ name: 'debian-binary/', size: '4' })), { name: 'debian-binary', size: 4 });
   assert.deepEqual(parseArHeader(header({ name: 'data.tar.xz', size: '1234567' })), { name: 'data.tar.xz', size: 1234567 });
 });
 
 test('a malformed header is refused with its reason', () => {
   const refused = (h: Buffer, message: string) =>
-    assert.throws(() => parseArHeader(h), (err: unknown) => err instanceof DebianParseError && err.kind === 'ar' && err.message === message);
+    assert.throws(
+      () => parseArHeader(h),
+      (err: unknown) => err instanceof DebianParseError && err.kind === 'ar' && err.message === message,
+    );
   refused(header({ end: 'x\n' }), 'malformed ar member header (bad terminator)');
   refused(header({ name: 'control.tar', size: '12a' }), 'malformed ar member header for "control.tar" (bad size field)');
   refused(header({ name: 'con trol' }), 'ar member with an unprintable or empty name "con trol"');
@@ -86,9 +108,15 @@ test('a malformed header is refused with its reason', () => {
 
 test('an archive that is not ar, or ends early, is refused', () => {
   const member = Buffer.concat([header({ name: 'a/', size: '3' }), Buffer.from('abc'), Buffer.from('\n')]);
-  assert.deepEqual(readArMembers(Buffer.concat([AR_MAGIC, member])).map((m) => m.data.toString()), ['abc']);
+  assert.deepEqual(
+    readArMembers(Buffer.concat([AR_MAGIC, member])).map((m) => m.data.toString()),
+    ['abc'],
+  );
   const refused = (bytes: Buffer, message: string) =>
-    assert.throws(() => readArMembers(bytes), (err: unknown) => err instanceof DebianParseError && err.message === message);
+    assert.throws(
+      () => readArMembers(bytes),
+      (err: unknown) => err instanceof DebianParseError && err.message === message,
+    );
   refused(Buffer.from('PK\x03\x04'), 'not an ar archive');
   refused(Buffer.concat([AR_MAGIC, member.subarray(0, 30)]), 'the archive ends inside a member header');
   refused(Buffer.concat([AR_MAGIC, member.subarray(0, AR_HEADER_SIZE + 2)]), 'the archive ends inside "a"');

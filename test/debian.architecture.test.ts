@@ -11,7 +11,9 @@ const run = promisify(execFile);
 
 // dpkg's tables plus the stubdom-amd64 profile's rows, as a service building it has them.
 const STUBDOM_ARCH = 'stubdom-amd64';
-const profile = JSON.parse(readFileSync(new URL('../arches/stubdom-amd64.json', import.meta.url), 'utf8')) as { dpkg: { ostable: string; tupletable: string } };
+const profile = JSON.parse(readFileSync(new URL('../arches/stubdom-amd64.json', import.meta.url), 'utf8')) as {
+  dpkg: { ostable: string; tupletable: string };
+};
 const table = new ArchTable([profile.dpkg]);
 const archMatches = table.archMatches.bind(table);
 const archTuple = table.archTuple.bind(table);
@@ -53,7 +55,7 @@ const WILDCARDS = [
 
 const real = knownArchitectures().filter((arch) => arch !== STUBDOM_ARCH);
 
-test('our table lists exactly the architectures of dpkg-architecture -L, plus the profile\'s', async () => {
+test("our table lists exactly the architectures of dpkg-architecture -L, plus the profile's", async () => {
   const dpkg = await shell('dpkg-architecture -L', []);
   assert.deepEqual(real, dpkg);
   assert.equal(knownArchitectures().at(-1), STUBDOM_ARCH);
@@ -61,7 +63,9 @@ test('our table lists exactly the architectures of dpkg-architecture -L, plus th
 });
 
 test('two partial architectures side by side: each has its tuple, the wildcards tell them apart', () => {
-  const rump = JSON.parse(readFileSync(new URL('../arches/stubdom-rumprun-amd64.json', import.meta.url), 'utf8')) as { dpkg: { ostable: string; tupletable: string } };
+  const rump = JSON.parse(readFileSync(new URL('../arches/stubdom-rumprun-amd64.json', import.meta.url), 'utf8')) as {
+    dpkg: { ostable: string; tupletable: string };
+  };
   const both = new ArchTable([profile.dpkg, rump.dpkg]);
   assert.equal(both.archTuple('stubdom-rumprun-amd64')?.gnuTriplet, 'x86_64-rumprun-netbsd');
   assert.equal(both.archTuple('stubdom-amd64')?.gnuTriplet, 'x86_64-xen-elf');
@@ -116,9 +120,29 @@ test('archMatches agrees with the exit code of dpkg-architecture -a<arch> -i<wil
 });
 
 test('archTuple gives dpkg’s abi, libc, os, cpu and GNU type', async () => {
-  const sample = ['amd64', 'i386', 'armhf', 'armel', 'arm64', 'x32', 'mips64el', 'mipsn32', 'ppc64el', 'powerpcspe',
-    'hurd-i386', 'hurd-amd64', 'kfreebsd-amd64', 'musl-linux-arm64', 'musl-linux-armhf', 'uclibc-linux-armel',
-    'darwin-arm64', 'freebsd-riscv64', 'mint-m68k', 'arm64ilp32', 'loong64'];
+  const sample = [
+    'amd64',
+    'i386',
+    'armhf',
+    'armel',
+    'arm64',
+    'x32',
+    'mips64el',
+    'mipsn32',
+    'ppc64el',
+    'powerpcspe',
+    'hurd-i386',
+    'hurd-amd64',
+    'kfreebsd-amd64',
+    'musl-linux-arm64',
+    'musl-linux-armhf',
+    'uclibc-linux-armel',
+    'darwin-arm64',
+    'freebsd-riscv64',
+    'mint-m68k',
+    'arm64ilp32',
+    'loong64',
+  ];
   const script =
     'for a in "$@"; do eval "$(dpkg-architecture -a"$a" 2>/dev/null)"; ' +
     'echo "$a $DEB_HOST_ARCH_ABI $DEB_HOST_ARCH_LIBC $DEB_HOST_ARCH_OS $DEB_HOST_ARCH_CPU $DEB_HOST_GNU_TYPE"; done';
@@ -175,5 +199,8 @@ test('wildcards and unknown names', () => {
   assert.equal(archTuple('no-such-arch'), undefined);
   assert.equal(archMatches('no-such-arch', 'linux-any'), false);
   assert.equal(archMatches('no-such-arch', 'any'), true); // as dpkg: "any" matches any name
-  assert.throws(() => requireArchTuple('no-such-arch'), (e: unknown) => e instanceof DebianParseError && e.kind === 'architecture');
+  assert.throws(
+    () => requireArchTuple('no-such-arch'),
+    (e: unknown) => e instanceof DebianParseError && e.kind === 'architecture',
+  );
 });

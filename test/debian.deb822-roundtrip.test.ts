@@ -3,14 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import {
-  formatDeb822,
-  getField,
-  parseDeb822,
-  requireField,
-  splitClearsigned,
-  type Paragraph,
-} from '../src/debian/deb822.ts';
+import { formatDeb822, getField, parseDeb822, requireField, splitClearsigned, type Paragraph } from '../src/debian/deb822.ts';
 import { DebianParseError } from '../src/debian/parse-error.ts';
 
 const isParseError = (kind: string, line?: number) => (error: unknown) =>
@@ -21,7 +14,12 @@ const nameChars = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromC
 const fieldName = fc
   .tuple(fc.constantFrom(...nameChars.filter((c) => c !== '#' && c !== '-')), fc.array(fc.constantFrom(...nameChars), { maxLength: 12 }))
   .map(([first, rest]) => first + rest.join(''));
-const lineText = fc.string({ unit: fc.oneof(fc.constantFrom(' ', '\t', '.', '#', ':', '-', 'é', '\u00a0'), fc.string({ minLength: 1, maxLength: 1 })), maxLength: 30 }).map((s) => s.replace(/\n/g, ''));
+const lineText = fc
+  .string({
+    unit: fc.oneof(fc.constantFrom(' ', '\t', '.', '#', ':', '-', 'é', '\u00a0'), fc.string({ minLength: 1, maxLength: 1 })),
+    maxLength: 30,
+  })
+  .map((s) => s.replace(/\n/g, ''));
 const firstLine = lineText.map((s) => s.trim());
 const continuation = fc.oneof(
   fc.constant('.'),
@@ -65,17 +63,15 @@ test('canonical documents parse to their fields and format back byte for byte', 
 
 // Non-canonical spellings: comments, tab continuations, trailing blanks, CRLF, extra blank lines.
 const noisyDocument = documentArb.chain((doc) =>
-  fc
-    .array(fc.constantFrom('tab', 'crlf', 'comment', 'blank', 'trailing'), { maxLength: 5 })
-    .map((noise) => {
-      let text = writeCanonical(doc);
-      if (noise.includes('tab')) text = text.replace(/\n /g, '\n\t');
-      if (noise.includes('trailing')) text = text.replace(/\n/g, '  \n');
-      if (noise.includes('comment')) text = '# leading comment\n' + text.replace(/\n(?=[ \t])/g, '\n# between continuation lines\n');
-      if (noise.includes('blank')) text = '\n \n' + text.replace(/\n\n/g, '\n\t\n\n') + '\n\n';
-      if (noise.includes('crlf')) text = text.replace(/\n/g, '\r\n');
-      return { doc, text };
-    }),
+  fc.array(fc.constantFrom('tab', 'crlf', 'comment', 'blank', 'trailing'), { maxLength: 5 }).map((noise) => {
+    let text = writeCanonical(doc);
+    if (noise.includes('tab')) text = text.replace(/\n /g, '\n\t');
+    if (noise.includes('trailing')) text = text.replace(/\n/g, '  \n');
+    if (noise.includes('comment')) text = '# leading comment\n' + text.replace(/\n(?=[ \t])/g, '\n# between continuation lines\n');
+    if (noise.includes('blank')) text = '\n \n' + text.replace(/\n\n/g, '\n\t\n\n') + '\n\n';
+    if (noise.includes('crlf')) text = text.replace(/\n/g, '\r\n');
+    return { doc, text };
+  }),
 );
 
 test('non-canonical spellings parse to the same fields, and parse(format(parse(x))) equals parse(x)', () => {
@@ -103,7 +99,10 @@ test('field names are case-insensitive for lookup and for duplicates', () => {
   assert.equal(getField(p, 'SOURCE'), 'foo');
   assert.equal(getField(p, 'checksums-sha256'), '\nabc 1 foo.dsc');
   assert.equal(getField(p, 'Binary'), undefined);
-  assert.throws(() => requireField(p, 'Version'), (e: unknown) => isParseError('deb822')(e) && /Version/.test((e as Error).message));
+  assert.throws(
+    () => requireField(p, 'Version'),
+    (e: unknown) => isParseError('deb822')(e) && /Version/.test((e as Error).message),
+  );
   assert.throws(() => parseDeb822('Source: a\nsource: b\n'), isParseError('deb822', 2));
 });
 
@@ -127,7 +126,10 @@ test('formatDeb822 refuses values it could not write back faithfully', () => {
     [{ name: 'A', value: ' x' }],
     [{ name: 'A', value: 'x\ny ' }],
     [{ name: 'A:B', value: 'x' }],
-    [{ name: 'A', value: 'x' }, { name: 'a', value: 'y' }],
+    [
+      { name: 'A', value: 'x' },
+      { name: 'a', value: 'y' },
+    ],
     [],
   ]) {
     assert.throws(() => formatDeb822([{ fields }]), isParseError('deb822'), JSON.stringify(fields));
@@ -135,14 +137,23 @@ test('formatDeb822 refuses values it could not write back faithfully', () => {
 });
 
 // Line-shaped fuzz: parsers usually break on structure, not on random bytes.
-const lineish = fc.array(
-  fc.oneof(
-    fc.constantFrom('A: b', 'a: c', ' cont', '\tcont', ' .', '#c', '', ' ', '-x: y', ':', 'x', '\r'),
-    fc.constantFrom('-----BEGIN PGP SIGNED MESSAGE-----', 'Hash: SHA256', '-----BEGIN PGP SIGNATURE-----', '-----END PGP SIGNATURE-----', '- A: b', '- -x'),
-    fc.string({ maxLength: 12 }),
-  ),
-  { maxLength: 14 },
-).map((lines) => lines.join('\n'));
+const lineish = fc
+  .array(
+    fc.oneof(
+      fc.constantFrom('A: b', 'a: c', ' cont', '\tcont', ' .', '#c', '', ' ', '-x: y', ':', 'x', '\r'),
+      fc.constantFrom(
+        '-----BEGIN PGP SIGNED MESSAGE-----',
+        'Hash: SHA256',
+        '-----BEGIN PGP SIGNATURE-----',
+        '-----END PGP SIGNATURE-----',
+        '- A: b',
+        '- -x',
+      ),
+      fc.string({ maxLength: 12 }),
+    ),
+    { maxLength: 14 },
+  )
+  .map((lines) => lines.join('\n'));
 
 test('arbitrary input only ever raises DebianParseError', () => {
   fc.assert(

@@ -88,10 +88,7 @@ test('parseDsc reads a .dsc written by dpkg-source -b', async () => {
   assert.equal(dsc.buildDependsIndep, 'python3-sphinx');
   assert.equal(parseRelations(dsc.buildDepends).length, 3);
   assert.equal(dsc.signed, false);
-  assert.deepEqual(
-    dsc.files.map((f) => f.name).sort(),
-    ['hello-stub_1.0~rc1-2.debian.tar.xz', 'hello-stub_1.0~rc1.orig.tar.gz'],
-  );
+  assert.deepEqual(dsc.files.map((f) => f.name).sort(), ['hello-stub_1.0~rc1-2.debian.tar.xz', 'hello-stub_1.0~rc1.orig.tar.gz']);
   // The listed sizes and hashes are those of the files dpkg-source wrote.
   for (const file of dsc.files) {
     const bytes = await readFile(join(dir, file.name));
@@ -111,8 +108,7 @@ test('parseDsc reads the same .dsc clear-signed by gpg, and the body is the unsi
 });
 
 function dscError(field: string) {
-  return (error: unknown) =>
-    error instanceof DebianParseError && error.kind === 'dsc' && error.message.includes(field);
+  return (error: unknown) => error instanceof DebianParseError && error.kind === 'dsc' && error.message.includes(field);
 }
 
 // Edits the generated .dsc: drop a field, or replace the text of one.
@@ -160,12 +156,18 @@ test('a bad value is an error naming the field', () => {
     assert.notEqual(text, dscText, `the edit for ${field} applied`);
     assert.throws(() => parseDsc(text), dscError(`invalid field ${field}`), `${field}: ${text}`);
   }
-  assert.throws(() => parseDsc(withoutField(dscText, 'Checksums-Sha256') + 'Checksums-Sha256:\n'), dscError('empty field Checksums-Sha256'));
+  assert.throws(
+    () => parseDsc(withoutField(dscText, 'Checksums-Sha256') + 'Checksums-Sha256:\n'),
+    dscError('empty field Checksums-Sha256'),
+  );
 });
 
 test('structural problems are DebianParseError too', () => {
   assert.throws(() => parseDsc(dscText + '\nSource: second-paragraph\n'), dscError('one paragraph'));
-  assert.throws(() => parseDsc(dscText.replace('Format:', 'Version: 2\nFormat:')), (e: unknown) => e instanceof DebianParseError && e.kind === 'deb822');
+  assert.throws(
+    () => parseDsc(dscText.replace('Format:', 'Version: 2\nFormat:')),
+    (e: unknown) => e instanceof DebianParseError && e.kind === 'deb822',
+  );
   const unterminated = signedText.replace(/-----END PGP SIGNATURE-----\n?$/, '');
   assert.throws(() => parseDsc(unterminated), DebianParseError);
   const noSignature = signedText.slice(0, signedText.indexOf('-----BEGIN PGP SIGNATURE-----'));

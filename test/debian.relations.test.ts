@@ -5,13 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { DebianParseError } from '../src/debian/parse-error.ts';
-import {
-  formatRelations,
-  parseRelations,
-  reduceRelations,
-  type ProfileTerm,
-  type Relation,
-} from '../src/debian/relations.ts';
+import { formatRelations, parseRelations, reduceRelations, type ProfileTerm, type Relation } from '../src/debian/relations.ts';
 import type { VersionOp } from '../src/debian/version.ts';
 import { stubdomArches } from './helpers/stubdom-arches.ts';
 
@@ -63,21 +57,25 @@ test('parse(format(r)) equals r, and formatting canonical text gives it back unc
 // inside brackets, a trailing comma.
 test('non-canonical whitespace parses to the same relations', () => {
   fc.assert(
-    fc.property(relationsArb.filter((r) => r.length > 0), fc.constantFrom('\n ', '  ', '\t'), (relations, ws) => {
-      const canonical = formatRelations(relations);
-      const noisy =
-        ws +
-        canonical
-          .replace(/, /g, `${ws},${ws}`)
-          .replace(/ \| /g, `${ws}|${ws}`)
-          .replace(/\(([<>=]+) /g, `(${ws}$1`)
-          .replace(/\)/g, `${ws})`)
-          .replace(/\[/g, `[${ws}`)
-          .replace(/ <(?=[!a-z])/g, ` <${ws}`) +
-        ',\n';
-      assert.deepEqual(parseRelations(noisy), relations);
-      assert.deepEqual(parseRelations(canonical.replace(/ \(/g, '(')), relations);
-    }),
+    fc.property(
+      relationsArb.filter((r) => r.length > 0),
+      fc.constantFrom('\n ', '  ', '\t'),
+      (relations, ws) => {
+        const canonical = formatRelations(relations);
+        const noisy =
+          ws +
+          canonical
+            .replace(/, /g, `${ws},${ws}`)
+            .replace(/ \| /g, `${ws}|${ws}`)
+            .replace(/\(([<>=]+) /g, `(${ws}$1`)
+            .replace(/\)/g, `${ws})`)
+            .replace(/\[/g, `[${ws}`)
+            .replace(/ <(?=[!a-z])/g, ` <${ws}`) +
+          ',\n';
+        assert.deepEqual(parseRelations(noisy), relations);
+        assert.deepEqual(parseRelations(canonical.replace(/ \(/g, '(')), relations);
+      },
+    ),
     { numRuns: 500 },
   );
 });
@@ -89,7 +87,13 @@ test('a real Build-Depends field parses into the expected structure', () => {
   const p = (negated: boolean, name: string): ProfileTerm => ({ negated, name });
   assert.deepEqual(parseRelations(field), [
     [{ name: 'debhelper-compat', version: { op: '=', version: '13' } }],
-    [{ name: 'libz-dev', version: { op: '>=', version: '1:1.2~' }, archRestriction: { negated: true, arches: ['hurd-any', 'kfreebsd-any'] } }],
+    [
+      {
+        name: 'libz-dev',
+        version: { op: '>=', version: '1:1.2~' },
+        archRestriction: { negated: true, arches: ['hurd-any', 'kfreebsd-any'] },
+      },
+    ],
     [{ name: 'python3', archQualifier: 'any' }],
     [
       { name: 'gcc-12', profiles: [[p(false, 'cross')]] },
@@ -137,7 +141,29 @@ test('malformed relations are DebianParseError', () => {
 const tokenish = fc
   .array(
     fc.oneof(
-      fc.constantFrom('foo', 'a1', ':any', ':', '(', ')', '>=', '>>', '<', '1.0', '[', ']', '!', 'amd64', '<!nocheck>', '<', '>', ',', '|', ' ', '\n'),
+      fc.constantFrom(
+        'foo',
+        'a1',
+        ':any',
+        ':',
+        '(',
+        ')',
+        '>=',
+        '>>',
+        '<',
+        '1.0',
+        '[',
+        ']',
+        '!',
+        'amd64',
+        '<!nocheck>',
+        '<',
+        '>',
+        ',',
+        '|',
+        ' ',
+        '\n',
+      ),
       fc.string({ maxLength: 4 }),
     ),
     { maxLength: 16 },
@@ -185,7 +211,11 @@ test('reduceRelations keeps what a build for the host and profiles needs', () =>
   ];
   const parsed = parseRelations(FIELD);
   for (const [hostArch, profiles, want] of table) {
-    assert.equal(formatRelations(reduceRelations(parsed, { hostArch, profiles: new Set(profiles), arches: stubdomArches.table })), want, `${hostArch} <${profiles.join(' ')}>`);
+    assert.equal(
+      formatRelations(reduceRelations(parsed, { hostArch, profiles: new Set(profiles), arches: stubdomArches.table })),
+      want,
+      `${hostArch} <${profiles.join(' ')}>`,
+    );
   }
   // The input is not modified.
   assert.equal(formatRelations(parsed), FIELD);

@@ -8,14 +8,7 @@ import assert from 'node:assert/strict';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { DebianParseError } from '../src/debian/parse-error.ts';
-import {
-  compareVersions,
-  formatVersion,
-  isValidVersion,
-  parseVersion,
-  versionSatisfies,
-  type VersionOp,
-} from '../src/debian/version.ts';
+import { compareVersions, formatVersion, isValidVersion, parseVersion, versionSatisfies, type VersionOp } from '../src/debian/version.ts';
 
 const run = promisify(execFile);
 
@@ -52,10 +45,7 @@ async function compareWithDpkg(pairs: ReadonlyArray<readonly [string, string]>):
 }
 
 // Generators biased toward the parts where orderings go wrong.
-const digitRun = fc.oneof(
-  fc.constantFrom('0', '1', '9', '10', '00', '01', '001', '010', '100'),
-  fc.nat({ max: 99999 }).map(String),
-);
+const digitRun = fc.oneof(fc.constantFrom('0', '1', '9', '10', '00', '01', '001', '010', '100'), fc.nat({ max: 99999 }).map(String));
 const letters = fc.constantFrom('a', 'b', 'z', 'A', 'Z', 'rc', 'beta', 'dfsg', 'git', 'bpo', 'deb', 'ubuntu');
 const upstreamPiece = (withColon: boolean, withHyphen: boolean) =>
   fc.oneof(
@@ -77,14 +67,12 @@ const versionArb = fc
     revision: fc.option(fc.array(revisionPiece, { minLength: 1, maxLength: 5 }), { freq: 3 }),
   })
   .chain(({ epoch, revision }) =>
-    fc
-      .tuple(digitRun, fc.array(upstreamPiece(epoch !== null, revision !== null), { maxLength: 6 }))
-      .map(([first, rest]) => {
-        const upstream = first + rest.join('');
-        const epochText = epoch === null ? '' : `${epoch}:`;
-        const revisionText = revision === null ? '' : `-${revision.join('')}`;
-        return `${epochText}${upstream}${revisionText}`;
-      }),
+    fc.tuple(digitRun, fc.array(upstreamPiece(epoch !== null, revision !== null), { maxLength: 6 })).map(([first, rest]) => {
+      const upstream = first + rest.join('');
+      const epochText = epoch === null ? '' : `${epoch}:`;
+      const revisionText = revision === null ? '' : `-${revision.join('')}`;
+      return `${epochText}${upstream}${revisionText}`;
+    }),
   )
   .filter(isValidVersion);
 
@@ -210,13 +198,21 @@ test('invalid versions are DebianParseError, and dpkg rejects or warns about eac
   // so the empty string is only checked on our side.
   for (const v of ['', ...INVALID]) {
     assert.equal(isValidVersion(v), false, JSON.stringify(v));
-    assert.throws(() => parseVersion(v), (e: unknown) => e instanceof DebianParseError && e.kind === 'version', JSON.stringify(v));
+    assert.throws(
+      () => parseVersion(v),
+      (e: unknown) => e instanceof DebianParseError && e.kind === 'version',
+      JSON.stringify(v),
+    );
     assert.throws(() => compareVersions(v, '1.0'), DebianParseError);
   }
   // "ok" only when dpkg accepts the version silently (exit 0 or 1, nothing on stderr).
-  const script = 'for v in "$@"; do err=$(dpkg --compare-versions "$v" eq 1 2>&1); rc=$?; if [ $rc -le 1 ] && [ -z "$err" ]; then echo ok; else echo bad; fi; done';
+  const script =
+    'for v in "$@"; do err=$(dpkg --compare-versions "$v" eq 1 2>&1); rc=$?; if [ $rc -le 1 ] && [ -z "$err" ]; then echo ok; else echo bad; fi; done';
   const { stdout } = await run('sh', ['-c', script, 'check', ...INVALID]);
-  assert.deepEqual(stdout.trim().split('\n'), INVALID.map(() => 'bad'));
+  assert.deepEqual(
+    stdout.trim().split('\n'),
+    INVALID.map(() => 'bad'),
+  );
 });
 
 test('versionSatisfies implements each relation operator', () => {

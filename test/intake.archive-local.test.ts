@@ -136,7 +136,10 @@ function assertFailed(job: JobView, reason: RegExp): void {
       ['fetching', 'failed', 'fetcher'],
     ],
   );
-  assert.ok(logs.some((l) => l.jobId === job.id && l.msg === 'archive reference failed' && l.reason === said), 'the decision is logged');
+  assert.ok(
+    logs.some((l) => l.jobId === job.id && l.msg === 'archive reference failed' && l.reason === said),
+    'the decision is logged',
+  );
 }
 
 test('the newest version is fetched, verified against the index and the .dsc, stored and queued', async () => {
@@ -211,7 +214,12 @@ test('an InRelease past its Valid-Until: failed', async () => {
 
 test('a suite that is not configured is refused at submission (422), no job made', async () => {
   const before = await snapshotState(t.db, t.dataDir);
-  const res = await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(t.submitToken), payload: { source: 'zlib', suite: 'sid' } });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/v1/jobs',
+    headers: bearer(t.submitToken),
+    payload: { source: 'zlib', suite: 'sid' },
+  });
   assert.equal(res.statusCode, 422, res.body);
   assert.equal(res.json().type, 'urn:stubbuild:problem:unknown-suite');
   assert.match(res.json().detail, /suite sid is not configured; configured suites: stubtest, stubtest-forged/);
@@ -220,7 +228,12 @@ test('a suite that is not configured is refused at submission (422), no job made
 
 test('a version dpkg cannot read is refused at submission (400), no job made', async () => {
   const before = await snapshotState(t.db, t.dataDir);
-  const res = await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(t.submitToken), payload: { source: 'zlib', version: 'one.two' } });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/v1/jobs',
+    headers: bearer(t.submitToken),
+    payload: { source: 'zlib', version: 'one.two' },
+  });
   assert.equal(res.statusCode, 400, res.body);
   assert.equal(res.json().type, 'urn:stubbuild:problem:invalid-input');
   assert.match(res.json().detail, /^version: version number does not start with a digit/);
@@ -249,21 +262,27 @@ test('transient errors (503, a stalled download) are retried and the fetch succe
   console.log(`libstubtiny 1.0 through two 503s and a stall: ${job.ms} ms`);
   assert.equal(job.state, 'queued', job.reason ?? '');
   const seen = server.requests.slice(mark);
-  assert.deepEqual(seen.filter((r) => r.path === dsc).map((r) => r.status), [503, 503, 200]);
+  assert.deepEqual(
+    seen.filter((r) => r.path === dsc).map((r) => r.status),
+    [503, 503, 200],
+  );
   assert.equal(seen.filter((r) => r.path === tar).length, 2, 'the stalled download was tried again');
   assert.ok(logs.some((l) => l.jobId === job.id && l.msg === 'archive request failed; retrying'));
 });
 
 test('a mirror that stays unreachable: failed after the retries, with the network error', async () => {
   const job = await submitAndFetch({ source: 'zlib', suite: 'stubtest-down' });
-  assertFailed(job, /^network error after 3 attempts: GET http:\/\/127\.0\.0\.1:\d+\/debian-security\/dists\/stubtest-down\/InRelease: ECONNREFUSED/);
+  assertFailed(
+    job,
+    /^network error after 3 attempts: GET http:\/\/127\.0\.0\.1:\d+\/debian-security\/dists\/stubtest-down\/InRelease: ECONNREFUSED/,
+  );
 });
 
 test('a job whose fetcher died is taken over once its lease runs out; a live lease is respected', async () => {
   const orphan = await submit({ source: 'libstubtiny' });
   const crashed = await claimFetchJob(t.db, 'fetcher:crashed-process', 1);
   assert.equal(crashed?.id, orphan);
-  await waitFor('the crashed fetcher\'s lease to run out', async () => {
+  await waitFor("the crashed fetcher's lease to run out", async () => {
     const { rows } = await sql<{ out: boolean }>`select fetch_lease_until < now() as out from jobs where id = ${orphan}`.execute(t.db);
     return rows[0]!.out;
   });
@@ -313,7 +332,11 @@ test('stopping the fetcher mid-download gives the job back untouched, for the ne
   const fetcher = runFetcher({ ...deps, http: { ...deps.http, idleTimeoutMs: 3_600_000 } }, { pollMs: 20 });
   await waitFor('the download to start', () => server.requests.slice(mark).some((r) => r.path === tar), { intervalMs: 10 });
   await fetcher.stop();
-  const row = await t.db.selectFrom('jobs').select(['state', 'fetch_lease_owner', 'fetch_attempts']).where('id', '=', id).executeTakeFirstOrThrow();
+  const row = await t.db
+    .selectFrom('jobs')
+    .select(['state', 'fetch_lease_owner', 'fetch_attempts'])
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
   assert.deepEqual(row, { state: 'fetching', fetch_lease_owner: null, fetch_attempts: 0 });
   assert.deepEqual(fs.readdirSync(t.store.tmpDir), [], 'the partial download was removed');
   assert.equal((await fetchNextJob(deps))?.state, 'queued', 'the next fetcher takes it at once');

@@ -80,12 +80,14 @@ test('zlib is fetched from Debian bookworm, verified with the Debian archive key
     assert.equal(stored.length, file.size, file.name);
     assert.equal(createHash('sha256').update(stored).digest('hex'), file.sha256, file.name);
   }
-  assert.deepEqual(
-    job.events.map((e: { from: string | null; to: string; actor: string }) => [e.from, e.to, e.actor]).slice(1),
-    [['fetching', 'queued', 'fetcher']],
-  );
+  assert.deepEqual(job.events.map((e: { from: string | null; to: string; actor: string }) => [e.from, e.to, e.actor]).slice(1), [
+    ['fetching', 'queued', 'fetcher'],
+  ]);
   assert.ok(cold.requests.some((u) => u.endsWith('/dists/bookworm/InRelease')));
-  assert.ok(cold.requests.some((u) => /\/main\/source\/(by-hash\/SHA256\/[0-9a-f]{64}|Sources\.xz)$/.test(u)), 'Sources downloaded');
+  assert.ok(
+    cold.requests.some((u) => /\/main\/source\/(by-hash\/SHA256\/[0-9a-f]{64}|Sources\.xz)$/.test(u)),
+    'Sources downloaded',
+  );
 
   // Asked again: the cached Sources is reused; only InRelease and the source files are fetched.
   const warm = await fetchReference({ source: 'zlib', version: job.version });

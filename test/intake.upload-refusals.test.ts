@@ -116,14 +116,16 @@ const refusals: Refusal[] = [
   {
     // The bytes match the SHA-256 and the size, but the .dsc's MD5 (Files) says otherwise.
     name: 'wrong MD5 in Files (only the SHA-256 matches)',
-    upload: async () => withDsc(dscText.replace(new RegExp(`^ [0-9a-f]{32} (\\d+ ${tarball.name.replaceAll('.', '\\.')})$`, 'm'), ` ${'0'.repeat(32)} $1`)),
+    upload: async () =>
+      withDsc(dscText.replace(new RegExp(`^ [0-9a-f]{32} (\\d+ ${tarball.name.replaceAll('.', '\\.')})$`, 'm'), ` ${'0'.repeat(32)} $1`)),
     status: 422,
     type: 'invalid-source',
     detail: new RegExp(`${tarball.name.replaceAll('.', '\\.')} does not match its MD5 in the \\.dsc`),
   },
   {
     name: 'wrong SHA-1 in Checksums-Sha1 (only the SHA-256 matches)',
-    upload: async () => withDsc(dscText.replace(new RegExp(`^ [0-9a-f]{40} (\\d+ ${tarball.name.replaceAll('.', '\\.')})$`, 'm'), ` ${'f'.repeat(40)} $1`)),
+    upload: async () =>
+      withDsc(dscText.replace(new RegExp(`^ [0-9a-f]{40} (\\d+ ${tarball.name.replaceAll('.', '\\.')})$`, 'm'), ` ${'f'.repeat(40)} $1`)),
     status: 422,
     type: 'invalid-source',
     detail: new RegExp(`${tarball.name.replaceAll('.', '\\.')} does not match its SHA-1 in the \\.dsc`),
@@ -158,16 +160,14 @@ const refusals: Refusal[] = [
   },
   {
     name: 'traversal name on an uploaded file',
-    upload: async () =>
-      (await withDsc(dscText)).map((f) => (f.name === tarball.name ? { ...f, name: `../../${tarball.name}` } : f)),
+    upload: async () => (await withDsc(dscText)).map((f) => (f.name === tarball.name ? { ...f, name: `../../${tarball.name}` } : f)),
     status: 422,
     type: 'invalid-source',
     detail: /file name "\.\.\/\.\.\/.*": file name contains a path separator/,
   },
   {
     name: 'traversal name listed in the .dsc',
-    upload: () =>
-      withDsc(dscText.replace(/^Checksums-Sha256:\n/m, `Checksums-Sha256:\n ${EMPTY.sha256} 1 ../../etc/cron.d/evil\n`)),
+    upload: () => withDsc(dscText.replace(/^Checksums-Sha256:\n/m, `Checksums-Sha256:\n ${EMPTY.sha256} 1 ../../etc/cron.d/evil\n`)),
     status: 422,
     type: 'invalid-source',
     detail: /Checksums-Sha256: file name contains a path separator: "\.\.\/\.\.\/etc\/cron\.d\/evil"/,
@@ -188,7 +188,10 @@ const refusals: Refusal[] = [
   },
   {
     name: 'a terminal escape in a field of the .dsc',
-    upload: () => withDsc(dscText.replace(/^Maintainer: .*$/m, 'Maintainer: \u001b]8;;http://evil.example/\u0007stubbuild <stubbuild@localhost.invalid>')),
+    upload: () =>
+      withDsc(
+        dscText.replace(/^Maintainer: .*$/m, 'Maintainer: \u001b]8;;http://evil.example/\u0007stubbuild <stubbuild@localhost.invalid>'),
+      ),
     status: 422,
     type: 'invalid-source',
     detail: /the Maintainer field holds the control character U\+001B/,
@@ -291,14 +294,28 @@ for (const c of refusals) {
 test('a refusal after the files were stored (an Idempotency-Key reused for another upload) leaves no file and no empty directory', async () => {
   const key = { 'idempotency-key': 'refusal-after-commit' };
   const first = multipartBody(await withDsc(dscText));
-  const accepted = await signed.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...bearer(signed.submitToken), ...key, ...first.headers }, payload: first.payload });
+  const accepted = await signed.app.inject({
+    method: 'POST',
+    url: '/v1/jobs',
+    headers: { ...bearer(signed.submitToken), ...key, ...first.headers },
+    payload: first.payload,
+  });
   assert.equal(accepted.statusCode, 202, accepted.body);
   const other = makeSourcePackage({ name: 'libother', version: '1:2.0~rc1+ds' });
   try {
-    const files = await Promise.all(other.files.map(async (f) => (f.name === other.dscName ? { name: f.name, content: await uploader.clearSign(f.content.toString('utf8')) } : f)));
+    const files = await Promise.all(
+      other.files.map(async (f) =>
+        f.name === other.dscName ? { name: f.name, content: await uploader.clearSign(f.content.toString('utf8')) } : f,
+      ),
+    );
     const body = multipartBody(files);
     const before = await snapshotState(signed.db, signed.dataDir);
-    const res = await signed.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...bearer(signed.submitToken), ...key, ...body.headers }, payload: body.payload });
+    const res = await signed.app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      headers: { ...bearer(signed.submitToken), ...key, ...body.headers },
+      payload: body.payload,
+    });
     assert.equal(res.statusCode, 422, res.body);
     assert.equal(res.json().type, 'urn:stubbuild:problem:idempotency-conflict');
     assert.deepEqual(await snapshotState(signed.db, signed.dataDir), before);

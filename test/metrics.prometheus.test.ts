@@ -25,7 +25,11 @@ test('/metrics parses as Prometheus text, every name prefixed stubbuild_, and st
 
   const jobs = families.find((f) => f.name === 'stubbuild_jobs')!;
   assert.equal(jobs.type, 'GAUGE');
-  const rows = await app.db.selectFrom('jobs').select(['state', sql<number>`count(*)::int`.as('n')]).groupBy('state').execute();
+  const rows = await app.db
+    .selectFrom('jobs')
+    .select(['state', sql<number>`count(*)::int`.as('n')])
+    .groupBy('state')
+    .execute();
   const fromTable = Object.fromEntries(rows.map((r) => [r.state, r.n]));
   const fromMetrics = Object.fromEntries(jobs.metrics.filter((m) => Number(m.value) > 0).map((m) => [m.labels!.state, Number(m.value)]));
   assert.deepEqual(fromMetrics, fromTable);
@@ -45,10 +49,20 @@ test('/metrics parses as Prometheus text, every name prefixed stubbuild_, and st
     assert.ok(names.includes(name), `${name} is exported`);
   }
   const attempts = families.find((f) => f.name === 'stubbuild_attempts_total')!.metrics;
-  assert.deepEqual(attempts.map((m) => [m.labels!.outcome, Number(m.value)]), [['failed', 1]], `the failed job ${failed}'s attempt`);
+  assert.deepEqual(
+    attempts.map((m) => [m.labels!.outcome, Number(m.value)]),
+    [['failed', 1]],
+    `the failed job ${failed}'s attempt`,
+  );
   const capacity = families.find((f) => f.name === 'stubbuild_engine_capacity')!.metrics;
-  assert.deepEqual(capacity.map((m) => Number(m.value)), [1]);
-  assert.deepEqual(families.find((f) => f.name === 'stubbuild_engine_running')!.metrics.map((m) => Number(m.value)), [1]);
+  assert.deepEqual(
+    capacity.map((m) => Number(m.value)),
+    [1],
+  );
+  assert.deepEqual(
+    families.find((f) => f.name === 'stubbuild_engine_running')!.metrics.map((m) => Number(m.value)),
+    [1],
+  );
 
   // HTTP requests are counted by route: the scrape just made is there at the next one.
   const again = parsePrometheusTextFormat((await app.app.inject({ method: 'GET', url: '/metrics' })).body) as Family[];

@@ -27,7 +27,12 @@ test('every route has a summary, a description and response schemas', async () =
 test("the document describes every route `serve` has (the engine routes too), and the README's API table names each", async () => {
   const doc = JSON.parse(await generateOpenApiDocument(packageVersion)) as { paths: Record<string, Record<string, unknown>> };
   const operations = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
-  for (const route of ['GET /v1/admin/engines', 'POST /v1/admin/engines/{id}/drain', 'POST /v1/admin/engines/{id}/resume', 'POST /v1/admin/jobs/{id}/priority']) {
+  for (const route of [
+    'GET /v1/admin/engines',
+    'POST /v1/admin/engines/{id}/drain',
+    'POST /v1/admin/engines/{id}/resume',
+    'POST /v1/admin/jobs/{id}/priority',
+  ]) {
     assert.ok(operations.includes(route), `${route} is in the document`);
   }
   const readme = await fs.readFile(new URL('../README.md', import.meta.url), 'utf8');

@@ -17,7 +17,14 @@ import { readServerSentEvents, type ServerSentEvent } from '../src/cli/client/se
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { createToken } from '../src/tokens/tokens.ts';
-import { createLocalArchive, type LocalArchive, type ArchiveServer, scanSources, serveArchive, writeSuite } from './helpers/local-archive.ts';
+import {
+  createLocalArchive,
+  type LocalArchive,
+  type ArchiveServer,
+  scanSources,
+  serveArchive,
+  writeSuite,
+} from './helpers/local-archive.ts';
 import { createTestKey } from './helpers/openpgp-test-key.ts';
 import { ensureQuickImage, quickSource, type ServiceProcess, spawnService, uploadQuick } from './helpers/quick-builds.ts';
 import { createServerDatabase, dropServerDatabase } from './helpers/server-database.ts';
@@ -85,7 +92,10 @@ after(async () => {
   for (const s of services) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGTERM');
   await Promise.all(services.map((s) => s.exited));
   for (const info of await docker.listContainers({ all: true, filters: { label: [`org.stubbuild.engine=${engineId}`] } })) {
-    await docker.getContainer(info.Id).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getContainer(info.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
   }
   await archiveServer?.close();
   archive?.cleanup();
@@ -106,10 +116,14 @@ async function job(url: string, id: number) {
 }
 
 async function waitForState(url: string, id: number, states: string[]) {
-  return waitFor(`job ${id} to be ${states.join(' or ')}`, async () => {
-    const j = await job(url, id);
-    return states.includes(j.state) ? j : undefined;
-  }, { progress: async () => (await job(url, id)).events.length, stallMs: 60_000, intervalMs: 200 });
+  return waitFor(
+    `job ${id} to be ${states.join(' or ')}`,
+    async () => {
+      const j = await job(url, id);
+      return states.includes(j.state) ? j : undefined;
+    },
+    { progress: async () => (await job(url, id)).events.length, stallMs: 60_000, intervalMs: 200 },
+  );
 }
 
 /** The process whose scheduler runs the job's current attempt, and the other one. */
@@ -118,7 +132,10 @@ async function runnerOf(id: number): Promise<{ runner: ServiceProcess; other: Se
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ lease_owner: string }>(`select lease_owner from attempts where job_id = $1 and state = 'running'`, [id]);
+    const { rows } = await client.query<{ lease_owner: string }>(
+      `select lease_owner from attempts where job_id = $1 and state = 'running'`,
+      [id],
+    );
     const pid = Number(rows[0]!.lease_owner.split(':')[2]);
     return pid === first.pid ? { runner: first, other: second } : { runner: second, other: first };
   } finally {
@@ -127,7 +144,10 @@ async function runnerOf(id: number): Promise<{ runner: ServiceProcess; other: Se
 }
 
 async function containersOf(id: number): Promise<string[]> {
-  const list = await docker.listContainers({ all: true, filters: { label: [`org.stubbuild.job=${id}`, `org.stubbuild.engine=${engineId}`] } });
+  const list = await docker.listContainers({
+    all: true,
+    filters: { label: [`org.stubbuild.job=${id}`, `org.stubbuild.engine=${engineId}`] },
+  });
   return list.map((c) => c.Id);
 }
 
@@ -144,14 +164,20 @@ test('a build running on one process is cancelled through the other: its contain
   });
   assert.equal(res.status, 200, await res.clone().text());
   // Asked of the Docker engine itself: no container with the job's label is left.
-  await waitFor('no container of the cancelled job', async () => (await containersOf(id)).length === 0, { stallMs: 10_000, intervalMs: 100 });
+  await waitFor('no container of the cancelled job', async () => (await containersOf(id)).length === 0, {
+    stallMs: 10_000,
+    intervalMs: 100,
+  });
 
   const cancelled = await job(first.url, id);
   assert.equal(cancelled.state, 'cancelled');
   const event = cancelled.events.at(-1)!;
   assert.deepEqual([event.from, event.to, event.actor], ['building', 'cancelled', `token:${submitTokenId}`]);
   assert.equal(event.reason, `cancelled by token ${submitTokenId}: not needed any more`);
-  assert.deepEqual(cancelled.attempts.map((a) => [a.state, a.message]), [['aborted', `cancelled by token ${submitTokenId}: not needed any more`]]);
+  assert.deepEqual(
+    cancelled.attempts.map((a) => [a.state, a.message]),
+    [['aborted', `cancelled by token ${submitTokenId}: not needed any more`]],
+  );
 });
 
 test("a running build's log followed as Server-Sent Events through the other process shows lines before the build ends; Last-Event-ID resumes without repeats", async () => {
@@ -194,8 +220,16 @@ test("a running build's log followed as Server-Sent Events through the other pro
   assert.deepEqual(JSON.parse(end.data), { state: 'published', reason: 'in the apt repository', attempt: 1 });
 
   const ids = received.map((e) => Number(e.id));
-  assert.deepEqual(ids, [...new Set(ids)].sort((a, b) => a - b), 'each chunk once, in order');
-  assert.deepEqual(ids, Array.from({ length: ids.length }, (_, i) => i + 1), 'no chunk missing');
+  assert.deepEqual(
+    ids,
+    [...new Set(ids)].sort((a, b) => a - b),
+    'each chunk once, in order',
+  );
+  assert.deepEqual(
+    ids,
+    Array.from({ length: ids.length }, (_, i) => i + 1),
+    'no chunk missing',
+  );
   const whole = await (await fetch(`${first.url}/v1/jobs/${id}/log`)).text();
   assert.equal(received.map((e) => e.data).join(''), whole);
   assert.match(whole, /second 8 of 8/);

@@ -42,7 +42,8 @@ before(async () => {
     stanzas.push(formatPackagesStanza(info, poolPath));
     published.set(info.package, info);
   }
-  const dscText = 'Format: 3.0 (native)\nSource: stub\nBinary: libstub1, stub-tools\nArchitecture: any\nVersion: 1:1.0-1\nMaintainer: Stub Builder <stub@example.invalid>\nChecksums-Sha256:\n ' +
+  const dscText =
+    'Format: 3.0 (native)\nSource: stub\nBinary: libstub1, stub-tools\nArchitecture: any\nVersion: 1:1.0-1\nMaintainer: Stub Builder <stub@example.invalid>\nChecksums-Sha256:\n ' +
     `${'0'.repeat(64)} 10 stub_1.0.tar.xz\n`;
   const [dsc] = parseDeb822(dscText);
   const sourcesStanza = formatSourcesStanza(dsc!, {

@@ -27,7 +27,8 @@ after(async () => {
 
 async function syntheticDebs(dir: string, prefix: string, n: number): Promise<string[]> {
   const paths: string[] = [];
-  for (let i = 0; i < n; i++) paths.push(await writeSyntheticDeb(join(work, dir), { name: `${prefix}${String(i).padStart(3, '0')}`, version: '1.0-1' }));
+  for (let i = 0; i < n; i++)
+    paths.push(await writeSyntheticDeb(join(work, dir), { name: `${prefix}${String(i).padStart(3, '0')}`, version: '1.0-1' }));
   return paths;
 }
 
@@ -56,7 +57,11 @@ test('the threads prepare exactly what the main thread would', async () => {
     for (const path of paths) inPlace.push(await prepareDeb(path, options));
     assert.equal(onThreads.length, 150);
     assert.deepEqual(onThreads, inPlace, 'the same pool paths, stanzas, hashes, sizes and file identities, in order');
-    assert.deepEqual(heard.sort((a, b) => a - b), [...paths.keys()], 'every result was reported as it came back');
+    assert.deepEqual(
+      heard.sort((a, b) => a - b),
+      [...paths.keys()],
+      'every result was reported as it came back',
+    );
   } finally {
     await threads.close();
   }
@@ -116,7 +121,10 @@ test('a refusal on a thread names the first bad package and leaves the repositor
       return true;
     });
     assert.deepEqual(await listTree(join(t.repo.settings.dir, 'pool')), before, 'no pool directory or file is left');
-    const rows = await t.db.selectFrom('repo_packages').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const rows = await t.db
+      .selectFrom('repo_packages')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     assert.equal(Number(rows.n), 0);
 
     // The same packages without the bad ones go in, through the same threads.

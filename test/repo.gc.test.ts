@@ -27,7 +27,10 @@ async function poolDeb(repo: string, name: string, version: string): Promise<{ p
   const bytes = `deb ${name} ${version}`;
   await writeFile(join(repo, path), bytes);
   const sha = createHash('sha256').update(bytes).digest('hex');
-  return { path, stanza: `Package: ${name}\nVersion: ${version}\nArchitecture: stubdom-amd64\nFilename: ${path}\nSize: ${bytes.length}\nSHA256: ${sha}\n` };
+  return {
+    path,
+    stanza: `Package: ${name}\nVersion: ${version}\nArchitecture: stubdom-amd64\nFilename: ${path}\nSize: ${bytes.length}\nSHA256: ${sha}\n`,
+  };
 }
 
 function input(stanzas: string[]): PublicationInput {

@@ -25,17 +25,27 @@ after(async () => {
   await removeTempDir(work);
 });
 
-const exists = (p: string) => stat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 const byHashDir = () => join(t.repo.settings.dir, 'dists/stubdom/main/binary-stubdom-amd64/by-hash/SHA256');
 
 /** by-hash names of binary-stubdom-amd64 that the current Release lists. */
 async function namedByRelease(): Promise<Set<string>> {
   const release = await readFile(join(t.repo.settings.dir, 'dists/stubdom/Release'), 'utf8');
-  return new Set(readReleaseSha256(release).filter((f) => f.path.startsWith('main/binary-stubdom-amd64/')).map((f) => f.sha256));
+  return new Set(
+    readReleaseSha256(release)
+      .filter((f) => f.path.startsWith('main/binary-stubdom-amd64/'))
+      .map((f) => f.sha256),
+  );
 }
 
 test('a replaced version and the previous indices stay during the grace period, and go after it', async () => {
-  const old = await publishPackages(t.db, t.repo, { debs: [{ path: await writeSyntheticDeb(work, { name: 'libgrace1', version: '1.0-1' }) }] });
+  const old = await publishPackages(t.db, t.repo, {
+    debs: [{ path: await writeSyntheticDeb(work, { name: 'libgrace1', version: '1.0-1' }) }],
+  });
   const oldPool = join(t.repo.settings.dir, old.packages[0]!.filename);
   const oldIndices = await namedByRelease();
   await publishPackages(t.db, t.repo, { debs: [{ path: await writeSyntheticDeb(work, { name: 'libgrace1', version: '1.0-2' }) }] });
@@ -60,21 +70,33 @@ test('a replaced version and the previous indices stay during the grace period, 
 
 test('the published package and its file are never collected', async () => {
   const res = await collectRepositoryGarbage(t.db, t.repo, { now: new Date(Date.now() + 100 * HOUR) });
-  assert.deepEqual(res.deleted.filter((p) => p.startsWith('pool/')), []);
+  assert.deepEqual(
+    res.deleted.filter((p) => p.startsWith('pool/')),
+    [],
+  );
   assert.ok(await exists(join(t.repo.settings.dir, 'pool/main/libg/libgrace1/libgrace1_1.0-2_stubdom-amd64.deb')));
 });
 
 test('a repository nobody publishes to is still collected, on a timer', async () => {
   const idle = await createTestRepository({ REPO_GRACE_PERIOD: '300ms' });
   try {
-    const old = await publishPackages(idle.db, idle.repo, { debs: [{ path: await writeSyntheticDeb(join(work, 'idle'), { name: 'libidle', version: '1.0-1' }) }] });
-    await publishPackages(idle.db, idle.repo, { debs: [{ path: await writeSyntheticDeb(join(work, 'idle'), { name: 'libidle', version: '1.0-2' }) }] });
+    const old = await publishPackages(idle.db, idle.repo, {
+      debs: [{ path: await writeSyntheticDeb(join(work, 'idle'), { name: 'libidle', version: '1.0-1' }) }],
+    });
+    await publishPackages(idle.db, idle.repo, {
+      debs: [{ path: await writeSyntheticDeb(join(work, 'idle'), { name: 'libidle', version: '1.0-2' }) }],
+    });
     const oldPool = join(idle.repo.settings.dir, old.packages[0]!.filename);
     assert.ok(await exists(oldPool), 'the replaced .deb stays for the grace period');
     // No publication from here on: only the timer can collect it.
     idle.repo.publisher.collectPeriodically(idle.db, 50);
-    await waitFor('the replaced .deb to be collected without another publication', async () => !(await exists(oldPool)), { stallMs: 30_000 });
-    assert.ok(await exists(join(idle.repo.settings.dir, 'pool/main/libi/libidle/libidle_1.0-2_stubdom-amd64.deb')), 'the current one stays');
+    await waitFor('the replaced .deb to be collected without another publication', async () => !(await exists(oldPool)), {
+      stallMs: 30_000,
+    });
+    assert.ok(
+      await exists(join(idle.repo.settings.dir, 'pool/main/libi/libidle/libidle_1.0-2_stubdom-amd64.deb')),
+      'the current one stays',
+    );
   } finally {
     await idle.close();
   }

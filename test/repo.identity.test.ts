@@ -37,7 +37,10 @@ test('the first start records Origin, Label and Suite (defaults stubbuild, stubd
   assert.equal(getField(release, 'Suite'), 'stubdom');
   assert.equal(getField(release, 'Components'), 'main');
   const row = await handle.db.selectFrom('repo_suites').selectAll().executeTakeFirstOrThrow();
-  assert.deepEqual([row.suite, row.origin, row.label, row.codename, row.component], ['stubdom', 'stubbuild', 'stubbuild stubdom-amd64', 'stubdom', 'main']);
+  assert.deepEqual(
+    [row.suite, row.origin, row.label, row.codename, row.component],
+    ['stubdom', 'stubbuild', 'stubbuild stubdom-amd64', 'stubdom', 'main'],
+  );
   // The key lives in DATA_DIR, the public halves in the repository directory.
   const secret = await openpgp.readPrivateKey({ armoredKey: await readFile(join(dataDir, 'keys/repo-signing-key.asc'), 'utf8') });
   const published = await openpgp.readKey({ armoredKey: await readFile(join(dataDir, 'repo/key.asc'), 'utf8') });
@@ -94,7 +97,10 @@ test('REPO_SIGNING_KEY: the configured key signs, and is what /apt/key.asc holds
       const served = await openpgp.readKey({ armoredKey: await readFile(join(other, 'repo/key.asc'), 'utf8') });
       assert.equal(served.getFingerprint().toUpperCase(), expected);
       const inRelease = await readFile(join(other, 'repo/dists/stubdom/InRelease'), 'utf8');
-      const verified = await openpgp.verify({ message: await openpgp.readCleartextMessage({ cleartextMessage: inRelease }), verificationKeys: served });
+      const verified = await openpgp.verify({
+        message: await openpgp.readCleartextMessage({ cleartextMessage: inRelease }),
+        verificationKeys: served,
+      });
       await verified.signatures[0]!.verified;
     } finally {
       await db2.close();

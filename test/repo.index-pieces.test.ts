@@ -86,18 +86,35 @@ test('after adding and removing one package, one or two pieces are recompressed 
 });
 
 test('entries sort by name, then dpkg version order, then architecture; a duplicate is refused', async () => {
-  const list = [entry(1, 'libb', '1.10'), entry(2, 'liba', '2'), entry(3, 'libb', '1.9'), entry(4, 'libb', '1.9', 'all')].sort(compareEntries);
-  assert.deepEqual(list.map((e) => `${e.name} ${e.version} ${e.arch}`), ['liba 2 stubdom-amd64', 'libb 1.9 all', 'libb 1.9 stubdom-amd64', 'libb 1.10 stubdom-amd64']);
-  await assert.rejects(new IndexPieces().render([entry(1, 'liba', '1.0'), entry(2, 'liba', '1.00')], { xz: false }), /would list liba 1.00 stubdom-amd64 twice/);
+  const list = [entry(1, 'libb', '1.10'), entry(2, 'liba', '2'), entry(3, 'libb', '1.9'), entry(4, 'libb', '1.9', 'all')].sort(
+    compareEntries,
+  );
+  assert.deepEqual(
+    list.map((e) => `${e.name} ${e.version} ${e.arch}`),
+    ['liba 2 stubdom-amd64', 'libb 1.9 all', 'libb 1.9 stubdom-amd64', 'libb 1.10 stubdom-amd64'],
+  );
+  await assert.rejects(
+    new IndexPieces().render([entry(1, 'liba', '1.0'), entry(2, 'liba', '1.00')], { xz: false }),
+    /would list liba 1.00 stubdom-amd64 twice/,
+  );
 });
 
 test('the published Packages file is exactly what buildPackagesFile makes of the stored stanzas', async () => {
   const t = await createTestRepository();
   try {
     const debs = [];
-    for (let i = 0; i < 300; i++) debs.push({ path: await writeSyntheticDeb(join(work, 'published'), { name: `libpub${i}`, version: `1.${i % 7}-1`, arch: i % 11 === 0 ? 'all' : 'stubdom-amd64' }) });
+    for (let i = 0; i < 300; i++)
+      debs.push({
+        path: await writeSyntheticDeb(join(work, 'published'), {
+          name: `libpub${i}`,
+          version: `1.${i % 7}-1`,
+          arch: i % 11 === 0 ? 'all' : 'stubdom-amd64',
+        }),
+      });
     await publishPackages(t.db, t.repo, { debs });
-    await publishPackages(t.db, t.repo, { debs: [{ path: await writeSyntheticDeb(join(work, 'published'), { name: 'libpub17', version: '9.0-1' }) }] });
+    await publishPackages(t.db, t.repo, {
+      debs: [{ path: await writeSyntheticDeb(join(work, 'published'), { name: 'libpub17', version: '9.0-1' }) }],
+    });
     const stanzas = (await t.db.selectFrom('repo_packages').select('stanza').execute()).map((r) => r.stanza);
     const published = await readFile(join(t.repo.settings.dir, 'dists/stubdom/main/binary-stubdom-amd64/Packages'), 'utf8');
     assert.equal(published, buildPackagesFile(stanzas));

@@ -54,7 +54,7 @@ test('trailing garbage after data.tar.gz is judged by the streaming reader', asy
   assert.deepEqual(fast, streamed);
 });
 
-test('a refusal on the fast path is the streaming reader\'s refusal', async () => {
+test("a refusal on the fast path is the streaming reader's refusal", async () => {
   const path = await buildDeb(work, { name: 'libfast8', compression: 'gzip', arch: 'amd64', fileName: 'amd64.deb' });
   const fast = await inspectDeb(path, OPTS).catch((e: unknown) => e);
   const streamed = await inspectDebStreaming(path, OPTS).catch((e: unknown) => e);

@@ -16,7 +16,14 @@ test('beyond the newest `keep` versions, rows are removed and candidates are too
     { name: 'zlib', version: '1.1' },
     { name: 'pci', version: '3.9' },
   ];
-  const tooOld = keepNewestVersions(existing, added, (c) => c.name, (c) => c.version, 2, removed);
+  const tooOld = keepNewestVersions(
+    existing,
+    added,
+    (c) => c.name,
+    (c) => c.version,
+    2,
+    removed,
+  );
   assert.deepEqual([...removed], [1]);
   assert.deepEqual(tooOld, [{ name: 'zlib', version: '1.1' }]);
 });
@@ -24,7 +31,14 @@ test('beyond the newest `keep` versions, rows are removed and candidates are too
 test('versions compare in dpkg order, and rows already removed do not count', () => {
   const existing = new Map([['x', rows([1, '1:0.9'], [2, '2.0'], [3, '10.0~rc1'])]]);
   const removed = new Set([3]);
-  const tooOld = keepNewestVersions(existing, [{ version: '10.0' }], () => 'x', (c) => c.version, 1, removed);
+  const tooOld = keepNewestVersions(
+    existing,
+    [{ version: '10.0' }],
+    () => 'x',
+    (c) => c.version,
+    1,
+    removed,
+  );
   // 1:0.9 (epoch 1) is the newest; 10.0 and 2.0 go.
   assert.deepEqual([...removed].sort(), [2, 3]);
   assert.deepEqual(tooOld, [{ version: '10.0' }]);
@@ -32,6 +46,13 @@ test('versions compare in dpkg order, and rows already removed do not count', ()
 
 test('a group that gains nothing is still held to the rule', () => {
   const removed = new Set<number>();
-  keepNewestVersions(new Map([['old', rows([1, '1'], [2, '2'], [3, '3'])]]), [], () => '', () => '', 1, removed);
+  keepNewestVersions(
+    new Map([['old', rows([1, '1'], [2, '2'], [3, '3'])]]),
+    [],
+    () => '',
+    () => '',
+    1,
+    removed,
+  );
   assert.deepEqual([...removed].sort(), [1, 2]);
 });

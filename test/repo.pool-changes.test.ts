@@ -48,7 +48,10 @@ test('link: a hard link to the inspected upload; a file already there, a changed
   assert.equal(changes.link(other, poolPathOf('libplink2'), file), 'verify', 'not the file that was inspected');
   assert.equal(changes.link(other, poolPathOf('libplink3'), undefined), 'verify', 'read by streaming: no identity to compare');
   assert.equal(changes.link(join(work, 'no-such.deb'), poolPathOf('libplink4'), undefined), 'copy');
-  assert.throws(() => changes.link(path, 'pool/main/libp/../../../etc/x.deb', file), (err: unknown) => isRepoError(err, 'bad-path'));
+  assert.throws(
+    () => changes.link(path, 'pool/main/libp/../../../etc/x.deb', file),
+    (err: unknown) => isRepoError(err, 'bad-path'),
+  );
 });
 
 test('undo removes what the request linked and made, but keeps a file a committed row names', async () => {
@@ -67,7 +70,10 @@ test('undo removes what the request linked and made, but keeps a file a committe
   await changes.undo(t.db, t.repo.settings.suite);
   await lstat(join(repoDir, poolPathOf('libpnamed')));
   await assert.rejects(lstat(join(repoDir, 'pool/main/libp/libpmine')), { code: 'ENOENT' }, 'its file and directory are gone');
-  assert.deepEqual(await tree(join(repoDir, 'pool')), [...new Set([...before, 'main', 'main/libp', 'main/libp/libpnamed', `main/libp/libpnamed/libpnamed_1.0-1_stubdom-amd64.deb`])].sort());
+  assert.deepEqual(
+    await tree(join(repoDir, 'pool')),
+    [...new Set([...before, 'main', 'main/libp', 'main/libp/libpnamed', `main/libp/libpnamed/libpnamed_1.0-1_stubdom-amd64.deb`])].sort(),
+  );
 });
 
 test('a file found in place is relied on only with the same bytes, and checked again before commit', async () => {
@@ -110,10 +116,13 @@ test('a request refused after its packages were linked (a version conflict) leav
   const before = await tree(join(repoDir, 'pool'));
 
   const debs = [];
-  for (let i = 0; i < 40; i++) debs.push(await writeSyntheticDeb(join(work, 'conflict-new'), { name: `libpfresh${String(i).padStart(2, '0')}`, version: '1.0-1' }));
+  for (let i = 0; i < 40; i++)
+    debs.push(await writeSyntheticDeb(join(work, 'conflict-new'), { name: `libpfresh${String(i).padStart(2, '0')}`, version: '1.0-1' }));
   // Same name and version, other bytes: found only once every package is inspected and linked.
   debs.push(await writeSyntheticDeb(join(work, 'conflict-rebuilt'), { name: 'libpconflict', version: '1.0-1', readme: 'a rebuild' }));
-  await assert.rejects(addPackages(t.db, t.repo, { debs: debs.map((path) => ({ path })) }), (err: unknown) => isRepoError(err, 'version-conflict'));
+  await assert.rejects(addPackages(t.db, t.repo, { debs: debs.map((path) => ({ path })) }), (err: unknown) =>
+    isRepoError(err, 'version-conflict'),
+  );
   assert.deepEqual(await tree(join(repoDir, 'pool')), before);
 });
 

@@ -57,9 +57,15 @@ test('force replaces the file atomically', async () => {
 
 test('a source that changed since inspection is refused and nothing lands in the pool', async () => {
   const path = 'pool/main/s/stub/stub-tools_1.0-1_stubdom-amd64.deb';
-  await assert.rejects(addToPool(repo, await source('d.deb', 'changed'), path, { expectedSha256: 'f'.repeat(64) }), /changed since it was inspected/);
+  await assert.rejects(
+    addToPool(repo, await source('d.deb', 'changed'), path, { expectedSha256: 'f'.repeat(64) }),
+    /changed since it was inspected/,
+  );
   await assert.rejects(stat(join(repo, path)), { code: 'ENOENT' });
-  assert.deepEqual((await readdir(join(repo, 'pool/main/s/stub'))).filter((n) => n.startsWith('.')), []);
+  assert.deepEqual(
+    (await readdir(join(repo, 'pool/main/s/stub'))).filter((n) => n.startsWith('.')),
+    [],
+  );
 });
 
 test('paths outside pool/ are refused', async () => {

@@ -75,7 +75,10 @@ test('Release lists every index with the size and hash of what is on disk, plain
   assert.equal(res.release.sha256, sha256(Buffer.from(release)));
   assert.equal(splitClearsigned(await readFile(join(repo, 'dists/unstable/InRelease'), 'utf8')).body, release);
   const component = await readFile(join(repo, 'dists/unstable/main/binary-stubdom-amd64/Release'), 'utf8');
-  assert.equal(component, 'Archive: unstable\nCodename: sid\nOrigin: stubbuild\nLabel: stubbuild\nComponent: main\nArchitecture: stubdom-amd64\n');
+  assert.equal(
+    component,
+    'Archive: unstable\nCodename: sid\nOrigin: stubbuild\nLabel: stubbuild\nComponent: main\nArchitecture: stubdom-amd64\n',
+  );
 });
 
 test('files are switched in order: by-hash, then plain indices, then Release, Release.gpg, InRelease', async () => {
@@ -127,7 +130,11 @@ test('a reader polling during repeated publications always finds what its InRele
   await reader;
   assert.ok(checks > 8, `the reader only checked ${checks} files`);
   const entries = await readdir(join(repo, 'dists/unstable'));
-  assert.deepEqual(entries.filter((e) => e.startsWith('.')), [], 'temporary files left behind');
+  assert.deepEqual(
+    entries.filter((e) => e.startsWith('.')),
+    [],
+    'temporary files left behind',
+  );
 });
 
 test('a failed signature leaves the published suite exactly as it was', async () => {
@@ -151,7 +158,10 @@ test('Architecture: all stanzas go to every architecture; an unknown one is refu
   const repo = join(dir, 'r5');
   const res = await writePublication(
     repo,
-    input({ architectures: ['stubdom-amd64', 'stubdom-arm64'], packagesStanzas: [stanza('stub-doc', '1.0-1', 'all'), stanza('libstub1', '1.0-1')] }),
+    input({
+      architectures: ['stubdom-amd64', 'stubdom-arm64'],
+      packagesStanzas: [stanza('stub-doc', '1.0-1', 'all'), stanza('libstub1', '1.0-1')],
+    }),
     signer,
   );
   assert.deepEqual(res.packagesCount, { 'stubdom-amd64': 2, 'stubdom-arm64': 1 });

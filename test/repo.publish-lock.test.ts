@@ -116,18 +116,29 @@ if (process.env.DATABASE_URL) {
     const first = publishRepository(t.db, t.repo, {});
     await held.reached;
     const locks = await advisoryLocks();
-    assert.deepEqual(locks.rows.map((r) => r.granted), [true]);
+    assert.deepEqual(
+      locks.rows.map((r) => r.granted),
+      [true],
+    );
 
     // The second replica adds a package and asks for a publication: it must wait.
     const path = await writeSyntheticDeb(work, { name: 'libreplica1', version: '1.0-1' });
     const added = await addPackages(t.db, replica, { debs: [{ path }] });
     let settled = false;
     const second = publishRepository(t.db, replica, { generation: added.generation }).finally(() => (settled = true));
-    const waiting = await waitFor('the second replica to queue for the lock', async () => {
-      const locks = await advisoryLocks();
-      return locks.rows.length === 2 ? locks : undefined;
-    }, { stallMs: 5000, intervalMs: 20 });
-    assert.deepEqual(waiting.rows.map((r) => r.granted), [false, true], 'one holds the lock, one waits for it');
+    const waiting = await waitFor(
+      'the second replica to queue for the lock',
+      async () => {
+        const locks = await advisoryLocks();
+        return locks.rows.length === 2 ? locks : undefined;
+      },
+      { stallMs: 5000, intervalMs: 20 },
+    );
+    assert.deepEqual(
+      waiting.rows.map((r) => r.granted),
+      [false, true],
+      'one holds the lock, one waits for it',
+    );
     assert.equal(settled, false);
     held.open();
     held = undefined;

@@ -10,7 +10,10 @@ import { makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';
 
 const run = promisify(execFile);
 const IDENTITY = { name: 'stubbuild test repository', email: 'repo@example.invalid' };
-const RELEASE = 'Origin: stubbuild\nLabel: stubbuild\nSuite: unstable\nCodename: sid\nSHA256:\n ' + 'a'.repeat(64) + ' 12 main/binary-stubdom-amd64/Packages\n';
+const RELEASE =
+  'Origin: stubbuild\nLabel: stubbuild\nSuite: unstable\nCodename: sid\nSHA256:\n ' +
+  'a'.repeat(64) +
+  ' 12 main/binary-stubdom-amd64/Packages\n';
 
 let dir: string;
 before(async () => {

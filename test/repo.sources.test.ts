@@ -48,7 +48,10 @@ test('a source package is published: Sources lists it, its files are in the pool
   assert.equal(sources.length, 1);
   assert.equal(getField(sources[0]!, 'Package'), 'libstubtiny');
   assert.equal(getField(sources[0]!, 'Directory'), 'pool/main/libs/libstubtiny');
-  const listed = getField(sources[0]!, 'Checksums-Sha256')!.trim().split('\n').map((l) => l.trim().split(/\s+/));
+  const listed = getField(sources[0]!, 'Checksums-Sha256')!
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/));
   assert.deepEqual(listed.map((l) => l[2]).sort(), source.files.map((f) => f.name).sort());
   for (const [hash, , name] of listed) {
     const res = await fetch(`${service.aptUrl}/pool/main/libs/libstubtiny/${name}`);

@@ -33,7 +33,12 @@ async function upload(arch?: string) {
   const pkg = makeSourcePackage({ name: 'libmulti', version: '1.0+ds1' });
   try {
     const body = multipartBody([...pkg.files, ...(arch ? [{ name: 'arch', content: arch, text: true as const }] : [])]);
-    return await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...bearer(t.submitToken), ...body.headers }, payload: body.payload });
+    return await t.app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      headers: { ...bearer(t.submitToken), ...body.headers },
+      payload: body.payload,
+    });
   } finally {
     pkg.cleanup();
   }
@@ -45,17 +50,32 @@ test('a job builds for the architecture it names, the first configured by defaul
   assert.equal(plain.json().arch, 'stubdom-amd64');
   const forRump = await upload('stubdom-rumprun-amd64');
   assert.equal(forRump.json().arch, 'stubdom-rumprun-amd64');
-  assert.equal((await t.db.selectFrom('jobs').select('state').where('id', '=', plain.json().id).executeTakeFirstOrThrow()).state, 'queued', 'the same source for another architecture supersedes nothing');
-  const reference = await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(t.submitToken), payload: { source: 'zlib', arch: 'stubdom-rumprun-amd64' } });
+  assert.equal(
+    (await t.db.selectFrom('jobs').select('state').where('id', '=', plain.json().id).executeTakeFirstOrThrow()).state,
+    'queued',
+    'the same source for another architecture supersedes nothing',
+  );
+  const reference = await t.app.inject({
+    method: 'POST',
+    url: '/v1/jobs',
+    headers: bearer(t.submitToken),
+    payload: { source: 'zlib', arch: 'stubdom-rumprun-amd64' },
+  });
   assert.equal(reference.json().arch, 'stubdom-rumprun-amd64');
   const listed = await t.app.inject({ method: 'GET', url: '/v1/jobs?arch=stubdom-rumprun-amd64' });
-  assert.deepEqual(listed.json().items.map((j: { id: number }) => j.id).sort(), [forRump.json().id, reference.json().id].sort());
+  assert.deepEqual(
+    listed
+      .json()
+      .items.map((j: { id: number }) => j.id)
+      .sort(),
+    [forRump.json().id, reference.json().id].sort(),
+  );
   const unknown = await upload('stubdom-arm64');
   assert.equal(unknown.statusCode, 422);
   assert.equal(unknown.json().type, 'urn:stubbuild:problem:unsupported-architecture');
 });
 
-test("an engine takes only jobs of the architectures whose image it has; the engines list says which", async () => {
+test('an engine takes only jobs of the architectures whose image it has; the engines list says which', async () => {
   const engines = await t.app.inject({ method: 'GET', url: '/v1/admin/engines', headers: bearer(t.adminToken) });
   assert.deepEqual(
     engines.json().items.map((e: { id: string; arches: string[] }) => [e.id, e.arches]),
@@ -67,16 +87,29 @@ test("an engine takes only jobs of the architectures whose image it has; the eng
   const tokenId = await submitTokenId(t);
   const rumpJobs: number[] = [];
   for (const source of ['librump-a', 'librump-b', 'librump-c']) {
-    const { job } = await submitJob(t.db, { tokenId, job: { origin: 'upload', source, version: '1.0', suite: null, arch: rump.arch, files: [], state: 'queued' } });
+    const { job } = await submitJob(t.db, {
+      tokenId,
+      job: { origin: 'upload', source, version: '1.0', suite: null, arch: rump.arch, files: [], state: 'queued' },
+    });
     rumpJobs.push(job.id);
   }
   await t.pipeline!.start();
   for (const id of rumpJobs) await waitForJob(t, id, ['failed']);
   for (const id of rumpJobs) {
-    assert.deepEqual((await attemptsOf(t, id)).map((a) => a.engine_id), ['both'], `job ${id} ran on the engine with the rump image`);
+    assert.deepEqual(
+      (await attemptsOf(t, id)).map((a) => a.engine_id),
+      ['both'],
+      `job ${id} ran on the engine with the rump image`,
+    );
   }
-  assert.ok(newlibOnly.requests.every((r) => r.image === newlib.image), 'the newlib-only engine never got a rump job');
-  assert.ok(both.requests.some((r) => r.image === rump.image), "the attempt ran the job's architecture's image");
+  assert.ok(
+    newlibOnly.requests.every((r) => r.image === newlib.image),
+    'the newlib-only engine never got a rump job',
+  );
+  assert.ok(
+    both.requests.some((r) => r.image === rump.image),
+    "the attempt ran the job's architecture's image",
+  );
 });
 
 test("a dep-wait is satisfied only by packages of the job's architecture (or all)", async () => {

@@ -19,7 +19,10 @@ test('members wait for the members whose binaries they build-depend on, at that 
   ];
   const { waits, order } = orderBatch(members, options);
   assert.deepEqual(waits, [[{ on: 1, relation: 'b-dev (>= 1.0)' }], [{ on: 2, relation: 'a-dev (>= 2.0-1)' }], [], []]);
-  assert.deepEqual(order.map((i) => members[i]!.source), ['a', 'b', 'c', 'solo']);
+  assert.deepEqual(
+    order.map((i) => members[i]!.source),
+    ['a', 'b', 'c', 'solo'],
+  );
 });
 
 test('relations are reduced for stubdom-amd64 with the cross and nocheck profiles; Build-Depends-Arch counts', () => {
@@ -33,17 +36,18 @@ test('relations are reduced for stubdom-amd64 with the cross and nocheck profile
     member('e', ''),
   ];
   const { waits } = orderBatch(members, options);
-  assert.deepEqual(waits[0]!.map((w) => members[w.on]!.source), ['d']);
-  assert.deepEqual(waits[1]!.map((w) => members[w.on]!.source), ['e']);
+  assert.deepEqual(
+    waits[0]!.map((w) => members[w.on]!.source),
+    ['d'],
+  );
+  assert.deepEqual(
+    waits[1]!.map((w) => members[w.on]!.source),
+    ['e'],
+  );
 });
 
 test('an alternative another member builds decides; :native and unfitting versions do not', () => {
-  const members = [
-    member('x', 'libdebian-dev | a-dev, b-dev:native, c-dev (>= 2)'),
-    member('a', ''),
-    member('b', ''),
-    member('c', ''),
-  ];
+  const members = [member('x', 'libdebian-dev | a-dev, b-dev:native, c-dev (>= 2)'), member('a', ''), member('b', ''), member('c', '')];
   assert.deepEqual(orderBatch(members, options).waits[0], [{ on: 1, relation: 'a-dev (>= 1.0)' }]);
 });
 
@@ -54,7 +58,10 @@ test('a cycle is refused, naming its members and what each needs', () => {
     (error: unknown) => {
       assert.ok(error instanceof DomainError);
       assert.equal(error.code, 'dependency-cycle');
-      assert.match(error.message, /p 1\.0 needs q-dev \(>= 1\.0\) from q; q 1\.0 needs r-dev \(>= 1\.0\) from r; r 1\.0 needs p-dev \(>= 1\.0\) from p/);
+      assert.match(
+        error.message,
+        /p 1\.0 needs q-dev \(>= 1\.0\) from q; q 1\.0 needs r-dev \(>= 1\.0\) from r; r 1\.0 needs p-dev \(>= 1\.0\) from p/,
+      );
       assert.deepEqual(
         (error.details.cycle as { source: string }[]).map((m) => m.source),
         ['p', 'q', 'r'],
@@ -65,7 +72,11 @@ test('a cycle is refused, naming its members and what each needs', () => {
 });
 
 test('a member needing its own binary is no cycle; archive references (binaries unknown) are not ordered', () => {
-  const members = [member('self', 'self-dev'), { source: 'ref', version: null, binaries: null, buildDepends: '', buildDependsArch: '' }, member('user', 'ref-dev')];
+  const members = [
+    member('self', 'self-dev'),
+    { source: 'ref', version: null, binaries: null, buildDepends: '', buildDependsArch: '' },
+    member('user', 'ref-dev'),
+  ];
   assert.deepEqual(orderBatch(members, options).waits, [[], [], []]);
 });
 

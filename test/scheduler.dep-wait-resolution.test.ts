@@ -24,7 +24,10 @@ test('a published package that satisfies the stored relation moves the job back 
 
   await publishSynthetic(t.db, t.repo, [{ name: 'libfoo-dev', version: '2.1' }]);
   const { requeued } = await handle();
-  assert.deepEqual(requeued.map((r) => r.jobId), [waiting]);
+  assert.deepEqual(
+    requeued.map((r) => r.jobId),
+    [waiting],
+  );
   const job = await stateOf(t.db, waiting);
   assert.equal(job.state, 'queued');
   assert.deepEqual(job.unmet_relations, []);
@@ -54,7 +57,11 @@ test('no retry while nothing changed: a job whose attempt began after the last p
     .set({ state: 'dep-wait', finished_at: sql<Date>`now()` })
     .where('job_id', '=', waiting)
     .execute();
-  await t.db.updateTable('jobs').set({ state: 'dep-wait', unmet_relations: ['libthere-dev:stubdom-amd64'] }).where('id', '=', waiting).execute();
+  await t.db
+    .updateTable('jobs')
+    .set({ state: 'dep-wait', unmet_relations: ['libthere-dev:stubdom-amd64'] })
+    .where('id', '=', waiting)
+    .execute();
 
   for (let i = 0; i < 3; i += 1) await handle();
   assert.equal((await stateOf(t.db, waiting)).state, 'dep-wait', 'checked three times, still waiting');

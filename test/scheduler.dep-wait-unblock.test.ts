@@ -30,7 +30,10 @@ test('B waits for A in dep-wait, is queued by itself when A is published, and bu
     waiting.unmetRelations.some((r) => r.startsWith('libstubhello-dev:stubdom-amd64')),
     `the missing relation is stored: ${JSON.stringify(waiting.unmetRelations)}`,
   );
-  assert.match(String(waiting.explanation), /waits for build-dependencies not yet published for stubdom-amd64: libstubhello-dev:stubdom-amd64/);
+  assert.match(
+    String(waiting.explanation),
+    /waits for build-dependencies not yet published for stubdom-amd64: libstubhello-dev:stubdom-amd64/,
+  );
 
   const aId = await uploadSource(t, a);
   // Before A is published, nothing moves B (no retry loop): it stays in dep-wait with one attempt.
@@ -48,10 +51,17 @@ test('B waits for A in dep-wait, is queued by itself when A is published, and bu
   assert.ok(requeue, JSON.stringify(bDone.events));
   assert.equal(requeue.actor, 'scheduler');
   assert.match(String(requeue.reason), new RegExp(`build-dependencies published: libstubhello-dev 0\\.1 \\(job ${aId}\\)`));
-  assert.ok(bDone.events.every((e) => e.from === null || ['dispatcher', 'scheduler', 'publisher'].includes(e.actor)), JSON.stringify(bDone.events));
+  assert.ok(
+    bDone.events.every((e) => e.from === null || ['dispatcher', 'scheduler', 'publisher'].includes(e.actor)),
+    JSON.stringify(bDone.events),
+  );
   const published = aDone.events.find((e) => e.to === 'published')!;
   assert.ok(new Date(requeue.at) >= new Date(published.at) || Math.abs(Date.parse(requeue.at) - Date.parse(published.at)) < 5000);
-  assert.deepEqual(bDone.attempts.map((x) => x.state), ['dep-wait', 'built'], 'one attempt that waited, one that built: no futile retries');
+  assert.deepEqual(
+    bDone.attempts.map((x) => x.state),
+    ['dep-wait', 'built'],
+    'one attempt that waited, one that built: no futile retries',
+  );
 
   // It was built against A's package from the stubdom repository, and linked it.
   const buildinfo = bDone.artifacts.find((x) => x.kind === 'buildinfo')!;

@@ -13,7 +13,17 @@ before(async () => {
 after(() => t?.close());
 
 function engine(id: string, more: Partial<EngineView> = {}): EngineView {
-  return { id, capacity: 2, healthy: true, detail: 'ok', arches: ['stubdom-amd64'], drained: false, drainReason: null, running: 0, ...more };
+  return {
+    id,
+    capacity: 2,
+    healthy: true,
+    detail: 'ok',
+    arches: ['stubdom-amd64'],
+    drained: false,
+    drainReason: null,
+    running: 0,
+    ...more,
+  };
 }
 const engines = (views: EngineView[]) => ({ list: async () => views });
 const explain = (jobId: number, views?: EngineView[]) =>
@@ -38,7 +48,12 @@ test('a queued job: what the engines say (none, all drained, unhealthy, busy, fr
     /Every engine is drained: e1 \(kernel upgrade\), e2 \(no reason given\)\./,
   );
   assert.match(
-    String(await explain(job, [engine('e1', { drained: true }), engine('e2', { healthy: false, detail: 'engine unreachable: connect ECONNREFUSED' })])),
+    String(
+      await explain(job, [
+        engine('e1', { drained: true }),
+        engine('e2', { healthy: false, detail: 'engine unreachable: connect ECONNREFUSED' }),
+      ]),
+    ),
     /No engine that is not drained is healthy: e2: engine unreachable: connect ECONNREFUSED\./,
   );
   assert.match(String(await explain(job, [engine('e1', { running: 2 })])), /Every healthy engine is at capacity \(e1 2\/2\)/);
@@ -56,7 +71,12 @@ test('a queued job backing off says until when', async () => {
 
 test('a dep-wait job: what is missing, who will build it, and what is already there', async () => {
   await publishSynthetic(t.db, t.repo, [{ name: 'libthere-dev', version: '1.0' }]);
-  const provider = await insertJob(t.db, { state: 'building', source: 'libcoming', version: '2.0', binaries: ['libcoming-dev', 'libcoming1'] });
+  const provider = await insertJob(t.db, {
+    state: 'building',
+    source: 'libcoming',
+    version: '2.0',
+    binaries: ['libcoming-dev', 'libcoming1'],
+  });
   const waiting = await insertJob(t.db, {
     state: 'dep-wait',
     source: 'waits',
@@ -65,10 +85,18 @@ test('a dep-wait job: what is missing, who will build it, and what is already th
   const failed = await insertJob(t.db, { state: 'failed', source: 'libbroken', binaries: ['libbroken-dev'] });
   const alsoWaiting = await insertJob(t.db, { state: 'dep-wait', source: 'waits-too', unmetRelations: ['libbroken-dev'] });
   const stuckOnFailure = String(await explain(alsoWaiting));
-  assert.match(stuckOnFailure, new RegExp(`libbroken-dev, which job ${failed} \\(libbroken 1\\.0, failed\\) was to build: requeue that job once its cause is fixed, or submit a fixed version of libbroken\\.`));
+  assert.match(
+    stuckOnFailure,
+    new RegExp(
+      `libbroken-dev, which job ${failed} \\(libbroken 1\\.0, failed\\) was to build: requeue that job once its cause is fixed, or submit a fixed version of libbroken\\.`,
+    ),
+  );
   assert.match(stuckOnFailure, /but nothing is being built now: it waits until someone acts\.$/, 'no promise that it goes back by itself');
   const text = String(await explain(waiting, [engine('e1')]));
-  assert.match(text, new RegExp(`libcoming-dev:stubdom-amd64 \\(>= 2\\), which job ${provider} \\(libcoming 2\\.0, building\\) will build`));
+  assert.match(
+    text,
+    new RegExp(`libcoming-dev:stubdom-amd64 \\(>= 2\\), which job ${provider} \\(libcoming 2\\.0, building\\) will build`),
+  );
   assert.match(text, /; libnobody-dev, which no job builds and no Debian source is known to build: submit the source that provides it\./);
   assert.match(text, /Already published: libthere-dev 1\.0\./);
   assert.match(text, /goes back to the queue by itself once they are published, but not everything it needs is being built now/);
@@ -85,7 +113,10 @@ test('a dep-wait for a package no job builds names the Debian source that would'
     }),
   );
   assert.deepEqual(asked, ['zstd']);
-  assert.match(text, /zstd:native \(>= 1\.5\), which no job builds: Debian's source libzstd does, submit it \(e\.g\. \{"source": "libzstd"\}\)/);
+  assert.match(
+    text,
+    /zstd:native \(>= 1\.5\), which no job builds: Debian's source libzstd does, submit it \(e\.g\. \{"source": "libzstd"\}\)/,
+  );
 });
 
 test('other states have no explanation; the API shows it on GET /v1/jobs/{id}', async () => {

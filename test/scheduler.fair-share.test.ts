@@ -43,7 +43,14 @@ async function submit(tokenId: string, source: string): Promise<number> {
 }
 
 function claim(capacity = 1000): Promise<ClaimedAttempt | undefined> {
-  return claimNextJob(handle.db, { engineId, capacity, owner: 'test-scheduler', leaseMs: 60_000, ageingMs: 3_600_000, arches: ['stubdom-amd64'] });
+  return claimNextJob(handle.db, {
+    engineId,
+    capacity,
+    owner: 'test-scheduler',
+    leaseMs: 60_000,
+    ageingMs: 3_600_000,
+    arches: ['stubdom-amd64'],
+  });
 }
 
 /** Ends a claimed attempt as the package's own failure, through the real settle path. */
@@ -110,7 +117,10 @@ test('a higher priority is claimed first; a lower one once it has waited long en
     .where(isReadyToClaim())
     .where(isClaimedBefore({ id: low }))
     .execute();
-  assert.deepEqual(ahead.map((r) => r.id), [normal]);
+  assert.deepEqual(
+    ahead.map((r) => r.id),
+    [normal],
+  );
   // … and above it after three.
   await sql`update jobs set queued_at = now() - interval '3 hours' where id = ${low}`.execute(handle.db);
   assert.equal((await claim())!.jobId, low);
@@ -150,7 +160,11 @@ test("concurrent claims never exceed an engine's capacity nor take a job twice",
     .selectFrom('job_events')
     .select(['job_id', 'actor', 'reason'])
     .where('to_state', '=', 'building')
-    .where('job_id', 'in', taken.map((c) => c.jobId))
+    .where(
+      'job_id',
+      'in',
+      taken.map((c) => c.jobId),
+    )
     .execute();
   assert.equal(events.length, 3, 'one event row per claim');
   assert.ok(events.every((e) => e.actor === 'scheduler' && /^building on engine fair-/.test(e.reason ?? '')));

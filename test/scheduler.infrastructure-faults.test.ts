@@ -13,25 +13,37 @@ import { type Behaviour, outcomes, ScriptedBuilder } from './helpers/scripted-bu
 test('an infrastructure fault gives the job back after a doubling backoff; after N attempts it fails, saying why', async (t) => {
   const engine = new ScriptedBuilder(`faults-retry-${process.pid}`, 1, outcomes.infrastructure('docker daemon went away'));
   const backoffBaseMs = 300;
-  const app = await createScheduledApp([engine], { maxInfrastructureAttempts: 3, engineFailureThreshold: 10, backoffBaseMs, heartbeatMs: 200, leaseMs: 2000 });
+  const app = await createScheduledApp([engine], {
+    maxInfrastructureAttempts: 3,
+    engineFailureThreshold: 10,
+    backoffBaseMs,
+    heartbeatMs: 200,
+    leaseMs: 2000,
+  });
   t.after(() => app.close());
   await app.pipeline!.start();
   const job = await queueJob(app, await submitTokenId(app), 'flaky');
   await waitForJob(app, job, ['failed'], { stallMs: 30_000 });
 
   const attempts = await attemptsOf(app, job);
-  assert.deepEqual(attempts.map((a) => [a.state, a.reason]), [
-    ['infrastructure', 'engine'],
-    ['infrastructure', 'engine'],
-    ['infrastructure', 'engine'],
-  ]);
+  assert.deepEqual(
+    attempts.map((a) => [a.state, a.reason]),
+    [
+      ['infrastructure', 'engine'],
+      ['infrastructure', 'engine'],
+      ['infrastructure', 'engine'],
+    ],
+  );
   const events = await eventsOf(app, job);
   assert.equal(events.at(-1)!.reason, 'infrastructure: docker daemon went away (3 attempts)');
   const givenBack = events.filter((e) => e.from_state === 'building' && e.to_state === 'queued');
-  assert.deepEqual(givenBack.map((e) => e.reason), [
-    'given back: docker daemon went away; retried after 0.3 s (infrastructure fault 1 of at most 3)',
-    'given back: docker daemon went away; retried after 0.6 s (infrastructure fault 2 of at most 3)',
-  ]);
+  assert.deepEqual(
+    givenBack.map((e) => e.reason),
+    [
+      'given back: docker daemon went away; retried after 0.3 s (infrastructure fault 1 of at most 3)',
+      'given back: docker daemon went away; retried after 0.6 s (infrastructure fault 2 of at most 3)',
+    ],
+  );
   // Each retry starts no sooner than its backoff after the fault before it.
   for (const n of [1, 2]) {
     const waited = attempts[n]!.started_at.getTime() - attempts[n - 1]!.finished_at!.getTime();
@@ -41,7 +53,13 @@ test('an infrastructure fault gives the job back after a doubling backoff; after
 
 test('an engine that faults K times in a row is drained, saying so in GET /v1/admin/engines; resume brings it back', async (t) => {
   const engine = new ScriptedBuilder(`faults-drain-${process.pid}`, 1, outcomes.infrastructure('cannot create volume'));
-  const app = await createScheduledApp([engine], { maxInfrastructureAttempts: 5, engineFailureThreshold: 3, backoffBaseMs: 100, heartbeatMs: 200, leaseMs: 2000 });
+  const app = await createScheduledApp([engine], {
+    maxInfrastructureAttempts: 5,
+    engineFailureThreshold: 3,
+    backoffBaseMs: 100,
+    heartbeatMs: 200,
+    leaseMs: 2000,
+  });
   t.after(() => app.close());
   await app.pipeline!.start();
   const token = await submitTokenId(app);
@@ -55,13 +73,17 @@ test('an engine that faults K times in a row is drained, saying so in GET /v1/ad
     }[];
   const drained = await waitFor('the engine to be drained', async () => (await listEngines()).find((e) => e.drained));
   assert.equal(drained.id, engine.id);
-  assert.match(String(drained.drainReason), /^drained automatically: 3 infrastructure faults in a row \(last: job \d+ attempt \d+: cannot create volume\); resume it once fixed$/);
+  assert.match(
+    String(drained.drainReason),
+    /^drained automatically: 3 infrastructure faults in a row \(last: job \d+ attempt \d+: cannot create volume\); resume it once fixed$/,
+  );
   assert.equal(engine.requests.length, 3, 'exactly K attempts ran before the drain');
 
   // Drained: nothing more starts, the jobs wait queued.
   await new Promise((r) => setTimeout(r, 600));
   assert.equal(engine.requests.length, 3);
-  for (const job of jobs) assert.equal((await app.db.selectFrom('jobs').select('state').where('id', '=', job).executeTakeFirstOrThrow()).state, 'queued');
+  for (const job of jobs)
+    assert.equal((await app.db.selectFrom('jobs').select('state').where('id', '=', job).executeTakeFirstOrThrow()).state, 'queued');
 
   // Fixed and resumed: the package's own failure now, which is final at the first attempt.
   engine.behaviour = outcomes.buildError();
@@ -80,10 +102,18 @@ test('a job that faulted on K different engines is blamed and failed; no engine 
   const blamedSource = 'poison';
   // Each engine fails the poisonous job and nothing else.
   const behaviour = (): Behaviour => async (request) =>
-    request.jobId === poison ? { kind: 'infrastructure', message: `engine crashed running job ${request.jobId}` } : outcomes.buildError()(request);
+    request.jobId === poison
+      ? { kind: 'infrastructure', message: `engine crashed running job ${request.jobId}` }
+      : outcomes.buildError()(request);
   let poison = 0;
   const engines = [1, 2, 3].map((n) => new ScriptedBuilder(`faults-blame${n}-${process.pid}`, 1, behaviour()));
-  const app = await createScheduledApp(engines, { maxInfrastructureAttempts: 5, engineFailureThreshold: 3, backoffBaseMs: 100, heartbeatMs: 200, leaseMs: 2000 });
+  const app = await createScheduledApp(engines, {
+    maxInfrastructureAttempts: 5,
+    engineFailureThreshold: 3,
+    backoffBaseMs: 100,
+    heartbeatMs: 200,
+    leaseMs: 2000,
+  });
   t.after(() => app.close());
   poison = await queueJob(app, await submitTokenId(app), blamedSource);
   await app.pipeline!.start();
@@ -91,11 +121,19 @@ test('a job that faulted on K different engines is blamed and failed; no engine 
 
   const attempts = await attemptsOf(app, poison);
   assert.deepEqual(attempts.map((a) => a.engine_id).sort(), engines.map((e) => e.id).sort(), 'one attempt on each engine');
-  assert.deepEqual(attempts.map((a) => a.reason), ['engine', 'engine', 'job-blamed']);
+  assert.deepEqual(
+    attempts.map((a) => a.reason),
+    ['engine', 'engine', 'job-blamed'],
+  );
   assert.match(
     String((await eventsOf(app, poison)).at(-1)!.reason),
     /^infrastructure: faults on 3 different engines \(.+\), so the job is blamed rather than the engines; last: engine crashed running job \d+$/,
   );
-  const views = (await app.app.inject({ method: 'GET', url: '/v1/admin/engines', headers: bearer(app.adminToken) })).json().items as { drained: boolean }[];
-  assert.deepEqual(views.map((e) => e.drained), [false, false, false]);
+  const views = (await app.app.inject({ method: 'GET', url: '/v1/admin/engines', headers: bearer(app.adminToken) })).json().items as {
+    drained: boolean;
+  }[];
+  assert.deepEqual(
+    views.map((e) => e.drained),
+    [false, false, false],
+  );
 });

@@ -23,7 +23,14 @@ test("an attempt whose process died holds its engine's capacity until its lease 
   const token = await submitTokenId(app);
   const orphaned = await queueJob(app, token, 'orphaned');
   // A service process that claims and then dies: it never renews.
-  const dead = await claimNextJob(app.db, { engineId: engine.id, capacity: 1, owner: 'scheduler:gone:1:dead00', leaseMs, ageingMs: 3_600_000, arches: ['stubdom-amd64'] });
+  const dead = await claimNextJob(app.db, {
+    engineId: engine.id,
+    capacity: 1,
+    owner: 'scheduler:gone:1:dead00',
+    leaseMs,
+    ageingMs: 3_600_000,
+    arches: ['stubdom-amd64'],
+  });
   assert.equal(dead?.jobId, orphaned);
   const waiting = await queueJob(app, token, 'waiting');
   await app.pipeline!.start();
@@ -36,24 +43,35 @@ test("an attempt whose process died holds its engine's capacity until its lease 
   assert.equal(engine.requests.length, 0);
 
   // The lease runs out (as if an hour had passed).
-  const ranOut = await sql<{ at: Date }>`update attempts set lease_until = now() where job_id = ${orphaned} returning lease_until as at`.execute(app.db);
+  const ranOut = await sql<{
+    at: Date;
+  }>`update attempts set lease_until = now() where job_id = ${orphaned} returning lease_until as at`.execute(app.db);
   await waitForJob(app, orphaned, ['failed']);
   await waitForJob(app, waiting, ['failed']);
   const events = await eventsOf(app, orphaned);
-  assert.deepEqual(events.map((e) => [e.from_state, e.to_state, e.actor]), [
-    [null, 'queued', `token:${token}`],
-    ['queued', 'building', 'scheduler'],
-    ['building', 'queued', 'scheduler'],
-    ['queued', 'building', 'scheduler'],
-    ['building', 'failed', 'scheduler'],
-  ]);
-  assert.match(String(events[2]!.reason), /^lease expired: attempt 1 on engine lease-dead-\d+, held by scheduler:gone:1:dead00, was not renewed$/);
+  assert.deepEqual(
+    events.map((e) => [e.from_state, e.to_state, e.actor]),
+    [
+      [null, 'queued', `token:${token}`],
+      ['queued', 'building', 'scheduler'],
+      ['building', 'queued', 'scheduler'],
+      ['queued', 'building', 'scheduler'],
+      ['building', 'failed', 'scheduler'],
+    ],
+  );
+  assert.match(
+    String(events[2]!.reason),
+    /^lease expired: attempt 1 on engine lease-dead-\d+, held by scheduler:gone:1:dead00, was not renewed$/,
+  );
   assert.ok(events[2]!.created_at.getTime() >= ranOut.rows[0]!.at.getTime(), 'given back only once the lease had run out');
   const attempts = await attemptsOf(app, orphaned);
-  assert.deepEqual(attempts.map((a) => [a.number, a.state, a.reason, a.lease_owner]), [
-    [1, 'infrastructure', 'lease-expired', 'scheduler:gone:1:dead00'],
-    [2, 'failed', 'build-error', app.pipeline!.dispatcher.owner],
-  ]);
+  assert.deepEqual(
+    attempts.map((a) => [a.number, a.state, a.reason, a.lease_owner]),
+    [
+      [1, 'infrastructure', 'lease-expired', 'scheduler:gone:1:dead00'],
+      [2, 'failed', 'build-error', app.pipeline!.dispatcher.owner],
+    ],
+  );
 });
 
 test('a renewal that finds the lease gone stops the attempt, and the job is given back', async (t) => {
@@ -71,12 +89,18 @@ test('a renewal that finds the lease gone stops the attempt, and the job is give
   // Given back (by the sweeper or by the attempt itself, whichever came first) and run again.
   await waitFor('a second attempt', async () => engine.requests[1]);
   const attempts = await attemptsOf(app, job);
-  assert.deepEqual(attempts.map((a) => [a.number, a.state, a.reason]), [
-    [1, 'infrastructure', 'lease-expired'],
-    [2, 'running', null],
-  ]);
+  assert.deepEqual(
+    attempts.map((a) => [a.number, a.state, a.reason]),
+    [
+      [1, 'infrastructure', 'lease-expired'],
+      [2, 'running', null],
+    ],
+  );
   const events = await eventsOf(app, job);
-  assert.deepEqual(events.slice(2, 3).map((e) => [e.from_state, e.to_state, e.actor]), [['building', 'queued', 'scheduler']]);
+  assert.deepEqual(
+    events.slice(2, 3).map((e) => [e.from_state, e.to_state, e.actor]),
+    [['building', 'queued', 'scheduler']],
+  );
   assert.match(String(events[2]!.reason), /^lease (expired|lost)/);
 });
 
@@ -113,6 +137,9 @@ test('stopping the service gives its running attempts back to the queue at once'
     assert.equal(await jobState(app, job), 'queued');
     const events = await eventsOf(app, job);
     assert.deepEqual([events.at(-1)!.actor, events.at(-1)!.reason], ['scheduler', 'given back: the service is stopping']);
-    assert.deepEqual((await attemptsOf(app, job)).map((a) => a.state), ['aborted']);
+    assert.deepEqual(
+      (await attemptsOf(app, job)).map((a) => a.state),
+      ['aborted'],
+    );
   }
 });

@@ -21,7 +21,8 @@ test('an admin raises a job; it answers the job and the next claim takes it firs
   const res = await setPriority(urgent, { priority: 50 });
   assert.equal(res.statusCode, 200, res.body);
   assert.deepEqual([res.json().id, res.json().priority, res.json().state], [urgent, 50, 'queued']);
-  const claim = (owner: string) => claimNextJob(t.db, { engineId: 'priority-test', capacity: 10, owner, leaseMs: 60_000, ageingMs: 3_600_000, arches: ['stubdom-amd64'] });
+  const claim = (owner: string) =>
+    claimNextJob(t.db, { engineId: 'priority-test', capacity: 10, owner, leaseMs: 60_000, ageingMs: 3_600_000, arches: ['stubdom-amd64'] });
   assert.equal((await claim('a'))?.jobId, urgent);
   assert.equal((await claim('b'))?.jobId, older);
 });

@@ -38,24 +38,38 @@ test('publishing a new version of A queues a +b1 rebuild of B, which links the n
   // the essential package seeded from the image is in the repository too, so it is recorded
   assert.deepEqual(
     recorded.map((r) => [r.name, r.version]).sort(),
-    [['libstubhello-dev', '0.1'], ['stubdom-libc-dev', '1.0']],
+    [
+      ['libstubhello-dev', '0.1'],
+      ['stubdom-libc-dev', '1.0'],
+    ],
     'what B was built against is kept',
   );
-  assert.deepEqual((await jobsOf('stubgreeter')).map((j) => j.id), [b], 'no rebuild while nothing newer is published');
+  assert.deepEqual(
+    (await jobsOf('stubgreeter')).map((j) => j.id),
+    [b],
+    'no rebuild while nothing newer is published',
+  );
 
   const a2 = await publish(
     packFixtureVariant('libstubhello', { version: '0.2', edits: { 'src/stubhello.c': [['"hello, %s"', '"hello again, %s"']] } }),
   );
 
   // Dependents are handled once the publication is seen, just after A's job reads published.
-  const rebuild = await waitFor('a rebuild of B queued by itself', async () => (await jobsOf('stubgreeter')).find((j) => j.rebuildOf === b), {
-    stallMs: 60_000,
-    intervalMs: 250,
-  });
+  const rebuild = await waitFor(
+    'a rebuild of B queued by itself',
+    async () => (await jobsOf('stubgreeter')).find((j) => j.rebuildOf === b),
+    {
+      stallMs: 60_000,
+      intervalMs: 250,
+    },
+  );
   assert.equal(rebuild.binNmu, 1);
   const created = (await getJobView(t, rebuild.id)).events[0]!;
   assert.equal(created.actor, 'scheduler');
-  assert.match(String(created.reason), new RegExp(`binNMU rebuild of job ${b} \\(stubgreeter 1\\.0 \\+b1\\): built against libstubhello-dev 0\\.1 → 0\\.2`));
+  assert.match(
+    String(created.reason),
+    new RegExp(`binNMU rebuild of job ${b} \\(stubgreeter 1\\.0 \\+b1\\): built against libstubhello-dev 0\\.1 → 0\\.2`),
+  );
   assert.ok(a2 < rebuild.id);
 
   const done = await waitForJob(t, rebuild.id, ['published', 'failed'], { stallMs: BUILD_STALL_MS });
@@ -77,5 +91,8 @@ test('publishing a new version of A queues a +b1 rebuild of B, which links the n
 
   // A binNMU's own publication rebuilds nothing further (rebuild=direct): B stays at +b1.
   await new Promise((r) => setTimeout(r, 1500));
-  assert.deepEqual((await jobsOf('stubgreeter')).map((j) => j.binNmu), [1, null]);
+  assert.deepEqual(
+    (await jobsOf('stubgreeter')).map((j) => j.binNmu),
+    [1, null],
+  );
 });

@@ -30,7 +30,10 @@ const buildinfo = (deps: string) =>
 /** A published job of `source` built against `deps`: its package in the index, its .buildinfo recorded. */
 async function publishedJob(source: string, version: string, deps: string): Promise<number> {
   const id = await insertJob(t.db, { state: 'published', source, version, binaries: [`${source}-dev`] });
-  await t.db.insertInto('job_files').values({ job_id: id, name: `${source}_${version}.dsc`, sha256: 'a'.repeat(64), size: 10 }).execute();
+  await t.db
+    .insertInto('job_files')
+    .values({ job_id: id, name: `${source}_${version}.dsc`, sha256: 'a'.repeat(64), size: 10 })
+    .execute();
   const file = path.join(tmp, `${source}-${id}.buildinfo`);
   await fs.writeFile(file, buildinfo(deps));
   await recordBuildDependencies(t.db, { jobId: id, buildinfoPath: file, suite: t.repo.settings.suite });
@@ -55,9 +58,15 @@ test('Installed-Build-Depends is read from a .buildinfo; only packages of the re
   await t.db.updateTable('repo_packages').set({ architecture: 'all' }).where('name', '=', 'stubdom-doc').execute();
   const id = await insertJob(t.db, { state: 'publishing', source: 'recorder' });
   const file = path.join(tmp, 'recorder.buildinfo');
-  await fs.writeFile(file, buildinfo('autoconf (= 2.71-3), libdep-dev:stubdom-amd64 (= 1.0), stubdom-doc (= 2), libdep-dev:amd64 (= 1.0), libdep-dev (= 1.0)'));
+  await fs.writeFile(
+    file,
+    buildinfo('autoconf (= 2.71-3), libdep-dev:stubdom-amd64 (= 1.0), stubdom-doc (= 2), libdep-dev:amd64 (= 1.0), libdep-dev (= 1.0)'),
+  );
   const recorded = await recordBuildDependencies(t.db, { jobId: id, buildinfoPath: file, suite: t.repo.settings.suite });
-  assert.deepEqual(recorded.map((r) => `${r.name}:${r.architecture}=${r.version}`), ['libdep-dev:stubdom-amd64=1.0', 'stubdom-doc:=2', 'libdep-dev:=1.0']);
+  assert.deepEqual(
+    recorded.map((r) => `${r.name}:${r.architecture}=${r.version}`),
+    ['libdep-dev:stubdom-amd64=1.0', 'stubdom-doc:=2', 'libdep-dev:=1.0'],
+  );
   await handle();
 });
 
@@ -69,9 +78,15 @@ test('a newer version of a package queues a +b1 rebuild of the current build of 
 
   const newer = await publishDependency('libdep', 'libdep-dev', '1.1');
   const { rebuilds } = await handle();
-  assert.deepEqual(rebuilds.map((r) => [r.rebuildOf, r.binNmu]), [[user, 1]]);
+  assert.deepEqual(
+    rebuilds.map((r) => [r.rebuildOf, r.binNmu]),
+    [[user, 1]],
+  );
   const rebuild = await t.db.selectFrom('jobs').selectAll().where('id', '=', rebuilds[0]!.jobId).executeTakeFirstOrThrow();
-  assert.deepEqual([rebuild.source, rebuild.version, rebuild.binnmu, rebuild.rebuild_of, rebuild.state], ['libuser', '1.0', 1, user, 'queued']);
+  assert.deepEqual(
+    [rebuild.source, rebuild.version, rebuild.binnmu, rebuild.rebuild_of, rebuild.state],
+    ['libuser', '1.0', 1, user, 'queued'],
+  );
   assert.deepEqual(
     (await t.db.selectFrom('job_files').select('name').where('job_id', '=', rebuild.id).execute()).map((f) => f.name),
     ['libuser_1.0.dsc'],

@@ -21,9 +21,18 @@ test('the defaults are a 10 s heartbeat, a 60 s lease, 3 attempts, 3 engine faul
 
 test('durations take ms, s, m, h; a lease shorter than two heartbeats is refused with the others', () => {
   const settings = schedulerSettingsFromConfig(
-    loadConfig({ SCHEDULER_HEARTBEAT: '250ms', SCHEDULER_LEASE: '2s', SCHEDULER_BACKOFF: '5m', SCHEDULER_AGEING: '2h', SCHEDULER_MAX_INFRA_ATTEMPTS: '5' }),
+    loadConfig({
+      SCHEDULER_HEARTBEAT: '250ms',
+      SCHEDULER_LEASE: '2s',
+      SCHEDULER_BACKOFF: '5m',
+      SCHEDULER_AGEING: '2h',
+      SCHEDULER_MAX_INFRA_ATTEMPTS: '5',
+    }),
   );
-  assert.deepEqual([settings.heartbeatMs, settings.leaseMs, settings.backoffBaseMs, settings.ageingMs, settings.maxInfrastructureAttempts], [250, 2_000, 300_000, 7_200_000, 5]);
+  assert.deepEqual(
+    [settings.heartbeatMs, settings.leaseMs, settings.backoffBaseMs, settings.ageingMs, settings.maxInfrastructureAttempts],
+    [250, 2_000, 300_000, 7_200_000, 5],
+  );
   assert.throws(
     () => loadConfig({ SCHEDULER_HEARTBEAT: '40s', SCHEDULER_LEASE: '60s', SCHEDULER_ENGINE_FAILURES: '0', SCHEDULER_POLL: '0' }),
     (error: unknown) =>

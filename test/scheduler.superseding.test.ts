@@ -14,7 +14,12 @@ async function upload(name: string, version: string): Promise<number> {
   const pkg = makeSourcePackage({ name, version });
   try {
     const body = multipartBody(pkg.files);
-    const res = await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...bearer(t.submitToken), ...body.headers }, payload: body.payload });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      headers: { ...bearer(t.submitToken), ...body.headers },
+      payload: body.payload,
+    });
     assert.equal(res.statusCode, 202, res.body);
     return res.json().id as number;
   } finally {

@@ -20,11 +20,18 @@ test('a submission through the API is claimed at once by its NOTIFY, without pol
   await app.pipeline!.start();
   for (const name of ['wake-a', 'wake-b']) {
     const body = multipartBody(quickSource(name));
-    const res = await app.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...bearer(app.submitToken), ...body.headers }, payload: body.payload });
+    const res = await app.app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      headers: { ...bearer(app.submitToken), ...body.headers },
+      payload: body.payload,
+    });
     assert.equal(res.statusCode, 202, res.body);
     const answered = Date.now();
     const id = res.json().id as number;
-    await waitFor(`job ${id} to be claimed`, async () => (engine.requests.some((r) => r.jobId === id) ? true : undefined), { stallMs: 5_000 });
+    await waitFor(`job ${id} to be claimed`, async () => (engine.requests.some((r) => r.jobId === id) ? true : undefined), {
+      stallMs: 5_000,
+    });
     t.diagnostic(`job ${id} claimed ${Date.now() - answered} ms after the answer`);
   }
 });
@@ -38,14 +45,24 @@ if (process.env.DATABASE_URL) {
     const { rows } = await sql<{ cut: boolean }>`
       select pg_terminate_backend(pid) as cut from pg_stat_activity
       where application_name = 'stubbuild listen' and datname = current_database()`.execute(app.db);
-    assert.deepEqual(rows.map((r) => r.cut), [true], 'one LISTEN connection, cut');
-    await waitFor('the LISTEN connection to come back', async () => {
-      const { rows: back } = await sql<{ n: number }>`
+    assert.deepEqual(
+      rows.map((r) => r.cut),
+      [true],
+      'one LISTEN connection, cut',
+    );
+    await waitFor(
+      'the LISTEN connection to come back',
+      async () => {
+        const { rows: back } = await sql<{ n: number }>`
         select count(*)::int as n from pg_stat_activity
         where application_name = 'stubbuild listen' and datname = current_database() and query like 'LISTEN%'`.execute(app.db);
-      return back[0]!.n === 1 ? true : undefined;
-    }, { stallMs: 10_000 });
+        return back[0]!.n === 1 ? true : undefined;
+      },
+      { stallMs: 10_000 },
+    );
     const id = await queueJob(app, await submitTokenId(app), 'after-reconnect');
-    await waitFor(`job ${id} to be claimed`, async () => (engine.requests.some((r) => r.jobId === id) ? true : undefined), { stallMs: 5_000 });
+    await waitFor(`job ${id} to be claimed`, async () => (engine.requests.some((r) => r.jobId === id) ? true : undefined), {
+      stallMs: 5_000,
+    });
   });
 }

@@ -12,7 +12,15 @@ import { repoRoot } from './builder-image.support.ts';
 import { startFarmScenario } from './helpers/farm-scenario.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 test('the status page shows what builds where, what waits and why, and failures with their logs; readable on a phone', async (t) => {
   const { app, failed, building, queued } = await startFarmScenario('status-page');
@@ -41,7 +49,10 @@ test('the status page shows what builds where, what waits and why, and failures 
   assert.match(await queuedRow.innerText(), /zlib[\s\S]*queued[\s\S]*Every healthy engine is at capacity/);
   const failedRow = page.locator(`#recent tr.job[data-state="failed"]`, { hasText: `#${failed}` });
   assert.match(await failedRow.innerText(), /libbroken[\s\S]*failed[\s\S]*other: it does not compile/);
-  assert.match(await page.locator('#apt pre').innerText(), new RegExp(`deb \\[arch=stubdom-amd64 signed-by=/usr/share/keyrings/stubdom.asc\\] ${url}/apt stubdom main`));
+  assert.match(
+    await page.locator('#apt pre').innerText(),
+    new RegExp(`deb \\[arch=stubdom-amd64 signed-by=/usr/share/keyrings/stubdom.asc\\] ${url}/apt stubdom main`),
+  );
   assert.equal(await page.locator('meta[http-equiv="refresh"]').getAttribute('content'), '15');
 
   // Nothing wider than the phone's screen but the tables' own scrolling boxes.

@@ -29,12 +29,37 @@ after(() => fs.rmSync(quick.archesDir, { recursive: true, force: true }));
 test('webhooks are added (201, the secret shown once), listed without secrets, removed (204); WEBHOOKS adds configured ones', async (t) => {
   const app = await createTestApp();
   t.after(() => app.close());
-  const created = await app.app.inject({ method: 'POST', url: '/v1/admin/webhooks', headers: bearer(app.adminToken), payload: { url: 'http://127.0.0.1:9/hook' } });
+  const created = await app.app.inject({
+    method: 'POST',
+    url: '/v1/admin/webhooks',
+    headers: bearer(app.adminToken),
+    payload: { url: 'http://127.0.0.1:9/hook' },
+  });
   assert.equal(created.statusCode, 201, created.body);
   const hook = created.json();
   assert.match(hook.secret, /^whsec_[A-Za-z0-9_-]{32}$/);
-  assert.equal((await app.app.inject({ method: 'POST', url: '/v1/admin/webhooks', headers: bearer(app.submitToken), payload: { url: 'http://127.0.0.1:9/x' } })).statusCode, 403);
-  assert.equal((await app.app.inject({ method: 'POST', url: '/v1/admin/webhooks', headers: bearer(app.adminToken), payload: { url: 'ftp://example.org/' } })).statusCode, 400);
+  assert.equal(
+    (
+      await app.app.inject({
+        method: 'POST',
+        url: '/v1/admin/webhooks',
+        headers: bearer(app.submitToken),
+        payload: { url: 'http://127.0.0.1:9/x' },
+      })
+    ).statusCode,
+    403,
+  );
+  assert.equal(
+    (
+      await app.app.inject({
+        method: 'POST',
+        url: '/v1/admin/webhooks',
+        headers: bearer(app.adminToken),
+        payload: { url: 'ftp://example.org/' },
+      })
+    ).statusCode,
+    400,
+  );
 
   await syncConfiguredWebhooks(app.db, [{ url: 'http://127.0.0.1:9/configured', secret: 'a configured secret' }]);
   await syncConfiguredWebhooks(app.db, [{ url: 'http://127.0.0.1:9/configured', secret: 'a changed secret!!' }]);
@@ -48,8 +73,14 @@ test('webhooks are added (201, the secret shown once), listed without secrets, r
     ],
   );
   await syncConfiguredWebhooks(app.db, []);
-  assert.equal((await app.app.inject({ method: 'DELETE', url: `/v1/admin/webhooks/${hook.id}`, headers: bearer(app.adminToken) })).statusCode, 204);
-  assert.equal((await app.app.inject({ method: 'DELETE', url: `/v1/admin/webhooks/${hook.id}`, headers: bearer(app.adminToken) })).statusCode, 404);
+  assert.equal(
+    (await app.app.inject({ method: 'DELETE', url: `/v1/admin/webhooks/${hook.id}`, headers: bearer(app.adminToken) })).statusCode,
+    204,
+  );
+  assert.equal(
+    (await app.app.inject({ method: 'DELETE', url: `/v1/admin/webhooks/${hook.id}`, headers: bearer(app.adminToken) })).statusCode,
+    404,
+  );
   assert.deepEqual((await app.app.inject({ method: 'GET', url: '/v1/admin/webhooks', headers: bearer(app.adminToken) })).json().items, []);
 });
 
@@ -65,7 +96,11 @@ async function startReceiver(port: number, received: Received[]): Promise<Server
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      received.push({ delivery: String(req.headers['x-stubbuild-delivery']), signature: String(req.headers['x-stubbuild-signature']), body: Buffer.concat(chunks).toString('utf8') });
+      received.push({
+        delivery: String(req.headers['x-stubbuild-delivery']),
+        signature: String(req.headers['x-stubbuild-signature']),
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       res.writeHead(204).end();
     });
   });
@@ -75,7 +110,10 @@ async function startReceiver(port: number, received: Received[]): Promise<Server
 
 test('a receiver down while a job builds gets every transition once it is back, each delivery id once, validly signed; the build did not wait for it', async (t) => {
   const profile = (await loadArchProfiles(quick.archesDir)).get('stubdom-amd64')!;
-  const app: TestApp = await createTestApp({}, { builds: { profiles: [profile], engines: [new DockerBuilder(`webhooks-${process.pid}`, 1, new Docker())], pollMs: 300 } });
+  const app: TestApp = await createTestApp(
+    {},
+    { builds: { profiles: [profile], engines: [new DockerBuilder(`webhooks-${process.pid}`, 1, new Docker())], pollMs: 300 } },
+  );
   let sender: RunningWebhookSender | undefined;
   let receiver: Server | undefined;
   t.after(async () => {
@@ -85,34 +123,71 @@ test('a receiver down while a job builds gets every transition once it is back, 
     await new Promise((resolve) => (receiver ? receiver.close(resolve) : resolve(undefined)));
   });
   await app.pipeline!.start();
-  sender = runWebhookSender({ db: app.db, logger: pino({ level: 'silent' }), listen: undefined, settings: { timeoutMs: 2000, backoffMs: 200, maxAttempts: 50, pollMs: 100 } });
+  sender = runWebhookSender({
+    db: app.db,
+    logger: pino({ level: 'silent' }),
+    listen: undefined,
+    settings: { timeoutMs: 2000, backoffMs: 200, maxAttempts: 50, pollMs: 100 },
+  });
 
   const port = await freePort(); // nothing listens there yet: the receiver is down
-  const created = (await app.app.inject({ method: 'POST', url: '/v1/admin/webhooks', headers: bearer(app.adminToken), payload: { url: `http://127.0.0.1:${port}/stubbuild` } })).json();
+  const created = (
+    await app.app.inject({
+      method: 'POST',
+      url: '/v1/admin/webhooks',
+      headers: bearer(app.adminToken),
+      payload: { url: `http://127.0.0.1:${port}/stubbuild` },
+    })
+  ).json();
   const files = quickSource('hooked');
   const body = multipartBody(files);
-  const submitted = await app.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...bearer(app.submitToken), ...body.headers }, payload: body.payload });
+  const submitted = await app.app.inject({
+    method: 'POST',
+    url: '/v1/jobs',
+    headers: { ...bearer(app.submitToken), ...body.headers },
+    payload: body.payload,
+  });
   assert.equal(submitted.statusCode, 202, submitted.body);
   const jobId = submitted.json().id as number;
   app.pipeline!.dispatcher.wake();
 
-  const deliveries = () => app.db.selectFrom('webhook_deliveries').select(['state', 'attempts', 'last_error']).where('job_id', '=', jobId).execute();
+  const deliveries = () =>
+    app.db.selectFrom('webhook_deliveries').select(['state', 'attempts', 'last_error']).where('job_id', '=', jobId).execute();
   const jobState = async () => (await app.db.selectFrom('jobs').select('state').where('id', '=', jobId).executeTakeFirstOrThrow()).state;
-  await waitFor('the job to be published', async () => (await jobState()) === 'published', { progress: jobState, stallMs: 120_000, intervalMs: 200 });
+  await waitFor('the job to be published', async () => (await jobState()) === 'published', {
+    progress: jobState,
+    stallMs: 120_000,
+    intervalMs: 200,
+  });
   // Published while no delivery could be made: the deliveries waited, the build did not.
   const meanwhile = await deliveries();
   assert.equal(meanwhile.length, 4, 'one per event: created queued, building, publishing, published');
-  assert.ok(meanwhile.every((d) => d.state === 'pending'), 'nothing delivered while the receiver is down');
-  assert.ok(meanwhile.some((d) => d.attempts > 0 && /could not reach the receiver/.test(String(d.last_error))), 'tried, and failed, while it was down');
+  assert.ok(
+    meanwhile.every((d) => d.state === 'pending'),
+    'nothing delivered while the receiver is down',
+  );
+  assert.ok(
+    meanwhile.some((d) => d.attempts > 0 && /could not reach the receiver/.test(String(d.last_error))),
+    'tried, and failed, while it was down',
+  );
 
   const received: Received[] = [];
   receiver = await startReceiver(port, received);
-  await waitFor('every delivery to arrive', async () => (await deliveries()).every((d) => d.state === 'delivered') && received.length >= 4, {
-    progress: () => received.length,
-    stallMs: 30_000,
-  });
+  await waitFor(
+    'every delivery to arrive',
+    async () => (await deliveries()).every((d) => d.state === 'delivered') && received.length >= 4,
+    {
+      progress: () => received.length,
+      stallMs: 30_000,
+    },
+  );
 
-  const events = await app.db.selectFrom('job_events').select(['from_state', 'to_state', 'reason']).where('job_id', '=', jobId).orderBy('id').execute();
+  const events = await app.db
+    .selectFrom('job_events')
+    .select(['from_state', 'to_state', 'reason'])
+    .where('job_id', '=', jobId)
+    .orderBy('id')
+    .execute();
   assert.equal(received.length, events.length, 'each delivery once');
   assert.equal(new Set(received.map((r) => r.delivery)).size, received.length, 'every delivery id once');
   for (const r of received) {

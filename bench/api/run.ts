@@ -48,7 +48,13 @@ interface Measured {
 }
 
 /** Starts a process and waits for `ready` to say it answers; its stdout goes to `logFile`. */
-async function start(cmd: string, args: string[], env: NodeJS.ProcessEnv, ready: () => Promise<boolean>, logFile: string): Promise<ChildProcess> {
+async function start(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: () => Promise<boolean>,
+  logFile: string,
+): Promise<ChildProcess> {
   const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
@@ -115,13 +121,23 @@ async function main(): Promise<void> {
     const service = await start(
       process.execPath,
       [path.join(root, 'bin/stubbuild.js'), 'serve', '--port', String(port)],
-      { DATABASE_URL: databaseUrl, DATA_DIR: dataDir, BUILDER_ENGINES: JSON.stringify([{ id: 'none', host: 'unix:///nonexistent/docker.sock', capacity: 1 }]) },
+      {
+        DATABASE_URL: databaseUrl,
+        DATA_DIR: dataDir,
+        BUILDER_ENGINES: JSON.stringify([{ id: 'none', host: 'unix:///nonexistent/docker.sock', capacity: 1 }]),
+      },
       async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200,
       path.join(dataDir, 'serve.log'),
     );
     children.push(service);
     const barePort = port + 1;
-    const bare = await start(process.execPath, ['--import', 'tsx', path.join(here, 'bare-server.ts')], { PORT: String(barePort) }, async () => (await fetch(`http://127.0.0.1:${barePort}/bare`)).ok, path.join(dataDir, 'bare.log'));
+    const bare = await start(
+      process.execPath,
+      ['--import', 'tsx', path.join(here, 'bare-server.ts')],
+      { PORT: String(barePort) },
+      async () => (await fetch(`http://127.0.0.1:${barePort}/bare`)).ok,
+      path.join(dataDir, 'bare.log'),
+    );
     children.push(bare);
 
     const base = `http://127.0.0.1:${port}`;
@@ -130,8 +146,17 @@ async function main(): Promise<void> {
     const idleRss = Math.round(await rssMiB(service.pid!));
     log(`service idle: ${idleRss} MiB resident`);
     // A short warm-up of each route, so the measured runs compare warm code.
-    for (const [url, paths] of [[`http://127.0.0.1:${barePort}/bare`], [`${base}/v1/jobs?limit=50`], [`${base}/v1/jobs/1`, detailPaths]] as const) {
-      await autocannon({ url, connections: 8, duration: 3, ...(paths ? { requests: [{ setupRequest: (r: { path: string }) => ({ ...r, path: paths[0]! }) }] } : {}) } as autocannon.Options);
+    for (const [url, paths] of [
+      [`http://127.0.0.1:${barePort}/bare`],
+      [`${base}/v1/jobs?limit=50`],
+      [`${base}/v1/jobs/1`, detailPaths],
+    ] as const) {
+      await autocannon({
+        url,
+        connections: 8,
+        duration: 3,
+        ...(paths ? { requests: [{ setupRequest: (r: { path: string }) => ({ ...r, path: paths[0]! }) }] } : {}),
+      } as autocannon.Options);
     }
     const measured: Measured[] = [];
     measured.push(await load('bare Fastify route', `http://127.0.0.1:${barePort}/bare`, null));
@@ -147,9 +172,21 @@ async function main(): Promise<void> {
       met: m.non2xx === 0 && m.errors === 0 && m.p50 <= 3 * Math.max(bareRun.p50, 1) && m.p99 <= 1.5 * Math.max(bareRun.p99, 1),
     }));
     const maxRss = Math.max(...measured.map((m) => m.maxRssMiB ?? 0));
-    const results = { date: new Date().toISOString(), loadAtStart, loadAtEnd: await loadAverage(), jobs: JOBS, rate: RATE, connections: CONNECTIONS, duration: DURATION, idleRssMiB: idleRss, measured, goals };
+    const results = {
+      date: new Date().toISOString(),
+      loadAtStart,
+      loadAtEnd: await loadAverage(),
+      jobs: JOBS,
+      rate: RATE,
+      connections: CONNECTIONS,
+      duration: DURATION,
+      idleRssMiB: idleRss,
+      measured,
+      goals,
+    };
     await writeFile(path.join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-    const row = (m: Measured) => `| ${m.target} | ${m.p50} | ${m.p90} | ${m.p99} | ${m.max} | ${Math.round(m.rps)} | ${m.non2xx} | ${m.errors} | ${m.maxRssMiB ?? '–'} |`;
+    const row = (m: Measured) =>
+      `| ${m.target} | ${m.p50} | ${m.p90} | ${m.p99} | ${m.max} | ${Math.round(m.rps)} | ${m.non2xx} | ${m.errors} | ${m.maxRssMiB ?? '–'} |`;
     await writeResultsSection(
       path.join(root, 'bench', 'RESULTS.md'),
       'api',
@@ -164,7 +201,10 @@ async function main(): Promise<void> {
         '',
         `The service's resident memory: ${idleRss} MiB idle, ${maxRss} MiB at most under load (goal: under 200 MiB) — **${idleRss < 200 && maxRss < 200 ? 'met' : 'not met'}**.`,
         '',
-        ...goals.map((g) => `- ${g.target}: p50 ${g.p50Ratio.toFixed(2)}× the bare route (goal ≤ 3×), p99 ${g.p99Ratio.toFixed(2)}× (goal ≤ 1.5×) — **${g.met ? 'met' : 'not met'}**.`),
+        ...goals.map(
+          (g) =>
+            `- ${g.target}: p50 ${g.p50Ratio.toFixed(2)}× the bare route (goal ≤ 3×), p99 ${g.p99Ratio.toFixed(2)}× (goal ≤ 1.5×) — **${g.met ? 'met' : 'not met'}**.`,
+        ),
       ].join('\n'),
     );
     log('wrote bench/api/results.json and the api section of bench/RESULTS.md');

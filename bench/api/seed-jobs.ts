@@ -29,7 +29,9 @@ export async function seedJobs(db: Db, count: number, tokenId: string): Promise<
     select id, null, 'queued', 'token:' || ${tokenId}, 'submitted', created_at from jobs`.execute(db);
   await sql`
     insert into job_events (job_id, from_state, to_state, actor, reason, created_at)
-    select id, 'queued', 'building', 'scheduler', 'building on engine local', created_at + interval '1 second' from jobs where state in ('published', 'failed')`.execute(db);
+    select id, 'queued', 'building', 'scheduler', 'building on engine local', created_at + interval '1 second' from jobs where state in ('published', 'failed')`.execute(
+    db,
+  );
   await sql`
     insert into attempts (job_id, number, engine_id, state, reason, started_at, finished_at)
     select id, 1, 'local', case when state = 'failed' then 'failed' else 'built' end, case when state = 'failed' then 'build-error' else null end,

@@ -25,7 +25,8 @@ const results: Record<string, unknown> = JSON.parse(await readFile(resultsFile, 
 
 /** The first line of a build log that says what went wrong (compiler, linker, debhelper, apt). */
 export function firstError(log: string): string {
-  const wanted = /(error:|Error [0-9]+|undefined reference|No such file or directory|cannot find|CMake Error|dh_[a-z_]+: error|^E: |cannot stat|not supported|fatal)/;
+  const wanted =
+    /(error:|Error [0-9]+|undefined reference|No such file or directory|cannot find|CMake Error|dh_[a-z_]+: error|^E: |cannot stat|not supported|fatal)/;
   const noise = /\(ignored\)|warning:|-Werror|Werror=|^checking |^\s*#/;
   const lines = log.split('\n');
   return (lines.find((l) => wanted.test(l) && !noise.test(l)) ?? lines.filter(Boolean).slice(-1)[0] ?? '').trim().slice(0, 300);

@@ -32,7 +32,14 @@ int main(void) {
 
 export const linkCheckPackages = ['zlib1g-dev', 'libgmp-dev', 'libpci-dev', 'libmbedtls-dev', 'liblwip-dev'];
 
-export async function linkCheck(opts: { image: string; arch: string; triplet: string; repoDir: string; keyText: string; suite: string }): Promise<{ ok: boolean; output: string }> {
+export async function linkCheck(opts: {
+  image: string;
+  arch: string;
+  triplet: string;
+  repoDir: string;
+  keyText: string;
+  suite: string;
+}): Promise<{ ok: boolean; output: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'stubbuild-linkcheck-'));
   await chmod(dir, 0o755); // apt reads the key as _apt
   try {
@@ -51,7 +58,21 @@ export async function linkCheck(opts: { image: string; arch: string; triplet: st
       `${T}-nm -u uses | wc -l | sed 's/^/undefined symbols: /'`,
       `echo linked: $(${T}-nm uses | grep -c -w -E 'T (pci_alloc|__gmpz_mul|mbedtls_sha256_ret|lwip_init|compress)') of 5`,
     ].join('\n');
-    const args = ['run', '--rm', '--network', 'none', '-v', `${opts.repoDir}:/srv/stubdom-repo:ro`, '-v', `${dir}:/check:ro`, '--entrypoint', 'sh', opts.image, '-c', script];
+    const args = [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      `${opts.repoDir}:/srv/stubdom-repo:ro`,
+      '-v',
+      `${dir}:/check:ro`,
+      '--entrypoint',
+      'sh',
+      opts.image,
+      '-c',
+      script,
+    ];
     return await new Promise((resolve, reject) => {
       const child = spawn('docker', args, { stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';

@@ -46,15 +46,25 @@ async function main(): Promise<number> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'stubbuild-corpus-'));
   const serverUrl = process.env.DATABASE_URL;
   const dbName = `stubbuild_corpus_${process.pid}`;
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), DATA_DIR: dataDir, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    DATA_DIR: dataDir,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  };
   if (serverUrl) env.DATABASE_URL = await createServerDatabase(serverUrl, dbName);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  console.log(`corpus: ${sources.length} sources; service on ${url}, data ${dataDir}, ${serverUrl ? `PostgreSQL database ${dbName}` : 'PGlite'}`);
-  const service = spawn(process.execPath, [path.join(repoRoot, 'bin/stubbuild.js'), 'serve', '--port', String(port), '--host', '127.0.0.1'], {
-    env,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  console.log(
+    `corpus: ${sources.length} sources; service on ${url}, data ${dataDir}, ${serverUrl ? `PostgreSQL database ${dbName}` : 'PGlite'}`,
+  );
+  const service = spawn(
+    process.execPath,
+    [path.join(repoRoot, 'bin/stubbuild.js'), 'serve', '--port', String(port), '--host', '127.0.0.1'],
+    {
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   const exited = new Promise<number | null>((resolve) => service.on('exit', (code) => resolve(code)));
   try {
     const token = await waitForService(url, dataDir, exited);
@@ -76,7 +86,9 @@ async function main(): Promise<number> {
       const res = await fetch(`${url}/v1/batches/${batch.id}`, { headers: auth });
       members = ((await res.json()) as { members: Member[] }).members;
       const counts = countStates(members);
-      const line = Object.entries(counts).map(([state, n]) => `${state} ${n}`).join(', ');
+      const line = Object.entries(counts)
+        .map(([state, n]) => `${state} ${n}`)
+        .join(', ');
       if (line !== lastLine) {
         console.log(`corpus: ${minutes(Date.now() - started)} ${line}`);
         lastLine = line;
@@ -125,7 +137,9 @@ async function checkLinking(url: string, dataDir: string, members: Member[]): Pr
     keyText,
     suite: process.env.REPO_SUITE ?? 'stubdom',
   });
-  console.log(`link check: ${result.ok ? 'a program calling pci_alloc, mpz_mul, mbedtls_sha256_ret, lwip_init, compress links' : 'FAILED'}`);
+  console.log(
+    `link check: ${result.ok ? 'a program calling pci_alloc, mpz_mul, mbedtls_sha256_ret, lwip_init, compress links' : 'FAILED'}`,
+  );
   if (!result.ok) console.log(result.output.split('\n').slice(-30).join('\n'));
   return result.ok;
 }
@@ -135,7 +149,10 @@ async function waitForService(url: string, dataDir: string, exited: Promise<numb
   void exited.then(() => (gone = true));
   for (let i = 0; i < 240; i++) {
     if (gone) throw new Error('the service exited during its start');
-    const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) {
       const token = await readFile(path.join(dataDir, 'admin.token'), 'utf8').catch(() => '');
       if (token.trim()) return token.trim();
@@ -158,12 +175,17 @@ function printTable(members: Member[]): void {
   console.log(`${'source'.padEnd(width)}  ${'version'.padEnd(vwidth)}  ${'state'.padEnd(10)}  reason`);
   for (const m of rows) {
     const reason = m.state === 'dep-wait' ? `waits for ${m.unmetRelations.join(', ')}` : (m.reason ?? '');
-    console.log(`${m.source.padEnd(width)}  ${(m.version ?? '').padEnd(vwidth)}  ${m.state.padEnd(10)}  ${m.state === 'published' ? '' : reason}`);
+    console.log(
+      `${m.source.padEnd(width)}  ${(m.version ?? '').padEnd(vwidth)}  ${m.state.padEnd(10)}  ${m.state === 'published' ? '' : reason}`,
+    );
   }
 }
 
 /** The run's section of bench/RESULTS.md: before and after, the table, the machine's load. */
-async function recordResults(members: Member[], run: { wall: string; published: number; linked: boolean; loadAtStart: string; serverUrl: boolean }): Promise<void> {
+async function recordResults(
+  members: Member[],
+  run: { wall: string; published: number; linked: boolean; loadAtStart: string; serverUrl: boolean },
+): Promise<void> {
   const rows = [...members].sort((a, b) => a.source.localeCompare(b.source));
   const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
   await writeResultsSection(
@@ -179,7 +201,10 @@ async function recordResults(members: Member[], run: { wall: string; published: 
       '',
       '| source | version | state | reason (`<cause class>: <first error line>` for a failure) |',
       '|---|---|---|---|',
-      ...rows.map((m) => `| ${m.source} | ${m.version ?? ''} | ${m.state} | ${m.state === 'published' ? '' : cell(m.state === 'dep-wait' ? `waits for ${m.unmetRelations.join(', ')}` : (m.reason ?? ''))} |`),
+      ...rows.map(
+        (m) =>
+          `| ${m.source} | ${m.version ?? ''} | ${m.state} | ${m.state === 'published' ? '' : cell(m.state === 'dep-wait' ? `waits for ${m.unmetRelations.join(', ')}` : (m.reason ?? ''))} |`,
+      ),
     ].join('\n'),
   );
 }

@@ -116,7 +116,12 @@ async function serverDatabase(name: string): Promise<{ url: string; drop: () => 
   return { url: await createServerDatabase(serverUrl, name), drop: () => dropServerDatabase(serverUrl, name) };
 }
 
-async function latencyRun(database: 'postgres' | 'pglite', run: number, quick: { tag: string; archesDir: string }, events: StartEvents): Promise<LatencyRun> {
+async function latencyRun(
+  database: 'postgres' | 'pglite',
+  run: number,
+  quick: { tag: string; archesDir: string },
+  events: StartEvents,
+): Promise<LatencyRun> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stubbuild-bench-dispatch-'));
   const server = database === 'postgres' ? await serverDatabase(`stubbuild_bench_dispatch_${process.pid}_${run}`) : undefined;
   const engineId = `bench-dispatch-${process.pid}-${database}-${run}`;
@@ -147,7 +152,12 @@ async function latencyRun(database: 'postgres' | 'pglite', run: number, quick: {
     for (let i = -1; i < samples; i += 1) {
       const bareLabel = `bare-${process.pid}-${database}-${run}-${i}`;
       const t0 = nowNs();
-      const container = await docker.createContainer({ Image: quick.tag, Cmd: ['true'], Labels: { 'org.stubbuild.bench': bareLabel }, HostConfig: { NetworkMode: 'none' } });
+      const container = await docker.createContainer({
+        Image: quick.tag,
+        Cmd: ['true'],
+        Labels: { 'org.stubbuild.bench': bareLabel },
+        HostConfig: { NetworkMode: 'none' },
+      });
       await container.start();
       const bareStarted = await events.wait((labels) => labels['org.stubbuild.bench'] === bareLabel);
       await container.wait();
@@ -156,7 +166,9 @@ async function latencyRun(database: 'postgres' | 'pglite', run: number, quick: {
       const name = `bench${run}x${i + 1}`;
       const id = await uploadQuick(service.url, token, name);
       const answered = nowNs();
-      const started = await events.wait((labels, cid) => labels['org.stubbuild.job'] === String(id) && labels['org.stubbuild.engine'] === engineId && cid.length > 0);
+      const started = await events.wait(
+        (labels, cid) => labels['org.stubbuild.job'] === String(id) && labels['org.stubbuild.engine'] === engineId && cid.length > 0,
+      );
       let job: { state: string; events: { to: string; at: string }[] };
       for (;;) {
         job = (await (await fetch(`${service.url}/v1/jobs/${id}`)).json()) as typeof job;
@@ -209,10 +221,23 @@ async function claimRun(layout: ClaimRun['layout'], run: number): Promise<ClaimR
       workers.map(async (w, i) => {
         const engineId = layout === 'one engine' ? 'bench-shared' : `bench-${i}`;
         for (;;) {
-          const claim = await claimNextJob(w.db, { engineId, capacity: 8, owner: `bench-worker-${i}`, leaseMs: 60_000, ageingMs: 3_600_000, arches: ['stubdom-amd64'] });
+          const claim = await claimNextJob(w.db, {
+            engineId,
+            capacity: 8,
+            owner: `bench-worker-${i}`,
+            leaseMs: 60_000,
+            ageingMs: 3_600_000,
+            arches: ['stubdom-amd64'],
+          });
           if (!claim) return;
           claims += 1;
-          await settleAttempt(w.db, claim, { kind: 'failed', reason: 'build-error', message: 'bench', provenance: null }, defaultSchedulerSettings, { stoppedBy: null });
+          await settleAttempt(
+            w.db,
+            claim,
+            { kind: 'failed', reason: 'build-error', message: 'bench', provenance: null },
+            defaultSchedulerSettings,
+            { stoppedBy: null },
+          );
         }
       }),
     );
@@ -247,7 +272,9 @@ if (databases.includes('postgres')) {
     for (const layout of ['four engines', 'one engine'] as const) {
       const r = await claimRun(layout, run);
       claimRuns.push(r);
-      process.stdout.write(`claims, ${layout}, run ${run}: ${(r.claims / r.seconds).toFixed(0)}/s (${r.claims} in ${r.seconds.toFixed(2)} s)\n`);
+      process.stdout.write(
+        `claims, ${layout}, run ${run}: ${(r.claims / r.seconds).toFixed(0)}/s (${r.claims} in ${r.seconds.toFixed(2)} s)\n`,
+      );
     }
   }
 }
@@ -257,7 +284,10 @@ fs.rmSync(quick.archesDir, { recursive: true, force: true });
 const machine = [
   `- date: ${new Date().toISOString()}`,
   `- cpu: ${os.cpus()[0]?.model ?? 'unknown'}, ${os.cpus().length} cores; memory ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
-  `- node ${process.version}; docker ${execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8' }).trim()}; load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+  `- node ${process.version}; docker ${execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8' }).trim()}; load average at the end ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
 ];
 const lines = [
   '<!-- dispatch -->',
@@ -281,7 +311,13 @@ for (const r of latency) {
     `| ${r.database} | ${r.run} | ${r.serviceMs.length} | ${ms(s)} (${ms(Math.min(...r.serviceMs))}–${ms(Math.max(...r.serviceMs))}) | ${ms(median(r.claimedMs))} | ${ms(b)} (${ms(Math.min(...r.bareMs))}–${ms(Math.max(...r.bareMs))}) | ${ms(s - b)} | ${(s / b).toFixed(2)} |`,
   );
 }
-lines.push('', 'All runs together:', '', '| database | samples | service median | claimed median | bare median | overhead | ratio | target: overhead under 100 ms |', '|---|---|---|---|---|---|---|---|');
+lines.push(
+  '',
+  'All runs together:',
+  '',
+  '| database | samples | service median | claimed median | bare median | overhead | ratio | target: overhead under 100 ms |',
+  '|---|---|---|---|---|---|---|---|',
+);
 for (const database of databases) {
   const all = latency.filter((r) => r.database === database);
   const s = median(all.flatMap((r) => r.serviceMs));
@@ -298,7 +334,8 @@ if (claimRuns.length > 0) {
     '| layout | run | claims | seconds | claims/s |',
     '|---|---|---|---|---|',
   );
-  for (const r of claimRuns) lines.push(`| ${r.layout} | ${r.run} | ${r.claims} | ${r.seconds.toFixed(2)} | ${(r.claims / r.seconds).toFixed(0)} |`);
+  for (const r of claimRuns)
+    lines.push(`| ${r.layout} | ${r.run} | ${r.claims} | ${r.seconds.toFixed(2)} | ${(r.claims / r.seconds).toFixed(0)} |`);
   for (const layout of ['four engines', 'one engine'] as const) {
     const rates = claimRuns.filter((r) => r.layout === layout).map((r) => r.claims / r.seconds);
     lines.push(`| ${layout} | median | | | ${median(rates).toFixed(0)} |`);
@@ -307,7 +344,7 @@ if (claimRuns.length > 0) {
 lines.push(
   '',
   'Reading: "claimed" is negative because the NOTIFY of the submission\'s commit wakes the scheduler, whose claim',
-  'commits before the client has read the 202. The overhead over a bare start is the attempt\'s own setup on the',
+  "commits before the client has read the 202. The overhead over a bare start is the attempt's own setup on the",
   'engine (image inspect, two volumes, the source archive put into the created container, attach) more than the',
   'scheduler. Other work shared the 2 cores during these runs (see the load average): medians, not minima, are the',
   'figures to compare. Claims per second grow with fewer queued jobs (each claim ranks every ready job).',

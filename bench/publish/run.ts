@@ -119,11 +119,32 @@ async function makeKey(): Promise<Key> {
   await rm(gnupgHome, { recursive: true, force: true });
   await mkdir(gnupgHome, { mode: 0o700, recursive: true });
   const env = { ...process.env, GNUPGHOME: gnupgHome };
-  execFileSync('gpg', ['--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--quick-gen-key', 'stubbuild bench <bench@example.invalid>', 'ed25519', 'sign', 'never'], { env, stdio: 'ignore' });
+  execFileSync(
+    'gpg',
+    [
+      '--batch',
+      '--pinentry-mode',
+      'loopback',
+      '--passphrase',
+      '',
+      '--quick-gen-key',
+      'stubbuild bench <bench@example.invalid>',
+      'ed25519',
+      'sign',
+      'never',
+    ],
+    { env, stdio: 'ignore' },
+  );
   const listing = execFileSync('gpg', ['--batch', '--with-colons', '--list-secret-keys'], { env }).toString();
   const fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec(listing)![1]!;
   const secretFile = join(benchDir, 'bench-secret.asc');
-  await writeFile(secretFile, execFileSync('gpg', ['--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--armor', '--export-secret-keys', fingerprint], { env }), { mode: 0o600 });
+  await writeFile(
+    secretFile,
+    execFileSync('gpg', ['--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--armor', '--export-secret-keys', fingerprint], {
+      env,
+    }),
+    { mode: 0o600 },
+  );
   const keyring = join(benchDir, 'bench-public.gpg');
   await writeFile(keyring, execFileSync('gpg', ['--batch', '--export', fingerprint], { env }));
   return { gnupgHome, fingerprint, secretFile, keyring };
@@ -168,7 +189,10 @@ const reprepro: Variant = {
       ].join('\n'),
     );
     const env = { ...process.env, GNUPGHOME: key.gnupgHome };
-    const debs = readdirSync(debDir).filter((f) => f.endsWith('.deb')).sort().map((f) => join(debDir, f));
+    const debs = readdirSync(debDir)
+      .filter((f) => f.endsWith('.deb'))
+      .sort()
+      .map((f) => join(debDir, f));
     await settle();
     const full = await run('reprepro', ['-b', work, '--silent', 'includedeb', 'stubdom', ...debs], env);
     await settle();
@@ -195,7 +219,11 @@ const aptly: Variant = {
     await settle();
     const addOne = await aptlyRun('repo', 'add', 'bench', extra);
     const update = await aptlyRun('publish', 'update', ...sign, 'stubdom');
-    return { fullMs: create.ms + add.ms + publish.ms, addOneMs: addOne.ms + update.ms, suiteDir: join(work, 'root', 'public', 'dists', 'stubdom') };
+    return {
+      fullMs: create.ms + add.ms + publish.ms,
+      addOneMs: addOne.ms + update.ms,
+      suiteDir: join(work, 'root', 'public', 'dists', 'stubdom'),
+    };
   },
 };
 
@@ -212,7 +240,12 @@ function stubbuild(database: 'postgres' | 'pglite', xz: boolean): Variant {
       // stubbuild-run.ts sets up its database, flushes and pauses, then times each step itself.
       await settle();
       const { stdout } = await run(process.execPath, args, { ...process.env, LOG_LEVEL: 'silent' });
-      const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { fullMs: number; addOneMs: number; repoDir: string; database: string };
+      const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+        fullMs: number;
+        addOneMs: number;
+        repoDir: string;
+        database: string;
+      };
       if (result.database !== database) throw new Error(`stubbuild ran on ${result.database}, not ${database}`);
       return { fullMs: result.fullMs, addOneMs: result.addOneMs, suiteDir: join(result.repoDir, 'dists', 'stubdom') };
     },
@@ -220,7 +253,12 @@ function stubbuild(database: 'postgres' | 'pglite', xz: boolean): Variant {
 }
 
 /** What each tool published: the same index files, N+1 packages, a signature gpgv accepts. */
-async function check(variant: Variant, m: Measurement, n: number, key: Key): Promise<{ packagesBytes: number; gzBytes: number; xzBytes?: number }> {
+async function check(
+  variant: Variant,
+  m: Measurement,
+  n: number,
+  key: Key,
+): Promise<{ packagesBytes: number; gzBytes: number; xzBytes?: number }> {
   const dir = join(m.suiteDir, 'main', 'binary-stubdom-amd64');
   const plain = await readFile(join(dir, 'Packages'));
   const gz = await readFile(join(dir, 'Packages.gz'));
@@ -230,7 +268,8 @@ async function check(variant: Variant, m: Measurement, n: number, key: Key): Pro
   let xzBytes: number | undefined;
   if (variant.xz) {
     const xz = await readFile(join(dir, 'Packages.xz'));
-    if (!execFileSync('xz', ['-dc'], { input: xz, maxBuffer: 1 << 30 }).equals(plain)) throw new Error(`${variant.name}: Packages.xz is not Packages`);
+    if (!execFileSync('xz', ['-dc'], { input: xz, maxBuffer: 1 << 30 }).equals(plain))
+      throw new Error(`${variant.name}: Packages.xz is not Packages`);
     xzBytes = xz.length;
   } else if (existsSync(join(dir, 'Packages.xz')) && variant.tool !== 'stubbuild') {
     throw new Error(`${variant.name}: wrote Packages.xz`);
@@ -290,9 +329,17 @@ async function writeResults(rows: Row[], meta: Record<string, string>): Promise<
   ];
   for (const r of rows) {
     const s = r.sizes ? `${r.sizes.packagesBytes} / ${r.sizes.gzBytes} / ${r.sizes.xzBytes ?? '–'}` : '';
-    lines.push(`| ${r.n.toLocaleString('en')} | ${r.variant} | ${r.database ?? '(own files)'} | ${cell(r.full)} | ${cell(r.addOne)} | ${s} |`);
+    lines.push(
+      `| ${r.n.toLocaleString('en')} | ${r.variant} | ${r.database ?? '(own files)'} | ${cell(r.full)} | ${cell(r.addOne)} | ${s} |`,
+    );
   }
-  lines.push('', '## Ratios of medians (stubbuild ÷ other tool; below 1 is faster)', '', '| N | comparison | full | add one |', '|---|---|---|---|');
+  lines.push(
+    '',
+    '## Ratios of medians (stubbuild ÷ other tool; below 1 is faster)',
+    '',
+    '| N | comparison | full | add one |',
+    '|---|---|---|---|',
+  );
   for (const database of databases) {
     for (const n of sizes) lines.push(...ratioLine(rows, n, 'aptly', database), ...ratioLine(rows, n, 'reprepro', database));
   }
@@ -345,7 +392,10 @@ async function main(): Promise<void> {
       ? execFileSync('psql', [serverUrl, '-Atc', 'show server_version'], { encoding: 'utf8' }).trim()
       : 'not used',
     'benchmark work directory': `${benchDir} (${execFileSync('df', ['--output=fstype,source', benchDir], { encoding: 'utf8' }).trim().split('\n')[1]})`,
-    load: `load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    load: `load average at start ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
   };
 
   const debDirs = new Map<number, string>();
@@ -359,7 +409,12 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const n of sizes) {
     const debDir = debDirs.get(n)!;
-    const byVariant = new Map<Variant, Row>(variants.map((v) => [v, { variant: v.name, tool: v.tool, xz: v.xz, ...(v.database ? { database: v.database } : {}), n, full: [], addOne: [] }]));
+    const byVariant = new Map<Variant, Row>(
+      variants.map((v) => [
+        v,
+        { variant: v.name, tool: v.tool, xz: v.xz, ...(v.database ? { database: v.database } : {}), n, full: [], addOne: [] },
+      ]),
+    );
     for (let r = 1; r <= runs; r++) {
       for (const v of variants) {
         const work = join(benchDir, 'runs', `${v.tool}-${v.database ?? 'own'}-${v.xz ? 'xz' : 'gz'}-${n}-${r}`);
@@ -372,11 +427,14 @@ async function main(): Promise<void> {
       }
     }
     rows.push(...byVariant.values());
-    meta.load += `; after N=${n}: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+    meta.load += `; after N=${n}: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`;
     await writeResults(rows, meta);
   }
   await writeResults(rows, meta);
-  log('removing the runs\' files and databases (start the next benchmark in 6 minutes, see INODE_RECENTCY_MS)');
+  log("removing the runs' files and databases (start the next benchmark in 6 minutes, see INODE_RECENTCY_MS)");
   await removeRunLeftovers();
   // The throwaway key's agent is not needed any more.
   spawnSync('gpgconf', ['--kill', 'gpg-agent'], { env: { ...process.env, GNUPGHOME: key.gnupgHome } });

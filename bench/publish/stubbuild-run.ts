@@ -15,7 +15,8 @@ import { openRepository, repositorySettings } from '../../src/repo/repository.ts
 import { createServerDatabase } from '../../test/helpers/server-database.ts';
 
 const [debDir, extraDeb, workDir, keyFile, xz, serverUrl] = process.argv.slice(2);
-if (!debDir || !extraDeb || !workDir || !keyFile || !xz) throw new Error('usage: stubbuild-run.ts DEB_DIR EXTRA_DEB WORK_DIR KEY_FILE XZ [DATABASE_URL]');
+if (!debDir || !extraDeb || !workDir || !keyFile || !xz)
+  throw new Error('usage: stubbuild-run.ts DEB_DIR EXTRA_DEB WORK_DIR KEY_FILE XZ [DATABASE_URL]');
 
 // A PostgreSQL database of its own, left for run.ts to drop once every run is done: dropping
 // it here would delete files, and deletions slow the next tool down (see run.ts).
@@ -35,7 +36,10 @@ try {
   });
   // As the service does when it starts (serve-command.ts).
   await repo.filing.start();
-  const debs = (await readdir(debDir)).filter((f) => f.endsWith('.deb')).sort().map((f) => ({ path: join(debDir, f) }));
+  const debs = (await readdir(debDir))
+    .filter((f) => f.endsWith('.deb'))
+    .sort()
+    .map((f) => ({ path: join(debDir, f) }));
   // Setting up the database wrote a lot (CREATE DATABASE, migrations); flush it before timing,
   // as run.ts does before every tool's step.
   execFileSync('sync');

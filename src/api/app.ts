@@ -182,7 +182,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       await v1.register(jobPriorityRoutes, { db });
       await v1.register(jobActionRoutes, { db, explain });
       await v1.register(webhookRoutes, { db });
-      await v1.register(jobOutputRoutes, { db, artifactsDir: path.join(config.DATA_DIR, 'artifacts'), maxLogFollowers: config.MAX_LOG_FOLLOWERS, following });
+      await v1.register(jobOutputRoutes, {
+        db,
+        artifactsDir: path.join(config.DATA_DIR, 'artifacts'),
+        maxLogFollowers: config.MAX_LOG_FOLLOWERS,
+        following,
+      });
       if (deps.engines) await v1.register(engineRoutes, { pool: deps.engines });
       await v1.register(packageRoutes, {
         db,

@@ -29,7 +29,12 @@ function presentedSecret(request: FastifyRequest): string | undefined {
   const basicMatch = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
   const decoded = basicMatch ? Buffer.from(basicMatch[1]!, 'base64').toString('utf8') : '';
   if (decoded.includes(':') && decoded.slice(decoded.indexOf(':') + 1) !== '') return decoded.slice(decoded.indexOf(':') + 1);
-  throw new HttpProblem(401, 'unauthenticated', 'the Authorization header must be "Bearer <token>" (or HTTP Basic with the token as the password)', challengeOf(request));
+  throw new HttpProblem(
+    401,
+    'unauthenticated',
+    'the Authorization header must be "Bearer <token>" (or HTTP Basic with the token as the password)',
+    challengeOf(request),
+  );
 }
 
 function challengeOf(request: FastifyRequest): Record<string, string> {

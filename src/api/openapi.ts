@@ -39,7 +39,9 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
           'Errors are RFC 9457 application/problem+json.',
       },
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token from `stubbuild token create` or POST /v1/admin/tokens' } },
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'A token from `stubbuild token create` or POST /v1/admin/tokens' },
+        },
       },
       security: [{ bearer: [] }],
       tags: [

@@ -29,11 +29,7 @@ export interface UploadLimits {
  * Streams every file part of a multipart request into staging, within the limits. Part
  * names are ignored; field parts are refused. On any error the staged files are removed.
  */
-export async function receiveUpload(
-  request: FastifyRequest,
-  store: SourceStore,
-  limits: UploadLimits,
-): Promise<StagedFile[]> {
+export async function receiveUpload(request: FastifyRequest, store: SourceStore, limits: UploadLimits): Promise<StagedFile[]> {
   return (await receiveUploadWithFields(request, store, limits, [])).files;
 }
 

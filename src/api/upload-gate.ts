@@ -27,7 +27,10 @@ export class UploadGate {
   enter(tokenId: string): UploadTicket {
     const active = this.perToken.get(tokenId) ?? 0;
     if (active >= this.limits.maxPerToken) {
-      throw new DomainError('too-many-requests', `this token already has ${active} uploads in progress, the most it may have at once (MAX_UPLOADS_PER_TOKEN); wait for one to finish`);
+      throw new DomainError(
+        'too-many-requests',
+        `this token already has ${active} uploads in progress, the most it may have at once (MAX_UPLOADS_PER_TOKEN); wait for one to finish`,
+      );
     }
     this.perToken.set(tokenId, active + 1);
     let held = 0;
@@ -35,7 +38,10 @@ export class UploadGate {
     return {
       reserve: (bytes) => {
         if (this.stagedBytes + bytes > this.limits.maxStagingBytes) {
-          throw new DomainError('too-large', `the service is staging as many upload bytes as it may hold (MAX_STAGING_BYTES ${this.limits.maxStagingBytes}); try again later`);
+          throw new DomainError(
+            'too-large',
+            `the service is staging as many upload bytes as it may hold (MAX_STAGING_BYTES ${this.limits.maxStagingBytes}); try again later`,
+          );
         }
         this.stagedBytes += bytes;
         held += bytes;

@@ -74,7 +74,11 @@ export const archProfileSchema = z
       ctx.addIssue({ code: 'custom', path: ['dpkg', 'tupletable'], message: `tuple must extend the ostable tuple ${osTuple}` });
     }
     if (!profile.triplet.endsWith(`-${gnuSystem}`)) {
-      ctx.addIssue({ code: 'custom', path: ['dpkg', 'ostable'], message: `GNU system ${gnuSystem} must end the triplet ${profile.triplet}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dpkg', 'ostable'],
+        message: `GNU system ${gnuSystem} must end the triplet ${profile.triplet}`,
+      });
     }
     if (!profile.image.includes(`/${profile.arch}:`)) {
       ctx.addIssue({ code: 'custom', path: ['image'], message: `the image repository must be named after ${profile.arch}` });

@@ -19,17 +19,44 @@ interface Rule {
 // Most specific first: a line may match several (a missing .so is also a dh_install error).
 const RULES: Rule[] = [
   // The stubdom target is static only: the driver refuses -shared, packaging misses *.so files.
-  { causeClass: 'shared-library', pattern: /-shared is not supported|error: .*\blib[\w+.-]*\.so(\.\d+)*\b|missing files?.*\.so\b|\.so(\.\d+)*: No such file|cannot find -l\S+.*shared|relocation .* can not be used when making a shared object|\bdh_makeshlibs: error\b/ },
-  { causeClass: 'missing-build-dependency', pattern: /Unmet build dependencies|but it is not (installable|going to be installed)|Unable to satisfy|unable to find package|Package '.*' not found|Could not find a package configuration file|Dependency .* not found|checking for .*\.\.\. no.*\n?.*configure: error: .*(required|not found)|No package '[^']+' found/ },
-  { causeClass: 'configure', pattern: /configure: error:|CMake Error|meson\.build:\d+:\d+: ERROR|^ERROR: .*meson|dh_auto_configure: error|Could not detect|config\.status: error/ },
-  { causeClass: 'link', pattern: /undefined reference to|ld: cannot find|collect2: error: ld returned|multiple definition of|ld returned \d+ exit status|relocation truncated/ },
-  { causeClass: 'compile', pattern: /^[^\s:][^:]*:\d+(:\d+)?: (fatal )?error: |: fatal error: |error: #error|internal compiler error|\berror: unknown type name\b/ },
-  { causeClass: 'test', pattern: /^(FAIL|ERROR):? |tests? failed|Test suite failed|dh_auto_test: error|make(\[\d+\])?: \*\*\* \[[^\]]*(check|test)[^\]]*\]/ },
-  { causeClass: 'packaging', pattern: /^dh_\w+: error|^dpkg-(gencontrol|shlibdeps|source|genchanges|deb|buildpackage): error|dh_missing|cannot stat 'debian\/|debian\/rules:\d+: .*Error|^E: |dpkg-deb: error/ },
+  {
+    causeClass: 'shared-library',
+    pattern:
+      /-shared is not supported|error: .*\blib[\w+.-]*\.so(\.\d+)*\b|missing files?.*\.so\b|\.so(\.\d+)*: No such file|cannot find -l\S+.*shared|relocation .* can not be used when making a shared object|\bdh_makeshlibs: error\b/,
+  },
+  {
+    causeClass: 'missing-build-dependency',
+    pattern:
+      /Unmet build dependencies|but it is not (installable|going to be installed)|Unable to satisfy|unable to find package|Package '.*' not found|Could not find a package configuration file|Dependency .* not found|checking for .*\.\.\. no.*\n?.*configure: error: .*(required|not found)|No package '[^']+' found/,
+  },
+  {
+    causeClass: 'configure',
+    pattern:
+      /configure: error:|CMake Error|meson\.build:\d+:\d+: ERROR|^ERROR: .*meson|dh_auto_configure: error|Could not detect|config\.status: error/,
+  },
+  {
+    causeClass: 'link',
+    pattern:
+      /undefined reference to|ld: cannot find|collect2: error: ld returned|multiple definition of|ld returned \d+ exit status|relocation truncated/,
+  },
+  {
+    causeClass: 'compile',
+    pattern: /^[^\s:][^:]*:\d+(:\d+)?: (fatal )?error: |: fatal error: |error: #error|internal compiler error|\berror: unknown type name\b/,
+  },
+  {
+    causeClass: 'test',
+    pattern: /^(FAIL|ERROR):? |tests? failed|Test suite failed|dh_auto_test: error|make(\[\d+\])?: \*\*\* \[[^\]]*(check|test)[^\]]*\]/,
+  },
+  {
+    causeClass: 'packaging',
+    pattern:
+      /^dh_\w+: error|^dpkg-(gencontrol|shlibdeps|source|genchanges|deb|buildpackage): error|dh_missing|cannot stat 'debian\/|debian\/rules:\d+: .*Error|^E: |dpkg-deb: error/,
+  },
 ];
 
 // Lines that look like errors but only report one found elsewhere.
-const ECHOES = /^make(\[\d+\])?: \*\*\* \[.*\] Error \d+$|^dpkg-buildpackage: error: (debian\/rules|fakeroot debian\/rules) .* subprocess returned exit status|^stubbuild-build: |^make: \*\*\* \[debian\/rules:\d+: (binary|build)(-arch|-indep)?\] Error/;
+const ECHOES =
+  /^make(\[\d+\])?: \*\*\* \[.*\] Error \d+$|^dpkg-buildpackage: error: (debian\/rules|fakeroot debian\/rules) .* subprocess returned exit status|^stubbuild-build: |^make: \*\*\* \[debian\/rules:\d+: (binary|build)(-arch|-indep)?\] Error/;
 
 function clean(line: string): string {
   // eslint-disable-next-line no-control-regex -- colour codes of gcc and cmake

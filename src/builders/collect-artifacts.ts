@@ -32,10 +32,7 @@ function safeRelativeName(entryName: string, root: string): string | undefined {
  * Unpacks the tar Docker gives for the container's output folder into `dir`: regular files of
  * the known kinds only, each hashed, all of them together within `maxBytes`.
  */
-export async function collectArtifacts(
-  archive: Readable,
-  options: { root: string; dir: string; maxBytes: number },
-): Promise<Artifact[]> {
+export async function collectArtifacts(archive: Readable, options: { root: string; dir: string; maxBytes: number }): Promise<Artifact[]> {
   await fs.promises.mkdir(path.join(options.dir, 'source'), { recursive: true });
   const artifacts: Artifact[] = [];
   let total = 0;

@@ -65,7 +65,10 @@ export class DockerBuilder implements Builder {
       await this.call(`inspect image ${image}`, () => this.docker.getImage(image).inspect());
     } catch (error) {
       const statusCode = (error as { statusCode?: number }).statusCode;
-      const detail = statusCode === 404 ? `image ${image} is missing (stubbuild image build)` : `cannot inspect image ${image}: ${error instanceof Error ? error.message : String(error)}`;
+      const detail =
+        statusCode === 404
+          ? `image ${image} is missing (stubbuild image build)`
+          : `cannot inspect image ${image}: ${error instanceof Error ? error.message : String(error)}`;
       return { ...status, healthy: false, detail };
     }
     return { ...status, healthy: true, detail: 'ok' };
@@ -96,7 +99,9 @@ export class DockerBuilder implements Builder {
     try {
       // Both at once (each round trip to the engine delays the build's start).
       const made = await Promise.allSettled(
-        ['work', 'out'].map((name) => this.call('create volume', (opts) => this.docker.createVolume({ Name: `stubbuild-${key}-${name}`, Labels: labels, ...opts }))),
+        ['work', 'out'].map((name) =>
+          this.call('create volume', (opts) => this.docker.createVolume({ Name: `stubbuild-${key}-${name}`, Labels: labels, ...opts })),
+        ),
       );
       for (const v of made) if (v.status === 'fulfilled') volumes.push(v.value.name);
       for (const v of made) if (v.status === 'rejected') throw v.reason;
@@ -104,7 +109,17 @@ export class DockerBuilder implements Builder {
       // The repository's files and key, into each step (the build installs the .debs the
       // dependency step resolved): the same whether the engine is this machine's or another's.
       const repositoryArchive = repository
-        ? [{ path: '/', what: 'the repository', tar: () => packFiles('.', [...repository.files.map((f) => ({ name: `srv/stubdom-repo/${f.name}`, path: f.path })), { name: 'etc/stubbuild/stubdom-repo.asc', path: repository.keyFile }]) }]
+        ? [
+            {
+              path: '/',
+              what: 'the repository',
+              tar: () =>
+                packFiles('.', [
+                  ...repository.files.map((f) => ({ name: `srv/stubdom-repo/${f.name}`, path: f.path })),
+                  { name: 'etc/stubbuild/stubdom-repo.asc', path: repository.keyFile },
+                ]),
+            },
+          ]
         : [];
       const common: Omit<StepOptions, 'name' | 'cmd' | 'network' | 'wallSeconds' | 'logBudget' | 'putArchives'> = {
         image: request.image,
@@ -155,8 +170,12 @@ export class DockerBuilder implements Builder {
       return { kind: 'infrastructure', message: `engine ${this.id}: ${error instanceof Error ? error.message : String(error)}` };
     } finally {
       // Left behind if the engine does not answer: reapOrphans removes them later.
-      await Promise.all(containers.map((c) => this.call('remove container', (opts) => c.remove({ force: true, v: true, ...opts })).catch(() => undefined)));
-      await Promise.all(volumes.map((v) => this.call('remove volume', (opts) => this.docker.getVolume(v).remove(opts)).catch(() => undefined)));
+      await Promise.all(
+        containers.map((c) => this.call('remove container', (opts) => c.remove({ force: true, v: true, ...opts })).catch(() => undefined)),
+      );
+      await Promise.all(
+        volumes.map((v) => this.call('remove volume', (opts) => this.docker.getVolume(v).remove(opts)).catch(() => undefined)),
+      );
     }
   }
 
@@ -241,7 +260,9 @@ export class DockerBuilder implements Builder {
     let removed = 0;
     for (const info of containers) {
       if (await keep(info.Labels, info.Created)) continue;
-      await this.call('remove container', (opts) => this.docker.getContainer(info.Id).remove({ force: true, v: true, ...opts })).catch(() => undefined);
+      await this.call('remove container', (opts) => this.docker.getContainer(info.Id).remove({ force: true, v: true, ...opts })).catch(
+        () => undefined,
+      );
       removed += 1;
     }
     for (const volume of Volumes ?? []) {

@@ -53,31 +53,34 @@ export interface StepResult {
  * to read its files from and remove.
  */
 export async function runStep(docker: Docker, options: StepOptions): Promise<StepResult> {
-  const call = <T>(what: string, fn: (opts: { abortSignal: AbortSignal }) => Promise<T>) => withDeadline(`${options.name}: ${what}`, options.callTimeoutMs, fn);
-  const container = await call('create container', (opts) => docker.createContainer({
-    ...opts,
-    name: options.name,
-    Image: options.image,
-    Cmd: options.cmd,
-    Env: options.env,
-    Labels: options.labels,
-    Tty: false,
-    AttachStdout: true,
-    AttachStderr: true,
-    HostConfig: {
-      NetworkMode: options.network,
-      Mounts: Object.entries(options.volumes).map(([Source, Target]) => ({ Type: 'volume' as const, Source, Target })),
-      Memory: options.memoryMiB * 1024 * 1024,
-      MemorySwap: options.memoryMiB * 1024 * 1024,
-      NanoCpus: Math.round(options.cpus * 1e9),
-      PidsLimit: options.pids,
-      SecurityOpt: ['no-new-privileges'],
-      // Root in a step installs packages and drops to the build user; nothing else.
-      CapDrop: ['ALL'],
-      CapAdd: [...STEP_CAPABILITIES],
-      Init: true,
-    },
-  }));
+  const call = <T>(what: string, fn: (opts: { abortSignal: AbortSignal }) => Promise<T>) =>
+    withDeadline(`${options.name}: ${what}`, options.callTimeoutMs, fn);
+  const container = await call('create container', (opts) =>
+    docker.createContainer({
+      ...opts,
+      name: options.name,
+      Image: options.image,
+      Cmd: options.cmd,
+      Env: options.env,
+      Labels: options.labels,
+      Tty: false,
+      AttachStdout: true,
+      AttachStderr: true,
+      HostConfig: {
+        NetworkMode: options.network,
+        Mounts: Object.entries(options.volumes).map(([Source, Target]) => ({ Type: 'volume' as const, Source, Target })),
+        Memory: options.memoryMiB * 1024 * 1024,
+        MemorySwap: options.memoryMiB * 1024 * 1024,
+        NanoCpus: Math.round(options.cpus * 1e9),
+        PidsLimit: options.pids,
+        SecurityOpt: ['no-new-privileges'],
+        // Root in a step installs packages and drops to the build user; nothing else.
+        CapDrop: ['ALL'],
+        CapAdd: [...STEP_CAPABILITIES],
+        Init: true,
+      },
+    }),
+  );
   // Attached while the archive goes in: one round trip to the engine less before the start.
   const attaching = container.attach({ stream: true, stdout: true, stderr: true });
   attaching.catch(() => undefined); // its failure is reported below, as the container vanishing
@@ -128,7 +131,12 @@ export async function runStep(docker: Docker, options: StepOptions): Promise<Ste
       throw error;
     });
     docker.modem.demuxStream(stream, sink, sink);
-    const ended = new Promise<void>((resolve) => stream.on('end', resolve).on('close', resolve).on('error', () => resolve()));
+    const ended = new Promise<void>((resolve) =>
+      stream
+        .on('end', resolve)
+        .on('close', resolve)
+        .on('error', () => resolve()),
+    );
     await call('start', (opts) => container.start(opts));
     if (options.signal?.aborted) stop('aborted');
     // Killed at the wall-clock limit at the latest; an engine that says nothing by a deadline

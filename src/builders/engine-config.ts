@@ -13,10 +13,10 @@ const engineSchema = z.strictObject({
 
 export type EngineConfig = z.output<typeof engineSchema>;
 
-export const engineListSchema = z.array(engineSchema).min(1).refine(
-  (engines) => new Set(engines.map((e) => e.id)).size === engines.length,
-  'engine ids must be unique',
-);
+export const engineListSchema = z
+  .array(engineSchema)
+  .min(1)
+  .refine((engines) => new Set(engines.map((e) => e.id)).size === engines.length, 'engine ids must be unique');
 
 /** The default: one engine, the local socket (or DOCKER_HOST), one attempt at a time. */
 export function defaultEngines(dockerHost: string | undefined): EngineConfig[] {

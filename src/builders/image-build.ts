@@ -130,8 +130,7 @@ export async function findBuilderImage(
 /** The recipe hash a build of `opts` would carry, without building (to tell a stale image). */
 export async function computeRecipeHash(opts: Omit<BuildBuilderImageOptions, 'docker' | 'base'> & { base: BaseKind }): Promise<string> {
   const mirror = opts.mirror ?? opts.profile.debian.mirror;
-  const baseImage =
-    opts.base === 'debootstrap' ? debootstrapTag(opts.profile.debian.suite, mirror) : `debian:${opts.profile.debian.suite}`;
+  const baseImage = opts.base === 'debootstrap' ? debootstrapTag(opts.profile.debian.suite, mirror) : `debian:${opts.profile.debian.suite}`;
   const entries = await collectContext(opts, await findToolchainSource(opts));
   return hashContext(entries, {
     BASE_IMAGE: baseImage,
@@ -161,11 +160,7 @@ async function imageExists(docker: Docker, name: string): Promise<boolean> {
   }
 }
 
-async function ensureRegistryBase(
-  docker: Docker,
-  name: string,
-  onProgress: (event: ImageBuildProgress) => void,
-): Promise<string> {
+async function ensureRegistryBase(docker: Docker, name: string, onProgress: (event: ImageBuildProgress) => void): Promise<string> {
   if (await imageExists(docker, name)) {
     onProgress({ kind: 'phase', phase: 'base', message: `base ${name} is present` });
     return name;
@@ -177,9 +172,7 @@ async function ensureRegistryBase(
       docker.modem.followProgress(stream, (error) => (error ? reject(error) : resolve()));
     });
   } catch (error) {
-    throw new ImageBuildError(
-      `cannot pull ${name} (${(error as Error).message}); where no registry is reachable use --base debootstrap`,
-    );
+    throw new ImageBuildError(`cannot pull ${name} (${(error as Error).message}); where no registry is reachable use --base debootstrap`);
   }
   return name;
 }
@@ -203,9 +196,7 @@ async function ensureDebootstrapBase(
   const root = path.join(dir, 'root');
   try {
     onProgress({ kind: 'phase', phase: 'base', message: `debootstrap --variant=minbase ${suite} from ${mirror}` });
-    await runLogged('debootstrap', ['--variant=minbase', suite, root, mirror], (line) =>
-      onProgress({ kind: 'base-output', line }),
-    );
+    await runLogged('debootstrap', ['--variant=minbase', suite, root, mirror], (line) => onProgress({ kind: 'base-output', line }));
     // Nothing of the host's run time goes into the image.
     await runLogged('sh', ['-c', 'rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin "$1"/var/log/*.log', 'clean', root], () => {});
     onProgress({ kind: 'phase', phase: 'base', message: `docker import as ${tag}` });

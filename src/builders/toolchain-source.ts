@@ -24,9 +24,7 @@ const flavorSourceSchema = z
   .strict();
 export type FlavorSource = z.infer<typeof flavorSourceSchema>;
 
-export type ToolchainSource =
-  | { kind: 'tarball'; path: string; sha256: string; size: number }
-  | { kind: 'tree'; path: string };
+export type ToolchainSource = { kind: 'tarball'; path: string; sha256: string; size: number } | { kind: 'tree'; path: string };
 
 export class ToolchainSourceError extends Error {
   override name = 'ToolchainSourceError';
@@ -59,7 +57,8 @@ export async function resolveToolchainSource(options: {
 }): Promise<ToolchainSource | undefined> {
   const flavorSource = await readFlavorSource(options.recipeDir, options.flavor);
   if (!flavorSource) {
-    if (options.explicit) throw new ToolchainSourceError(`flavor ${options.flavor} builds from Debian packages; it takes no toolchain source`);
+    if (options.explicit)
+      throw new ToolchainSourceError(`flavor ${options.flavor} builds from Debian packages; it takes no toolchain source`);
     return undefined;
   }
   const given = options.explicit !== undefined;
@@ -74,7 +73,8 @@ export async function resolveToolchainSource(options: {
   }
   if (info.isDirectory()) {
     const marker = await stat(path.join(where, flavorSource.treeMarker)).catch(() => undefined);
-    if (!marker?.isFile()) throw new ToolchainSourceError(`${where} is not a ${options.flavor} source tree (no ${flavorSource.treeMarker} at its top)`);
+    if (!marker?.isFile())
+      throw new ToolchainSourceError(`${where} is not a ${options.flavor} source tree (no ${flavorSource.treeMarker} at its top)`);
     return { kind: 'tree', path: where };
   }
   if (!where.endsWith('.tar.xz')) throw new ToolchainSourceError(`toolchain source ${where} is neither a .tar.xz nor a folder`);

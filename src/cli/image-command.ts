@@ -141,7 +141,8 @@ class ProgressDisplay {
         break;
       case 'output':
         if (this.verbose) this.print(`  ${event.line}`);
-        else if (this.current) this.showLive(`step ${this.current.step}/${this.current.total} ${this.elapsed(this.stepStarted)}  ${event.line}`);
+        else if (this.current)
+          this.showLive(`step ${this.current.step}/${this.current.total} ${this.elapsed(this.stepStarted)}  ${event.line}`);
         break;
     }
   }

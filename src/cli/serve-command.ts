@@ -94,7 +94,19 @@ export function serveCommand(): Command {
         // Read before listening, so a bad keyring stops the start rather than the first fetch.
         fetcherDeps = await createFetcherDeps(config, handle.db, store, logger, buildArchitecturesOf(profiles));
         const debianSources = new DebianSourceNames(fetcherDeps);
-        app = await buildApp({ db: handle.db, store, config, logger, version: packageVersion, repo, engines: pipeline.pool, debianSources, profiles, listen: handle.listen, metrics });
+        app = await buildApp({
+          db: handle.db,
+          store,
+          config,
+          logger,
+          version: packageVersion,
+          repo,
+          engines: pipeline.pool,
+          debianSources,
+          profiles,
+          listen: handle.listen,
+          metrics,
+        });
       } catch (error) {
         await repo.close();
         await handle.close();

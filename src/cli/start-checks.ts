@@ -28,7 +28,10 @@ export async function prepareDataDir(dataDir: string, logger: Pick<Logger, 'warn
     const { mode } = await fs.stat(dataDir);
     if ((mode & 0o077) !== 0) {
       await fs.chmod(dataDir, 0o700);
-      logger.warn({ dataDir, was: (mode & 0o777).toString(8) }, `DATA_DIR ${dataDir} was open to other users (mode ${(mode & 0o777).toString(8)}); tightened to 0700`);
+      logger.warn(
+        { dataDir, was: (mode & 0o777).toString(8) },
+        `DATA_DIR ${dataDir} was open to other users (mode ${(mode & 0o777).toString(8)}); tightened to 0700`,
+      );
     }
   } catch (error) {
     throw new CliError(`DATA_DIR ${dataDir} cannot be made private to this user: ${(error as Error).message}`, 2);

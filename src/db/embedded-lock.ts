@@ -4,7 +4,10 @@ import { isProcessAlive } from '../process-alive.ts';
 
 /** The embedded database is held by another live process. */
 export class EmbeddedDatabaseBusyError extends Error {
-  constructor(readonly pid: number, readonly lockFile: string) {
+  constructor(
+    readonly pid: number,
+    readonly lockFile: string,
+  ) {
     super(`the embedded database in ${path.dirname(lockFile)} is in use by process ${pid}`);
   }
 }

@@ -128,7 +128,9 @@ export function parseDsc(text: string): Dsc {
     throw error;
   }
 
-  const architectures = requireDscField(paragraph, 'Architecture').split(/\s+/).filter((a) => a !== '');
+  const architectures = requireDscField(paragraph, 'Architecture')
+    .split(/\s+/)
+    .filter((a) => a !== '');
   for (const arch of architectures) {
     if (!isValidArchName(arch)) fail(`invalid field Architecture: ${JSON.stringify(arch)}`);
   }
@@ -136,7 +138,10 @@ export function parseDsc(text: string): Dsc {
   const files = parseChecksumField('Checksums-Sha256', requireDscField(paragraph, 'Checksums-Sha256'), 64).map(
     ({ hash, size, name }): DscFile => ({ name, size, sha256: hash }),
   );
-  for (const [field, hashLength, key] of [['Checksums-Sha1', 40, 'sha1'], ['Files', 32, 'md5']] as const) {
+  for (const [field, hashLength, key] of [
+    ['Checksums-Sha1', 40, 'sha1'],
+    ['Files', 32, 'md5'],
+  ] as const) {
     const value = getField(paragraph, field);
     if (value !== undefined) checkSameFiles(field, parseChecksumField(field, value, hashLength), files, key);
   }

@@ -113,7 +113,10 @@ export function parseRelation(input: string): Relation {
   }
 
   if (text[pos] === '[') {
-    const words = readUntil('[', ']', 'architecture list').trim().split(/\s+/).filter((w) => w !== '');
+    const words = readUntil('[', ']', 'architecture list')
+      .trim()
+      .split(/\s+/)
+      .filter((w) => w !== '');
     if (words.length === 0) fail(`empty architecture list in ${JSON.stringify(text)}`);
     const negated = words[0]!.startsWith('!');
     const arches = words.map((word) => {
@@ -127,7 +130,10 @@ export function parseRelation(input: string): Relation {
   }
 
   while (text[pos] === '<') {
-    const words = readUntil('<', '>', 'build profile list').trim().split(/\s+/).filter((w) => w !== '');
+    const words = readUntil('<', '>', 'build profile list')
+      .trim()
+      .split(/\s+/)
+      .filter((w) => w !== '');
     if (words.length === 0) fail(`empty build profile list in ${JSON.stringify(text)}`);
     const group = words.map((word): ProfileTerm => {
       const negated = word.startsWith('!');

@@ -32,12 +32,7 @@ export function isLiveAttempt(table = 'attempts'): RawBuilder<boolean> {
  * Opens the next attempt of a job on an engine; returns its number (1, 2, …). With a lease,
  * the attempt is held by `owner` until `leaseMs` from now (src/scheduler renews it).
  */
-export async function openAttempt(
-  db: Db,
-  jobId: number,
-  engineId: string,
-  lease?: { owner: string; leaseMs: number },
-): Promise<number> {
+export async function openAttempt(db: Db, jobId: number, engineId: string, lease?: { owner: string; leaseMs: number }): Promise<number> {
   const row = await db
     .insertInto('attempts')
     .values((eb) => ({
@@ -114,7 +109,10 @@ export async function listArtifacts(db: Db, jobId: number, attempt?: number): Pr
   query =
     attempt === undefined
       ? query.where('attempt', '=', (eb) =>
-          eb.selectFrom('artifacts').select(sql<number>`max(attempt)`.as('a')).where('job_id', '=', jobId),
+          eb
+            .selectFrom('artifacts')
+            .select(sql<number>`max(attempt)`.as('a'))
+            .where('job_id', '=', jobId),
         )
       : query.where('attempt', '=', attempt);
   return query.orderBy('name').execute();
@@ -168,7 +166,11 @@ export class AttemptLogWriter {
     this.pendingBytes = 0;
     const seq = (this.seq += 1);
     this.flushing = this.flushing.then(() =>
-      this.db.insertInto('attempt_log_chunks').values({ job_id: this.jobId, attempt: this.attempt, seq, data }).execute().then(() => undefined),
+      this.db
+        .insertInto('attempt_log_chunks')
+        .values({ job_id: this.jobId, attempt: this.attempt, seq, data })
+        .execute()
+        .then(() => undefined),
     );
     return this.flushing;
   }

@@ -20,9 +20,13 @@ export function createBuildArchitectures(names: readonly string[], rows: readonl
 export function resolveBuildArch(arches: BuildArchitectures, requested: string | undefined): string {
   if (requested === undefined) return arches.default;
   if (!arches.names.includes(requested)) {
-    throw new DomainError('unsupported-architecture', `this service does not build for ${requested}; it builds for ${arches.names.join(', ')}`, {
-      allowed: [...arches.names],
-    });
+    throw new DomainError(
+      'unsupported-architecture',
+      `this service does not build for ${requested}; it builds for ${arches.names.join(', ')}`,
+      {
+        allowed: [...arches.names],
+      },
+    );
   }
   return requested;
 }

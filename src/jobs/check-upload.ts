@@ -4,7 +4,6 @@ import { checkUploadFileName } from '../debian/file-name.ts';
 import { DebianParseError } from '../debian/parse-error.ts';
 import { DomainError } from '../domain-error.ts';
 
-
 export interface UploadedFile {
   name: string;
   sha256: string;
@@ -56,7 +55,11 @@ export function checkUpload(dscText: string, files: readonly UploadedFile[], hos
       throw new DomainError('invalid-source', `${listed.name} has ${file.size} bytes; the .dsc says ${listed.size}`, { file: listed.name });
     }
     // Every checksum the .dsc lists must hold: tools that trust the MD5 or SHA-1 see the same file.
-    for (const [key, label] of [['sha256', 'SHA-256'], ['sha1', 'SHA-1'], ['md5', 'MD5']] as const) {
+    for (const [key, label] of [
+      ['sha256', 'SHA-256'],
+      ['sha1', 'SHA-1'],
+      ['md5', 'MD5'],
+    ] as const) {
       const expected = listed[key];
       if (expected !== undefined && file[key] !== expected) {
         throw new DomainError('invalid-source', `${listed.name} does not match its ${label} in the .dsc`, { file: listed.name });
@@ -71,11 +74,9 @@ export function checkUpload(dscText: string, files: readonly UploadedFile[], hos
     if (file.size === 0) throw new DomainError('invalid-source', `${file.name} is empty`, { file: file.name });
   }
   if (!host.table.archListAllows(dsc.architectures, host.arch)) {
-    throw new DomainError(
-      'unsupported-architecture',
-      `${dsc.source} builds only for ${dsc.architectures.join(' ')}, not ${host.arch}`,
-      { allowed: dsc.architectures },
-    );
+    throw new DomainError('unsupported-architecture', `${dsc.source} builds only for ${dsc.architectures.join(' ')}, not ${host.arch}`, {
+      allowed: dsc.architectures,
+    });
   }
   return dsc;
 }

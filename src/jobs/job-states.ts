@@ -1,14 +1,5 @@
 // DESIGN.md's two tables, as data: the states and the only transitions allowed between them.
-export const jobStates = [
-  'fetching',
-  'queued',
-  'dep-wait',
-  'building',
-  'publishing',
-  'published',
-  'failed',
-  'cancelled',
-] as const;
+export const jobStates = ['fetching', 'queued', 'dep-wait', 'building', 'publishing', 'published', 'failed', 'cancelled'] as const;
 
 export type JobState = (typeof jobStates)[number];
 

@@ -90,7 +90,8 @@ export class JobWakeups {
     const listen = this.listen;
     if (!listen) return Promise.resolve();
     this.subscribed ??= (async () => {
-      for (const channel of [LOG_CHUNKS_CHANNEL, JOB_EVENTS_CHANNEL]) this.unsubscribes.push(await listen(channel, (payload) => this.notify(payload)));
+      for (const channel of [LOG_CHUNKS_CHANNEL, JOB_EVENTS_CHANNEL])
+        this.unsubscribes.push(await listen(channel, (payload) => this.notify(payload)));
     })().catch(() => undefined); // not fatal: the watchers' timeouts poll
     return this.subscribed;
   }

@@ -17,7 +17,11 @@ const isBefore = (value: unknown): value is { before: number } =>
 
 /** Newest first, by id: a stable order that new submissions cannot shuffle. */
 export async function listJobs(db: Db, query: JobListQuery): Promise<{ items: Job[]; nextCursor: string | null }> {
-  let select = db.selectFrom('jobs').selectAll().orderBy('id', 'desc').limit(query.limit + 1);
+  let select = db
+    .selectFrom('jobs')
+    .selectAll()
+    .orderBy('id', 'desc')
+    .limit(query.limit + 1);
   if (query.state) select = select.where('state', '=', query.state);
   if (query.source) select = select.where('source', '=', query.source);
   if (query.arch) select = select.where('arch', '=', query.arch);

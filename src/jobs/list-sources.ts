@@ -35,22 +35,24 @@ export async function listSources(db: Db, query: SourceListQuery): Promise<{ ite
     .distinctOn('source')
     .orderBy('source')
     .orderBy('id', 'desc');
-  let select = db.selectFrom(latest.as('latest')).selectAll().orderBy('source').limit(query.limit + 1);
+  let select = db
+    .selectFrom(latest.as('latest'))
+    .selectAll()
+    .orderBy('source')
+    .limit(query.limit + 1);
   if (query.state) select = select.where('state', '=', query.state);
   if (query.causeClass) select = select.where('cause_class', '=', query.causeClass);
   if (query.cursor) select = select.where('source', '>', decodeCursor(query.cursor, isAfter).after);
   const rows = await select.execute();
-  const page = rows.slice(0, query.limit).map(
-    (r): SourceStatus => ({
-      source: r.source,
-      version: r.version,
-      state: r.state as JobState,
-      causeClass: r.cause_class as CauseClass | null,
-      reason: r.reason,
-      jobId: r.id,
-      blockedBy: r.state === 'dep-wait' ? r.unmet_relations : [],
-    }),
-  );
+  const page = rows.slice(0, query.limit).map((r): SourceStatus => ({
+    source: r.source,
+    version: r.version,
+    state: r.state as JobState,
+    causeClass: r.cause_class as CauseClass | null,
+    reason: r.reason,
+    jobId: r.id,
+    blockedBy: r.state === 'dep-wait' ? r.unmet_relations : [],
+  }));
   const last = page.at(-1);
   return { items: page, nextCursor: rows.length > query.limit && last ? encodeCursor({ after: last.source }) : null };
 }

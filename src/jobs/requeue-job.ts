@@ -27,7 +27,9 @@ export async function requeueJob(db: Db, request: RequeueRequest): Promise<{ fro
     if (!job) throw new DomainError('not-found', `job ${jobId} does not exist`);
     const from = job.state as JobState;
     if (!(requeueableStates as readonly string[]).includes(from)) {
-      throw new DomainError('illegal-transition', `job ${jobId} is ${from}: only failed, cancelled and dep-wait jobs can be requeued`, { state: from });
+      throw new DomainError('illegal-transition', `job ${jobId} is ${from}: only failed, cancelled and dep-wait jobs can be requeued`, {
+        state: from,
+      });
     }
     const { files } = await trx
       .selectFrom('job_files')
@@ -37,7 +39,9 @@ export async function requeueJob(db: Db, request: RequeueRequest): Promise<{ fro
     // An archive reference gets its files only when the fetch succeeds (in the same transaction).
     const unfetched = job.origin === 'archive' && files === 0;
     if (unfetched && from !== 'failed') {
-      throw new DomainError('illegal-transition', `job ${jobId} was ${from} before its source was fetched; submit the reference again`, { state: from });
+      throw new DomainError('illegal-transition', `job ${jobId} was ${from} before its source was fetched; submit the reference again`, {
+        state: from,
+      });
     }
     const { last } = await trx
       .selectFrom('attempts')

@@ -85,7 +85,8 @@ async function insertJob(trx: Transaction<Database>, submission: Submission): Pr
     })
     .execute();
   // In the same transaction: the older versions it replaces never build.
-  if (job.version !== null) await supersedeOlderJobs(trx, { jobId: id, source: job.source, arch: job.arch, version: job.version, binnmu: job.binNmu });
+  if (job.version !== null)
+    await supersedeOlderJobs(trx, { jobId: id, source: job.source, arch: job.arch, version: job.version, binnmu: job.binNmu });
   if (job.state === 'queued') await notifyJobsReady(trx);
   return id;
 }

@@ -52,7 +52,12 @@ export function checkArchiveReference(
  */
 export async function submitArchiveReference(
   db: Db,
-  input: { tokenId: string; reference: ArchiveReference; idempotencyKey?: string | undefined; checkSource?: ((source: string) => void) | undefined },
+  input: {
+    tokenId: string;
+    reference: ArchiveReference;
+    idempotencyKey?: string | undefined;
+    checkSource?: ((source: string) => void) | undefined;
+  },
   archives: ArchiveSuites,
   arches: BuildArchitectures,
 ): Promise<{ job: Job; created: boolean }> {

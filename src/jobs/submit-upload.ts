@@ -50,10 +50,7 @@ export async function submitUpload(
     const dsc = checkUpload(dscText, input.files, { arch, table: policy.arches.table });
     input.checkSource?.(dsc.source);
     const files = input.files.map(({ name, sha256, size }) => ({ name, sha256, size }));
-    const requestHash = hashRequest(
-      'upload',
-      [...files.map((f) => `${f.name} ${f.sha256}`).sort(), `arch ${arch}`],
-    );
+    const requestHash = hashRequest('upload', [...files.map((f) => `${f.name} ${f.sha256}`).sort(), `arch ${arch}`]);
     const added: string[] = [];
     for (const file of input.files) if (await store.commit(file)) added.push(file.sha256);
     return await submitJob(db, {

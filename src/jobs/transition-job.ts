@@ -43,12 +43,7 @@ function changedColumns(from: JobState, to: JobState, reason: string | null, ret
  */
 export async function transitionJob(db: Db, request: TransitionRequest): Promise<{ from: JobState; to: JobState }> {
   return inTransaction(db, async (trx) => {
-    const job = await trx
-      .selectFrom('jobs')
-      .select(['id', 'state'])
-      .where('id', '=', request.jobId)
-      .forUpdate()
-      .executeTakeFirst();
+    const job = await trx.selectFrom('jobs').select(['id', 'state']).where('id', '=', request.jobId).forUpdate().executeTakeFirst();
     if (!job) throw new DomainError('not-found', `job ${request.jobId} does not exist`);
     const from = job.state as JobState;
     if (!isLegalTransition(from, request.to) || (request.from && !request.from.includes(from))) {

@@ -23,11 +23,9 @@ export async function verifyDscSignature(dscName: string, dscText: string, keyri
   try {
     const split = splitClearsigned(dscText);
     if (!split.signed) {
-      throw new DomainError(
-        'bad-signature',
-        `${dscName} is not signed; uploads must be clear-signed by a key of the uploader keyring`,
-        { file: dscName },
-      );
+      throw new DomainError('bad-signature', `${dscName} is not signed; uploads must be clear-signed by a key of the uploader keyring`, {
+        file: dscName,
+      });
     }
     body = split.body;
   } catch (error) {

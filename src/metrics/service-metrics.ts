@@ -37,7 +37,11 @@ export class ServiceMetrics {
       labelNames: ['state'],
       registers,
       async collect() {
-        const rows = await database.selectFrom('jobs').select(['state', sql<number>`count(*)::int`.as('n')]).groupBy('state').execute();
+        const rows = await database
+          .selectFrom('jobs')
+          .select(['state', sql<number>`count(*)::int`.as('n')])
+          .groupBy('state')
+          .execute();
         for (const state of jobStates) this.set({ state }, rows.find((r) => r.state === state)?.n ?? 0);
       },
     });

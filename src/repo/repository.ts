@@ -103,7 +103,10 @@ export class Repository {
     const archesChanged = row.architectures.join(' ') !== s.architectures.join(' ');
     if (archesChanged) {
       await db.updateTable('repo_suites').set({ architectures: s.architectures }).where('suite', '=', s.suite).execute();
-      this.options.logger?.info({ suite: s.suite, was: row.architectures, now: s.architectures }, 'the repository now publishes these architectures');
+      this.options.logger?.info(
+        { suite: s.suite, was: row.architectures, now: s.architectures },
+        'the repository now publishes these architectures',
+      );
     }
 
     await mkdir(s.dir, { recursive: true });
@@ -138,7 +141,14 @@ export class Repository {
     if (rows.length === 0) {
       await db
         .insertInto('repo_suites')
-        .values({ suite: s.suite, codename: s.codename, component: s.component, origin: s.origin, label: s.label, architectures: s.architectures })
+        .values({
+          suite: s.suite,
+          codename: s.codename,
+          component: s.component,
+          origin: s.origin,
+          label: s.label,
+          architectures: s.architectures,
+        })
         .onConflict((oc) => oc.column('suite').doNothing())
         .execute();
       return this.checkIdentity(db);

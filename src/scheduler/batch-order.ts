@@ -61,9 +61,13 @@ export function orderBatch(members: readonly BatchMember[], options: ReduceOptio
     for (const binary of member.binaries ?? []) {
       const other = owner.get(binary);
       if (other !== undefined && other !== index) {
-        throw new DomainError('invalid-batch', `binary package ${binary} is declared by two members: ${label(members[other]!)} and ${label(member)}`, {
-          binary,
-        });
+        throw new DomainError(
+          'invalid-batch',
+          `binary package ${binary} is declared by two members: ${label(members[other]!)} and ${label(member)}`,
+          {
+            binary,
+          },
+        );
       }
       owner.set(binary, index);
     }

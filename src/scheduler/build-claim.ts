@@ -15,8 +15,18 @@ const MAX_CONTROL_BYTES = 1024 * 1024;
 
 /** The job's claim; `dscPath` is the built .dsc (null: the binaries the job recorded at intake). */
 export async function readBuildClaim(db: Db, jobId: number, dscPath: string | null): Promise<BuildClaim> {
-  const job = await db.selectFrom('jobs').select(['source', 'version', 'arch', 'binaries', 'allow_takeover']).where('id', '=', jobId).executeTakeFirstOrThrow();
-  const claim: BuildClaim = { source: job.source, version: job.version ?? '', arch: job.arch, declared: job.binaries, allowTakeover: job.allow_takeover };
+  const job = await db
+    .selectFrom('jobs')
+    .select(['source', 'version', 'arch', 'binaries', 'allow_takeover'])
+    .where('id', '=', jobId)
+    .executeTakeFirstOrThrow();
+  const claim: BuildClaim = {
+    source: job.source,
+    version: job.version ?? '',
+    arch: job.arch,
+    declared: job.binaries,
+    allowTakeover: job.allow_takeover,
+  };
   if (dscPath === null) return claim;
   try {
     const dsc = parseDsc(await readFile(dscPath, 'utf8'));

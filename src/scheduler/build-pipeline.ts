@@ -49,7 +49,10 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
   const { db, repo, profiles, logger } = options;
   const profileOf = (arch: string) => {
     const profile = profiles.find((p) => p.arch === arch);
-    if (!profile) throw new Error(`no profile for ${arch}: it is not one of the architectures this service builds (${profiles.map((p) => p.arch).join(', ')})`);
+    if (!profile)
+      throw new Error(
+        `no profile for ${arch}: it is not one of the architectures this service builds (${profiles.map((p) => p.arch).join(', ')})`,
+      );
     return profile;
   };
   const pool = new EnginePool(db, options.engines, new Map(profiles.map((p) => [p.arch, p.image])));
@@ -73,7 +76,10 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
    * publisher retries by itself, and the job is published once a retry shows them.
    */
   async function awaitRetriedPublication(pending: PublicationPendingError): Promise<void> {
-    logger.warn({ generation: pending.generation, err: pending.cause }, 'publication failed after the packages were added; waiting for the retry');
+    logger.warn(
+      { generation: pending.generation, err: pending.cause },
+      'publication failed after the packages were added; waiting for the retry',
+    );
     const deadline = Date.now() + PUBLICATION_RETRY_WAIT_MS;
     while (repo.publisher.knownPublished < pending.generation) {
       if (Date.now() > deadline) throw new Error(`${pending.message}; still failing after ${PUBLICATION_RETRY_WAIT_MS / 60_000} minutes`);
@@ -124,19 +130,36 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
       return { image: profile.image, limits: limitsOf(profile) };
     },
     repository: async (jobId, arch) => {
-      const job = await db.selectFrom('jobs').select(['build_depends', 'build_depends_arch']).where('id', '=', jobId).executeTakeFirstOrThrow();
+      const job = await db
+        .selectFrom('jobs')
+        .select(['build_depends', 'build_depends_arch'])
+        .where('id', '=', jobId)
+        .executeTakeFirstOrThrow();
       const { dir, suite, component } = repo.settings;
       return prepareRepositoryHandIn(
         db,
         { dir, suite, component, keyFile: path.join(dir, PUBLIC_KEY_FILES.armored) },
-        { arch, buildDepends: job.build_depends, buildDependsArch: job.build_depends_arch, profiles: profileOf(arch).buildProfiles, arches: arches.table },
+        {
+          arch,
+          buildDepends: job.build_depends,
+          buildDependsArch: job.build_depends_arch,
+          profiles: profileOf(arch).buildProfiles,
+          arches: arches.table,
+        },
       );
     },
     checkOwnership: (jobId, artifactDir, artifacts) =>
-      checkBuildOwnership(db, { suite: repo.settings.suite, architectures: repo.settings.architectures, maxUnpackedBytes: repo.settings.maxUnpackedBytes }, jobId, artifactDir, artifacts),
+      checkBuildOwnership(
+        db,
+        { suite: repo.settings.suite, architectures: repo.settings.architectures, maxUnpackedBytes: repo.settings.maxUnpackedBytes },
+        jobId,
+        artifactDir,
+        artifacts,
+      ),
     publish: async (built) => {
       const began = performance.now();
-      const measured = (outcome: 'published' | 'failed') => options.metrics?.observePublication((performance.now() - began) / 1000, outcome);
+      const measured = (outcome: 'published' | 'failed') =>
+        options.metrics?.observePublication((performance.now() - began) / 1000, outcome);
       await keepBuildDependencies(built.jobId);
       await publishPackages(db, repo, {
         debs: built.debs.map((p) => ({ path: p })),
@@ -164,7 +187,9 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
     settings: { ...(options.pollMs ? { pollMs: options.pollMs } : {}), ...options.scheduler },
     listen: options.listen,
     onAttemptEnded: (ended) => {
-      options.metrics?.recordAttempt(ended).catch((error: unknown) => logger.warn({ err: error, ...ended }, 'recording the attempt in the metrics failed'));
+      options.metrics
+        ?.recordAttempt(ended)
+        .catch((error: unknown) => logger.warn({ err: error, ...ended }, 'recording the attempt in the metrics failed'));
     },
   });
 
@@ -185,7 +210,11 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
         const present = await db
           .selectFrom('repo_packages')
           .select(['name', 'version'])
-          .where('name', 'in', debs.map((d) => path.basename(d).split('_')[0]!))
+          .where(
+            'name',
+            'in',
+            debs.map((d) => path.basename(d).split('_')[0]!),
+          )
           .execute();
         const missing = debs.filter((d) => {
           const [name, version] = path.basename(d).split('_');
@@ -193,7 +222,10 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
         });
         if (missing.length === 0) return;
         await publishPackages(db, repo, { debs: missing.map((p) => ({ path: p })) });
-        logger.info({ packages: missing.map((d) => path.basename(d)), engine: builder.id }, 'published the essential packages from the image');
+        logger.info(
+          { packages: missing.map((d) => path.basename(d)), engine: builder.id },
+          'published the essential packages from the image',
+        );
         await afterPublication();
         return;
       } finally {

@@ -41,7 +41,11 @@ export async function claimNextJob(db: Db, request: ClaimRequest): Promise<Claim
     const lockEngine = () => trx.selectFrom('engines').select('drained').where('id', '=', engineId).forUpdate().executeTakeFirst();
     let engine = await lockEngine();
     if (!engine) {
-      await trx.insertInto('engines').values({ id: engineId }).onConflict((oc) => oc.column('id').doNothing()).execute();
+      await trx
+        .insertInto('engines')
+        .values({ id: engineId })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
       engine = await lockEngine();
     }
     if (!engine || engine.drained) return undefined;

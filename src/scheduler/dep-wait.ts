@@ -167,7 +167,13 @@ export async function loadPublishedPackages(db: Db, suite: string, names: readon
     .orderBy('p.name')
     .orderBy('p.id', 'desc')
     .execute();
-  return rows.map((r) => ({ name: r.name, version: r.version, architecture: r.architecture, jobId: r.job_id, ...parseStanzaFacts(r.stanza) }));
+  return rows.map((r) => ({
+    name: r.name,
+    version: r.version,
+    architecture: r.architecture,
+    jobId: r.job_id,
+    ...parseStanzaFacts(r.stanza),
+  }));
 }
 
 function describeSatisfaction(s: Satisfaction): string {
@@ -208,7 +214,11 @@ export async function resolveDepWaits(
   const attempts = await db
     .selectFrom('attempts')
     .select(['job_id', sql<Date>`max(started_at)`.as('started')])
-    .where('job_id', 'in', waiting.map((j) => j.id))
+    .where(
+      'job_id',
+      'in',
+      waiting.map((j) => j.id),
+    )
     .groupBy('job_id')
     .execute();
   const lastAttempt = new Map(attempts.map((a) => [a.job_id, new Date(a.started)]));
@@ -250,4 +260,3 @@ export async function describeRelations(
   const packages = await loadPublishedPackages(db, options.suite, relationNames(relations));
   return checkRelations(relations, packages, options);
 }
-

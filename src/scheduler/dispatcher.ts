@@ -214,9 +214,13 @@ export class Dispatcher {
     const deadline = Date.now() + this.settings.leaseMs;
     while (this.running.size > 0 && Date.now() < deadline) {
       for (const attempt of this.running.values()) attempt.stop.abort(new Error('the service is stopping'));
-      await Promise.race([Promise.all([...this.running.values()].map((r) => r.done)), sleep(Math.max(0, deadline - Date.now()), undefined, { ref: false })]);
+      await Promise.race([
+        Promise.all([...this.running.values()].map((r) => r.done)),
+        sleep(Math.max(0, deadline - Date.now()), undefined, { ref: false }),
+      ]);
     }
-    if (this.running.size > 0) this.log.warn({ attempts: [...this.running.keys()] }, 'stopped without these attempts ending; their leases run out');
+    if (this.running.size > 0)
+      this.log.warn({ attempts: [...this.running.keys()] }, 'stopped without these attempts ending; their leases run out');
     await this.reaping;
     this.log.info('scheduler stopped');
   }
@@ -261,7 +265,11 @@ export class Dispatcher {
    * `builder`'s engine does not answer, the lease is not renewed: an engine gone for as long as
    * the lease lasts loses its attempts to the queue, like a process gone.
    */
-  private track(claim: ClaimedAttempt, work: (stop: AbortSignal, lease: AbortSignal, cancel: AbortSignal) => Promise<void>, builder?: Builder): void {
+  private track(
+    claim: ClaimedAttempt,
+    work: (stop: AbortSignal, lease: AbortSignal, cancel: AbortSignal) => Promise<void>,
+    builder?: Builder,
+  ): void {
     const key = `${claim.jobId}.${claim.attempt}`;
     const stop = new AbortController();
     const cancel = new AbortController();
@@ -276,7 +284,9 @@ export class Dispatcher {
       lost: () => new LeaseLostError(claim),
       onError: (error) => this.log.warn({ err: error, jobId: claim.jobId, attempt: claim.attempt }, 'could not renew the lease'),
     });
-    lease.signal.addEventListener('abort', () => this.log.warn({ jobId: claim.jobId, attempt: claim.attempt }, 'lease lost; stopping the attempt'));
+    lease.signal.addEventListener('abort', () =>
+      this.log.warn({ jobId: claim.jobId, attempt: claim.attempt }, 'lease lost; stopping the attempt'),
+    );
     const done = work(stop.signal, lease.signal, cancel.signal)
       .catch((error: unknown) => this.log.error({ err: error, jobId: claim.jobId, attempt: claim.attempt }, 'attempt handling failed'))
       .finally(() => {
@@ -289,7 +299,13 @@ export class Dispatcher {
     this.running.set(key, { stop, cancel, done });
   }
 
-  private async runAttempt(builder: Builder, claim: ClaimedAttempt, stop: AbortSignal, lease: AbortSignal, cancel: AbortSignal): Promise<void> {
+  private async runAttempt(
+    builder: Builder,
+    claim: ClaimedAttempt,
+    stop: AbortSignal,
+    lease: AbortSignal,
+    cancel: AbortSignal,
+  ): Promise<void> {
     const { db } = this.deps;
     const { jobId, attempt } = claim;
     const log = new AttemptLogWriter(db, jobId, attempt);
@@ -356,7 +372,14 @@ export class Dispatcher {
     const artifactDir = path.join(this.deps.artifactsDir, String(jobId), String(attempt));
     const finish = async (to: 'published' | 'failed', reason: string, causeClass?: CauseClass) => {
       try {
-        await transitionJob(this.deps.db, { jobId, to, from: ['publishing'], actor: 'publisher', reason, ...(causeClass ? { causeClass } : {}) });
+        await transitionJob(this.deps.db, {
+          jobId,
+          to,
+          from: ['publishing'],
+          actor: 'publisher',
+          reason,
+          ...(causeClass ? { causeClass } : {}),
+        });
       } catch (error) {
         // Another process took the publication over when our lease lapsed, and finished first.
         if (!(error instanceof DomainError && error.code === 'illegal-transition')) throw error;
@@ -381,7 +404,12 @@ export class Dispatcher {
       this.log.error({ err: error, jobId }, 'publishing failed');
       // Another source published one of these names since the build was checked.
       if (isRepoError(error, 'ownership')) await finish('failed', `ownership: ${error.message}`, 'ownership');
-      else await finish('failed', `packaging: the packages could not be published: ${error instanceof Error ? error.message : String(error)}`, 'packaging');
+      else
+        await finish(
+          'failed',
+          `packaging: the packages could not be published: ${error instanceof Error ? error.message : String(error)}`,
+          'packaging',
+        );
       return;
     }
     await finish('published', 'in the apt repository');

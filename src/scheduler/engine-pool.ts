@@ -24,7 +24,12 @@ const HEALTH_TTL_MS = 10_000;
  * engine already drained keeps its reason (the first cause stays visible); returns whether
  * the row changed.
  */
-export async function drainEngine(db: Db, id: string, reason: string | null, options: { drained?: boolean; onlyIfOpen?: boolean } = {}): Promise<boolean> {
+export async function drainEngine(
+  db: Db,
+  id: string,
+  reason: string | null,
+  options: { drained?: boolean; onlyIfOpen?: boolean } = {},
+): Promise<boolean> {
   const drained = options.drained ?? true;
   const result = await db
     .insertInto('engines')
@@ -70,7 +75,12 @@ export class EnginePool {
       id: builder.id,
       capacity: builder.capacity,
       healthy: arches.length > 0,
-      detail: problems.length === 0 ? 'ok' : arches.length > 0 ? `builds ${arches.join(', ')}; ${[...new Set(problems)].join('; ')}` : [...new Set(problems)].join('; '),
+      detail:
+        problems.length === 0
+          ? 'ok'
+          : arches.length > 0
+            ? `builds ${arches.join(', ')}; ${[...new Set(problems)].join('; ')}`
+            : [...new Set(problems)].join('; '),
       arches,
     };
     this.health.set(builder.id, { at: Date.now(), status });

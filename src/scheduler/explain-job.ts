@@ -25,7 +25,11 @@ function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-async function explainDepWait(db: Db, job: { id: number; arch: string; unmet_relations: string[]; batch_id: number | null }, deps: ExplainDeps): Promise<string> {
+async function explainDepWait(
+  db: Db,
+  job: { id: number; arch: string; unmet_relations: string[]; batch_id: number | null },
+  deps: ExplainDeps,
+): Promise<string> {
   const relations = job.unmet_relations;
   if (relations.length === 0) {
     return 'It waits for build-dependencies that apt could not install, but did not name them; it is tried again after the next publication.';
@@ -56,9 +60,11 @@ async function explainDepWait(db: Db, job: { id: number; arch: string; unmet_rel
         if (live.length > 0) return `${relation}, which ${live.map(name).join(' or ')} will build`;
         stuck += 1;
         const dead = from.at(-1);
-        if (dead) return `${relation}, which ${name(dead)} was to build: requeue that job once its cause is fixed, or submit a fixed version of ${dead.source}`;
+        if (dead)
+          return `${relation}, which ${name(dead)} was to build: requeue that job once its cause is fixed, or submit a fixed version of ${dead.source}`;
         const sources = deps.debianSourcesOf ? [...new Set((await Promise.all(wanted.map((b) => deps.debianSourcesOf!(b)))).flat())] : [];
-        if (sources.length > 0) return `${relation}, which no job builds: Debian's source ${sources.join(' or ')} does, submit it (e.g. {"source": "${sources[0]}"})`;
+        if (sources.length > 0)
+          return `${relation}, which no job builds: Debian's source ${sources.join(' or ')} does, submit it (e.g. {"source": "${sources[0]}"})`;
         return `${relation}, which no job builds and no Debian source is known to build: submit the source that provides it`;
       }),
     );

@@ -22,14 +22,22 @@ export async function handlePublications(
   options: PublicationHandling,
 ): Promise<{ rebuilds: QueuedRebuild[]; requeued: DepWaitResolution[] }> {
   const rebuilds = await inTransaction(db, async (trx) => {
-    await trx.insertInto('dependency_watch').values({ suite: options.suite, handled_generation: 0 }).onConflict((oc) => oc.doNothing()).execute();
+    await trx
+      .insertInto('dependency_watch')
+      .values({ suite: options.suite, handled_generation: 0 })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
     const { handled_generation: handled } = await trx
       .selectFrom('dependency_watch')
       .select('handled_generation')
       .where('suite', '=', options.suite)
       .forUpdate()
       .executeTakeFirstOrThrow();
-    const suite = await trx.selectFrom('repo_suites').select('published_generation').where('suite', '=', options.suite).executeTakeFirstOrThrow();
+    const suite = await trx
+      .selectFrom('repo_suites')
+      .select('published_generation')
+      .where('suite', '=', options.suite)
+      .executeTakeFirstOrThrow();
     const published = Number(suite.published_generation ?? 0);
     if (published <= Number(handled)) return [];
     const added = await trx
@@ -43,7 +51,11 @@ export async function handlePublications(
       .where('j.binnmu', 'is', null)
       .execute();
     const queued = options.rebuildArches.length > 0 ? await queueRebuilds(trx, added, options) : [];
-    await trx.updateTable('dependency_watch').set({ handled_generation: published, updated_at: sql<Date>`now()` }).where('suite', '=', options.suite).execute();
+    await trx
+      .updateTable('dependency_watch')
+      .set({ handled_generation: published, updated_at: sql<Date>`now()` })
+      .where('suite', '=', options.suite)
+      .execute();
     return queued;
   });
   const requeued = await resolveDepWaits(db, options);

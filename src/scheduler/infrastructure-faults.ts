@@ -50,7 +50,12 @@ export async function recordInfrastructureFault(
   const { jobId, engineId } = attempt;
   const K = policy.engineFailureThreshold;
   // A requeue starts a fresh budget: faults of earlier attempts no longer count.
-  const job = await trx.selectFrom('jobs').select(['state', 'faults_counted_after']).where('id', '=', jobId).forUpdate().executeTakeFirstOrThrow();
+  const job = await trx
+    .selectFrom('jobs')
+    .select(['state', 'faults_counted_after'])
+    .where('id', '=', jobId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
 
   let faultyEngines: string[] = [];
   if (fault.kind === 'engine') {
@@ -91,7 +96,14 @@ export async function recordInfrastructureFault(
     .where('number', '>', job.faults_counted_after)
     .executeTakeFirstOrThrow();
   if (n >= policy.maxInfrastructureAttempts) {
-    await transitionJob(trx, { jobId, to: 'failed', from: ['building'], actor: 'scheduler', reason: `infrastructure: ${fault.message} (${n} attempts)`, causeClass: 'infrastructure' });
+    await transitionJob(trx, {
+      jobId,
+      to: 'failed',
+      from: ['building'],
+      actor: 'scheduler',
+      reason: `infrastructure: ${fault.message} (${n} attempts)`,
+      causeClass: 'infrastructure',
+    });
     return 'failed';
   }
   if (fault.kind === 'lease-expired') {

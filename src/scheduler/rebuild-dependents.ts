@@ -78,9 +78,14 @@ export async function queueRebuilds(
     )
     .execute();
   const pending = new Set(
-    (await db.selectFrom('jobs').select(['source', 'arch']).where('source', 'in', sources).where('state', 'in', [...liveStates]).execute()).map(
-      (r) => `${r.source}\0${r.arch}`,
-    ),
+    (
+      await db
+        .selectFrom('jobs')
+        .select(['source', 'arch'])
+        .where('source', 'in', sources)
+        .where('state', 'in', [...liveStates])
+        .execute()
+    ).map((r) => `${r.source}\0${r.arch}`),
   );
 
   const queued: QueuedRebuild[] = [];
@@ -93,7 +98,12 @@ export async function queueRebuilds(
     if (!newest || !entry) continue;
 
     const original = await db.selectFrom('jobs').selectAll().where('id', '=', newest.id).executeTakeFirstOrThrow();
-    const files = await db.selectFrom('job_files').select(['name', 'sha256', 'size']).where('job_id', '=', original.id).orderBy('name').execute();
+    const files = await db
+      .selectFrom('job_files')
+      .select(['name', 'sha256', 'size'])
+      .where('job_id', '=', original.id)
+      .orderBy('name')
+      .execute();
     const { max } = await db
       .selectFrom('jobs')
       .select((eb) => eb.fn.max('binnmu').as('max'))

@@ -117,7 +117,9 @@ export async function prepareRepositoryHandIn(
   const listed = splitClearsigned(inRelease)
     .body.split('\n')
     .map((l) => l.trim().split(/\s+/))
-    .filter((parts) => parts.length === 3 && /^[0-9a-f]{64}$/.test(parts[0]!) && parts[2]!.startsWith(indexDir) && !parts[2]!.includes('..'));
+    .filter(
+      (parts) => parts.length === 3 && /^[0-9a-f]{64}$/.test(parts[0]!) && parts[2]!.startsWith(indexDir) && !parts[2]!.includes('..'),
+    );
   const files: HandInFile[] = [{ name: `${suiteDir}/InRelease`, path: path.join(repo.dir, suiteDir, 'InRelease') }];
   const { generation } = await db
     .selectFrom('repo_suites')

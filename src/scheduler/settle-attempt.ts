@@ -57,7 +57,11 @@ export async function settleAttempt(
           attempt,
           outcome.artifacts.map((a) => ({ ...a, name: a.name.replace(/^source\//, '') })),
         );
-        await trx.updateTable('jobs').set({ provenance: JSON.stringify(outcome.provenance) }).where('id', '=', jobId).execute();
+        await trx
+          .updateTable('jobs')
+          .set({ provenance: JSON.stringify(outcome.provenance) })
+          .where('id', '=', jobId)
+          .execute();
         await moveTo('publishing', `built ${outcome.source.package} ${outcome.source.version}`);
         return { kind: 'publish' };
       case 'dep-wait':
@@ -65,7 +69,12 @@ export async function settleAttempt(
         await trx.updateTable('jobs').set({ unmet_relations: outcome.relations }).where('id', '=', jobId).execute();
         return moveTo('dep-wait', `missing for ${claim.arch}: ${outcome.relations.join(', ')}`);
       case 'failed': {
-        await closeAttempt(trx, jobId, attempt, { state: 'failed', reason: outcome.reason, message: outcome.message, provenance: outcome.provenance });
+        await closeAttempt(trx, jobId, attempt, {
+          state: 'failed',
+          reason: outcome.reason,
+          message: outcome.message,
+          provenance: outcome.provenance,
+        });
         // `<class>: <first error line>`, as a buildd's fail log reads; the builder's own words when the log says nothing.
         const cause = outcome.cause ?? { causeClass: 'other' as const, line: '' };
         const reason = `${cause.causeClass}: ${cause.line || outcome.message}`;
@@ -73,7 +82,10 @@ export async function settleAttempt(
         return { kind: 'settled', jobState: 'failed' } as const;
       }
       case 'infrastructure':
-        return { kind: 'settled', jobState: await recordInfrastructureFault(trx, claim, policy, { kind: 'engine', message: outcome.message }) };
+        return {
+          kind: 'settled',
+          jobState: await recordInfrastructureFault(trx, claim, policy, { kind: 'engine', message: outcome.message }),
+        };
       case 'aborted':
         if (options.stoppedBy === 'shutdown') {
           await closeAttempt(trx, jobId, attempt, { state: 'aborted', message: 'the service stopped during the attempt' });

@@ -80,7 +80,8 @@ async function groupUploads(files: readonly StagedFile[], policy: BatchPolicy, a
     try {
       names = parseDsc(text).files.map((f) => f.name);
     } catch (error) {
-      if (error instanceof DebianParseError) throw new DomainError('invalid-source', `${dscFile.name}: ${error.message}`, { file: dscFile.name });
+      if (error instanceof DebianParseError)
+        throw new DomainError('invalid-source', `${dscFile.name}: ${error.message}`, { file: dscFile.name });
       throw error;
     }
     const group = [dscFile, ...names.flatMap((n) => byName.get(n) ?? [])];
@@ -115,7 +116,9 @@ export async function submitBatch(
     const uploads = await groupUploads(input.files, policy, arch);
     // The same reference twice is one member (one job); the same source asked for differently is refused below.
     const checked = input.references.map((r) => checkArchiveReference({ ...r, arch }, policy.archives, policy.arches));
-    const references = checked.filter((r, i) => checked.findIndex((o) => o.source === r.source && o.version === r.version && o.suite === r.suite) === i);
+    const references = checked.filter(
+      (r, i) => checked.findIndex((o) => o.source === r.source && o.version === r.version && o.suite === r.suite) === i,
+    );
     if (uploads.length + references.length === 0) {
       throw new DomainError('invalid-batch', 'the batch has no member: send .dsc files with their files, or archive references');
     }
@@ -128,7 +131,14 @@ export async function submitBatch(
         buildDependsArch: u.dsc.buildDependsArch,
         upload: u,
       })),
-      ...references.map((r) => ({ source: r.source, version: r.version, binaries: null, buildDepends: '', buildDependsArch: '', reference: r })),
+      ...references.map((r) => ({
+        source: r.source,
+        version: r.version,
+        binaries: null,
+        buildDepends: '',
+        buildDependsArch: '',
+        reference: r,
+      })),
     ];
     for (const m of members) input.checkSource?.(m.source);
     const seen = new Set<string>();
@@ -136,7 +146,11 @@ export async function submitBatch(
       if (seen.has(m.source)) throw new DomainError('invalid-batch', `source ${m.source} is in the batch twice`, { source: m.source });
       seen.add(m.source);
     }
-    const { waits, order } = orderBatch(members, { hostArch: arch, profiles: new Set(policy.buildProfiles(arch)), arches: policy.arches.table });
+    const { waits, order } = orderBatch(members, {
+      hostArch: arch,
+      profiles: new Set(policy.buildProfiles(arch)),
+      arches: policy.arches.table,
+    });
 
     const requestHash = hashRequest('batch', [
       `arch ${arch}`,

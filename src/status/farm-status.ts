@@ -50,10 +50,19 @@ export interface FarmStatus {
 
 export async function getFarmStatus(
   db: Db,
-  deps: { explain: Omit<ExplainDeps, 'now'>; engines?: { list(): Promise<EngineView[]> } | undefined; waitingShown?: number; recentShown?: number },
+  deps: {
+    explain: Omit<ExplainDeps, 'now'>;
+    engines?: { list(): Promise<EngineView[]> } | undefined;
+    waitingShown?: number;
+    recentShown?: number;
+  },
 ): Promise<FarmStatus> {
   const waitingShown = deps.waitingShown ?? 25;
-  const countRows = await db.selectFrom('jobs').select(['state', sql<number>`count(*)::int`.as('n')]).groupBy('state').execute();
+  const countRows = await db
+    .selectFrom('jobs')
+    .select(['state', sql<number>`count(*)::int`.as('n')])
+    .groupBy('state')
+    .execute();
   const counts = Object.fromEntries(jobStates.map((s) => [s, countRows.find((r) => r.state === s)?.n ?? 0])) as Record<JobState, number>;
 
   const building = await db
@@ -81,7 +90,10 @@ export async function getFarmStatus(
       state: row.state as JobState,
       priority: row.priority,
       since: row.updated_at,
-      explanation: row.state === 'fetching' ? 'Its source is being downloaded from the archive and verified.' : await explainJob(db, row.id, deps.explain),
+      explanation:
+        row.state === 'fetching'
+          ? 'Its source is being downloaded from the archive and verified.'
+          : await explainJob(db, row.id, deps.explain),
     });
   }
 
@@ -106,14 +118,25 @@ export async function getFarmStatus(
         .selectFrom('artifacts')
         .select(['job_id', 'attempt', 'name'])
         .where('kind', '=', 'deb')
-        .where('job_id', 'in', recentRows.map((r) => r.id))
+        .where(
+          'job_id',
+          'in',
+          recentRows.map((r) => r.id),
+        )
         .orderBy('name')
         .execute()
     : [];
 
   return {
     counts,
-    building: building.map((b) => ({ id: b.id, source: b.source, version: b.version, engine: b.engine_id, attempt: b.number, startedAt: b.started_at })),
+    building: building.map((b) => ({
+      id: b.id,
+      source: b.source,
+      version: b.version,
+      engine: b.engine_id,
+      attempt: b.number,
+      startedAt: b.started_at,
+    })),
     waiting,
     moreWaiting: Math.max(0, counts.fetching + counts.queued + counts['dep-wait'] - waiting.length),
     recent: recentRows.map((r) => ({

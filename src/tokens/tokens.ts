@@ -47,9 +47,7 @@ export async function createToken(
   return { ...toInfo(row), token };
 }
 
-export type TokenCheck =
-  | { ok: true; token: TokenInfo }
-  | { ok: false; why: 'unknown' | 'expired' | 'revoked' };
+export type TokenCheck = { ok: true; token: TokenInfo } | { ok: false; why: 'unknown' | 'expired' | 'revoked' };
 
 /** Looks a presented secret up; says why it is refused when it is. */
 export async function authenticateToken(db: Db, secret: string): Promise<TokenCheck> {
@@ -65,12 +63,7 @@ export async function authenticateToken(db: Db, secret: string): Promise<TokenCh
 }
 
 export async function listTokens(db: Db): Promise<TokenInfo[]> {
-  const rows = await db
-    .selectFrom('api_tokens')
-    .select(COLUMNS)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
+  const rows = await db.selectFrom('api_tokens').select(COLUMNS).orderBy('created_at').orderBy('id').execute();
   return rows.map(toInfo);
 }
 
@@ -120,7 +113,10 @@ function toInfo(row: {
 
 /** A source-name glob as tokens carry them: `*` any run of characters, `?` one. */
 function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }
 

@@ -83,7 +83,12 @@ export interface RunningWebhookSender {
   stop(): Promise<void>;
 }
 
-export function runWebhookSender(deps: { db: Db; logger: Logger; listen?: ListenForPayload | undefined; settings: WebhookSenderSettings }): RunningWebhookSender {
+export function runWebhookSender(deps: {
+  db: Db;
+  logger: Logger;
+  listen?: ListenForPayload | undefined;
+  settings: WebhookSenderSettings;
+}): RunningWebhookSender {
   const { db, settings } = deps;
   const owner = leaseOwner('webhooks');
   const log = deps.logger.child({ component: 'webhooks', owner });
@@ -117,13 +122,25 @@ export function runWebhookSender(deps: { db: Db; logger: Logger; listen?: Listen
       await res.body?.cancel().catch(() => undefined);
       if (status < 200 || status > 299) error = `the receiver answered ${status}`;
     } catch (caught) {
-      error = caught instanceof Error && caught.name === 'TimeoutError' ? `no answer within ${settings.timeoutMs} ms` : `could not reach the receiver: ${caught instanceof Error ? ((caught.cause as Error | undefined)?.message ?? caught.message) : String(caught)}`;
+      error =
+        caught instanceof Error && caught.name === 'TimeoutError'
+          ? `no answer within ${settings.timeoutMs} ms`
+          : `could not reach the receiver: ${caught instanceof Error ? ((caught.cause as Error | undefined)?.message ?? caught.message) : String(caught)}`;
     }
     const attempts = delivery.attempts + 1;
-    const mine = (q: ReturnType<typeof db.updateTable<'webhook_deliveries'>>) => q.where('id', '=', delivery.id).where('lease_owner', '=', owner);
+    const mine = (q: ReturnType<typeof db.updateTable<'webhook_deliveries'>>) =>
+      q.where('id', '=', delivery.id).where('lease_owner', '=', owner);
     if (error === null) {
       await mine(db.updateTable('webhook_deliveries'))
-        .set({ state: 'delivered', attempts, last_status: status, last_error: null, delivered_at: sql<Date>`now()`, lease_owner: null, lease_until: null })
+        .set({
+          state: 'delivered',
+          attempts,
+          last_status: status,
+          last_error: null,
+          delivered_at: sql<Date>`now()`,
+          lease_owner: null,
+          lease_until: null,
+        })
         .execute();
       log.debug({ delivery: delivery.id, jobId: delivery.job_id, url: delivery.url, attempts }, 'webhook delivered');
       return;
@@ -146,7 +163,10 @@ export function runWebhookSender(deps: { db: Db; logger: Logger; listen?: Listen
         lease_until: null,
       })
       .execute();
-    log.warn({ delivery: delivery.id, jobId: delivery.job_id, url: delivery.url, attempts, error, ...(abandoned ? {} : { retryInMs: backoffMs }) }, abandoned ? 'webhook delivery abandoned' : 'webhook delivery failed; will retry');
+    log.warn(
+      { delivery: delivery.id, jobId: delivery.job_id, url: delivery.url, attempts, error, ...(abandoned ? {} : { retryInMs: backoffMs }) },
+      abandoned ? 'webhook delivery abandoned' : 'webhook delivery failed; will retry',
+    );
   }
 
   const loop = (async () => {
@@ -161,7 +181,11 @@ export function runWebhookSender(deps: { db: Db; logger: Logger; listen?: Listen
       let claimed: Claimed[] = [];
       try {
         claimed = await claimDeliveries(db, owner, leaseMs, concurrency);
-        await Promise.all(claimed.map((d) => send(d).catch((error: unknown) => log.error({ err: error, delivery: d.id }, 'sending a webhook delivery failed'))));
+        await Promise.all(
+          claimed.map((d) =>
+            send(d).catch((error: unknown) => log.error({ err: error, delivery: d.id }, 'sending a webhook delivery failed')),
+          ),
+        );
       } catch (error) {
         if (stopping.signal.aborted) break;
         log.error({ err: error }, 'claiming webhook deliveries failed');

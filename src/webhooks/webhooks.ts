@@ -24,7 +24,10 @@ function newSecret(): string {
 }
 
 /** Adds a webhook; the secret (generated when absent) is returned here only. */
-export async function createWebhook(db: Db, input: { url: string; secret?: string | undefined; createdBy: string | null }): Promise<{ id: string; url: string; secret: string; createdAt: Date }> {
+export async function createWebhook(
+  db: Db,
+  input: { url: string; secret?: string | undefined; createdBy: string | null },
+): Promise<{ id: string; url: string; secret: string; createdAt: Date }> {
   const secret = input.secret ?? newSecret();
   const row = await db
     .insertInto('webhooks')
@@ -43,12 +46,23 @@ export async function listWebhooks(db: Db): Promise<Webhook[]> {
       'w.origin',
       'w.created_at',
       sql<number>`(select count(*)::int from webhook_deliveries d where d.webhook_id = w.id and d.state = 'pending')`.as('pending'),
-      sql<string | null>`(select d.last_error from webhook_deliveries d where d.webhook_id = w.id and d.state = 'pending' and d.last_error is not null order by d.next_attempt_at desc limit 1)`.as('last_error'),
+      sql<
+        string | null
+      >`(select d.last_error from webhook_deliveries d where d.webhook_id = w.id and d.state = 'pending' and d.last_error is not null order by d.next_attempt_at desc limit 1)`.as(
+        'last_error',
+      ),
     ])
     .orderBy('w.created_at')
     .orderBy('w.id')
     .execute();
-  return rows.map((r) => ({ id: r.id, url: r.url, origin: r.origin, createdAt: r.created_at, pending: r.pending, lastError: r.last_error }));
+  return rows.map((r) => ({
+    id: r.id,
+    url: r.url,
+    origin: r.origin,
+    createdAt: r.created_at,
+    pending: r.pending,
+    lastError: r.last_error,
+  }));
 }
 
 /** Removes a webhook and its pending deliveries. A configured one returns at the next start. */
@@ -71,7 +85,12 @@ export async function syncConfiguredWebhooks(db: Db, configured: readonly { url:
         .execute();
     }
     let stale = trx.deleteFrom('webhooks').where('origin', '=', 'config');
-    if (configured.length > 0) stale = stale.where('url', 'not in', configured.map((h) => h.url));
+    if (configured.length > 0)
+      stale = stale.where(
+        'url',
+        'not in',
+        configured.map((h) => h.url),
+      );
     await stale.execute();
   });
 }

@@ -42,7 +42,7 @@ export interface AptClient {
 function runApt(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<RunResult> {
   return new Promise((resolve) => {
     execFile('apt-get', args, { env, cwd, timeout: 60_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
   });
@@ -55,7 +55,17 @@ export async function createAptClient(opts: AptClientOptions): Promise<AptClient
   if (url.hostname !== '127.0.0.1') throw new Error('the test apt client only talks to 127.0.0.1');
 
   const root = await makeTempDir('stubbuild-apt-');
-  const dirs = ['etc/sources.list.d', 'etc/apt.conf.d', 'etc/preferences.d', 'etc/trusted.gpg.d', 'etc/auth.conf.d', 'lists/partial', 'cache/archives/partial', 'dpkg', 'log'];
+  const dirs = [
+    'etc/sources.list.d',
+    'etc/apt.conf.d',
+    'etc/preferences.d',
+    'etc/trusted.gpg.d',
+    'etc/auth.conf.d',
+    'lists/partial',
+    'cache/archives/partial',
+    'dpkg',
+    'log',
+  ];
   for (const d of dirs) await mkdir(join(root, d), { recursive: true });
   await chmod(root, 0o755);
   const keyName = opts.keyFile.endsWith('.asc') ? 'repo-key.asc' : 'repo-key.gpg';

@@ -132,10 +132,7 @@ export async function buildDebWithStrayMember(dir: string): Promise<string> {
  * A .deb whose data member is broken: not valid xz or gzip data, or well-compressed bytes
  * that are not a tar archive.
  */
-export async function buildDebWithCorruptData(
-  dir: string,
-  kind: 'xz' | 'gzip' | 'not-tar' | 'trailing-garbage' = 'xz',
-): Promise<string> {
+export async function buildDebWithCorruptData(dir: string, kind: 'xz' | 'gzip' | 'not-tar' | 'trailing-garbage' = 'xz'): Promise<string> {
   const good = await buildDeb(dir, { compression: 'xz', fileName: `good-for-corrupt-${kind}.deb` });
   const work = await explode(dir, good);
   let member: string;

@@ -47,7 +47,10 @@ export async function insertJob(db: Db, seed: JobSeed): Promise<number> {
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await db.insertInto('job_events').values({ job_id: id, from_state: null, to_state: seed.state, actor: 'test', reason: 'seeded' }).execute();
+  await db
+    .insertInto('job_events')
+    .values({ job_id: id, from_state: null, to_state: seed.state, actor: 'test', reason: 'seeded' })
+    .execute();
   return id;
 }
 

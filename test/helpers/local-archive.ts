@@ -39,7 +39,11 @@ export function createLocalArchive(packages: { source: string; pkg: SourcePackag
 
 /** `dpkg-scansources pool`, run in the archive root: the Sources index of everything in the pool. */
 export function scanSources(archive: LocalArchive): string {
-  return execFileSync('dpkg-scansources', ['pool', '/dev/null'], { cwd: archive.root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('dpkg-scansources', ['pool', '/dev/null'], {
+    cwd: archive.root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /**

@@ -23,7 +23,11 @@ const BUILDING_PREFIX = 'stubbuild_templating_';
 async function migrationsHash(): Promise<string> {
   const hash = createHash('sha256');
   for (const name of (await readdir(migrationFolder)).sort()) {
-    hash.update(name).update('\0').update(await readFile(path.join(migrationFolder, name))).update('\0');
+    hash
+      .update(name)
+      .update('\0')
+      .update(await readFile(path.join(migrationFolder, name)))
+      .update('\0');
   }
   return hash.digest('hex').slice(0, 12);
 }
@@ -47,7 +51,9 @@ async function makeServerTemplate(serverUrl: string): Promise<string> {
     await dropLeftoverDatabases(serverUrl, BUILDING_PREFIX);
     // Templates of other migrations are dropped when nobody copies from them (a copy holds a
     // lock on its template, and the drop without FORCE then fails and is skipped).
-    const old = await client.query<{ datname: string }>('select datname from pg_database where starts_with(datname, $1)', [TEMPLATE_PREFIX]);
+    const old = await client.query<{ datname: string }>('select datname from pg_database where starts_with(datname, $1)', [
+      TEMPLATE_PREFIX,
+    ]);
     for (const { datname } of old.rows) await client.query(`drop database if exists "${datname}"`).catch(() => undefined);
 
     const building = `${BUILDING_PREFIX}${process.pid}`;

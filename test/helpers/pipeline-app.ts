@@ -17,14 +17,22 @@ export const BUILD_STALL_MS = 180_000;
 /** The service with one Docker engine of `capacity`, started. */
 export async function startPipelineApp(name: string, capacity: number): Promise<TestApp> {
   const { profile } = await ensureBuilderImage();
-  const t = await createTestApp({}, { builds: { profiles: [profile], engines: [new DockerBuilder(`${name}-${process.pid}`, capacity, new Docker())], pollMs: 300 } });
+  const t = await createTestApp(
+    {},
+    { builds: { profiles: [profile], engines: [new DockerBuilder(`${name}-${process.pid}`, capacity, new Docker())], pollMs: 300 } },
+  );
   await t.pipeline!.start();
   return t;
 }
 
 export async function uploadSource(t: TestApp, pkg: SourcePackage): Promise<number> {
   const body = multipartBody(pkg.files);
-  const res = await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...bearer(t.submitToken), ...body.headers }, payload: body.payload });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/v1/jobs',
+    headers: { ...bearer(t.submitToken), ...body.headers },
+    payload: body.payload,
+  });
   assert.equal(res.statusCode, 202, res.body);
   t.pipeline!.dispatcher.wake();
   return res.json().id as number;

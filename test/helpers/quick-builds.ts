@@ -116,7 +116,8 @@ export async function uploadQuick(url: string, token: string, name: string, opti
   quickSource(name, options).forEach((file, i) => form.append(`file${i}`, new Blob([new Uint8Array(file.content)]), file.name));
   const res = await fetch(`${url}/v1/jobs`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
   const body = (await res.json()) as { id?: number };
-  if (res.status !== 202 || typeof body.id !== 'number') throw new Error(`upload of ${name} answered ${res.status}: ${JSON.stringify(body)}`);
+  if (res.status !== 202 || typeof body.id !== 'number')
+    throw new Error(`upload of ${name} answered ${res.status}: ${JSON.stringify(body)}`);
   return body.id;
 }
 
@@ -165,4 +166,3 @@ export async function spawnService(env: Record<string, string>, logFile: string)
   }
   return service;
 }
-

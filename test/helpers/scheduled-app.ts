@@ -7,13 +7,20 @@ import type { ScriptedBuilder } from './scripted-builder.ts';
 import { createTestApp, type TestApp } from './test-app.ts';
 
 /** A whole service building on scripted engines; its pipeline is not started yet. */
-export async function createScheduledApp(engines: ScriptedBuilder[], scheduler: Partial<SchedulerSettings>, env: Record<string, string> = {}): Promise<TestApp> {
+export async function createScheduledApp(
+  engines: ScriptedBuilder[],
+  scheduler: Partial<SchedulerSettings>,
+  env: Record<string, string> = {},
+): Promise<TestApp> {
   return createTestApp(env, { builds: { profiles: [await loadStubdomProfile()], engines, pollMs: 100, scheduler } });
 }
 
 /** A queued job of a token (no files: scripted engines need none). */
 export async function queueJob(t: TestApp, tokenId: string, source: string): Promise<number> {
-  const { job } = await submitJob(t.db, { tokenId, job: { origin: 'upload', source, version: null, suite: null, arch: 'stubdom-amd64', files: [], state: 'queued' } });
+  const { job } = await submitJob(t.db, {
+    tokenId,
+    job: { origin: 'upload', source, version: null, suite: null, arch: 'stubdom-amd64', files: [], state: 'queued' },
+  });
   return job.id;
 }
 

@@ -37,7 +37,9 @@ export class ScriptedBuilder implements Builder {
 
 /** Outcomes for ScriptedBuilder. */
 export const outcomes = {
-  infrastructure: (message = 'the engine fell over'): Behaviour => async () => ({ kind: 'infrastructure', message }),
+  infrastructure:
+    (message = 'the engine fell over'): Behaviour =>
+    async () => ({ kind: 'infrastructure', message }),
   buildError: (): Behaviour => async () => ({ kind: 'failed', reason: 'build-error', message: 'it does not compile', provenance: null }),
   /** Runs until the scheduler aborts it (shutdown, lost lease, cancel). */
   untilAborted: (): Behaviour => (request) =>

@@ -37,7 +37,9 @@ export function makeSourcePackage(
       `Build-Depends: ${options.buildDepends ?? 'debhelper-compat (= 13)'}\nStandards-Version: 4.6.2\n` +
       `Rules-Requires-Root: no\n\nPackage: ${name}-dev\nArchitecture: ${options.architecture ?? 'any'}\n` +
       `Multi-Arch: same\nDescription: tiny test library\n a fixture\n` +
-      (options.extraBinaries ?? []).map((b) => `\nPackage: ${b}\nArchitecture: any\nDescription: ${b} of the fixture\n a fixture\n`).join(''),
+      (options.extraBinaries ?? [])
+        .map((b) => `\nPackage: ${b}\nArchitecture: any\nDescription: ${b} of the fixture\n a fixture\n`)
+        .join(''),
   );
   fs.writeFileSync(
     path.join(tree, 'debian', 'changelog'),
@@ -59,9 +61,10 @@ export function makeSourcePackage(
  * A multipart/form-data body with one file part per file, for app.inject; an entry with
  * `text: true` is a plain form field named `field` instead.
  */
-export function multipartBody(
-  files: readonly { name: string; content: Buffer | string; field?: string; text?: boolean }[],
-): { payload: Buffer; headers: Record<string, string> } {
+export function multipartBody(files: readonly { name: string; content: Buffer | string; field?: string; text?: boolean }[]): {
+  payload: Buffer;
+  headers: Record<string, string>;
+} {
   const boundary = `----stubbuild${randomBytes(8).toString('hex')}`;
   const chunks: Buffer[] = [];
   files.forEach((file, index) => {
@@ -101,7 +104,10 @@ export function packFixtureSource(fixture: string): SourcePackage {
  * packFixtureSource of a changed copy: `edits` (file → [from, to] replacements) applied, then a
  * changelog entry for `version` on top.
  */
-export function packFixtureVariant(fixture: string, options: { version: string; edits?: Record<string, [string, string][]> }): SourcePackage {
+export function packFixtureVariant(
+  fixture: string,
+  options: { version: string; edits?: Record<string, [string, string][]> },
+): SourcePackage {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stubbuild-fixture-'));
   const tree = path.join(dir, fixture);
   fs.cpSync(path.join(import.meta.dirname, '..', 'fixtures', 'sources', fixture), tree, { recursive: true });

@@ -64,7 +64,13 @@ function tar(entries: TarEntry[], mtime: number): Buffer {
 
 function arMember(name: string, data: Buffer, mtime: number): Buffer {
   const header =
-    name.padEnd(16) + String(mtime).padEnd(12) + '0'.padEnd(6) + '0'.padEnd(6) + '100644'.padEnd(8) + String(data.length).padEnd(10) + '`\n';
+    name.padEnd(16) +
+    String(mtime).padEnd(12) +
+    '0'.padEnd(6) +
+    '0'.padEnd(6) +
+    '100644'.padEnd(8) +
+    String(data.length).padEnd(10) +
+    '`\n';
   const parts = [Buffer.from(header, 'latin1'), data];
   if (data.length % 2 === 1) parts.push(Buffer.from('\n'));
   return Buffer.concat(parts);
@@ -89,7 +95,13 @@ export function syntheticDebBytes(deb: SyntheticDeb): Buffer {
   for (const [k, v] of Object.entries(deb.extraFields ?? {})) fields.push([k, v]);
   const control = Buffer.from(fields.map(([k, v]) => `${k}: ${v.replace(/\n/g, '\n')}\n`).join(''));
   const docDir = `./usr/share/doc/${deb.name}/`;
-  const controlTar = tar([{ name: './', dir: true }, { name: './control', content: control }], mtime);
+  const controlTar = tar(
+    [
+      { name: './', dir: true },
+      { name: './control', content: control },
+    ],
+    mtime,
+  );
   const dataTar = tar(
     [
       { name: './', dir: true },

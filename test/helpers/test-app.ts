@@ -38,17 +38,15 @@ export interface TestBuilds {
  * A whole service on its own database and DATA_DIR, with an admin and a submit token; with
  * `builds`, also the build pipeline (engines, dispatcher), not yet started.
  */
-export async function createTestApp(
-  env: Record<string, string> = {},
-  options: { builds?: TestBuilds } = {},
-): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string> = {}, options: { builds?: TestBuilds } = {}): Promise<TestApp> {
   const handle = await createTestDatabase();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'stubbuild-test-'));
   const config = loadConfig({ DATA_DIR: dataDir, ...env });
   const store = new SourceStore(dataDir);
   const lock = handle.kind === 'postgres' ? 'advisory' : 'in-process';
   const repo = await openRepository(handle.db, repositorySettings(config), { lock });
-  const profiles = options.builds?.profiles ?? selectArchProfiles(await loadArchProfiles(config.ARCHES_DIR), config.ARCHES, config.ARCHES_DIR);
+  const profiles =
+    options.builds?.profiles ?? selectArchProfiles(await loadArchProfiles(config.ARCHES_DIR), config.ARCHES, config.ARCHES_DIR);
   const pipeline = options.builds
     ? createBuildPipeline({
         db: handle.db,
@@ -61,7 +59,15 @@ export async function createTestApp(
         profiles,
       })
     : undefined;
-  const app = await buildApp({ db: handle.db, store, config, repo, profiles, listen: handle.listen, ...(pipeline ? { engines: pipeline.pool } : {}) });
+  const app = await buildApp({
+    db: handle.db,
+    store,
+    config,
+    repo,
+    profiles,
+    listen: handle.listen,
+    ...(pipeline ? { engines: pipeline.pool } : {}),
+  });
   const admin = await createToken(handle.db, { role: 'admin', name: 'test admin' });
   const submit = await createToken(handle.db, { role: 'submit', name: 'test submitter' });
   return {

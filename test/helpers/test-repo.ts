@@ -18,7 +18,10 @@ export interface TestRepository {
   close(): Promise<void>;
 }
 
-export async function createTestRepository(env: Record<string, string> = {}, options: Partial<RepositoryOptions> = {}): Promise<TestRepository> {
+export async function createTestRepository(
+  env: Record<string, string> = {},
+  options: Partial<RepositoryOptions> = {},
+): Promise<TestRepository> {
   const handle = await createTestDatabase();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'stubbuild-repo-test-'));
   const settings = repositorySettings(loadConfig({ DATA_DIR: dataDir, ...env }));

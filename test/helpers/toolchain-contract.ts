@@ -42,7 +42,17 @@ const binutils = ['ar', 'as', 'ld', 'nm', 'objcopy', 'objdump', 'ranlib', 'reade
 // libraries Debian packages for the architecture: a build must get the repository's, so no
 // toolchain carries its own copy (rumprun's NetBSD tree has zlib 1.2.3, libpcap, libpci, flex)
 // where -lz or <zlib.h> would find it (NetBSD's kernel <net/zlib.h> is another header)
-const debianPackaged = ['lib/libz.a', 'include/zlib.h', 'include/zconf.h', 'lib/libpcap.a', 'include/pcap.h', 'lib/libpci.a', 'include/pci.h', 'lib/libfl.a', 'lib/liby.a'];
+const debianPackaged = [
+  'lib/libz.a',
+  'include/zlib.h',
+  'include/zconf.h',
+  'lib/libpcap.a',
+  'include/pcap.h',
+  'lib/libpci.a',
+  'include/pci.h',
+  'lib/libfl.a',
+  'lib/liby.a',
+];
 
 export function defineToolchainContract(ensureImage: () => Promise<ContractImage>, expect: FlavorExpectations): void {
   let image: ContractImage;
@@ -52,8 +62,19 @@ export function defineToolchainContract(ensureImage: () => Promise<ContractImage
 
   async function shell(script: string): Promise<{ code: number; out: string; err: string }> {
     const result = await run('docker', [
-      'run', '--rm', '--network', 'none', '--user', 'builder', '--workdir', '/tmp',
-      '--entrypoint', '/bin/sh', image.tag, '-c', script,
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--user',
+      'builder',
+      '--workdir',
+      '/tmp',
+      '--entrypoint',
+      '/bin/sh',
+      image.tag,
+      '-c',
+      script,
     ]);
     return { code: result.code, out: result.stdout.trim(), err: result.stderr };
   }
@@ -101,7 +122,9 @@ export function defineToolchainContract(ensureImage: () => Promise<ContractImage
 
   test('-shared never makes a shared library: static only', async () => {
     const T = image.profile.triplet;
-    const shared = await shell(`echo 'int f(void) { return 1; }' > f.c && ${T}-gcc -shared -fPIC f.c -o libf.so && ${T}-readelf -h libf.so | grep 'Type:'`);
+    const shared = await shell(
+      `echo 'int f(void) { return 1; }' > f.c && ${T}-gcc -shared -fPIC f.c -o libf.so && ${T}-readelf -h libf.so | grep 'Type:'`,
+    );
     if (expect.shared === 'refused') {
       assert.notEqual(shared.code, 0);
       assert.match(shared.err, /-shared is not supported/);
@@ -111,7 +134,7 @@ export function defineToolchainContract(ensureImage: () => Promise<ContractImage
     }
   });
 
-  test('no host headers: libc headers are the toolchain\'s, Linux-only headers are not found', async () => {
+  test("no host headers: libc headers are the toolchain's, Linux-only headers are not found", async () => {
     const T = image.profile.triplet;
     const script = [
       `printf '#include <stdio.h>\\n#include <stdlib.h>\\n#include <string.h>\\n#include <math.h>\\n#include <unistd.h>\\n' > h.c`,

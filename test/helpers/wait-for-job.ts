@@ -38,7 +38,12 @@ export async function jobProgress(t: TestApp, id: number): Promise<unknown> {
  * The job once it is in one of `states`. Fails when the job has not moved for `stallMs`
  * (default: waitFor's), naming its state changes so far.
  */
-export async function waitForJob(t: TestApp, id: number, states: string[], options: { stallMs?: number; intervalMs?: number } = {}): Promise<JobView> {
+export async function waitForJob(
+  t: TestApp,
+  id: number,
+  states: string[],
+  options: { stallMs?: number; intervalMs?: number } = {},
+): Promise<JobView> {
   let last: JobView | undefined;
   return waitFor(
     `job ${id} to be ${states.join(' or ')}`,

@@ -16,7 +16,11 @@ export interface WaitOptions {
 }
 
 /** Polls `probe` until it returns something other than undefined (or false), and returns it. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, options: WaitOptions = {}): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  options: WaitOptions = {},
+): Promise<T> {
   const stallMs = options.stallMs ?? 20_000;
   const intervalMs = options.intervalMs ?? 50;
   const began = Date.now();

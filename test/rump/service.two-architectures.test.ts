@@ -36,7 +36,13 @@ before(async () => {
   images = { [newlib]: await ensureBuilderImage(newlib), [rump]: await ensureBuilderImage(rump) };
   t = await createTestApp(
     { ARCHES: `${newlib} ${rump}` },
-    { builds: { profiles: [images[newlib]!.profile, images[rump]!.profile], engines: [new DockerBuilder(`two-arches-${process.pid}`, 1, new Docker())], pollMs: 300 } },
+    {
+      builds: {
+        profiles: [images[newlib]!.profile, images[rump]!.profile],
+        engines: [new DockerBuilder(`two-arches-${process.pid}`, 1, new Docker())],
+        pollMs: 300,
+      },
+    },
   );
   await t.pipeline!.start();
   await t.app.listen({ host: '127.0.0.1', port: 0 });
@@ -50,42 +56,65 @@ after(async () => {
 /** Uploads a source package (a folder of its files) to be built for `arch`; the job's id. */
 async function upload(files: { name: string; content: Buffer }[], arch: string): Promise<number> {
   const body = multipartBody([...files, { name: 'arch', content: arch, text: true }]);
-  const res = await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...bearer(t.submitToken), ...body.headers }, payload: body.payload });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/v1/jobs',
+    headers: { ...bearer(t.submitToken), ...body.headers },
+    payload: body.payload,
+  });
   assert.equal(res.statusCode, 202, res.body);
   assert.equal(res.json().arch, arch);
   t.pipeline!.dispatcher.wake();
   return res.json().id as number;
 }
 
-test('zlib and the fixture library, built through the service for both architectures, are published in one repository', { timeout: 90 * 60_000 }, async () => {
-  const zlibDir = await tempDir('zlib-source');
-  cleanup.push(zlibDir);
-  const download = await run('docker', [
-    'run', '--rm', '-v', `${zlibDir}:/src`, '--entrypoint', 'sh', images[newlib]!.tag, '-c',
-    `set -e; apt-get update -qq; chown _apt /src; cd /src; apt-get source --download-only -qq zlib=${zlibVersion}`,
-  ]);
-  assert.equal(download.code, 0, download.stderr);
-  const zlib = await Promise.all((await readdir(zlibDir)).map(async (name) => ({ name, content: await readFile(path.join(zlibDir, name)) })));
-  const hello = packFixtureSource('libstubhello');
-  const ids: number[] = [];
-  try {
-    for (const arch of [newlib, rump]) ids.push(await upload(zlib, arch), await upload(hello.files, arch));
-  } finally {
-    hello.cleanup();
-  }
-  const states = async () => Promise.all(ids.map(async (id) => (await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json().state as string));
-  await waitFor('the four jobs to finish', async () => (await states()).every((s) => ['published', 'failed', 'dep-wait', 'cancelled'].includes(s)), {
-    progress: states,
-    stallMs: 40 * 60_000,
-    intervalMs: 2000,
-  });
-  for (const id of ids) {
-    const job = (await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
-    assert.equal(job.state, 'published', `job ${id} (${job.source} for ${job.arch}): ${job.reason}`);
-  }
-  const release = await (await fetch(`${url}/apt/dists/stubdom/Release`)).text();
-  assert.match(release, new RegExp(`^Architectures: ${newlib} ${rump}$`, 'm'));
-});
+test(
+  'zlib and the fixture library, built through the service for both architectures, are published in one repository',
+  { timeout: 90 * 60_000 },
+  async () => {
+    const zlibDir = await tempDir('zlib-source');
+    cleanup.push(zlibDir);
+    const download = await run('docker', [
+      'run',
+      '--rm',
+      '-v',
+      `${zlibDir}:/src`,
+      '--entrypoint',
+      'sh',
+      images[newlib]!.tag,
+      '-c',
+      `set -e; apt-get update -qq; chown _apt /src; cd /src; apt-get source --download-only -qq zlib=${zlibVersion}`,
+    ]);
+    assert.equal(download.code, 0, download.stderr);
+    const zlib = await Promise.all(
+      (await readdir(zlibDir)).map(async (name) => ({ name, content: await readFile(path.join(zlibDir, name)) })),
+    );
+    const hello = packFixtureSource('libstubhello');
+    const ids: number[] = [];
+    try {
+      for (const arch of [newlib, rump]) ids.push(await upload(zlib, arch), await upload(hello.files, arch));
+    } finally {
+      hello.cleanup();
+    }
+    const states = async () =>
+      Promise.all(ids.map(async (id) => (await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json().state as string));
+    await waitFor(
+      'the four jobs to finish',
+      async () => (await states()).every((s) => ['published', 'failed', 'dep-wait', 'cancelled'].includes(s)),
+      {
+        progress: states,
+        stallMs: 40 * 60_000,
+        intervalMs: 2000,
+      },
+    );
+    for (const id of ids) {
+      const job = (await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
+      assert.equal(job.state, 'published', `job ${id} (${job.source} for ${job.arch}): ${job.reason}`);
+    }
+    const release = await (await fetch(`${url}/apt/dists/stubdom/Release`)).text();
+    assert.match(release, new RegExp(`^Architectures: ${newlib} ${rump}$`, 'm'));
+  },
+);
 
 test("a real apt client downloads each architecture's packages from the service's /apt/", async () => {
   const work = await tempDir('two-arches-apt');
@@ -96,7 +125,10 @@ test("a real apt client downloads each architecture's packages from the service'
     try {
       const update = await client.aptUpdate();
       assert.equal(update.code, 0, update.stdout + update.stderr);
-      for (const [pkg, version] of [['zlib1g-dev', `1%3a${ported}`], ['libstubhello-dev', '0.1']] as const) {
+      for (const [pkg, version] of [
+        ['zlib1g-dev', `1%3a${ported}`],
+        ['libstubhello-dev', '0.1'],
+      ] as const) {
         const download = await client.aptDownload(`${pkg}:${arch}`);
         assert.equal(download.code, 0, download.stdout + download.stderr);
         assert.deepEqual(download.files, [`${pkg}_${version}_${arch}.deb`]);
@@ -123,76 +155,125 @@ int main(void) {
   return ok ? 0 : 1;
 }`;
 
-test("a program linked against the repository's zlib1g-dev for the rump architecture, installed by apt in a fresh container, bakes for hw and xen", { timeout: 10 * 60_000 }, async () => {
-  const image = images[rump]!;
-  const arch = rump;
-  const T = image.profile.triplet;
-  // the service's repository as apt reads it from a folder, with the key /apt/ serves
-  const keyDir = await tempDir('two-arches-key');
-  cleanup.push(keyDir);
-  const repo = { dir: t.repo.settings.dir, keyFile: await fetchRepoKey({ aptUrl: `${url}/apt` }, keyDir) };
-  unikernels = await tempDir('unikernels');
-  cleanup.push(unikernels);
-  const script = [
-    'set -e',
-    `echo "deb [arch=${arch} signed-by=/etc/stubbuild/stubdom-repo.asc] file:/srv/stubdom-repo stubdom main" > /etc/apt/sources.list`,
-    'apt-get update -qq >/dev/null',
-    `apt-get install -y -qq zlib1g-dev:${arch} >/dev/null`,
-    `dpkg-query -W -f '\${Package}:\${Architecture} \${Version}\\n' zlib1g-dev stubdom-libc-dev`,
-    `cat > /tmp/zdemo.c <<'C'\n${program}\nC`,
-    `cd /tmp && setpriv --reuid=builder --regid=builder --init-groups env RUMPRUN_WARNING_STFU=please sh -ec '
+test(
+  "a program linked against the repository's zlib1g-dev for the rump architecture, installed by apt in a fresh container, bakes for hw and xen",
+  { timeout: 10 * 60_000 },
+  async () => {
+    const image = images[rump]!;
+    const arch = rump;
+    const T = image.profile.triplet;
+    // the service's repository as apt reads it from a folder, with the key /apt/ serves
+    const keyDir = await tempDir('two-arches-key');
+    cleanup.push(keyDir);
+    const repo = { dir: t.repo.settings.dir, keyFile: await fetchRepoKey({ aptUrl: `${url}/apt` }, keyDir) };
+    unikernels = await tempDir('unikernels');
+    cleanup.push(unikernels);
+    const script = [
+      'set -e',
+      `echo "deb [arch=${arch} signed-by=/etc/stubbuild/stubdom-repo.asc] file:/srv/stubdom-repo stubdom main" > /etc/apt/sources.list`,
+      'apt-get update -qq >/dev/null',
+      `apt-get install -y -qq zlib1g-dev:${arch} >/dev/null`,
+      `dpkg-query -W -f '\${Package}:\${Architecture} \${Version}\\n' zlib1g-dev stubdom-libc-dev`,
+      `cat > /tmp/zdemo.c <<'C'\n${program}\nC`,
+      `cd /tmp && setpriv --reuid=builder --regid=builder --init-groups env RUMPRUN_WARNING_STFU=please sh -ec '
        ${T}-gcc $(${T}-pkg-config --cflags zlib) -O2 zdemo.c -o zdemo $(${T}-pkg-config --libs zlib)
        rumprun-bake hw_virtio zdemo-hw.img zdemo
        rumprun-bake xen_pv zdemo-xen.img zdemo'`,
-    'cp /tmp/zdemo-hw.img /tmp/zdemo-xen.img /out/ && chmod a+r /out/*',
-    // what Xen's ELF loader reads to take an image as a PV guest: "Xen" ELF notes, or (what
-    // rumprun's Mini-OS has) the older __xen_guest section, which libelf reads when there are none
-    `echo "xen_notes=$(${T}-readelf -n /out/zdemo-xen.img | grep -c -E '^ +Xen ')"`,
-    `echo "xen_guest=$(${T}-readelf -p __xen_guest /out/zdemo-xen.img 2>/dev/null | grep -o 'GUEST_OS=.*')"`,
-    `echo "hw_xen=$(${T}-readelf -n -S /out/zdemo-hw.img | grep -c -E '^ +Xen |__xen_guest')"`,
-  ].join('\n');
-  const result = await run('docker', [
-    'run', '--rm', '--network', 'none',
-    '-v', `${repo.dir}:/srv/stubdom-repo:ro`, '-v', `${repo.keyFile}:/etc/stubbuild/stubdom-repo.asc:ro`, '-v', `${unikernels}:/out`,
-    '--entrypoint', 'bash', image.tag, '-c', script,
-  ]);
-  assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
-  assert.match(result.stdout, new RegExp(`^zlib1g-dev:${arch} 1:${ported.replace(/\+/g, '\\+')}$`, 'm'));
-  assert.match(result.stdout, new RegExp(`^stubdom-libc-dev:${arch} `, 'm'), 'the essential package came from the repository');
-  const xenNotes = Number(/^xen_notes=(\d+)$/m.exec(result.stdout)?.[1]);
-  const xenGuest = /^xen_guest=(.*)$/m.exec(result.stdout)?.[1] ?? '';
-  console.log(`xen_pv image: ${xenNotes} Xen notes, __xen_guest "${xenGuest}"`);
-  assert.ok(xenNotes > 0 || /^GUEST_OS=rumprun,XEN_VER=xen-3\.0,/.test(xenGuest), `the xen_pv image carries Xen's guest information\n${result.stdout}`);
-  assert.equal(/^hw_xen=(\d+)$/m.exec(result.stdout)?.[1], '0', 'the hw image is not a Xen guest');
-  assert.ok((await stat(path.join(unikernels, 'zdemo-hw.img'))).size > 0);
-});
+      'cp /tmp/zdemo-hw.img /tmp/zdemo-xen.img /out/ && chmod a+r /out/*',
+      // what Xen's ELF loader reads to take an image as a PV guest: "Xen" ELF notes, or (what
+      // rumprun's Mini-OS has) the older __xen_guest section, which libelf reads when there are none
+      `echo "xen_notes=$(${T}-readelf -n /out/zdemo-xen.img | grep -c -E '^ +Xen ')"`,
+      `echo "xen_guest=$(${T}-readelf -p __xen_guest /out/zdemo-xen.img 2>/dev/null | grep -o 'GUEST_OS=.*')"`,
+      `echo "hw_xen=$(${T}-readelf -n -S /out/zdemo-hw.img | grep -c -E '^ +Xen |__xen_guest')"`,
+    ].join('\n');
+    const result = await run('docker', [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      `${repo.dir}:/srv/stubdom-repo:ro`,
+      '-v',
+      `${repo.keyFile}:/etc/stubbuild/stubdom-repo.asc:ro`,
+      '-v',
+      `${unikernels}:/out`,
+      '--entrypoint',
+      'bash',
+      image.tag,
+      '-c',
+      script,
+    ]);
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    assert.match(result.stdout, new RegExp(`^zlib1g-dev:${arch} 1:${ported.replace(/\+/g, '\\+')}$`, 'm'));
+    assert.match(result.stdout, new RegExp(`^stubdom-libc-dev:${arch} `, 'm'), 'the essential package came from the repository');
+    const xenNotes = Number(/^xen_notes=(\d+)$/m.exec(result.stdout)?.[1]);
+    const xenGuest = /^xen_guest=(.*)$/m.exec(result.stdout)?.[1] ?? '';
+    console.log(`xen_pv image: ${xenNotes} Xen notes, __xen_guest "${xenGuest}"`);
+    assert.ok(
+      xenNotes > 0 || /^GUEST_OS=rumprun,XEN_VER=xen-3\.0,/.test(xenGuest),
+      `the xen_pv image carries Xen's guest information\n${result.stdout}`,
+    );
+    assert.equal(/^hw_xen=(\d+)$/m.exec(result.stdout)?.[1], '0', 'the hw image is not a Xen guest');
+    assert.ok((await stat(path.join(unikernels, 'zdemo-hw.img'))).size > 0);
+  },
+);
 
-test('the hw unikernel boots under qemu and prints zlib 1.2.13 and the round trip on its serial console', { timeout: 10 * 60_000 }, async () => {
-  assert.ok(unikernels, 'needs the bake above');
-  const serial = path.join(unikernels, 'serial.log');
-  // no VGA: rumprun's console then writes to COM1, which qemu keeps in a file; TCG, no KVM
-  const qemu = spawn(
-    'qemu-system-x86_64',
-    ['-machine', 'accel=tcg', '-m', '256', '-display', 'none', '-vga', 'none', '-nic', 'none', '-no-reboot',
-     '-serial', `file:${serial}`, '-kernel', path.join(unikernels, 'zdemo-hw.img'), '-append', '{"cmdline": "zdemo"}'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let qemuErr = '';
-  qemu.stderr.on('data', (chunk: Buffer) => (qemuErr += chunk.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => qemu.on('close', resolve));
-  qemu.on('error', (error) => (qemuErr += `${error.message} (apt-get install qemu-system-x86)`));
-  const serialText = () => readFile(serial, 'utf8').catch(() => '');
-  try {
-    // rumprun reports main's return; progress is the console growing (TCG is slow on a busy host)
-    const text = await waitFor('main() of zdemo to return on the serial console', async () => {
-      const now = await serialText();
-      return /=== main\(\) of .* returned \d+ ===/.test(now) ? now : qemu.exitCode !== null ? now : undefined;
-    }, { stallMs: 120_000, progress: async () => (await serialText()).length, explain: async () => `${qemuErr}\n${await serialText()}` });
-    process.stdout.write(text.split('\n').filter((line) => line.startsWith('zdemo:')).join('\n') + '\n');
-    assert.match(text, /^zdemo: zlib 1\.2\.13: (\d+) bytes -> \d+ compressed -> \1, round trip ok\r?$/m, `${qemuErr}\n${text}`);
-    assert.match(text, /=== main\(\) of .* returned 0 ===/);
-  } finally {
-    qemu.kill('SIGKILL');
-    await exited;
-  }
-});
+test(
+  'the hw unikernel boots under qemu and prints zlib 1.2.13 and the round trip on its serial console',
+  { timeout: 10 * 60_000 },
+  async () => {
+    assert.ok(unikernels, 'needs the bake above');
+    const serial = path.join(unikernels, 'serial.log');
+    // no VGA: rumprun's console then writes to COM1, which qemu keeps in a file; TCG, no KVM
+    const qemu = spawn(
+      'qemu-system-x86_64',
+      [
+        '-machine',
+        'accel=tcg',
+        '-m',
+        '256',
+        '-display',
+        'none',
+        '-vga',
+        'none',
+        '-nic',
+        'none',
+        '-no-reboot',
+        '-serial',
+        `file:${serial}`,
+        '-kernel',
+        path.join(unikernels, 'zdemo-hw.img'),
+        '-append',
+        '{"cmdline": "zdemo"}',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let qemuErr = '';
+    qemu.stderr.on('data', (chunk: Buffer) => (qemuErr += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => qemu.on('close', resolve));
+    qemu.on('error', (error) => (qemuErr += `${error.message} (apt-get install qemu-system-x86)`));
+    const serialText = () => readFile(serial, 'utf8').catch(() => '');
+    try {
+      // rumprun reports main's return; progress is the console growing (TCG is slow on a busy host)
+      const text = await waitFor(
+        'main() of zdemo to return on the serial console',
+        async () => {
+          const now = await serialText();
+          return /=== main\(\) of .* returned \d+ ===/.test(now) ? now : qemu.exitCode !== null ? now : undefined;
+        },
+        { stallMs: 120_000, progress: async () => (await serialText()).length, explain: async () => `${qemuErr}\n${await serialText()}` },
+      );
+      process.stdout.write(
+        text
+          .split('\n')
+          .filter((line) => line.startsWith('zdemo:'))
+          .join('\n') + '\n',
+      );
+      assert.match(text, /^zdemo: zlib 1\.2\.13: (\d+) bytes -> \d+ compressed -> \1, round trip ok\r?$/m, `${qemuErr}\n${text}`);
+      assert.match(text, /=== main\(\) of .* returned 0 ===/);
+    } finally {
+      qemu.kill('SIGKILL');
+      await exited;
+    }
+  },
+);

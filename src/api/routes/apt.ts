@@ -67,13 +67,19 @@ export const aptRoutes: FastifyPluginAsync<AptRoutesOptions> = async (app, { db,
       throw new HttpProblem(404, 'not-found', 'the apt repository serves dists/, pool/, key.asc and key.gpg only');
     }
     const [pathname, query] = (request.raw.url ?? '').split(/\?(.*)/s, 2);
-    request.raw.url = pathname!.replace(KEPT_BY_DECODE_URI, (escape) => decodeURIComponent(escape)) + (query !== undefined ? `?${query}` : '');
+    request.raw.url =
+      pathname!.replace(KEPT_BY_DECODE_URI, (escape) => decodeURIComponent(escape)) + (query !== undefined ? `?${query}` : '');
   });
   if (auth === 'basic') {
     app.addHook('onRequest', async (request) => {
       const password = basicPassword(request.headers.authorization);
       if (password === undefined) {
-        throw new HttpProblem(401, 'unauthenticated', 'the apt repository needs HTTP Basic authentication: any user name, an API token as the password', basicChallenge);
+        throw new HttpProblem(
+          401,
+          'unauthenticated',
+          'the apt repository needs HTTP Basic authentication: any user name, an API token as the password',
+          basicChallenge,
+        );
       }
       const check = await authenticateToken(db, password);
       if (!check.ok) {

@@ -37,7 +37,10 @@ function parseSourcesField(text: string | undefined): z.infer<typeof batchRefere
   }
   const parsed = batchReferencesBody.safeParse(value);
   if (!parsed.success) {
-    throw new DomainError('invalid-input', `the form field "sources": ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new DomainError(
+      'invalid-input',
+      `the form field "sources": ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data.sources;
 }
@@ -54,7 +57,7 @@ export const batchRoutes: FastifyPluginAsyncZod<BatchRoutesOptions> = async (app
           'Several sources built in the order of their build-dependencies on each other: multipart/form-data with ' +
           'several source packages (each .dsc with the files it lists) and optionally a `sources` field of archive ' +
           'references, or JSON `{"sources": [...]}` of archive references alone. A member whose Build-Depends or ' +
-          'Build-Depends-Arch (for the batch\'s architecture, with its profile\'s build profiles) name a binary another member\'s .dsc ' +
+          "Build-Depends-Arch (for the batch's architecture, with its profile's build profiles) name a binary another member's .dsc " +
           'declares starts `dep-wait` for it and is queued when it is published. Archive references are not ordered ' +
           '(their binaries are known only once fetched); a member needing them meets dep-wait and is queued again ' +
           'when they are published. A cycle is refused (422 dependency-cycle, naming the members); any refused member ' +
@@ -89,7 +92,12 @@ export const batchRoutes: FastifyPluginAsyncZod<BatchRoutesOptions> = async (app
         ({ sources: references, arch } = batchReferencesBody.parse(request.body));
       }
       const checkSource = (source: string) => requireSourceInScope(token, source);
-      const { batch, created } = await submitBatch(db, store, { tokenId: token.id, files, references, idempotencyKey, checkSource, arch }, policy);
+      const { batch, created } = await submitBatch(
+        db,
+        store,
+        { tokenId: token.id, files, references, idempotencyKey, checkSource, arch },
+        policy,
+      );
       if (!created) reply.header('idempotent-replayed', 'true');
       return reply.code(202).header('location', `/v1/batches/${batch.id}`).send(presentBatch(batch));
     },

@@ -59,7 +59,7 @@ export const farmViewRoutes: FastifyPluginAsyncZod<FarmViewOptions> = async (app
           'Prometheus text format, every name prefixed `stubbuild_`: `stubbuild_jobs{state}` (read from the jobs table ' +
           'at each scrape), `stubbuild_attempts_total{engine,outcome}` and `stubbuild_infrastructure_faults_total{engine,kind}` ' +
           '(from the database), engine capacity, use, health and drain (`stubbuild_engine_*`), pending webhook deliveries, ' +
-          'and this process\'s histograms of queue wait and build duration by outcome (`stubbuild_queue_wait_seconds`, ' +
+          "and this process's histograms of queue wait and build duration by outcome (`stubbuild_queue_wait_seconds`, " +
           '`stubbuild_build_duration_seconds`), publication duration, HTTP requests by route and status, and the Node.js ' +
           'process. Anonymous while PUBLIC_READS is true; otherwise a token.',
         response: { 200: { description: 'The metrics', content: { 'text/plain': { schema: z.string() } } }, ...problemResponses(401) },

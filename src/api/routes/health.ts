@@ -45,7 +45,12 @@ export const healthRoutes: FastifyPluginAsyncZod<{ db: Db; repo: Repository }> =
       }
       if (pending.length > 0) throw new HttpProblem(503, 'not-ready', `migrations not applied: ${pending.join(', ')}`);
       const failure = repo.publisher.publicationFailure;
-      if (failure) throw new HttpProblem(503, 'not-ready', `the apt repository cannot be written since ${failure.since.toISOString()}: ${failure.message}`);
+      if (failure)
+        throw new HttpProblem(
+          503,
+          'not-ready',
+          `the apt repository cannot be written since ${failure.since.toISOString()}: ${failure.message}`,
+        );
       return { status: 'ready' as const };
     },
   );

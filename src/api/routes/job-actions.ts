@@ -80,7 +80,11 @@ export const jobActionRoutes: FastifyPluginAsyncZod<{ db: Db; explain: Omit<Expl
     },
     async (request) => {
       const token = requireToken(request);
-      await requeueJob(db, { jobId: request.params.id, actor: `token:${token.id}`, reason: request.body?.reason ?? `requeued by token ${token.id}` });
+      await requeueJob(db, {
+        jobId: request.params.id,
+        actor: `token:${token.id}`,
+        reason: request.body?.reason ?? `requeued by token ${token.id}`,
+      });
       return detail(request.params.id);
     },
   );

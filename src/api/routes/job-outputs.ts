@@ -17,10 +17,7 @@ const attemptQuery = z.strictObject({
 });
 
 const logQuery = attemptQuery.extend({
-  follow: z
-    .enum(['true', 'false'])
-    .optional()
-    .describe('Keep the answer open and stream new output until the attempt ends (plain text)'),
+  follow: z.enum(['true', 'false']).optional().describe('Keep the answer open and stream new output until the attempt ends (plain text)'),
 });
 
 const logHeaders = z.looseObject({
@@ -115,10 +112,12 @@ function streamLog(
   return Readable.from(stream());
 }
 
-export const jobOutputRoutes: FastifyPluginAsyncZod<{ db: Db; artifactsDir: string; maxLogFollowers: number; following: LogFollowing }> = async (
-  app,
-  { db, artifactsDir, maxLogFollowers, following },
-) => {
+export const jobOutputRoutes: FastifyPluginAsyncZod<{
+  db: Db;
+  artifactsDir: string;
+  maxLogFollowers: number;
+  following: LogFollowing;
+}> = async (app, { db, artifactsDir, maxLogFollowers, following }) => {
   // Each follower holds its answer open until its attempt ends: their number is bounded, and
   // a stopping service ends them (their answers would otherwise hold its close).
   const followers = new Map<AbortController, Promise<unknown>>();
@@ -138,8 +137,8 @@ export const jobOutputRoutes: FastifyPluginAsyncZod<{ db: Db; artifactsDir: stri
           'The log of the latest attempt (or `attempt`) as plain text, during and after the build. ' +
           'With `follow=true` the answer stays open and streams new output until the attempt ends. ' +
           'With `Accept: text/event-stream` the log comes as Server-Sent Events from any service process: each ' +
-          'stored chunk is an `event: log` whose `id:` is the chunk\'s sequence number and whose data is its text; ' +
-          'for a running attempt the stream follows new chunks (woken by the database\'s notifications, polled ' +
+          "stored chunk is an `event: log` whose `id:` is the chunk's sequence number and whose data is its text; " +
+          "for a running attempt the stream follows new chunks (woken by the database's notifications, polled " +
           'every LOG_FOLLOW_POLL as a backstop) and ends with `event: end` carrying `{"state", "reason", "attempt"}` ' +
           'of the job once the attempt is over. `Last-Event-ID` resumes after that chunk (pin `attempt` to resume ' +
           'the same attempt). At most MAX_LOG_FOLLOWERS followers run at once per process (429 beyond). The ' +
@@ -167,9 +166,15 @@ export const jobOutputRoutes: FastifyPluginAsyncZod<{ db: Db; artifactsDir: stri
       const follow = running && (sse || request.query.follow === 'true');
       if (follow) {
         if (followers.size >= maxLogFollowers) {
-          throw new DomainError('too-many-requests', `${followers.size} streams already follow build logs, the most this service runs at once (MAX_LOG_FOLLOWERS); read the log without following, or try again later`);
+          throw new DomainError(
+            'too-many-requests',
+            `${followers.size} streams already follow build logs, the most this service runs at once (MAX_LOG_FOLLOWERS); read the log without following, or try again later`,
+          );
         }
-        followers.set(abort, once(reply.raw, 'close').catch(() => undefined));
+        followers.set(
+          abort,
+          once(reply.raw, 'close').catch(() => undefined),
+        );
         abort.signal.addEventListener('abort', () => followers.delete(abort), { once: true });
         // A follower of a quiet build gets the headers now, not with the first new line.
         reply.raw.once('pipe', () => reply.raw.flushHeaders());

@@ -56,17 +56,21 @@ const uploadForm = z
       .string()
       .optional()
       .describe('Admin only: binary package names (separated by spaces or commas) this build may take over from the source that owns them'),
-    arch: z.string().optional().describe('The architecture to build for (one of ARCHES); the service\'s first when omitted'),
+    arch: z.string().optional().describe("The architecture to build for (one of ARCHES); the service's first when omitted"),
   })
   .meta({ id: 'SourceUpload' });
 
 /** Only an admin lets a build take binary names over from another source. */
 function checkTakeover(token: TokenInfo, names: string[] | undefined): string[] | undefined {
-  if (names !== undefined && token.role !== 'admin') throw new HttpProblem(403, 'forbidden', 'only an admin may allow a build to take over packages of another source');
+  if (names !== undefined && token.role !== 'admin')
+    throw new HttpProblem(403, 'forbidden', 'only an admin may allow a build to take over packages of another source');
   return names;
 }
 
-export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (app, { db, store, uploadLimits, uploaderKeyring, archives, arches, explain }) => {
+export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (
+  app,
+  { db, store, uploadLimits, uploaderKeyring, archives, arches, explain },
+) => {
   app.post(
     '/jobs',
     {
@@ -110,7 +114,12 @@ export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (app, { 
           await store.discard(files);
           throw error;
         }
-        submitted = await submitUpload(db, store, { tokenId: token.id, files, idempotencyKey, checkSource, allowTakeover, arch: fields.arch }, { uploaderKeyring, arches });
+        submitted = await submitUpload(
+          db,
+          store,
+          { tokenId: token.id, files, idempotencyKey, checkSource, allowTakeover, arch: fields.arch },
+          { uploaderKeyring, arches },
+        );
       } else {
         const reference = archiveReferenceBody.parse(request.body);
         checkTakeover(token, reference.allowTakeover);

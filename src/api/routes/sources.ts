@@ -19,7 +19,7 @@ const sourceStatusSchema = z
   .meta({ id: 'SourceStatus' });
 
 const sourceListQuery = z.strictObject({
-  state: jobStateSchema.optional().describe("Only sources whose latest job is in this state"),
+  state: jobStateSchema.optional().describe('Only sources whose latest job is in this state'),
   causeClass: z.enum(causeClasses).optional().describe('Only sources whose latest job failed for this class of cause'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.string().min(1).max(400).optional(),
@@ -35,13 +35,13 @@ export const sourceRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
         summary: 'Cross-buildability of every source',
         description:
           "Each source's latest job, by source name: its state, for a failure the cause class and first error line, " +
-          'for a dep-wait what it is blocked by — what crossqa shows for Debian\'s full architectures, for this one. ' +
+          "for a dep-wait what it is blocked by — what crossqa shows for Debian's full architectures, for this one. " +
           '`counts` gives how many sources are in each state. Filter by `state` and `causeClass`; follow `nextCursor`.',
         querystring: sourceListQuery,
         response: {
           200: z.object({
             items: z.array(sourceStatusSchema),
-            counts: z.record(z.string(), z.number().int()).describe("Sources by the state of their latest job"),
+            counts: z.record(z.string(), z.number().int()).describe('Sources by the state of their latest job'),
             nextCursor: z.string().nullable(),
           }),
           ...problemResponses(400, 401),

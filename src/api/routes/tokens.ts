@@ -23,11 +23,18 @@ const createdTokenSchema = tokenSchema
   .meta({ id: 'CreatedToken' });
 
 const createTokenBody = z.strictObject({
-  role: z.enum(tokenRoles).describe('read: read jobs and the apt repository (for apt clients with REPO_AUTH=basic); submit: also create jobs; admin: everything'),
+  role: z
+    .enum(tokenRoles)
+    .describe('read: read jobs and the apt repository (for apt clients with REPO_AUTH=basic); submit: also create jobs; admin: everything'),
   name: z.string().min(1).max(200).optional().describe('What the token is for, e.g. "ci-xen"'),
   expiresAt: z.iso.datetime({ offset: true }).optional().describe('When the token stops working'),
   sources: z
-    .array(z.string().regex(/^[a-z0-9*?][a-z0-9+.*?-]*$/, 'must be a source package name, with * and ? as wildcards').max(200))
+    .array(
+      z
+        .string()
+        .regex(/^[a-z0-9*?][a-z0-9+.*?-]*$/, 'must be a source package name, with * and ? as wildcards')
+        .max(200),
+    )
     .min(1)
     .max(100)
     .optional()
@@ -65,7 +72,13 @@ export const tokenRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }
       if (expires && expires.getTime() <= Date.now()) {
         throw new HttpProblem(400, 'validation', 'expiresAt must be in the future');
       }
-      const created = await createToken(db, { role, name: name ?? null, expiresAt: expires, createdBy: requireToken(request).id, sources: sources ?? null });
+      const created = await createToken(db, {
+        role,
+        name: name ?? null,
+        expiresAt: expires,
+        createdBy: requireToken(request).id,
+        sources: sources ?? null,
+      });
       return reply.code(201).send({ ...presentToken(created), token: created.token });
     },
   );

@@ -46,7 +46,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
           'with headers `X-Stubbuild-Delivery: <deliveryId>` and `X-Stubbuild-Signature: sha256=<hex HMAC-SHA256 of the ' +
           'raw body, keyed with the secret>`. A 2xx answer counts as delivered; anything else (or no answer within ' +
           'WEBHOOK_TIMEOUT) is retried after WEBHOOK_BACKOFF, doubling, up to WEBHOOK_MAX_ATTEMPTS tries. Deliveries ' +
-          'are kept in the database (a restart loses none), each job\'s in order; a delivery may arrive twice, so ' +
+          "are kept in the database (a restart loses none), each job's in order; a delivery may arrive twice, so " +
           'receivers deduplicate by its id. Answers 201 with the secret, shown only here.',
         body: webhookBody,
         response: { 201: createdSchema, ...problemResponses(400, 401, 403) },

@@ -8,8 +8,16 @@ export const batchIdParams = z.strictObject({
 
 export const batchReferencesBody = z
   .strictObject({
-    sources: z.array(archiveReferenceBody.omit({ allowTakeover: true, arch: true }).meta({ id: 'BatchReference' })).min(1).max(200).describe('Source packages in configured Debian archives'),
-    arch: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)+$/).optional().describe('The architecture every member builds for; the service\'s first when omitted'),
+    sources: z
+      .array(archiveReferenceBody.omit({ allowTakeover: true, arch: true }).meta({ id: 'BatchReference' }))
+      .min(1)
+      .max(200)
+      .describe('Source packages in configured Debian archives'),
+    arch: z
+      .string()
+      .regex(/^[a-z0-9]+(-[a-z0-9]+)+$/)
+      .optional()
+      .describe("The architecture every member builds for; the service's first when omitted"),
   })
   .meta({ id: 'BatchReferences' });
 
@@ -33,7 +41,7 @@ const memberSchema = z.object({
   version: z.string().nullable(),
   state: jobStateSchema,
   reason: z.string().nullable().describe("The last transition's reason"),
-  unmetRelations: z.array(z.string()).describe('For dep-wait: what it waits for (another member\'s binaries, or what apt missed)'),
+  unmetRelations: z.array(z.string()).describe("For dep-wait: what it waits for (another member's binaries, or what apt missed)"),
 });
 
 export const batchSchema = z

@@ -24,7 +24,7 @@ export const jobSchema = z
     source: z.string().describe('Source package name'),
     version: z.string().nullable().describe('Source version; null until an archive reference is resolved'),
     suite: z.string().nullable().describe('Archive suite for archive references'),
-    arch: z.string().describe('The architecture it builds for (one of the service\'s ARCHES)'),
+    arch: z.string().describe("The architecture it builds for (one of the service's ARCHES)"),
     binaries: z.array(z.string()).describe('Binary packages the .dsc declares (Binary:)'),
     buildDepends: z.string().describe('Build-Depends of the .dsc, as written'),
     buildDependsArch: z.string().describe('Build-Depends-Arch of the .dsc, as written'),
@@ -33,8 +33,11 @@ export const jobSchema = z
     binNmu: z.number().int().nullable().describe('For a binNMU rebuild: N, its binaries are versioned `<version>+bN`'),
     rebuildOf: z.number().int().nullable().describe('For a binNMU rebuild: the published job it rebuilds'),
     allowTakeover: z.array(z.string()).describe('Binary names an admin let this build take over from the source that owns them'),
-    causeClass: z.enum(causeClasses).nullable().describe('For a failed job, the class of the cause; the reason reads `<class>: <first error line>`'),
-    reason: z.string().nullable().describe('Why the job is in its state (the last transition\'s reason)'),
+    causeClass: z
+      .enum(causeClasses)
+      .nullable()
+      .describe('For a failed job, the class of the cause; the reason reads `<class>: <first error line>`'),
+    reason: z.string().nullable().describe("Why the job is in its state (the last transition's reason)"),
     submittedBy: z.string().describe('Id of the token that submitted the job'),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
@@ -62,7 +65,11 @@ export const jobListSchema = z.object({
 export const jobListQuery = z.strictObject({
   state: jobStateSchema.optional(),
   source: z.string().min(1).max(200).optional(),
-  arch: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)+$/).optional().describe('Only jobs for this architecture'),
+  arch: z
+    .string()
+    .regex(/^[a-z0-9]+(-[a-z0-9]+)+$/)
+    .optional()
+    .describe('Only jobs for this architecture'),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().min(1).max(200).optional(),
 });
@@ -80,7 +87,8 @@ export const takeoverNames = z
 export function parseTakeoverField(text: string | undefined): string[] | undefined {
   if (text === undefined) return undefined;
   const parsed = takeoverNames.safeParse(text.split(/[\s,]+/).filter((n) => n !== ''));
-  if (!parsed.success) throw new DomainError('invalid-input', `the form field "allowTakeover": ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  if (!parsed.success)
+    throw new DomainError('invalid-input', `the form field "allowTakeover": ${parsed.error.issues.map((i) => i.message).join('; ')}`);
   return parsed.data;
 }
 
@@ -102,7 +110,7 @@ export const archiveReferenceBody = z
       .string()
       .regex(/^[a-z0-9]+(-[a-z0-9]+)+$/, 'must be a dpkg architecture name')
       .optional()
-      .describe('The architecture to build for (one of ARCHES); the service\'s first when omitted'),
+      .describe("The architecture to build for (one of ARCHES); the service's first when omitted"),
   })
   .meta({ id: 'ArchiveReference' });
 

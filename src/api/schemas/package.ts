@@ -30,7 +30,9 @@ export const packageUploadQuery = z.strictObject({
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true')
-    .describe('Replace a package the repository already holds under the same name and version (clients holding the old index will see a hash mismatch for it)'),
+    .describe(
+      'Replace a package the repository already holds under the same name and version (clients holding the old index will see a hash mismatch for it)',
+    ),
 });
 
 export const packageUploadForm = z
@@ -65,7 +67,10 @@ export const packageListSchema = z.object({
 const publicationSchema = z
   .object({
     generation: z.number().int().describe('The contents generation the published files now show'),
-    releaseSha256: z.string().nullable().describe('SHA-256 of the Release file written; null when an earlier publication already showed these contents'),
+    releaseSha256: z
+      .string()
+      .nullable()
+      .describe('SHA-256 of the Release file written; null when an earlier publication already showed these contents'),
   })
   .meta({ id: 'Publication' });
 

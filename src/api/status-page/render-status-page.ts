@@ -27,7 +27,13 @@ class Html {
 function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
   let out = strings[0]!;
   values.forEach((value, i) => {
-    const part = Array.isArray(value) ? value.map((v) => (v instanceof Html ? v.text : escapeHtml(String(v)))).join('') : value instanceof Html ? value.text : value === null || value === undefined ? '' : escapeHtml(String(value));
+    const part = Array.isArray(value)
+      ? value.map((v) => (v instanceof Html ? v.text : escapeHtml(String(v)))).join('')
+      : value instanceof Html
+        ? value.text
+        : value === null || value === undefined
+          ? ''
+          : escapeHtml(String(value));
     out += part + strings[i + 1]!;
   });
   return new Html(out);
@@ -72,56 +78,162 @@ a { color: inherit; }
 export function renderStatusPage(status: FarmStatus, ctx: PageContext): string {
   const { now } = ctx;
   const building = status.building.length
-    ? html`<div class="scroll"><table><thead><tr><th>job</th><th>engine</th><th>running for</th><th>log</th></tr></thead><tbody>${status.building.map(
-        (b) =>
-          html`<tr class="job" data-state="building"><td>${name(b)}</td><td>${b.engine} <small>attempt ${b.attempt}</small></td><td>${ago(b.startedAt, now)}</td><td><a href="/v1/jobs/${b.id}/log?attempt=${b.attempt}">live log</a></td></tr>`,
-      )}</tbody></table></div>`
+    ? html`<div class="scroll">
+        <table>
+          <thead>
+            <tr>
+              <th>job</th>
+              <th>engine</th>
+              <th>running for</th>
+              <th>log</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${status.building.map(
+              (b) =>
+                html`<tr class="job" data-state="building">
+                  <td>${name(b)}</td>
+                  <td>${b.engine} <small>attempt ${b.attempt}</small></td>
+                  <td>${ago(b.startedAt, now)}</td>
+                  <td><a href="/v1/jobs/${b.id}/log?attempt=${b.attempt}">live log</a></td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>`
     : html`<p class="muted">Nothing is building.</p>`;
   const waiting = status.waiting.length
-    ? html`<div class="scroll"><table><thead><tr><th>job</th><th>state</th><th>waiting</th><th>why it is not building</th></tr></thead><tbody>${status.waiting.map(
-        (w) =>
-          html`<tr class="job" data-state="${w.state}"><td>${name(w)}${w.priority !== 0 ? html` <small>priority ${w.priority}</small>` : ''}</td><td class="state ${w.state}">${w.state}</td><td>${ago(w.since, now)}</td><td class="explain">${w.explanation ?? ''}</td></tr>`,
-      )}</tbody></table></div>${status.moreWaiting > 0 ? html`<p class="muted">and ${status.moreWaiting} more (<a href="/v1/jobs?state=queued">all queued</a>)</p>` : ''}`
+    ? html`<div class="scroll">
+          <table>
+            <thead>
+              <tr>
+                <th>job</th>
+                <th>state</th>
+                <th>waiting</th>
+                <th>why it is not building</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${status.waiting.map(
+                (w) =>
+                  html`<tr class="job" data-state="${w.state}">
+                    <td>${name(w)}${w.priority !== 0 ? html` <small>priority ${w.priority}</small>` : ''}</td>
+                    <td class="state ${w.state}">${w.state}</td>
+                    <td>${ago(w.since, now)}</td>
+                    <td class="explain">${w.explanation ?? ''}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>
+        </div>
+        ${status.moreWaiting > 0 ? html`<p class="muted">and ${status.moreWaiting} more (<a href="/v1/jobs?state=queued">all queued</a>)</p>` : ''}`
     : html`<p class="muted">The queue is empty.</p>`;
   const recent = status.recent.length
-    ? html`<div class="scroll"><table><thead><tr><th>job</th><th>result</th><th>when</th><th>log and packages</th></tr></thead><tbody>${status.recent.map(
-        (r) =>
-          html`<tr class="job" data-state="${r.state}"><td>${name(r)}</td><td><span class="state ${r.state}">${r.state}</span>${r.state !== 'published' && r.reason ? html`<br><small>${r.reason}</small>` : ''}</td><td>${ago(r.at, now)} ago</td><td>${r.attempt !== null ? html`<a href="/v1/jobs/${r.id}/log?attempt=${r.attempt}">log</a>` : html`<span class="muted">no build</span>`}${r.debs.map((d) => html`<br><a href="/v1/jobs/${r.id}/artifacts/${encodeURIComponent(d)}?attempt=${r.attempt}">${d}</a>`)}</td></tr>`,
-      )}</tbody></table></div>`
+    ? html`<div class="scroll">
+        <table>
+          <thead>
+            <tr>
+              <th>job</th>
+              <th>result</th>
+              <th>when</th>
+              <th>log and packages</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${status.recent.map(
+              (r) =>
+                html`<tr class="job" data-state="${r.state}">
+                  <td>${name(r)}</td>
+                  <td>
+                    <span class="state ${r.state}">${r.state}</span
+                    >${r.state !== 'published' && r.reason ? html`<br /><small>${r.reason}</small>` : ''}
+                  </td>
+                  <td>${ago(r.at, now)} ago</td>
+                  <td>
+                    ${r.attempt !== null ? html`<a href="/v1/jobs/${r.id}/log?attempt=${r.attempt}">log</a>` : html`<span class="muted">no build</span>`}${r.debs.map((d) => html`<br /><a href="/v1/jobs/${r.id}/artifacts/${encodeURIComponent(d)}?attempt=${r.attempt}">${d}</a>`)}
+                  </td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>`
     : html`<p class="muted">No job has finished yet.</p>`;
   const engines = status.engines.length
-    ? html`<div class="scroll"><table><thead><tr><th>engine</th><th>health</th><th>in use</th><th>drain</th></tr></thead><tbody>${status.engines.map(
-        (e) =>
-          html`<tr><td>${e.id}</td><td class="${e.healthy ? 'healthy' : 'unhealthy'}">${e.healthy ? 'healthy' : `unhealthy: ${e.detail}`}</td><td>${e.running} of ${e.capacity}</td><td class="${e.drained ? 'drained' : ''}">${e.drained ? `drained: ${e.drainReason ?? ''}` : 'open'}</td></tr>`,
-      )}</tbody></table></div>`
+    ? html`<div class="scroll">
+        <table>
+          <thead>
+            <tr>
+              <th>engine</th>
+              <th>health</th>
+              <th>in use</th>
+              <th>drain</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${status.engines.map(
+              (e) =>
+                html`<tr>
+                  <td>${e.id}</td>
+                  <td class="${e.healthy ? 'healthy' : 'unhealthy'}">${e.healthy ? 'healthy' : `unhealthy: ${e.detail}`}</td>
+                  <td>${e.running} of ${e.capacity}</td>
+                  <td class="${e.drained ? 'drained' : ''}">${e.drained ? `drained: ${e.drainReason ?? ''}` : 'open'}</td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>`
     : html`<p class="muted">This process runs no builder engines.</p>`;
   const aptLine = `deb [arch=${ctx.arches.join(',')} signed-by=/usr/share/keyrings/stubdom.asc] ${ctx.baseUrl}/apt ${ctx.suite} ${ctx.component}`;
   const counts = Object.entries(status.counts).map(([state, n]) => html`<li><span class="state ${state}">${state}</span> ${n}</li>`);
   return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="refresh" content="${ctx.refreshSeconds}">
-<title>stubbuild: ${status.building.length} building, ${status.counts.queued} queued</title>
-<style>${new Html(STYLE)}</style>
-</head>
-<body>
-<header>
-<h1>stubbuild — ${ctx.arches.join(', ')}</h1>
-<p class="muted">As of ${now.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}; this page refreshes every ${ctx.refreshSeconds} s.</p>
-<ul class="counts">${counts}</ul>
-</header>
-<section id="building"><h2>Building (${status.building.length})</h2>${building}</section>
-<section id="queue"><h2>Waiting (${status.counts.fetching + status.counts.queued + status.counts['dep-wait']})</h2>${waiting}</section>
-<section id="recent"><h2>Recent results</h2>${recent}</section>
-<section id="engines"><h2>Engines</h2>${engines}</section>
-<section id="apt"><h2>Using the repository</h2>
-<pre>curl -fsSo /usr/share/keyrings/stubdom.asc ${ctx.baseUrl}/apt/key.asc
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta http-equiv="refresh" content="${ctx.refreshSeconds}" />
+        <title>stubbuild: ${status.building.length} building, ${status.counts.queued} queued</title>
+        <style>
+          ${new Html(STYLE)}
+        </style>
+      </head>
+      <body>
+        <header>
+          <h1>stubbuild — ${ctx.arches.join(', ')}</h1>
+          <p class="muted">
+            As of
+            ${now
+              .toISOString()
+              .replace('T', ' ')
+              .replace(/\.\d+Z$/, ' UTC')};
+            this page refreshes every ${ctx.refreshSeconds} s.
+          </p>
+          <ul class="counts">
+            ${counts}
+          </ul>
+        </header>
+        <section id="building">
+          <h2>Building (${status.building.length})</h2>
+          ${building}
+        </section>
+        <section id="queue">
+          <h2>Waiting (${status.counts.fetching + status.counts.queued + status.counts['dep-wait']})</h2>
+          ${waiting}
+        </section>
+        <section id="recent">
+          <h2>Recent results</h2>
+          ${recent}
+        </section>
+        <section id="engines">
+          <h2>Engines</h2>
+          ${engines}
+        </section>
+        <section id="apt">
+          <h2>Using the repository</h2>
+          <pre>
+curl -fsSo /usr/share/keyrings/stubdom.asc ${ctx.baseUrl}/apt/key.asc
 ${ctx.arches.map((arch) => `dpkg --add-architecture ${arch}\n`).join('')}echo '${aptLine}' &gt; /etc/apt/sources.list.d/stubdom.list</pre>
-<p>Key: <a href="/apt/key.asc">key.asc</a> · API: <a href="/docs">/docs</a> · <a href="/metrics">metrics</a></p>
-</section>
-</body>
-</html>
-`.text;
+          <p>Key: <a href="/apt/key.asc">key.asc</a> · API: <a href="/docs">/docs</a> · <a href="/metrics">metrics</a></p>
+        </section>
+      </body>
+    </html> `.text;
 }

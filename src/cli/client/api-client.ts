@@ -73,7 +73,15 @@ export interface JobDetail {
   createdAt: string;
   updatedAt: string;
   events: { from: string | null; to: string; actor: string; reason: string | null; at: string }[];
-  attempts: { number: number; engine: string; state: string; reason: string | null; message: string | null; startedAt: string; finishedAt: string | null }[];
+  attempts: {
+    number: number;
+    engine: string;
+    state: string;
+    reason: string | null;
+    message: string | null;
+    startedAt: string;
+    finishedAt: string | null;
+  }[];
   artifacts: { attempt: number; name: string; kind: string; size: number }[];
   explanation: string | null;
 }

@@ -52,30 +52,42 @@ function submitCommand(): Command {
     .option('--follow', 'stream the build log while waiting (implies --wait)')
     .option('--json', "print the API's JSON")
     .option('--idempotency-key <key>', 'default: a hash of the content and suite, so a re-run submits nothing new')
-    .action(async (argument: string, options: ClientOptions & { suite?: string; wait?: boolean; timeout?: string; follow?: boolean; idempotencyKey?: string }) => {
-      const client = clientFrom(options);
-      const timeoutMs = options.timeout ? parseDuration(options.timeout) : undefined;
-      const submission = await readSubmission(argument);
-      const key = options.idempotencyKey ?? contentKey([submission], options.suite);
-      const headers = { 'idempotency-key': key };
-      const job =
-        submission.kind === 'upload'
-          ? await client.json<JobDetail>('/v1/jobs', { method: 'POST', body: await uploadForm([submission]), headers })
-          : await client.post<JobDetail>('/v1/jobs', referenceBody(submission, options.suite), headers);
-      if (!(options.wait || options.follow)) {
-        if (options.json) printJson(job);
-        else out(`job ${job.id} ${job.source}${job.version ? ` ${job.version}` : ''}: ${job.state} (${client.settings.url}/v1/jobs/${job.id})`);
-        return;
-      }
-      const progress = new Progress(process.stderr);
-      try {
-        const done = await waitForJob(client, job.id, { timeoutMs, progress, follow: options.follow ? (text) => process.stdout.write(text) : undefined });
-        progress.stop();
-        exitWith(await report(client, done, options.json));
-      } finally {
-        progress.stop();
-      }
-    });
+    .action(
+      async (
+        argument: string,
+        options: ClientOptions & { suite?: string; wait?: boolean; timeout?: string; follow?: boolean; idempotencyKey?: string },
+      ) => {
+        const client = clientFrom(options);
+        const timeoutMs = options.timeout ? parseDuration(options.timeout) : undefined;
+        const submission = await readSubmission(argument);
+        const key = options.idempotencyKey ?? contentKey([submission], options.suite);
+        const headers = { 'idempotency-key': key };
+        const job =
+          submission.kind === 'upload'
+            ? await client.json<JobDetail>('/v1/jobs', { method: 'POST', body: await uploadForm([submission]), headers })
+            : await client.post<JobDetail>('/v1/jobs', referenceBody(submission, options.suite), headers);
+        if (!(options.wait || options.follow)) {
+          if (options.json) printJson(job);
+          else
+            out(
+              `job ${job.id} ${job.source}${job.version ? ` ${job.version}` : ''}: ${job.state} (${client.settings.url}/v1/jobs/${job.id})`,
+            );
+          return;
+        }
+        const progress = new Progress(process.stderr);
+        try {
+          const done = await waitForJob(client, job.id, {
+            timeoutMs,
+            progress,
+            follow: options.follow ? (text) => process.stdout.write(text) : undefined,
+          });
+          progress.stop();
+          exitWith(await report(client, done, options.json));
+        } finally {
+          progress.stop();
+        }
+      },
+    );
 }
 
 function batchCommand(): Command {
@@ -87,62 +99,72 @@ function batchCommand(): Command {
     .option('--timeout <duration>', 'with --wait: give up after this long (exit 3)')
     .option('--json', "print the API's JSON")
     .option('--idempotency-key <key>', 'default: a hash of the content and suite')
-    .action(async (argumentsList: string[], options: ClientOptions & { suite?: string; wait?: boolean; timeout?: string; idempotencyKey?: string }) => {
-      const client = clientFrom(options);
-      const timeoutMs = options.timeout ? parseDuration(options.timeout) : undefined;
-      const submissions: Submission[] = [];
-      for (const argument of argumentsList) submissions.push(await readSubmission(argument));
-      const uploads = submissions.filter((s) => s.kind === 'upload');
-      const references = submissions.filter((s) => s.kind === 'reference').map((s) => referenceBody(s, options.suite));
-      const headers = { 'idempotency-key': options.idempotencyKey ?? contentKey(submissions, options.suite) };
-      type Batch = { id: number; members: { jobId: number; source: string; version: string | null; state: string; reason: string | null }[] };
-      let batch: Batch;
-      if (uploads.length > 0) {
-        const form = await uploadForm(uploads);
-        if (references.length > 0) form.append('sources', JSON.stringify({ sources: references }));
-        batch = await client.json<Batch>('/v1/batches', { method: 'POST', body: form, headers });
-      } else {
-        batch = await client.post<Batch>('/v1/batches', { sources: references }, headers);
-      }
-      if (!options.wait) {
-        if (options.json) printJson(batch);
-        else for (const m of batch.members) out(`job ${m.jobId} ${m.source}${m.version ? ` ${m.version}` : ''}: ${m.state}`);
-        return;
-      }
-      const progress = new Progress(process.stderr);
-      const began = Date.now();
-      const seen = new Map<number, string>();
-      try {
-        for (;;) {
-          batch = await client.json<Batch>(`/v1/batches/${batch.id}`);
-          for (const m of batch.members) {
-            if (seen.get(m.jobId) === m.state) continue;
-            seen.set(m.jobId, m.state);
-            progress.line(`job ${m.jobId} ${m.source}: ${m.state}${m.reason && !['published', 'publishing', 'building'].includes(m.state) ? `: ${m.reason}` : ''}`);
-          }
-          const open = batch.members.filter((m) => !finalStates.includes(m.state));
-          progress.set(`batch ${batch.id}: ${batch.members.length - open.length} of ${batch.members.length} done`);
-          if (open.length === 0) break;
-          if (timeoutMs !== undefined && Date.now() - began > timeoutMs) {
-            throw new CliError(`gave up waiting: ${open.length} of ${batch.members.length} members of batch ${batch.id} are not done`, 3);
-          }
-          await new Promise((r) => setTimeout(r, 1000));
+    .action(
+      async (
+        argumentsList: string[],
+        options: ClientOptions & { suite?: string; wait?: boolean; timeout?: string; idempotencyKey?: string },
+      ) => {
+        const client = clientFrom(options);
+        const timeoutMs = options.timeout ? parseDuration(options.timeout) : undefined;
+        const submissions: Submission[] = [];
+        for (const argument of argumentsList) submissions.push(await readSubmission(argument));
+        const uploads = submissions.filter((s) => s.kind === 'upload');
+        const references = submissions.filter((s) => s.kind === 'reference').map((s) => referenceBody(s, options.suite));
+        const headers = { 'idempotency-key': options.idempotencyKey ?? contentKey(submissions, options.suite) };
+        type Batch = {
+          id: number;
+          members: { jobId: number; source: string; version: string | null; state: string; reason: string | null }[];
+        };
+        let batch: Batch;
+        if (uploads.length > 0) {
+          const form = await uploadForm(uploads);
+          if (references.length > 0) form.append('sources', JSON.stringify({ sources: references }));
+          batch = await client.json<Batch>('/v1/batches', { method: 'POST', body: form, headers });
+        } else {
+          batch = await client.post<Batch>('/v1/batches', { sources: references }, headers);
         }
-      } finally {
-        progress.stop();
-      }
-      if (options.json) printJson(batch);
-      let code = 0;
-      for (const m of batch.members) {
-        if (m.state === 'published') continue;
-        code = 1;
-        if (options.json) continue;
-        const job = await client.json<JobDetail>(`/v1/jobs/${m.jobId}`);
-        await report(client, job, false);
-      }
-      if (!options.json && code === 0) out(`published: all ${batch.members.length} members of batch ${batch.id}`);
-      exitWith(code);
-    });
+        if (!options.wait) {
+          if (options.json) printJson(batch);
+          else for (const m of batch.members) out(`job ${m.jobId} ${m.source}${m.version ? ` ${m.version}` : ''}: ${m.state}`);
+          return;
+        }
+        const progress = new Progress(process.stderr);
+        const began = Date.now();
+        const seen = new Map<number, string>();
+        try {
+          for (;;) {
+            batch = await client.json<Batch>(`/v1/batches/${batch.id}`);
+            for (const m of batch.members) {
+              if (seen.get(m.jobId) === m.state) continue;
+              seen.set(m.jobId, m.state);
+              progress.line(
+                `job ${m.jobId} ${m.source}: ${m.state}${m.reason && !['published', 'publishing', 'building'].includes(m.state) ? `: ${m.reason}` : ''}`,
+              );
+            }
+            const open = batch.members.filter((m) => !finalStates.includes(m.state));
+            progress.set(`batch ${batch.id}: ${batch.members.length - open.length} of ${batch.members.length} done`);
+            if (open.length === 0) break;
+            if (timeoutMs !== undefined && Date.now() - began > timeoutMs) {
+              throw new CliError(`gave up waiting: ${open.length} of ${batch.members.length} members of batch ${batch.id} are not done`, 3);
+            }
+            await new Promise((r) => setTimeout(r, 1000));
+          }
+        } finally {
+          progress.stop();
+        }
+        if (options.json) printJson(batch);
+        let code = 0;
+        for (const m of batch.members) {
+          if (m.state === 'published') continue;
+          code = 1;
+          if (options.json) continue;
+          const job = await client.json<JobDetail>(`/v1/jobs/${m.jobId}`);
+          await report(client, job, false);
+        }
+        if (!options.json && code === 0) out(`published: all ${batch.members.length} members of batch ${batch.id}`);
+        exitWith(code);
+      },
+    );
 }
 
 function jobsCommand(): Command {
@@ -154,11 +176,17 @@ function jobsCommand(): Command {
     .option('--json', "print the API's JSON")
     .action(async (options: ClientOptions & { state?: string; source?: string; limit: string }) => {
       const client = clientFrom(options);
-      const query = new URLSearchParams({ limit: options.limit, ...(options.state ? { state: options.state } : {}), ...(options.source ? { source: options.source } : {}) });
+      const query = new URLSearchParams({
+        limit: options.limit,
+        ...(options.state ? { state: options.state } : {}),
+        ...(options.source ? { source: options.source } : {}),
+      });
       const page = await client.json<{ items: JobDetail[]; nextCursor: string | null }>(`/v1/jobs?${query}`);
       if (options.json) return printJson(page);
       for (const job of page.items) {
-        out(`${String(job.id).padStart(6)}  ${job.state.padEnd(10)}  ${job.source}${job.version ? ` ${job.version}` : ''}  ${job.updatedAt}`);
+        out(
+          `${String(job.id).padStart(6)}  ${job.state.padEnd(10)}  ${job.source}${job.version ? ` ${job.version}` : ''}  ${job.updatedAt}`,
+        );
       }
     });
 }
@@ -178,7 +206,8 @@ function showCommand(): Command {
       out('history:');
       for (const e of job.events) out(`  ${e.at}  ${e.from ?? '(new)'} -> ${e.to}  by ${e.actor}${e.reason ? `: ${e.reason}` : ''}`);
       if (job.attempts.length > 0) out('attempts:');
-      for (const a of job.attempts) out(`  ${a.number}  ${a.state.padEnd(14)} engine ${a.engine}  ${a.startedAt}${a.message ? `  ${a.message}` : ''}`);
+      for (const a of job.attempts)
+        out(`  ${a.number}  ${a.state.padEnd(14)} engine ${a.engine}  ${a.startedAt}${a.message ? `  ${a.message}` : ''}`);
       if (job.artifacts.length > 0) out('artifacts:');
       for (const a of job.artifacts) out(`  ${a.name} (${a.size} bytes)`);
     });

@@ -13,7 +13,8 @@ export function withClientOptions(command: Command): Command {
 export function clientFrom(options: { url?: string; token?: string }): ApiClient {
   const url = options.url ?? process.env.STUBBUILD_URL;
   if (!url) throw new CliError('no service to talk to: set STUBBUILD_URL or pass --url', 2);
-  if (!/^https?:\/\/[^/\s]+\/?$/.test(url) && !/^https?:\/\/[^/\s]+\/\S*$/.test(url)) throw new CliError(`--url / STUBBUILD_URL: ${url} is not an http(s) URL`, 2);
+  if (!/^https?:\/\/[^/\s]+\/?$/.test(url) && !/^https?:\/\/[^/\s]+\/\S*$/.test(url))
+    throw new CliError(`--url / STUBBUILD_URL: ${url} is not an http(s) URL`, 2);
   return new ApiClient({ url: url.replace(/\/+$/, ''), token: options.token ?? (process.env.STUBBUILD_TOKEN || undefined) });
 }
 

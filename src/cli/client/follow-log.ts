@@ -13,7 +13,7 @@ export async function followLog(
   signal: AbortSignal,
 ): Promise<{ state: string; reason: string | null } | undefined> {
   let lastId: string | undefined;
-  for (let failures = 0; !signal.aborted; ) {
+  for (let failures = 0; !signal.aborted;) {
     try {
       const res = await client.fetch(`/v1/jobs/${jobId}/log?attempt=${attempt}`, {
         headers: { accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) },

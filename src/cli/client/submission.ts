@@ -21,7 +21,10 @@ export async function readSubmission(argument: string): Promise<Submission> {
     try {
       text = await fs.readFile(argument, 'utf8');
     } catch (error) {
-      throw new CliError(`${argument}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, 2);
+      throw new CliError(
+        `${argument}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+        2,
+      );
     }
     let listed: string[];
     try {

@@ -14,7 +14,10 @@ function describeState(job: JobDetail): string {
     const attempt = job.attempts.at(-1);
     return `${name}: building${attempt ? ` on engine ${attempt.engine} (attempt ${attempt.number})` : ''}`;
   }
-  const why = job.reason && !['published', 'publishing'].includes(job.state) ? `: ${job.reason.length > 160 ? `${job.reason.slice(0, 157)}...` : job.reason}` : '';
+  const why =
+    job.reason && !['published', 'publishing'].includes(job.state)
+      ? `: ${job.reason.length > 160 ? `${job.reason.slice(0, 157)}...` : job.reason}`
+      : '';
   return `${name}: ${job.state}${why}`;
 }
 

@@ -22,10 +22,7 @@ export interface ArchiveSuites {
   defaultSuite: string;
 }
 
-export type ArchiveConfig = Pick<
-  Config,
-  'ARCHIVE_MIRROR' | 'ARCHIVE_SECURITY_MIRROR' | 'ARCHIVE_SUITES' | 'ARCHIVE_SECURITY_SUITES'
->;
+export type ArchiveConfig = Pick<Config, 'ARCHIVE_MIRROR' | 'ARCHIVE_SECURITY_MIRROR' | 'ARCHIVE_SUITES' | 'ARCHIVE_SECURITY_SUITES'>;
 
 /** The configured suites and their mirrors; a suite named twice is a configuration error. */
 export function archiveSuitesFromConfig(config: ArchiveConfig): ArchiveSuites {

@@ -14,7 +14,9 @@ export class DebianSourceNames {
   private index: { loaded: Promise<SourcesIndex>; at: number } | undefined;
   private readonly answers = new Map<string, string[]>();
 
-  constructor(private readonly deps: Pick<FetcherDeps, 'archives' | 'cacheDir' | 'archiveKeyring' | 'http'> & { logger: Pick<Logger, 'warn'> }) {}
+  constructor(
+    private readonly deps: Pick<FetcherDeps, 'archives' | 'cacheDir' | 'archiveKeyring' | 'http'> & { logger: Pick<Logger, 'warn'> },
+  ) {}
 
   /** The sources of the default suite that build `binary`; empty when none or not known yet. */
   async sourcesOf(binary: string): Promise<string[]> {

@@ -59,16 +59,15 @@ function pickEntry(job: ClaimedFetchJob, suite: ArchiveSuite, lookup: SourceLook
   try {
     sorted = [...entries].sort((a, b) => compareVersions(b.version, a.version));
   } catch (error) {
-    if (error instanceof DebianParseError) throw new FetchFailure(`Sources of ${suite.name} has an invalid version of ${job.source}: ${error.message}`);
+    if (error instanceof DebianParseError)
+      throw new FetchFailure(`Sources of ${suite.name} has an invalid version of ${job.source}: ${error.message}`);
     throw error;
   }
   if (job.version === null) return sorted[0]!;
   const wanted = job.version;
   const found = sorted.find((e) => e.version === wanted) ?? sorted.find((e) => compareVersions(e.version, wanted) === 0);
   if (!found) {
-    throw new FetchFailure(
-      `version ${wanted} of ${job.source} is not in ${suite.name} (have ${sorted.map((e) => e.version).join(', ')})`,
-    );
+    throw new FetchFailure(`version ${wanted} of ${job.source} is not in ${suite.name} (have ${sorted.map((e) => e.version).join(', ')})`);
   }
   return found;
 }
@@ -161,7 +160,13 @@ async function completeFetch(
         .orderBy('other.id')
         .executeTakeFirst();
       if (twin) {
-        await transitionJob(trx, { jobId: job.id, to: 'cancelled', from: ['queued'], actor: 'fetcher', reason: `the same source as job ${twin.id} of its batch (${dsc.source} ${dsc.version})` });
+        await transitionJob(trx, {
+          jobId: job.id,
+          to: 'cancelled',
+          from: ['queued'],
+          actor: 'fetcher',
+          reason: `the same source as job ${twin.id} of its batch (${dsc.source} ${dsc.version})`,
+        });
       }
     });
   } catch (error) {
@@ -181,7 +186,14 @@ export async function failFetch(db: Db, job: ClaimedFetchJob, reason: string): P
       .where('fetch_lease_owner', '=', job.owner)
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows) === 0) throw new LeaseLost(job.id);
-    await transitionJob(trx, { jobId: job.id, to: 'failed', from: ['fetching'], actor: 'fetcher', reason: `fetch: ${reason}`, causeClass: 'fetch' });
+    await transitionJob(trx, {
+      jobId: job.id,
+      to: 'failed',
+      from: ['fetching'],
+      actor: 'fetcher',
+      reason: `fetch: ${reason}`,
+      causeClass: 'fetch',
+    });
   });
 }
 
@@ -224,7 +236,9 @@ export async function fetchArchiveJob(deps: FetcherDeps, job: ClaimedFetchJob, s
         lookup = await findSourceEntries(index, source);
         log.info({ binary: job.source, source }, 'the reference names a binary package; building its source');
       } else if (owners.length > 1) {
-        throw new FetchFailure(`${job.source} is not a source package in ${suite.name}; it is a binary package built by several sources (${owners.join(', ')}): name one`);
+        throw new FetchFailure(
+          `${job.source} is not a source package in ${suite.name}; it is a binary package built by several sources (${owners.join(', ')}): name one`,
+        );
       }
     }
     const entry = pickEntry({ ...job, source }, suite, lookup);

@@ -42,9 +42,16 @@ function requireControlField(control: Paragraph, name: string): string {
 }
 
 /** Validates the identity fields and works out the source name and version. */
-export function identifyPackage(control: Paragraph, allowedArchitectures: string[]): Pick<DebInfo, 'package' | 'version' | 'architecture' | 'source' | 'sourceVersion'> {
+export function identifyPackage(
+  control: Paragraph,
+  allowedArchitectures: string[],
+): Pick<DebInfo, 'package' | 'version' | 'architecture' | 'source' | 'sourceVersion'> {
   const unsafe = findUnsafeField(control.fields);
-  if (unsafe) throw new RepoError('bad-control', `the ${unsafe.field} field holds the control character ${unsafe.character}; control fields must be plain text`);
+  if (unsafe)
+    throw new RepoError(
+      'bad-control',
+      `the ${unsafe.field} field holds the control character ${unsafe.character}; control fields must be plain text`,
+    );
   const pkg = requireControlField(control, 'Package');
   const version = requireControlField(control, 'Version');
   const architecture = requireControlField(control, 'Architecture');

@@ -28,7 +28,6 @@ const DATA_MEMBER: Record<string, Compression> = {
   'data.tar.lzma': 'xz', // xz -d reads the legacy .lzma format too
 };
 
-
 /** The ar format's refusals (src/debian) as the repository's. */
 function readArHeader(header: Buffer): ArMemberHeader {
   try {
@@ -130,7 +129,8 @@ export class DebReader {
     } else if (!this.controlSeen) {
       const compression = CONTROL_MEMBER[name];
       if (compression === undefined) {
-        if (name in DATA_MEMBER) throw new RepoError('missing-control', `${name} comes before any control.tar member: the package has no control archive`);
+        if (name in DATA_MEMBER)
+          throw new RepoError('missing-control', `${name} comes before any control.tar member: the package has no control archive`);
         throw new RepoError('bad-member', `unexpected ar member ${JSON.stringify(name)} where control.tar was expected`);
       }
       this.controlSeen = true;

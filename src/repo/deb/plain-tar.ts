@@ -29,7 +29,10 @@ function headerChecksum(header: Buffer): number {
 
 /** An octal tar number field (digits, then NUL/space padding); undefined when it is anything else. */
 function tarOctal(field: Buffer): number | undefined {
-  const text = field.toString('latin1').replace(/[\0 ]+$/, '').replace(/^ +/, '');
+  const text = field
+    .toString('latin1')
+    .replace(/[\0 ]+$/, '')
+    .replace(/^ +/, '');
   return /^[0-7]{1,12}$/.test(text) ? Number.parseInt(text, 8) : undefined;
 }
 

@@ -77,7 +77,13 @@ async function fileAndRecord(db: Db, repo: Repository, input: AddPackagesInput, 
 
   const started = performance.now();
   const debs = await inspectDebs(repo, input.debs, changes);
-  if (claim) await refuseForeignBinaries(db, suite, claim, debs.map((c) => builtBinaryOf(c.info)));
+  if (claim)
+    await refuseForeignBinaries(
+      db,
+      suite,
+      claim,
+      debs.map((c) => builtBinaryOf(c.info)),
+    );
   const sources = await inspectSources(repo, input.sources ?? [], changes);
   dedupeRequest(debs, sources);
   // Refuse conflicts before writing anything; the transaction decides again, under the
@@ -86,7 +92,10 @@ async function fileAndRecord(db: Db, repo: Repository, input: AddPackagesInput, 
   const existingSources = await loadExistingSources(db, suite, [...new Set(sources.map((c) => c.name))]);
   decideAll(debs, sources, existingDebs, existingSources, { force, keepVersions });
   const inspected = performance.now();
-  const settled = new Set([...debs.filter(becomesRow).map((c) => c.poolPath), ...sources.filter(becomesRow).flatMap((c) => c.files.map((f) => f.poolPath))]);
+  const settled = new Set([
+    ...debs.filter(becomesRow).map((c) => c.poolPath),
+    ...sources.filter(becomesRow).flatMap((c) => c.files.map((f) => f.poolPath)),
+  ]);
   let filed = inspected;
 
   // What early linking left open, and the source packages' files, are settled while the
@@ -98,7 +107,18 @@ async function fileAndRecord(db: Db, repo: Repository, input: AddPackagesInput, 
   // Observed by the transaction, and awaited below whatever the transaction does.
   placement.catch(() => undefined);
 
-  const recording = recordRows(db, { suite, keepVersions, force, jobId: input.jobId ?? null, claim, debs, sources, settled, placement, changes });
+  const recording = recordRows(db, {
+    suite,
+    keepVersions,
+    force,
+    jobId: input.jobId ?? null,
+    claim,
+    debs,
+    sources,
+    settled,
+    placement,
+    changes,
+  });
   let generation: number;
   try {
     generation = await recording;

@@ -44,7 +44,11 @@ function isJobVersion(version: string, jobVersion: string): boolean {
  * The first binary the job may not publish, as `<package> <version>: <rule>`; undefined when
  * every one is its own. `owners` maps binary names to the other source that owns each.
  */
-export function findOwnershipViolation(claim: BuildClaim, binaries: readonly BuiltBinary[], owners: ReadonlyMap<string, string>): string | undefined {
+export function findOwnershipViolation(
+  claim: BuildClaim,
+  binaries: readonly BuiltBinary[],
+  owners: ReadonlyMap<string, string>,
+): string | undefined {
   const declared = new Set(claim.declared);
   for (const b of binaries) {
     const what = `${b.package} ${b.version}`;
@@ -84,8 +88,17 @@ export async function loadOtherOwners(db: Db, suite: string, names: readonly str
   return owners;
 }
 
-export function builtBinaryOf(info: Pick<DebInfo, 'package' | 'version' | 'architecture' | 'source' | 'sourceVersion'> & { autoBuilt?: string | undefined }): BuiltBinary {
-  return { package: info.package, version: info.version, architecture: info.architecture, source: info.source, sourceVersion: info.sourceVersion, autoBuilt: info.autoBuilt };
+export function builtBinaryOf(
+  info: Pick<DebInfo, 'package' | 'version' | 'architecture' | 'source' | 'sourceVersion'> & { autoBuilt?: string | undefined },
+): BuiltBinary {
+  return {
+    package: info.package,
+    version: info.version,
+    architecture: info.architecture,
+    source: info.source,
+    sourceVersion: info.sourceVersion,
+    autoBuilt: info.autoBuilt,
+  };
 }
 
 /** Throws RepoError `ownership` naming the first binary the job may not publish. */

@@ -70,7 +70,11 @@ class FilingThread {
     const thread = new FilingThread(new Worker(WORKER_FILE, { execArgv: [] }));
     await Promise.race([
       thread.started,
-      new Promise<never>((_, reject) => thread.worker.once('error', reject).once('exit', (code) => reject(new Error(`a filing thread exited while starting (code ${code})`)))),
+      new Promise<never>((_, reject) =>
+        thread.worker
+          .once('error', reject)
+          .once('exit', (code) => reject(new Error(`a filing thread exited while starting (code ${code})`))),
+      ),
     ]);
     thread.worker.unref();
     return thread;
@@ -111,7 +115,11 @@ export class FilingThreads {
    * as it comes back, and may throw to stop the rest. On a refusal no new batch starts; once
    * the batches out have come back it rejects with the PrepareFailure of the lowest index.
    */
-  async prepareAll(paths: readonly string[], options: PrepareDebOptions, onPrepared: (prepared: PreparedDeb, index: number) => void): Promise<PreparedDeb[]> {
+  async prepareAll(
+    paths: readonly string[],
+    options: PrepareDebOptions,
+    onPrepared: (prepared: PreparedDeb, index: number) => void,
+  ): Promise<PreparedDeb[]> {
     const results: PreparedDeb[] = new Array(paths.length);
     const failures: PrepareFailure[] = [];
     await this.distribute(
@@ -146,7 +154,11 @@ export class FilingThreads {
    * Hands out batches of [start, end) to the threads until `count` items are done or
    * `accept` returns false; waits for every batch out, so nothing runs on afterwards.
    */
-  private async distribute(count: number, batchOf: (start: number, end: number) => Batch, accept: (start: number, answers: Answer[]) => boolean): Promise<void> {
+  private async distribute(
+    count: number,
+    batchOf: (start: number, end: number) => Batch,
+    accept: (start: number, answers: Answer[]) => boolean,
+  ): Promise<void> {
     const threads = await this.ready();
     let next = 0;
     let going = true;

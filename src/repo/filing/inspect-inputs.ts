@@ -104,7 +104,10 @@ async function inspectSource(repo: Repository, input: SourceInput): Promise<Sour
     if (path === undefined) throw new RepoError('bad-dsc', `the .dsc lists ${listed.name}, which was not given`);
     const sums = await hashFile(path, ['sha256']);
     if (sums.sha256 !== listed.sha256 || sums.size !== listed.size) {
-      throw new RepoError('bad-dsc', `${listed.name} does not match the .dsc (SHA-256 ${sums.sha256}, ${sums.size} bytes; the .dsc says ${listed.sha256}, ${listed.size} bytes)`);
+      throw new RepoError(
+        'bad-dsc',
+        `${listed.name} does not match the .dsc (SHA-256 ${sums.sha256}, ${sums.size} bytes; the .dsc says ${listed.sha256}, ${listed.size} bytes)`,
+      );
     }
     files.push({ poolPath: `${directory}/${listed.name}`, path, sha256: sums.sha256 });
   }

@@ -40,7 +40,8 @@ export interface SourceCandidate {
 export const namesOf = (debs: DebCandidate[]) => [...new Set(debs.map((c) => c.info.package))];
 
 /** Whether a candidate becomes (or replaces) a row, so its files go into the pool. */
-export const becomesRow = (c: { outcome: AddOutcome; duplicateOf?: unknown }) => !c.duplicateOf && (c.outcome === 'added' || c.outcome === 'replaced');
+export const becomesRow = (c: { outcome: AddOutcome; duplicateOf?: unknown }) =>
+  !c.duplicateOf && (c.outcome === 'added' || c.outcome === 'replaced');
 
 /**
  * What adding `version` to the rows of one (name, architecture) does: already there, a
@@ -69,7 +70,12 @@ function decide<R extends { id: number; version: string }>(
 }
 
 /** Within one request, the same identity twice must be the same bytes (then it counts once). */
-function dedupe<C extends { duplicateOf?: C }>(candidates: C[], identity: (c: C) => string, sameBytes: (a: C, b: C) => boolean, label: (c: C) => string): void {
+function dedupe<C extends { duplicateOf?: C }>(
+  candidates: C[],
+  identity: (c: C) => string,
+  sameBytes: (a: C, b: C) => boolean,
+  label: (c: C) => string,
+): void {
   const seen = new Map<string, C>();
   for (const c of candidates) {
     const id = identity(c);
@@ -98,13 +104,25 @@ export function dedupeRequest(debs: DebCandidate[], sources: SourceCandidate[]):
   }
   dedupe(
     debs,
-    (c) => versionKey(c.info.package, c.info.architecture, c.info.version, debVersions.get(packageKey(c.info.package, c.info.architecture)) ?? []),
+    (c) =>
+      versionKey(
+        c.info.package,
+        c.info.architecture,
+        c.info.version,
+        debVersions.get(packageKey(c.info.package, c.info.architecture)) ?? [],
+      ),
     (a, b) => a.info.sha256 === b.info.sha256,
     (c) => `${c.info.package} ${c.info.version} (${c.info.architecture})`,
   );
   dedupe(
     sources,
-    (c) => versionKey(c.name, '', c.version, sources.filter((s) => s.name === c.name)),
+    (c) =>
+      versionKey(
+        c.name,
+        '',
+        c.version,
+        sources.filter((s) => s.name === c.name),
+      ),
     (a, b) => a.stanza === b.stanza,
     (c) => `source ${c.name} ${c.version}`,
   );
@@ -122,11 +140,17 @@ function decideAll(
     if (c.duplicateOf) continue;
     const { package: name, version, architecture, sha256 } = c.info;
     const rows = existingDebs.get(packageKey(name, architecture)) ?? [];
-    Object.assign(c, decide(`${name} ${version} (${architecture})`, version, (r) => r.sha256 === sha256, rows, opts));
+    Object.assign(
+      c,
+      decide(`${name} ${version} (${architecture})`, version, (r) => r.sha256 === sha256, rows, opts),
+    );
   }
   for (const c of sources) {
     if (c.duplicateOf) continue;
     const rows = existingSources.get(c.name) ?? [];
-    Object.assign(c, decide(`source ${c.name} ${c.version}`, c.version, (r) => r.stanza === c.stanza, rows, opts));
+    Object.assign(
+      c,
+      decide(`source ${c.name} ${c.version}`, c.version, (r) => r.stanza === c.stanza, rows, opts),
+    );
   }
 }

@@ -38,8 +38,17 @@ export function recordRows(db: Db, r: RowsToRecord): Promise<number> {
     const existingSources = await loadExistingSources(trx, suite, [...new Set(sources.map((c) => c.name))]);
     decideAll(debs, sources, existingDebs, existingSources, opts);
     // Again under the lock: another source may have published one of these names meanwhile.
-    if (claim) await refuseForeignBinaries(trx, suite, claim, debs.map((c) => builtBinaryOf(c.info)));
-    const unplaced = [...debs.filter((c) => becomesRow(c) && !settled.has(c.poolPath)), ...sources.filter((c) => becomesRow(c) && c.files.some((f) => !settled.has(f.poolPath)))];
+    if (claim)
+      await refuseForeignBinaries(
+        trx,
+        suite,
+        claim,
+        debs.map((c) => builtBinaryOf(c.info)),
+      );
+    const unplaced = [
+      ...debs.filter((c) => becomesRow(c) && !settled.has(c.poolPath)),
+      ...sources.filter((c) => becomesRow(c) && c.files.some((f) => !settled.has(f.poolPath))),
+    ];
     if (unplaced.length > 0) {
       // Another request removed a package between our two looks; the files we skipped are needed after all.
       throw new RepoError('changed-meanwhile', 'the repository changed while the packages were being added; send them again');
@@ -49,11 +58,26 @@ export function recordRows(db: Db, r: RowsToRecord): Promise<number> {
     // Rows to insert, then the newest keepVersions per (name, architecture), per source, stay.
     const insertDebs = debs.filter(becomesRow);
     const removeDebs = new Set(insertDebs.flatMap((c) => c.replaces));
-    const tooOldDebs = keepNewestVersions(existingDebs, insertDebs, (c) => packageKey(c.info.package, c.info.architecture), (c) => c.info.version, keepVersions, removeDebs);
+    const tooOldDebs = keepNewestVersions(
+      existingDebs,
+      insertDebs,
+      (c) => packageKey(c.info.package, c.info.architecture),
+      (c) => c.info.version,
+      keepVersions,
+      removeDebs,
+    );
     for (const c of tooOldDebs) c.outcome = 'not-indexed';
     const insertSources = sources.filter(becomesRow);
     const removeSources = new Set(insertSources.flatMap((c) => c.replaces));
-    for (const c of keepNewestVersions(existingSources, insertSources, (c) => c.name, (c) => c.version, keepVersions, removeSources)) c.outcome = 'not-indexed';
+    for (const c of keepNewestVersions(
+      existingSources,
+      insertSources,
+      (c) => c.name,
+      (c) => c.version,
+      keepVersions,
+      removeSources,
+    ))
+      c.outcome = 'not-indexed';
 
     const debRows = insertDebs.filter((c) => c.outcome !== 'not-indexed');
     const sourceRows = insertSources
@@ -71,8 +95,16 @@ export function recordRows(db: Db, r: RowsToRecord): Promise<number> {
     const unchanged = debRows.length + sourceRows.length + removeDebs.size + removeSources.size === 0;
     if (!unchanged) {
       const removeDebIds = [...removeDebs];
-      if (removeDebIds.length > 0) await trx.deleteFrom('repo_packages').where(sql<boolean>`id = any(${removeDebIds}::bigint[])`).execute();
-      if (removeSources.size > 0) await trx.deleteFrom('repo_sources').where('id', 'in', [...removeSources]).execute();
+      if (removeDebIds.length > 0)
+        await trx
+          .deleteFrom('repo_packages')
+          .where(sql<boolean>`id = any(${removeDebIds}::bigint[])`)
+          .execute();
+      if (removeSources.size > 0)
+        await trx
+          .deleteFrom('repo_sources')
+          .where('id', 'in', [...removeSources])
+          .execute();
       await insertPackageRows(
         trx,
         { suite, jobId, generation: next },
@@ -95,7 +127,10 @@ export function recordRows(db: Db, r: RowsToRecord): Promise<number> {
     // Files this request linked that none of its rows names (older than the versions kept,
     // or in the repository already) go now; files it found in place must still be there.
     const named = new Map(debRows.map((c) => [c.poolPath, { source: c.path, sha256: c.info.sha256 }]));
-    await changes.removeUnreferenced(trx, debs.map((c) => c.poolPath).filter((p) => !named.has(p)));
+    await changes.removeUnreferenced(
+      trx,
+      debs.map((c) => c.poolPath).filter((p) => !named.has(p)),
+    );
     await changes.checkReliedOn(named);
     if (unchanged) return current;
     await setSuiteGeneration(trx, suite, next);

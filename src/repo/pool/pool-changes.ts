@@ -81,7 +81,12 @@ export class PoolChanges {
     const info = statSync(target);
     // Served over HTTP and handed read-only into builders; the source is our staging copy.
     if ((info.mode & 0o777) !== 0o644) chmodSync(target, 0o644);
-    const same = inspected && info.dev === inspected.dev && info.ino === inspected.ino && info.size === inspected.size && info.mtimeMs === inspected.mtimeMs;
+    const same =
+      inspected &&
+      info.dev === inspected.dev &&
+      info.ino === inspected.ino &&
+      info.size === inspected.size &&
+      info.mtimeMs === inspected.mtimeMs;
     return same ? 'created' : 'verify';
   }
 
@@ -127,7 +132,8 @@ export class PoolChanges {
       this.reliedOn.delete(poolPath);
       const placed = await addToPool(this.repoDir, upload.source, poolPath, { expectedSha256: upload.sha256 });
       if (placed.action === 'added') this.adopt(poolPath);
-      else if (!(await this.relyOnIfSame(poolPath, upload.sha256))?.same) throw new RepoError('changed-meanwhile', `${poolPath} changed while it was being added; send the packages again`);
+      else if (!(await this.relyOnIfSame(poolPath, upload.sha256))?.same)
+        throw new RepoError('changed-meanwhile', `${poolPath} changed while it was being added; send the packages again`);
     }
   }
 
@@ -153,8 +159,16 @@ export class PoolChanges {
   async removeUnreferenced(trx: Db, poolPaths: Iterable<string>): Promise<void> {
     const ours = [...poolPaths].filter((p) => this.created.has(p));
     if (ours.length === 0) return;
-    const debs = await trx.selectFrom('repo_packages').select('pool_path').where(sql<boolean>`pool_path = any(${ours}::text[])`).execute();
-    const sources = await trx.selectFrom('repo_sources').select('pool_paths').where(sql<boolean>`pool_paths && ${ours}::text[]`).execute();
+    const debs = await trx
+      .selectFrom('repo_packages')
+      .select('pool_path')
+      .where(sql<boolean>`pool_path = any(${ours}::text[])`)
+      .execute();
+    const sources = await trx
+      .selectFrom('repo_sources')
+      .select('pool_paths')
+      .where(sql<boolean>`pool_paths && ${ours}::text[]`)
+      .execute();
     const keep = new Set([...debs.map((r) => r.pool_path), ...sources.flatMap((r) => r.pool_paths)]);
     for (const p of ours) {
       if (keep.has(p)) continue;

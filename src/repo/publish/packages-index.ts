@@ -99,7 +99,16 @@ const SOURCES_ORDER = [
 
 // Fields the index computes itself; a .deb or .dsc that carries them must not override ours.
 const PACKAGES_COMPUTED = new Set(['filename', 'size', 'md5sum', 'sha1', 'sha256', 'sha512', 'description-md5']);
-const SOURCES_COMPUTED = new Set(['directory', 'files', 'checksums-md5', 'checksums-sha1', 'checksums-sha256', 'checksums-sha512', 'source', 'package']);
+const SOURCES_COMPUTED = new Set([
+  'directory',
+  'files',
+  'checksums-md5',
+  'checksums-sha1',
+  'checksums-sha256',
+  'checksums-sha512',
+  'source',
+  'package',
+]);
 
 // dpkg's field_capitalize for fields it does not know: each dash-separated word ucfirst.
 function capitalize(name: string): string {
@@ -143,10 +152,7 @@ function format(fields: Paragraph['fields']): string {
  * The Packages stanza of one .deb: its control fields in dpkg-scanpackages order with
  * Filename, Size, MD5sum and SHA256 added. Ends with a newline, no blank line.
  */
-export function formatPackagesStanza(
-  info: Pick<DebInfo, 'control' | 'size' | 'md5' | 'sha256'>,
-  filename: string,
-): string {
+export function formatPackagesStanza(info: Pick<DebInfo, 'control' | 'size' | 'md5' | 'sha256'>, filename: string): string {
   assertRelativeRepoPath(filename, 'pool/');
   const fields = info.control.fields.filter((f) => !PACKAGES_COMPUTED.has(f.name.toLowerCase()));
   fields.push(

@@ -30,7 +30,10 @@ export class PublicationPendingError extends Error {
     readonly generation: number,
     cause: unknown,
   ) {
-    super(`the packages were added (generation ${generation}) but the repository could not be published: ${cause instanceof Error ? cause.message : String(cause)}; it is tried again until it works`, { cause });
+    super(
+      `the packages were added (generation ${generation}) but the repository could not be published: ${cause instanceof Error ? cause.message : String(cause)}; it is tried again until it works`,
+      { cause },
+    );
   }
 }
 

@@ -246,7 +246,12 @@ export class RepoPublisher {
     const { component, architectures, xz } = this.settings;
     const opts: RenderOptions = { xz, processes: Math.max(1, os.availableParallelism()) };
     const jobs = [
-      ...architectures.map((arch) => ({ dir: `${component}/binary-${arch}`, name: 'Packages', entries: this.contents.packagesFor(arch), arch })),
+      ...architectures.map((arch) => ({
+        dir: `${component}/binary-${arch}`,
+        name: 'Packages',
+        entries: this.contents.packagesFor(arch),
+        arch,
+      })),
       { dir: `${component}/source`, name: 'Sources', entries: this.contents.sourceEntries(), arch: undefined },
     ];
     const rendered = await Promise.all(jobs.map((job) => this.piecesFor(`${job.dir}/${job.name}`).render(job.entries, opts)));
@@ -284,9 +289,18 @@ export class RepoPublisher {
       const referenced = new Set<string>();
       for (const r of await conn.selectFrom('repo_packages').select('pool_path').execute()) referenced.add(r.pool_path);
       for (const r of await conn.selectFrom('repo_sources').select('pool_paths').execute()) for (const p of r.pool_paths) referenced.add(p);
-      const result = await collectGarbage(this.settings.dir, { graceMs: this.settings.graceMs, referencedPoolFiles: referenced, ...(now ? { now } : {}) });
+      const result = await collectGarbage(this.settings.dir, {
+        graceMs: this.settings.graceMs,
+        referencedPoolFiles: referenced,
+        ...(now ? { now } : {}),
+      });
       this.log?.info(
-        { deleted: result.deleted.length, pending: result.pending.length, removedTemporaries: result.removedTemporaries.length, graceMs: this.settings.graceMs },
+        {
+          deleted: result.deleted.length,
+          pending: result.pending.length,
+          removedTemporaries: result.removedTemporaries.length,
+          graceMs: this.settings.graceMs,
+        },
         'collected repository garbage',
       );
       return result;

@@ -45,7 +45,10 @@ export function formatReleaseDate(date: Date): string {
 
 function singleLine(name: string, value: string): Deb822Field {
   if (value.trim() === '' || value !== value.trim() || /[\r\n]/.test(value)) {
-    throw new RepoError('bad-name', `Release field ${name} must be one non-empty line without surrounding spaces, got ${JSON.stringify(value)}`);
+    throw new RepoError(
+      'bad-name',
+      `Release field ${name} must be one non-empty line without surrounding spaces, got ${JSON.stringify(value)}`,
+    );
   }
   return { name, value };
 }

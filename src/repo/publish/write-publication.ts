@@ -199,7 +199,9 @@ export async function writePreparedPublication(
 
   const files: IndexContent[] = input.indexFiles.map((f) => withChecksums(f.path, f.data));
   for (const arch of input.architectures) {
-    files.push(withChecksums(`${input.component}/binary-${arch}/Release`, Buffer.from(buildComponentRelease({ ...common, architecture: arch }))));
+    files.push(
+      withChecksums(`${input.component}/binary-${arch}/Release`, Buffer.from(buildComponentRelease({ ...common, architecture: arch }))),
+    );
   }
   files.push(withChecksums(`${input.component}/source/Release`, Buffer.from(buildComponentRelease({ ...common, architecture: 'source' }))));
 

@@ -43,7 +43,12 @@ export async function loadExistingPackages(db: Db, suite: string, names: string[
 export async function loadExistingSources(db: Db, suite: string, names: string[]): Promise<Map<string, ExistingSource[]>> {
   const byName = new Map<string, ExistingSource[]>();
   if (names.length === 0) return byName;
-  const rows = await db.selectFrom('repo_sources').select(['id', 'name', 'version', 'stanza']).where('suite', '=', suite).where('name', 'in', names).execute();
+  const rows = await db
+    .selectFrom('repo_sources')
+    .select(['id', 'name', 'version', 'stanza'])
+    .where('suite', '=', suite)
+    .where('name', 'in', names)
+    .execute();
   for (const r of rows) {
     const list = byName.get(r.name) ?? [];
     list.push({ ...r, id: Number(r.id) });

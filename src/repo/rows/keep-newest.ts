@@ -17,7 +17,11 @@ export function keepNewestVersions<C>(
   removed: Set<number>,
 ): C[] {
   const groups = new Map<string, ({ version: string; id: number } | { version: string; candidate: C })[]>();
-  for (const [group, rows] of existing) groups.set(group, rows.filter((r) => !removed.has(r.id)).map((r) => ({ version: r.version, id: r.id })));
+  for (const [group, rows] of existing)
+    groups.set(
+      group,
+      rows.filter((r) => !removed.has(r.id)).map((r) => ({ version: r.version, id: r.id })),
+    );
   for (const c of added) {
     const group = groupOf(c);
     const versions = groups.get(group) ?? [];

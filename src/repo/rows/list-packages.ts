@@ -39,7 +39,11 @@ const isAfter = (value: unknown): value is { after: [string, number] } => {
 };
 
 /** The packages in the index, by name (then by when they were added), in pages. */
-export async function listPackages(db: Db, repo: Repository, query: PackageListQuery): Promise<{ items: PackageRow[]; nextCursor: string | null }> {
+export async function listPackages(
+  db: Db,
+  repo: Repository,
+  query: PackageListQuery,
+): Promise<{ items: PackageRow[]; nextCursor: string | null }> {
   const { suite } = repo.settings;
   let select = db
     .selectFrom('repo_packages as p')
@@ -69,22 +73,20 @@ export async function listPackages(db: Db, repo: Repository, query: PackageListQ
     select = select.where((eb) => eb.or([eb('p.name', '>', name), eb.and([eb('p.name', '=', name), eb('p.id', '>', id)])]));
   }
   const rows = await select.execute();
-  const page = rows.slice(0, query.limit).map(
-    (r): PackageRow => ({
-      id: Number(r.id),
-      name: r.name,
-      version: r.version,
-      architecture: r.architecture,
-      source: r.source,
-      sourceVersion: r.source_version,
-      filename: r.pool_path,
-      size: Number(r.size),
-      sha256: r.sha256,
-      jobId: r.job_id,
-      addedAt: r.added_at,
-      published: r.published,
-    }),
-  );
+  const page = rows.slice(0, query.limit).map((r): PackageRow => ({
+    id: Number(r.id),
+    name: r.name,
+    version: r.version,
+    architecture: r.architecture,
+    source: r.source,
+    sourceVersion: r.source_version,
+    filename: r.pool_path,
+    size: Number(r.size),
+    sha256: r.sha256,
+    jobId: r.job_id,
+    addedAt: r.added_at,
+    published: r.published,
+  }));
   const last = page.at(-1);
   return { items: page, nextCursor: rows.length > query.limit && last ? encodeCursor({ after: [last.name, last.id] }) : null };
 }

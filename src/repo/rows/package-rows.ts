@@ -44,7 +44,21 @@ export async function insertPackageRows(trx: Db, of: PackageRowsOf, rows: readon
   const split = (text: string) => sql`string_to_array(${text}::text, e'\\n')`;
   await trx
     .insertInto('repo_packages')
-    .columns(['suite', 'name', 'version', 'architecture', 'source', 'source_version', 'pool_path', 'size', 'sha256', 'md5', 'stanza', 'job_id', 'generation'])
+    .columns([
+      'suite',
+      'name',
+      'version',
+      'architecture',
+      'source',
+      'source_version',
+      'pool_path',
+      'size',
+      'sha256',
+      'md5',
+      'stanza',
+      'job_id',
+      'generation',
+    ])
     .expression(
       sql`select ${of.suite}::text, r.name, r.version, r.architecture, r.source, r.source_version, r.pool_path, r.size::bigint,
           r.sha256, r.md5, r.stanza || e'\\n', ${of.jobId}::integer, ${of.generation}::bigint

@@ -24,12 +24,24 @@ export async function removePackage(
   const { suite } = repo.settings;
   return inTransaction(db, async (trx) => {
     const current = await lockSuite(trx, suite);
-    const rows = await trx.selectFrom('repo_packages').select(['id', 'name', 'version', 'architecture', 'pool_path']).where('suite', '=', suite).where('name', '=', target.name).execute();
+    const rows = await trx
+      .selectFrom('repo_packages')
+      .select(['id', 'name', 'version', 'architecture', 'pool_path'])
+      .where('suite', '=', suite)
+      .where('name', '=', target.name)
+      .execute();
     const matching = rows.filter((r) => compareVersions(r.version, target.version) === 0);
     if (matching.length === 0) {
       throw new RepoError('not-found', `${target.name} ${target.version} is not in the repository`);
     }
-    await trx.deleteFrom('repo_packages').where('id', 'in', matching.map((r) => r.id)).execute();
+    await trx
+      .deleteFrom('repo_packages')
+      .where(
+        'id',
+        'in',
+        matching.map((r) => r.id),
+      )
+      .execute();
     const generation = current + 1;
     await setSuiteGeneration(trx, suite, generation);
     return {

@@ -129,5 +129,4 @@ export class SuiteContents {
   sourceEntries(): readonly IndexEntry[] {
     return this.sources.entries();
   }
-
 }
