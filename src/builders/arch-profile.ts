@@ -18,7 +18,7 @@ export const flavors = {
 } as const;
 export type Flavor = keyof typeof flavors;
 
-const archName = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)+$/, 'a dpkg architecture name such as stubdom-amd64');
+const archName = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)+$/, 'a dpkg architecture name (lowercase words joined by hyphens)');
 const tripletName = z.string().regex(/^[a-z0-9_]+-[a-z0-9_]+-[a-z0-9_]+$/, 'a GNU triplet cpu-vendor-os');
 
 export const archProfileSchema = z
