@@ -1,7 +1,7 @@
 // Architecture profiles: one JSON file per dpkg architecture name in `arches/`.
 // A profile says which toolchain flavor the builder image carries, which image tag the
 // service runs, and the limits a build gets. One flavor per architecture name: two ABIs
-// never share a suite, so a rumprun toolchain gets its own name (stubdom-rumprun-amd64).
+// never share a suite, so a rumprun toolchain gets an architecture name of its own.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
