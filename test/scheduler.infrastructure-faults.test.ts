@@ -17,8 +17,9 @@ test('an infrastructure fault gives the job back after a doubling backoff; after
     maxInfrastructureAttempts: 3,
     engineFailureThreshold: 10,
     backoffBaseMs,
-    heartbeatMs: 200,
-    leaseMs: 2000,
+    // leases play no part here: long enough that a loaded machine never loses one
+    heartbeatMs: 1000,
+    leaseMs: 60_000,
   });
   t.after(() => app.close());
   await app.pipeline!.start();
@@ -57,8 +58,9 @@ test('an engine that faults K times in a row is drained, saying so in GET /v1/ad
     maxInfrastructureAttempts: 5,
     engineFailureThreshold: 3,
     backoffBaseMs: 100,
-    heartbeatMs: 200,
-    leaseMs: 2000,
+    // leases play no part here: long enough that a loaded machine never loses one
+    heartbeatMs: 1000,
+    leaseMs: 60_000,
   });
   t.after(() => app.close());
   await app.pipeline!.start();
@@ -111,8 +113,9 @@ test('a job that faulted on K different engines is blamed and failed; no engine 
     maxInfrastructureAttempts: 5,
     engineFailureThreshold: 3,
     backoffBaseMs: 100,
-    heartbeatMs: 200,
-    leaseMs: 2000,
+    // leases play no part here: long enough that a loaded machine never loses one
+    heartbeatMs: 1000,
+    leaseMs: 60_000,
   });
   t.after(() => app.close());
   poison = await queueJob(app, await submitTokenId(app), blamedSource);
