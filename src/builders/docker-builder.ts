@@ -15,6 +15,8 @@ export const ATTEMPT_LABEL = 'org.stubbuild.attempt';
 const ESSENTIAL_DIR = '/usr/share/stubbuild/essential';
 export const JOB_LABEL = 'org.stubbuild.job';
 export const ENGINE_LABEL = 'org.stubbuild.engine';
+/** Which installation (database) started the container: engines may be shared between installations. */
+export const INSTALLATION_LABEL = 'org.stubbuild.installation';
 
 // A build that hits the pids limit says so only through its processes' errors.
 const FORK_FAILURE = /fork: (retry: )?Resource temporarily unavailable|Cannot fork|can't fork|fork failed/i;
@@ -86,6 +88,7 @@ export class DockerBuilder implements Builder {
       [ATTEMPT_LABEL]: `${request.jobId}.${request.attempt}`,
       [JOB_LABEL]: String(request.jobId),
       [ENGINE_LABEL]: this.id,
+      [INSTALLATION_LABEL]: request.installation,
     };
     const containers: Docker.Container[] = [];
     const volumes: string[] = [];
@@ -227,9 +230,14 @@ export class DockerBuilder implements Builder {
     return readOutcome(text, artifacts, imageId);
   }
 
-  async fetchEssentialPackages(image: string, destDir: string): Promise<string[]> {
+  async fetchEssentialPackages(image: string, destDir: string, installation: string): Promise<string[]> {
     const container = await this.call('create container', (opts) =>
-      this.docker.createContainer({ Image: image, Cmd: ['true'], Labels: { [ENGINE_LABEL]: this.id }, ...opts }),
+      this.docker.createContainer({
+        Image: image,
+        Cmd: ['true'],
+        Labels: { [ENGINE_LABEL]: this.id, [INSTALLATION_LABEL]: installation },
+        ...opts,
+      }),
     );
     try {
       const artifacts = await withDeadline(`engine ${this.id}: copy the essential packages`, 10 * this.callTimeoutMs, async (opts) => {
@@ -242,8 +250,9 @@ export class DockerBuilder implements Builder {
     }
   }
 
-  async reapOrphans(isLive: (jobId: number, attempt: number) => boolean | Promise<boolean>): Promise<number> {
-    const filters = { label: [`${ENGINE_LABEL}=${this.id}`] };
+  async reapOrphans(installation: string, isLive: (jobId: number, attempt: number) => boolean | Promise<boolean>): Promise<number> {
+    // Another installation on this engine may use the same engine id and the same job numbers.
+    const filters = { label: [`${ENGINE_LABEL}=${this.id}`, `${INSTALLATION_LABEL}=${installation}`] };
     // Both listed before isLive is first asked (see Builder.reapOrphans).
     const containers = await this.call('list containers', (opts) => this.docker.listContainers({ all: true, filters, ...opts }));
     const { Volumes } = await this.call('list volumes', (opts) => this.docker.listVolumes({ filters, ...opts }));
