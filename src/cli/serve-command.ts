@@ -11,7 +11,8 @@ import type { FetcherDeps } from '../jobs/archive/fetch-archive-job.ts';
 import { type RunningFetcher, runFetcher } from '../jobs/archive/run-fetcher.ts';
 import { KeyringError } from '../jobs/openpgp-keyring.ts';
 import { buildArchitecturesOf } from '../builders/arch-profile.ts';
-import { createDockerBuilders, defaultEngines } from '../builders/engine-config.ts';
+import type { DockerBuilder } from '../builders/docker-builder.ts';
+import { createDockerBuilders, defaultEngines, EngineConfigError } from '../builders/engine-config.ts';
 import { SourceStore } from '../jobs/source-store.ts';
 import { createBuildPipeline } from '../scheduler/build-pipeline.ts';
 import { schedulerSettingsFromConfig } from '../scheduler/dispatcher.ts';
@@ -21,6 +22,7 @@ import { type RunningWebhookSender, runWebhookSender } from '../webhooks/webhook
 import { syncConfiguredWebhooks } from '../webhooks/webhooks.ts';
 import { ServiceMetrics } from '../metrics/service-metrics.ts';
 import { CliError, createLogger, loadServiceProfiles, openMigratedDatabase, packageVersion, readConfig } from './service-context.ts';
+import { checkEnginesDistinct } from './engine-start-checks.ts';
 import { checkServeCanStart } from './start-checks.ts';
 
 const STAGING_SWEEP_MS = 5 * 60_000;
@@ -47,6 +49,18 @@ export function serveCommand(): Command {
       // Everything that can be found wrong is found before anything is written.
       const profiles = await loadServiceProfiles(config);
       await checkServeCanStart(config, logger);
+      const engineConfigs = config.BUILDER_ENGINES ?? defaultEngines(config.DOCKER_HOST);
+      let builders: DockerBuilder[];
+      try {
+        builders = createDockerBuilders(engineConfigs);
+      } catch (error) {
+        if (error instanceof EngineConfigError) throw new CliError(error.message, 2);
+        throw error;
+      }
+      await checkEnginesDistinct(
+        engineConfigs.map((engine, i) => ({ id: engine.id, host: engine.host, docker: builders[i]!.docker })),
+        logger,
+      );
       const handle = await openMigratedDatabase(config, logger);
       const store = new SourceStore(config.DATA_DIR);
       await store.removeStaleStaging();
@@ -87,7 +101,7 @@ export function serveCommand(): Command {
           dataDir: config.DATA_DIR,
           logger,
           profiles,
-          engines: createDockerBuilders(config.BUILDER_ENGINES ?? defaultEngines(config.DOCKER_HOST)),
+          engines: builders,
           scheduler: schedulerSettingsFromConfig(config),
           listen: handle.listen,
         });
