@@ -17,7 +17,7 @@ import { SourceStore } from '../jobs/source-store.ts';
 import { createBuildPipeline } from '../scheduler/build-pipeline.ts';
 import { schedulerSettingsFromConfig } from '../scheduler/dispatcher.ts';
 import { openRepository, type Repository, RepositoryIdentityError, repositorySettings } from '../repo/repository.ts';
-import { createToken, hasUsableAdminToken } from '../tokens/tokens.ts';
+import { createFirstAdminToken } from '../tokens/first-admin-token.ts';
 import { type RunningWebhookSender, runWebhookSender } from '../webhooks/webhook-sender.ts';
 import { syncConfiguredWebhooks } from '../webhooks/webhooks.ts';
 import { ServiceMetrics } from '../metrics/service-metrics.ts';
@@ -27,10 +27,13 @@ import { checkServeCanStart } from './start-checks.ts';
 
 const STAGING_SWEEP_MS = 5 * 60_000;
 
-/** The first start has no admin: make one and leave it where only this user can read it. */
+/**
+ * The first start has no admin: make one and leave it where only this user can read it. Of
+ * replicas starting together, only the one that made the token writes the file.
+ */
 async function ensureAdminToken(db: Db, config: Config, logger: Logger): Promise<void> {
-  if (await hasUsableAdminToken(db)) return;
-  const created = await createToken(db, { role: 'admin', name: 'first admin (created by serve)' });
+  const created = await createFirstAdminToken(db);
+  if (!created) return;
   const file = path.join(config.DATA_DIR, 'admin.token');
   await fs.mkdir(config.DATA_DIR, { recursive: true });
   await fs.writeFile(file, `${created.token}\n`, { mode: 0o600 });
