@@ -7,6 +7,7 @@ import tar from 'tar-stream';
 import type { AttemptOutcome, AttemptRequest, Builder, EngineStatus, FailureReason } from './builder.ts';
 import { ArtifactsTooLargeError, collectArtifacts } from './collect-artifacts.ts';
 import { DOCKER_CALL_TIMEOUT_MS, withDeadline } from './docker-deadline.ts';
+import { describeEngineError, type EngineEndpoint } from './engine-error-detail.ts';
 import { runStep, type StepOptions, type StepResult } from './docker-step.ts';
 import { readOutcome } from './outcome-file.ts';
 
@@ -49,6 +50,8 @@ export class DockerBuilder implements Builder {
     readonly docker: Docker,
     /** Deadline of each short call to the engine (docker-deadline.ts). */
     private readonly callTimeoutMs = DOCKER_CALL_TIMEOUT_MS,
+    /** Where it is and with which certificates, for the health detail (engine-error-detail.ts). */
+    readonly endpoint?: EngineEndpoint,
   ) {}
 
   /** One short call to the engine, under the deadline. */
@@ -61,7 +64,7 @@ export class DockerBuilder implements Builder {
     try {
       await this.call('ping', () => this.docker.ping());
     } catch (error) {
-      return { ...status, healthy: false, detail: `engine unreachable: ${error instanceof Error ? error.message : String(error)}` };
+      return { ...status, healthy: false, detail: `engine unreachable: ${describeEngineError(error, this.endpoint)}` };
     }
     try {
       await this.call(`inspect image ${image}`, () => this.docker.getImage(image).inspect());
@@ -69,7 +72,7 @@ export class DockerBuilder implements Builder {
       const statusCode = (error as { statusCode?: number }).statusCode;
       const detail =
         statusCode === 404
-          ? `image ${image} is missing (stubbuild image build)`
+          ? `image ${image} is missing (stubbuild image build, or stubbuild image push --engine ${this.id})`
           : `cannot inspect image ${image}: ${error instanceof Error ? error.message : String(error)}`;
       return { ...status, healthy: false, detail };
     }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import Docker from 'dockerode';
 import { z } from 'zod';
 import { DockerBuilder } from './docker-builder.ts';
+import { DOCKER_CALL_TIMEOUT_MS } from './docker-deadline.ts';
 
 const engineSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'lower-case letters, digits, "_", "." and "-"'),
@@ -70,5 +71,11 @@ function dockerOptions(engine: EngineConfig): Docker.DockerOptions {
 }
 
 export function createDockerBuilders(engines: EngineConfig[]): DockerBuilder[] {
-  return engines.map((engine) => new DockerBuilder(engine.id, engine.capacity, new Docker(dockerOptions(engine))));
+  return engines.map(
+    (engine) =>
+      new DockerBuilder(engine.id, engine.capacity, new Docker(dockerOptions(engine)), DOCKER_CALL_TIMEOUT_MS, {
+        host: engine.host,
+        tls: engine.tls,
+      }),
+  );
 }
