@@ -1,8 +1,9 @@
 // A second Docker engine on this machine for tests of remote engines: dockerd listening on
 // 127.0.0.1 only, with TLS and client certificates made here by openssl, and a data root, exec
 // root and pid file of its own, and a bridge of its own made here (never `--bridge=none`: dockerd
-// then deletes the host's docker0, the machine engine's bridge). No iptables rules: it touches
-// nothing of the machine's own engine. `stop()` ends it and removes everything it made.
+// then deletes the host's docker0, the machine engine's bridge). The engine writes no iptables
+// rules; with `nat`, rules of the bridge's own give its containers the mirror. It touches nothing
+// of the machine's own engine. `stop()` ends it and removes everything it made.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -75,8 +76,8 @@ function makeCert(dir: string, ca: string, name: string, cn: string, extensions:
   );
 }
 
-/** A bridge for the engine, on a /24 of 10.254.0.0/16 that no route uses yet; returns its name. */
-function makeBridge(port: number): string {
+/** A bridge for the engine, on a /24 of 10.254.0.0/16 that no route uses yet. */
+function makeBridge(port: number): { name: string; subnet: string } {
   const routes = execFileSync('ip', ['route'], { encoding: 'utf8' });
   const third = [...Array(250).keys()].map((i) => (port + i) % 250).find((n) => !routes.includes(`10.254.${n}.`));
   if (third === undefined) throw new Error('no free /24 in 10.254.0.0/16 for the test bridge');
@@ -84,10 +85,23 @@ function makeBridge(port: number): string {
   execFileSync('ip', ['link', 'add', name, 'type', 'bridge']);
   execFileSync('ip', ['addr', 'add', `10.254.${third}.1/24`, 'dev', name]);
   execFileSync('ip', ['link', 'set', name, 'up']);
-  return name;
+  return { name, subnet: `10.254.${third}.0/24` };
 }
 
-export async function startTlsDockerd(): Promise<TlsDockerd> {
+/**
+ * NAT for the bridge, so the dependency step reaches the Debian mirror: rules of its own, named
+ * by the bridge and its subnet (the engine itself runs with --iptables=false), removed by `stop`.
+ */
+function natRules(bridge: string, subnet: string): string[][] {
+  return [
+    ['-t', 'nat', '-A', 'POSTROUTING', '-s', subnet, '!', '-o', bridge, '-j', 'MASQUERADE'],
+    ['-I', 'FORWARD', '-i', bridge, '!', '-o', bridge, '-j', 'ACCEPT'],
+    ['-I', 'FORWARD', '-o', bridge, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'],
+  ];
+}
+const deleteRule = (rule: string[]) => rule.map((arg) => (arg === '-A' || arg === '-I' ? '-D' : arg));
+
+export async function startTlsDockerd(options: { nat?: boolean } = {}): Promise<TlsDockerd> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-dockerd-'));
   const certs = path.join(dir, 'certs');
   fs.mkdirSync(certs);
@@ -100,7 +114,9 @@ export async function startTlsDockerd(): Promise<TlsDockerd> {
   // its own, or this engine would look like the machine's own engine.
   fs.writeFileSync(path.join(dir, 'daemon.json'), JSON.stringify({ 'deprecated-key-path': path.join(dir, 'key.json') }));
   const port = await freePort();
-  const bridge = makeBridge(port);
+  const { name: bridge, subnet } = makeBridge(port);
+  const rules = options.nat ? natRules(bridge, subnet) : [];
+  for (const rule of rules) execFileSync('iptables', rule);
   const log = path.join(dir, 'dockerd.log');
   const out = fs.openSync(log, 'a');
   const at = (name: string) => path.join(certs, name);
@@ -133,14 +149,19 @@ export async function startTlsDockerd(): Promise<TlsDockerd> {
   );
   fs.closeSync(out);
   let exited = false;
-  const gone = new Promise<void>((resolve) => child.on('exit', () => ((exited = true), resolve())));
+  const gone = new Promise<void>((resolve) => {
+    const end = () => ((exited = true), resolve());
+    child.on('exit', end).on('error', end);
+  });
   const stop = async () => {
     if (!exited) child.kill('SIGTERM');
     await gone;
-    try {
-      execFileSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
-    } catch {
-      // already gone
+    for (const command of [...rules.map((rule) => ['iptables', ...deleteRule(rule)]), ['ip', 'link', 'del', bridge]]) {
+      try {
+        execFileSync(command[0]!, command.slice(1), { stdio: 'ignore' });
+      } catch {
+        // already gone
+      }
     }
     fs.rmSync(dir, { recursive: true, force: true });
   };
