@@ -13,6 +13,7 @@ import { KeyringError } from '../jobs/openpgp-keyring.ts';
 import { buildArchitecturesOf } from '../builders/arch-profile.ts';
 import type { DockerBuilder } from '../builders/docker-builder.ts';
 import { createDockerBuilders, defaultEngines, EngineConfigError } from '../builders/engine-config.ts';
+import { ImageDelivery } from '../builders/image-delivery.ts';
 import { SourceStore } from '../jobs/source-store.ts';
 import { createBuildPipeline } from '../scheduler/build-pipeline.ts';
 import { schedulerSettingsFromConfig } from '../scheduler/dispatcher.ts';
@@ -130,6 +131,14 @@ export function serveCommand(): Command {
         if (error instanceof KeyringError) throw new CliError(error.message, 2);
         throw error;
       }
+      const delivery =
+        config.BUILDER_IMAGE_DELIVERY === 'push'
+          ? new ImageDelivery(
+              builders,
+              profiles.map((p) => p.image),
+              logger,
+            )
+          : undefined;
       let fetcher: RunningFetcher | undefined;
       let webhooks: RunningWebhookSender | undefined;
 
@@ -140,6 +149,7 @@ export function serveCommand(): Command {
         logger.info({ signal }, 'shutting down');
         // The jobs in hand are given back (leases released) for the next start or another replica.
         clearInterval(sweep);
+        await delivery?.stop();
         await pipeline.stop();
         await fetcher?.stop();
         await webhooks?.stop();
@@ -165,6 +175,7 @@ export function serveCommand(): Command {
           settings: { timeoutMs: config.WEBHOOK_TIMEOUT, backoffMs: config.WEBHOOK_BACKOFF, maxAttempts: config.WEBHOOK_MAX_ATTEMPTS },
         });
       }
+      if (!closing) delivery?.start();
       if (!closing) await pipeline.start();
     });
 }
