@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { parseDeb822 } from '../src/debian/deb822.ts';
 import { parseRelations } from '../src/debian/relations.ts';
-import { dependencyClosure, prepareRepositoryHandIn } from '../src/scheduler/repository-hand-in.ts';
+import { dependencyClosure, type HandInFile, prepareRepositoryHandIn } from '../src/scheduler/repository-hand-in.ts';
 import { publishSynthetic } from './helpers/dependency-fixtures.ts';
 import { stubdomArches } from './helpers/stubdom-arches.ts';
 import { createTestRepository, type TestRepository } from './helpers/test-repo.ts';
@@ -49,6 +49,8 @@ before(async () => {
 });
 after(() => r?.close());
 
+const bytesOf = async (file: HandInFile | undefined): Promise<Buffer> => (file && 'content' in file ? file.content : readFile(file!.path));
+
 test('an attempt gets the signed index and exactly the .debs its build-dependencies resolve to', async () => {
   const { dir, suite, component } = r.repo.settings;
   const handIn = await prepareRepositoryHandIn(
@@ -74,8 +76,29 @@ test('an attempt gets the signed index and exactly the .debs its build-dependenc
   const { published_generation } = await r.db.selectFrom('repo_suites').select('published_generation').executeTakeFirstOrThrow();
   assert.equal(handIn.generation, Number(published_generation));
   // the Packages handed in is the one the handed-in InRelease signs
-  const inRelease = await readFile(handIn.files.find((f) => f.name.endsWith('InRelease'))!.path, 'utf8');
-  const packages = await readFile(handIn.files.find((f) => f.name.endsWith('binary-stubdom-amd64/Packages'))!.path);
+  const inRelease = (await bytesOf(handIn.files.find((f) => f.name.endsWith('InRelease')))).toString('utf8');
+  const packages = await bytesOf(handIn.files.find((f) => f.name.endsWith('binary-stubdom-amd64/Packages')));
   const sha = createHash('sha256').update(packages).digest('hex');
   assert.match(inRelease, new RegExp(`^ ${sha} +${packages.length} main/binary-stubdom-amd64/Packages$`, 'm'));
+});
+
+test('a publication after the hand-in was made changes nothing of it: its InRelease still signs its index', async () => {
+  const { dir, suite, component } = r.repo.settings;
+  const request = { arch: 'stubdom-amd64', buildDepends: 'libfoo-dev', buildDependsArch: '', profiles: [], arches: stubdomArches.table };
+  const handIn = await prepareRepositoryHandIn(r.db, { dir, suite, component, keyFile: `${dir}/key.asc` }, request);
+  await publishSynthetic(r.db, r.repo, [{ name: 'libnewer-dev', version: '1.0+b1' }]);
+  // what packFiles hands in now, after the publication
+  const inRelease = (await bytesOf(handIn.files.find((f) => f.name.endsWith('InRelease')))).toString('utf8');
+  const indexes = handIn.files.filter((f) => f.name.includes('/binary-stubdom-amd64/'));
+  assert.ok(indexes.length >= 2, indexes.map((f) => f.name).join(' '));
+  for (const file of indexes) {
+    const bytes = await bytesOf(file);
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    const listed = file.name.slice('dists/stubdom/'.length).replace(/[.+]/g, '\\$&');
+    assert.match(
+      inRelease,
+      new RegExp(`^ ${sha} +${bytes.length} ${listed}$`, 'm'),
+      `${file.name} is the one the handed-in InRelease signs`,
+    );
+  }
 });

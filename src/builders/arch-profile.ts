@@ -1,7 +1,7 @@
 // Architecture profiles: one JSON file per dpkg architecture name in `arches/`.
 // A profile says which toolchain flavor the builder image carries, which image tag the
 // service runs, and the limits a build gets. One flavor per architecture name: two ABIs
-// never share a suite, so a rumprun toolchain gets its own name (stubdom-rumprun-amd64).
+// never share a suite, so a rumprun toolchain gets an architecture name of its own.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -18,7 +18,7 @@ export const flavors = {
 } as const;
 export type Flavor = keyof typeof flavors;
 
-const archName = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)+$/, 'a dpkg architecture name such as stubdom-amd64');
+const archName = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)+$/, 'a dpkg architecture name (lowercase words joined by hyphens)');
 const tripletName = z.string().regex(/^[a-z0-9_]+-[a-z0-9_]+-[a-z0-9_]+$/, 'a GNU triplet cpu-vendor-os');
 
 export const archProfileSchema = z

@@ -9,6 +9,9 @@ export interface SourceFile {
   path: string;
 }
 
+/** A file of the repository handed into a build: on the service's disk, or bytes read beforehand. */
+export type RepositoryFile = SourceFile | { name: string; content: Buffer };
+
 export interface AttemptLimits {
   memoryMiB: number;
   cpus: number;
@@ -36,7 +39,7 @@ export interface AttemptRequest {
    * the signed InRelease, the architecture's index, the .debs the build may install) and the
    * public key. Handed in through the engine's API, never mounted.
    */
-  repository: { suite: string; files: SourceFile[]; keyFile: string } | null;
+  repository: { suite: string; files: RepositoryFile[]; keyFile: string } | null;
   /**
    * A binNMU: the builder adds a binary-only changelog entry, so the binaries are versioned
    * `<version>+b<binNmu>` (a rebuild of unchanged source against newer dependencies).

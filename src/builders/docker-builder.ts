@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import Docker from 'dockerode';
 import tar from 'tar-stream';
-import type { AttemptOutcome, AttemptRequest, Builder, EngineStatus, FailureReason } from './builder.ts';
+import type { AttemptOutcome, AttemptRequest, Builder, EngineStatus, FailureReason, RepositoryFile } from './builder.ts';
 import { ArtifactsTooLargeError, collectArtifacts } from './collect-artifacts.ts';
 import { DOCKER_CALL_TIMEOUT_MS, withDeadline } from './docker-deadline.ts';
 import { describeEngineError, type EngineEndpoint } from './engine-error-detail.ts';
@@ -23,11 +23,15 @@ export const INSTALLATION_LABEL = 'org.stubbuild.installation';
 const FORK_FAILURE = /fork: (retry: )?Resource temporarily unavailable|Cannot fork|can't fork|fork failed/i;
 
 /** A tar stream of files under `prefix/` (their names may have folders), for putArchive. */
-function packFiles(prefix: string, files: readonly { name: string; path: string }[]): NodeJS.ReadableStream {
+function packFiles(prefix: string, files: readonly RepositoryFile[]): NodeJS.ReadableStream {
   const pack = tar.pack();
   void (async () => {
     try {
       for (const file of files) {
+        if ('content' in file) {
+          pack.entry({ name: `${prefix}/${file.name}`, mode: 0o644 }, file.content);
+          continue;
+        }
         const { size } = await fs.promises.stat(file.path);
         const entry = pack.entry({ name: `${prefix}/${file.name}`, size, mode: 0o644 });
         await new Promise<void>((resolve, reject) => {
@@ -121,7 +125,7 @@ export class DockerBuilder implements Builder {
               what: 'the repository',
               tar: () =>
                 packFiles('.', [
-                  ...repository.files.map((f) => ({ name: `srv/stubdom-repo/${f.name}`, path: f.path })),
+                  ...repository.files.map((f) => ({ ...f, name: `srv/stubdom-repo/${f.name}` })),
                   { name: 'etc/stubbuild/stubdom-repo.asc', path: repository.keyFile },
                 ]),
             },

@@ -16,6 +16,18 @@ const duration = z
   );
 // One line without surrounding blanks: these values are written into the Release file.
 const releaseText = z.string().regex(/^\S(.*\S)?$/, 'must be one line without leading or trailing blanks');
+/** A variable holding JSON: parsed, or refused as "must be JSON"; the caller pipes it into its shape. */
+function jsonText() {
+  return z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+      return z.NEVER;
+    }
+  });
+}
+
 const archName = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)+$/, 'must be a dpkg architecture name such as stubdom-amd64');
 const repoSuiteName = z
   .string()
@@ -72,16 +84,7 @@ const configSchema = z
     /** A log follower looks at the database this often without a notification (the backstop of LISTEN/NOTIFY). */
     LOG_FOLLOW_POLL: duration.default(5_000),
     /** Receivers of every job state change: JSON list of {url, secret}, added to those of the API. */
-    WEBHOOKS: z
-      .string()
-      .transform((text, ctx) => {
-        try {
-          return JSON.parse(text) as unknown;
-        } catch {
-          ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-          return z.NEVER;
-        }
-      })
+    WEBHOOKS: jsonText()
       .pipe(z.array(z.strictObject({ url: webhookUrl, secret: z.string().min(16).max(200) })))
       .optional(),
     /** A webhook receiver must answer within this; otherwise the delivery is tried again later. */
@@ -137,18 +140,7 @@ const configSchema = z
       .min(1)
       .default(fileURLToPath(new URL('../../arches/', import.meta.url))),
     /** JSON list of Docker engines: [{"id","host","capacity","tls"?}]; default: the local one. */
-    BUILDER_ENGINES: z
-      .string()
-      .transform((text, ctx) => {
-        try {
-          return JSON.parse(text) as unknown;
-        } catch {
-          ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-          return z.NEVER;
-        }
-      })
-      .pipe(engineListSchema)
-      .optional(),
+    BUILDER_ENGINES: jsonText().pipe(engineListSchema).optional(),
     /** `push`: the service copies a profile's builder image to an engine that lacks it (image-delivery.ts). */
     BUILDER_IMAGE_DELIVERY: z.enum(['none', 'push']).default('none'),
     /** The default engine's address when BUILDER_ENGINES is unset, as the docker CLI reads it. */

@@ -127,7 +127,7 @@ const TUPLES: ReadonlyArray<readonly [string, string]> = [
 /**
  * Rows an architecture profile adds to dpkg's tables (arches/*.json `dpkg`): an ostable row
  * "<debian-os-tuple> <gnu-os> <regex>" and a tupletable row "<debian-tuple> <arch>", e.g.
- * "base-newlib-stubdom xen-elf xen-elf" and "base-newlib-stubdom-amd64 stubdom-amd64".
+ * "base-newlib-stubdom xen-elf xen-elf" and "base-newlib-stubdom-<cpu> <arch>" (the rows of arches/*.json).
  */
 export interface ArchRows {
   ostable: string;

@@ -15,6 +15,7 @@ import { PublicationPendingError, publishPackages } from '../repo/publish/publis
 // How long a build's publication waits for the publisher's retries before the job fails.
 const PUBLICATION_RETRY_WAIT_MS = 15 * 60_000;
 import { PUBLIC_KEY_FILES, type Repository } from '../repo/repository.ts';
+import { sourcePublishedFromSameInput } from './binary-only.ts';
 import { checkBuildOwnership, readBuildClaim } from './build-claim.ts';
 import { prepareRepositoryHandIn } from './repository-hand-in.ts';
 import { buildArchitecturesOf } from '../builders/arch-profile.ts';
@@ -162,9 +163,11 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
       const measured = (outcome: 'published' | 'failed') =>
         options.metrics?.observePublication((performance.now() - began) / 1000, outcome);
       await keepBuildDependencies(built.jobId);
+      const published = built.source && (await sourcePublishedFromSameInput(db, repo.settings.suite, built.jobId, built.source.dsc.path));
+      if (published) logger.info({ jobId: built.jobId, source: published }, 'source already published: binaries only');
       await publishPackages(db, repo, {
         debs: built.debs.map((p) => ({ path: p })),
-        sources: built.source ? [built.source] : [],
+        sources: built.source && !published ? [built.source] : [],
         jobId: built.jobId,
         claim: await readBuildClaim(db, built.jobId, built.source?.dsc.path ?? null),
       })

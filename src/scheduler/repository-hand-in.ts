@@ -3,20 +3,18 @@
 // and the architecture's Packages index as apt clients see them now, and the .debs its
 // build-dependencies can resolve to — every package the relations (and, in turn, those
 // packages' Depends) name or that provides such a name, whichever alternative apt chooses.
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { RepositoryFile } from '../builders/builder.ts';
 import type { Db } from '../db/in-transaction.ts';
 import type { ArchTable } from '../debian/architecture.ts';
 import { getField, parseDeb822, splitClearsigned, type Paragraph } from '../debian/deb822.ts';
 import { DebianParseError } from '../debian/parse-error.ts';
 import { parseRelations, reduceRelations, type Relation } from '../debian/relations.ts';
+import { hashBytes } from '../stream-hash.ts';
 
-export interface HandInFile {
-  /** Relative to the repository's root (dists/…, pool/…). */
-  name: string;
-  /** Where it is on the service's disk. */
-  path: string;
-}
+/** A file handed in: from the service's disk (content-addressed, so it cannot change meanwhile), or bytes read when the hand-in was made. */
+export type HandInFile = RepositoryFile;
 
 export interface RepositoryHandIn {
   suite: string;
@@ -109,7 +107,10 @@ export async function prepareRepositoryHandIn(
   request: HandInRequest,
 ): Promise<RepositoryHandIn> {
   const suiteDir = `dists/${repo.suite}`;
-  const inRelease = await readFile(path.join(repo.dir, suiteDir, 'InRelease'), 'utf8');
+  // InRelease as read now, not as it is when the files are copied: a publication meanwhile
+  // would make it name indexes other than those handed in (apt: "Hash Sum mismatch").
+  const inReleaseBytes = await readFile(path.join(repo.dir, suiteDir, 'InRelease'));
+  const inRelease = inReleaseBytes.toString('utf8');
   const indexDir = `${repo.component}/binary-${request.arch}/`;
   // The architecture's index files as InRelease lists them, each by its hash (what that
   // signature covers, whatever was published since): Packages and its compressed forms, so
@@ -120,7 +121,7 @@ export async function prepareRepositoryHandIn(
     .filter(
       (parts) => parts.length === 3 && /^[0-9a-f]{64}$/.test(parts[0]!) && parts[2]!.startsWith(indexDir) && !parts[2]!.includes('..'),
     );
-  const files: HandInFile[] = [{ name: `${suiteDir}/InRelease`, path: path.join(repo.dir, suiteDir, 'InRelease') }];
+  const files: HandInFile[] = [{ name: `${suiteDir}/InRelease`, content: inReleaseBytes }];
   const { generation } = await db
     .selectFrom('repo_suites')
     .select('published_generation as generation')
@@ -129,10 +130,13 @@ export async function prepareRepositoryHandIn(
   const published = generation === null ? null : Number(generation);
   let packagesText: string | undefined;
   for (const [hash, , name] of listed) {
+    // The by-hash file is the one this InRelease signs and stays while it may be read; the
+    // plain name, if by-hash is gone, only when it still holds those bytes.
     const byHash = path.join(repo.dir, suiteDir, path.dirname(name!), 'by-hash', 'SHA256', hash!);
-    const file = (await stat(byHash).catch(() => undefined)) ? byHash : path.join(repo.dir, suiteDir, name!);
-    files.push({ name: `${suiteDir}/${name}`, path: file });
-    if (name === `${indexDir}Packages`) packagesText = await readFile(file, 'utf8');
+    const bytes = await readFile(byHash).catch(() => readFile(path.join(repo.dir, suiteDir, name!)).catch(() => undefined));
+    if (!bytes || hashBytes(bytes, ['sha256']).sha256 !== hash) continue;
+    files.push({ name: `${suiteDir}/${name}`, content: bytes });
+    if (name === `${indexDir}Packages`) packagesText = bytes.toString('utf8');
   }
   if (packagesText === undefined) return { suite: repo.suite, generation: published, files, keyFile: repo.keyFile };
   for (const p of dependencyClosure(parseDeb822(packagesText), startingRelations(request), request.arch)) {

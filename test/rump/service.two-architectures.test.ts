@@ -109,7 +109,12 @@ test(
     );
     for (const id of ids) {
       const job = (await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
-      assert.equal(job.state, 'published', `job ${id} (${job.source} for ${job.arch}): ${job.reason}`);
+      const tail = async () => (await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}/log` })).body.split('\n').slice(-40).join('\n');
+      assert.equal(
+        job.state,
+        'published',
+        job.state === 'published' ? '' : `job ${id} (${job.source} for ${job.arch}): ${job.reason}\n${await tail()}`,
+      );
     }
     const release = await (await fetch(`${url}/apt/dists/stubdom/Release`)).text();
     assert.match(release, new RegExp(`^Architectures: ${newlib} ${rump}$`, 'm'));

@@ -83,7 +83,7 @@ async function exists(path: string): Promise<boolean> {
 }
 
 interface IndexContent {
-  /** Relative to the suite directory, e.g. main/binary-stubdom-amd64/Packages.xz. */
+  /** Relative to the suite directory, e.g. main/binary-<arch>/Packages.xz. */
   path: string;
   data: Buffer;
   entry: IndexFile;
@@ -122,7 +122,7 @@ export interface SuiteIdentity {
 }
 
 export interface PreparedIndexFile {
-  /** Relative to the suite directory, e.g. main/binary-stubdom-amd64/Packages.gz. */
+  /** Relative to the suite directory, e.g. main/binary-<arch>/Packages.gz. */
   path: string;
   data: Buffer;
 }
