@@ -37,7 +37,7 @@ fi
 helpers_importing() { grep -lE "$1" test/helpers/*.ts test/*.support.ts 2>/dev/null | xargs -rn1 basename | sed 's/\.ts$//' | paste -sd'|'; }
 db_helpers=$(helpers_importing "from './(test-db|test-app)\.ts'")
 db_pattern="helpers/(test-db|test-app|server-database${db_helpers:+|$db_helpers})\.ts|bin/stubbuild\.js"
-docker_pattern="builder-image\.support\.ts|helpers/(pipeline-app|quick-builds)\.ts|from 'dockerode'"
+docker_pattern="builder-image\.support\.ts|helpers/(pipeline-app|quick-builds|tls-dockerd)\.ts|from 'dockerode'"
 uses() { grep -qE "$1" "$2"; }
 select_files() { # keep the files for which the predicate holds
   local kept=() f

@@ -47,6 +47,7 @@ test('an attempt on a silent engine ends as an infrastructure fault', async () =
   const outcome = await builder.runAttempt({
     jobId: 1,
     attempt: 1,
+    installation: 'deadline-test',
     image: 'stubbuild/stubdom-amd64:bookworm',
     source: [],
     repository: null,
@@ -69,7 +70,7 @@ test('an attempt on a silent engine ends as an infrastructure fault', async () =
 
 test('reaping orphans on a silent engine fails instead of hanging', async () => {
   await assert.rejects(
-    builder.reapOrphans(() => false),
+    builder.reapOrphans('deadline-test', () => false),
     /engine silent: list containers: the Docker engine did not answer within 0\.3 s/,
   );
 });
@@ -115,6 +116,7 @@ test('an engine that stops answering during a step: an infrastructure fault, not
     const outcome = await wedged.runAttempt({
       jobId: 1,
       attempt: 1,
+      installation: 'deadline-test',
       image: tag,
       source: [],
       repository: null,

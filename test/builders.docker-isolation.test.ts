@@ -47,6 +47,7 @@ async function attempt(
     const running = builder.runAttempt({
       jobId,
       attempt: 1,
+      installation: `isolation-test-${process.pid}`,
       image,
       source: pkg.files.map((f) => ({ name: f.name, path: path.join(pkg.dir, f.name) })),
       repository: null,

@@ -91,6 +91,22 @@ test('an ARCHIVE_MIRROR with user:password@ is refused without showing the passw
   assert.doesNotMatch(refused.stderr + refused.stdout, /hunter2/);
 });
 
+test('two BUILDER_ENGINES entries with one id stop the start with one line naming both', async () => {
+  const dataDir = freshDataDir();
+  const engines = [
+    { id: 'a', host: 'unix:///nonexistent/one.sock' },
+    { id: 'b', host: 'unix:///nonexistent/two.sock' },
+    { id: 'a', host: 'tcp://127.0.0.1:1' },
+  ];
+  const refused = await refusedStart({ DATA_DIR: dataDir, BUILDER_ENGINES: JSON.stringify(engines) });
+  assert.equal(refused.code, 2);
+  assertOneLine(
+    refused.stderr,
+    /BUILDER_ENGINES: entries 1 \(unix:\/\/\/nonexistent\/one\.sock\) and 3 \(tcp:\/\/127\.0\.0\.1:1\) have the same id "a"/,
+  );
+  assert.deepEqual(fs.readdirSync(dataDir), []);
+});
+
 test('after a start on PGlite, DATA_DIR is 0700 and nothing under it but the repository is readable by others', async () => {
   const dataDir = freshDataDir();
   const port = await freePort();

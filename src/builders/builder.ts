@@ -30,6 +30,8 @@ export interface AttemptLimits {
 export interface AttemptRequest {
   jobId: number;
   attempt: number;
+  /** The installation (database) the attempt belongs to: its containers are labelled with it. */
+  installation: string;
   image: string;
   source: SourceFile[];
   /**
@@ -104,11 +106,12 @@ export interface Builder {
    * Copies the architecture's essential packages (stubdom-libc-dev, …) out of the image into
    * `destDir`; returns their paths. A fresh repository is seeded with them.
    */
-  fetchEssentialPackages(image: string, destDir: string): Promise<string[]>;
+  fetchEssentialPackages(image: string, destDir: string, installation: string): Promise<string[]>;
   /**
-   * Removes containers and volumes of attempts that are not live any more; returns how many.
+   * Removes this installation's containers and volumes of attempts that are not live any more
+   * (another installation's on a shared engine are never touched); returns how many.
    * `isLive` is asked only after the engine was listed, so the caller's answer may come from
    * a look at the database taken then (an attempt started meanwhile is not mistaken for dead).
    */
-  reapOrphans(isLive: (jobId: number, attempt: number) => boolean | Promise<boolean>): Promise<number>;
+  reapOrphans(installation: string, isLive: (jobId: number, attempt: number) => boolean | Promise<boolean>): Promise<number>;
 }

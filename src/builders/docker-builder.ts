@@ -7,6 +7,7 @@ import tar from 'tar-stream';
 import type { AttemptOutcome, AttemptRequest, Builder, EngineStatus, FailureReason, RepositoryFile } from './builder.ts';
 import { ArtifactsTooLargeError, collectArtifacts } from './collect-artifacts.ts';
 import { DOCKER_CALL_TIMEOUT_MS, withDeadline } from './docker-deadline.ts';
+import { describeEngineError, type EngineEndpoint } from './engine-error-detail.ts';
 import { runStep, type StepOptions, type StepResult } from './docker-step.ts';
 import { readOutcome } from './outcome-file.ts';
 
@@ -15,6 +16,8 @@ export const ATTEMPT_LABEL = 'org.stubbuild.attempt';
 const ESSENTIAL_DIR = '/usr/share/stubbuild/essential';
 export const JOB_LABEL = 'org.stubbuild.job';
 export const ENGINE_LABEL = 'org.stubbuild.engine';
+/** Which installation (database) started the container: engines may be shared between installations. */
+export const INSTALLATION_LABEL = 'org.stubbuild.installation';
 
 // A build that hits the pids limit says so only through its processes' errors.
 const FORK_FAILURE = /fork: (retry: )?Resource temporarily unavailable|Cannot fork|can't fork|fork failed/i;
@@ -51,6 +54,8 @@ export class DockerBuilder implements Builder {
     readonly docker: Docker,
     /** Deadline of each short call to the engine (docker-deadline.ts). */
     private readonly callTimeoutMs = DOCKER_CALL_TIMEOUT_MS,
+    /** Where it is and with which certificates, for the health detail (engine-error-detail.ts). */
+    readonly endpoint?: EngineEndpoint,
   ) {}
 
   /** One short call to the engine, under the deadline. */
@@ -63,7 +68,7 @@ export class DockerBuilder implements Builder {
     try {
       await this.call('ping', () => this.docker.ping());
     } catch (error) {
-      return { ...status, healthy: false, detail: `engine unreachable: ${error instanceof Error ? error.message : String(error)}` };
+      return { ...status, healthy: false, detail: `engine unreachable: ${describeEngineError(error, this.endpoint)}` };
     }
     try {
       await this.call(`inspect image ${image}`, () => this.docker.getImage(image).inspect());
@@ -71,7 +76,7 @@ export class DockerBuilder implements Builder {
       const statusCode = (error as { statusCode?: number }).statusCode;
       const detail =
         statusCode === 404
-          ? `image ${image} is missing (stubbuild image build)`
+          ? `image ${image} is missing (stubbuild image build, or stubbuild image push --engine ${this.id})`
           : `cannot inspect image ${image}: ${error instanceof Error ? error.message : String(error)}`;
       return { ...status, healthy: false, detail };
     }
@@ -90,6 +95,7 @@ export class DockerBuilder implements Builder {
       [ATTEMPT_LABEL]: `${request.jobId}.${request.attempt}`,
       [JOB_LABEL]: String(request.jobId),
       [ENGINE_LABEL]: this.id,
+      [INSTALLATION_LABEL]: request.installation,
     };
     const containers: Docker.Container[] = [];
     const volumes: string[] = [];
@@ -231,9 +237,14 @@ export class DockerBuilder implements Builder {
     return readOutcome(text, artifacts, imageId);
   }
 
-  async fetchEssentialPackages(image: string, destDir: string): Promise<string[]> {
+  async fetchEssentialPackages(image: string, destDir: string, installation: string): Promise<string[]> {
     const container = await this.call('create container', (opts) =>
-      this.docker.createContainer({ Image: image, Cmd: ['true'], Labels: { [ENGINE_LABEL]: this.id }, ...opts }),
+      this.docker.createContainer({
+        Image: image,
+        Cmd: ['true'],
+        Labels: { [ENGINE_LABEL]: this.id, [INSTALLATION_LABEL]: installation },
+        ...opts,
+      }),
     );
     try {
       const artifacts = await withDeadline(`engine ${this.id}: copy the essential packages`, 10 * this.callTimeoutMs, async (opts) => {
@@ -246,8 +257,9 @@ export class DockerBuilder implements Builder {
     }
   }
 
-  async reapOrphans(isLive: (jobId: number, attempt: number) => boolean | Promise<boolean>): Promise<number> {
-    const filters = { label: [`${ENGINE_LABEL}=${this.id}`] };
+  async reapOrphans(installation: string, isLive: (jobId: number, attempt: number) => boolean | Promise<boolean>): Promise<number> {
+    // Another installation on this engine may use the same engine id and the same job numbers.
+    const filters = { label: [`${ENGINE_LABEL}=${this.id}`, `${INSTALLATION_LABEL}=${installation}`] };
     // Both listed before isLive is first asked (see Builder.reapOrphans).
     const containers = await this.call('list containers', (opts) => this.docker.listContainers({ all: true, filters, ...opts }));
     const { Volumes } = await this.call('list volumes', (opts) => this.docker.listVolumes({ filters, ...opts }));

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import Docker from 'dockerode';
 import { z } from 'zod';
 import { DockerBuilder } from './docker-builder.ts';
+import { DOCKER_CALL_TIMEOUT_MS } from './docker-deadline.ts';
 
 const engineSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'lower-case letters, digits, "_", "." and "-"'),
@@ -16,11 +17,34 @@ export type EngineConfig = z.output<typeof engineSchema>;
 export const engineListSchema = z
   .array(engineSchema)
   .min(1)
-  .refine((engines) => new Set(engines.map((e) => e.id)).size === engines.length, 'engine ids must be unique');
+  .superRefine((engines, ctx) => {
+    engines.forEach((engine, i) => {
+      const first = engines.findIndex((e) => e.id === engine.id);
+      if (first < i) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `entries ${first + 1} (${engines[first]!.host}) and ${i + 1} (${engine.host}) have the same id "${engine.id}"`,
+        });
+      }
+    });
+  });
 
 /** The default: one engine, the local socket (or DOCKER_HOST), one attempt at a time. */
 export function defaultEngines(dockerHost: string | undefined): EngineConfig[] {
   return [{ id: 'local', host: dockerHost || 'unix:///var/run/docker.sock', capacity: 1 }];
+}
+
+/** A configured engine that cannot be set up (its TLS files): one line naming the engine and the file. */
+export class EngineConfigError extends Error {}
+
+function readTlsFile(engine: EngineConfig, which: 'ca' | 'cert' | 'key'): Buffer {
+  const file = engine.tls![which];
+  try {
+    return fs.readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new EngineConfigError(`BUILDER_ENGINES engine "${engine.id}": tls.${which} ${file} cannot be read (${code})`);
+  }
 }
 
 function dockerOptions(engine: EngineConfig): Docker.DockerOptions {
@@ -33,9 +57,7 @@ function dockerOptions(engine: EngineConfig): Docker.DockerOptions {
         host: url.hostname,
         port: url.port || (engine.tls ? 2376 : 2375),
         protocol: engine.tls ? 'https' : 'http',
-        ...(engine.tls
-          ? { ca: fs.readFileSync(engine.tls.ca), cert: fs.readFileSync(engine.tls.cert), key: fs.readFileSync(engine.tls.key) }
-          : {}),
+        ...(engine.tls ? { ca: readTlsFile(engine, 'ca'), cert: readTlsFile(engine, 'cert'), key: readTlsFile(engine, 'key') } : {}),
       };
     default:
       return {
@@ -49,5 +71,11 @@ function dockerOptions(engine: EngineConfig): Docker.DockerOptions {
 }
 
 export function createDockerBuilders(engines: EngineConfig[]): DockerBuilder[] {
-  return engines.map((engine) => new DockerBuilder(engine.id, engine.capacity, new Docker(dockerOptions(engine))));
+  return engines.map(
+    (engine) =>
+      new DockerBuilder(engine.id, engine.capacity, new Docker(dockerOptions(engine)), DOCKER_CALL_TIMEOUT_MS, {
+        host: engine.host,
+        tls: engine.tls,
+      }),
+  );
 }

@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import Docker from 'dockerode';
 import { isOfflineBuildable, loadArchProfiles, type ArchProfile } from '../builders/arch-profile.ts';
 import { buildBuilderImage, ImageBuildError, type BaseKind, type ImageBuildProgress } from '../builders/image-build.ts';
+import { imagePushCommand } from './image-push-command.ts';
 import { CliError } from './service-context.ts';
 
 export const defaultArchesDir = fileURLToPath(new URL('../../arches/', import.meta.url));
@@ -72,6 +73,7 @@ export function imageCommand(): Command {
         }
       }
     });
+  image.addCommand(imagePushCommand());
   return image;
 }
 

@@ -11,24 +11,30 @@ import type { FetcherDeps } from '../jobs/archive/fetch-archive-job.ts';
 import { type RunningFetcher, runFetcher } from '../jobs/archive/run-fetcher.ts';
 import { KeyringError } from '../jobs/openpgp-keyring.ts';
 import { buildArchitecturesOf } from '../builders/arch-profile.ts';
-import { createDockerBuilders, defaultEngines } from '../builders/engine-config.ts';
+import type { DockerBuilder } from '../builders/docker-builder.ts';
+import { createDockerBuilders, defaultEngines, EngineConfigError } from '../builders/engine-config.ts';
+import { ImageDelivery } from '../builders/image-delivery.ts';
 import { SourceStore } from '../jobs/source-store.ts';
 import { createBuildPipeline } from '../scheduler/build-pipeline.ts';
 import { schedulerSettingsFromConfig } from '../scheduler/dispatcher.ts';
 import { openRepository, type Repository, RepositoryIdentityError, repositorySettings } from '../repo/repository.ts';
-import { createToken, hasUsableAdminToken } from '../tokens/tokens.ts';
+import { createFirstAdminToken } from '../tokens/first-admin-token.ts';
 import { type RunningWebhookSender, runWebhookSender } from '../webhooks/webhook-sender.ts';
 import { syncConfiguredWebhooks } from '../webhooks/webhooks.ts';
 import { ServiceMetrics } from '../metrics/service-metrics.ts';
 import { CliError, createLogger, loadServiceProfiles, openMigratedDatabase, packageVersion, readConfig } from './service-context.ts';
+import { checkEnginesDistinct } from './engine-start-checks.ts';
 import { checkServeCanStart } from './start-checks.ts';
 
 const STAGING_SWEEP_MS = 5 * 60_000;
 
-/** The first start has no admin: make one and leave it where only this user can read it. */
+/**
+ * The first start has no admin: make one and leave it where only this user can read it. Of
+ * replicas starting together, only the one that made the token writes the file.
+ */
 async function ensureAdminToken(db: Db, config: Config, logger: Logger): Promise<void> {
-  if (await hasUsableAdminToken(db)) return;
-  const created = await createToken(db, { role: 'admin', name: 'first admin (created by serve)' });
+  const created = await createFirstAdminToken(db);
+  if (!created) return;
   const file = path.join(config.DATA_DIR, 'admin.token');
   await fs.mkdir(config.DATA_DIR, { recursive: true });
   await fs.writeFile(file, `${created.token}\n`, { mode: 0o600 });
@@ -47,6 +53,18 @@ export function serveCommand(): Command {
       // Everything that can be found wrong is found before anything is written.
       const profiles = await loadServiceProfiles(config);
       await checkServeCanStart(config, logger);
+      const engineConfigs = config.BUILDER_ENGINES ?? defaultEngines(config.DOCKER_HOST);
+      let builders: DockerBuilder[];
+      try {
+        builders = createDockerBuilders(engineConfigs);
+      } catch (error) {
+        if (error instanceof EngineConfigError) throw new CliError(error.message, 2);
+        throw error;
+      }
+      await checkEnginesDistinct(
+        engineConfigs.map((engine, i) => ({ id: engine.id, host: engine.host, docker: builders[i]!.docker })),
+        logger,
+      );
       const handle = await openMigratedDatabase(config, logger);
       const store = new SourceStore(config.DATA_DIR);
       await store.removeStaleStaging();
@@ -87,7 +105,7 @@ export function serveCommand(): Command {
           dataDir: config.DATA_DIR,
           logger,
           profiles,
-          engines: createDockerBuilders(config.BUILDER_ENGINES ?? defaultEngines(config.DOCKER_HOST)),
+          engines: builders,
           scheduler: schedulerSettingsFromConfig(config),
           listen: handle.listen,
         });
@@ -113,6 +131,14 @@ export function serveCommand(): Command {
         if (error instanceof KeyringError) throw new CliError(error.message, 2);
         throw error;
       }
+      const delivery =
+        config.BUILDER_IMAGE_DELIVERY === 'push'
+          ? new ImageDelivery(
+              builders,
+              profiles.map((p) => p.image),
+              logger,
+            )
+          : undefined;
       let fetcher: RunningFetcher | undefined;
       let webhooks: RunningWebhookSender | undefined;
 
@@ -123,6 +149,7 @@ export function serveCommand(): Command {
         logger.info({ signal }, 'shutting down');
         // The jobs in hand are given back (leases released) for the next start or another replica.
         clearInterval(sweep);
+        await delivery?.stop();
         await pipeline.stop();
         await fetcher?.stop();
         await webhooks?.stop();
@@ -148,6 +175,7 @@ export function serveCommand(): Command {
           settings: { timeoutMs: config.WEBHOOK_TIMEOUT, backoffMs: config.WEBHOOK_BACKOFF, maxAttempts: config.WEBHOOK_MAX_ATTEMPTS },
         });
       }
+      if (!closing) delivery?.start();
       if (!closing) await pipeline.start();
     });
 }

@@ -141,6 +141,8 @@ const configSchema = z
       .default(fileURLToPath(new URL('../../arches/', import.meta.url))),
     /** JSON list of Docker engines: [{"id","host","capacity","tls"?}]; default: the local one. */
     BUILDER_ENGINES: jsonText().pipe(engineListSchema).optional(),
+    /** `push`: the service copies a profile's builder image to an engine that lacks it (image-delivery.ts). */
+    BUILDER_IMAGE_DELIVERY: z.enum(['none', 'push']).default('none'),
     /** The default engine's address when BUILDER_ENGINES is unset, as the docker CLI reads it. */
     DOCKER_HOST: z
       .string()

@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import type { AttemptLimits, Builder } from '../builders/builder.ts';
 import type {} from '../db/build-tables.ts';
 import type { Db } from '../db/in-transaction.ts';
+import { readInstallationId } from '../db/installation-id.ts';
 import { listArtifacts } from '../jobs/attempts.ts';
 import type { SourceStore } from '../jobs/source-store.ts';
 import { PublicationPendingError, publishPackages } from '../repo/publish/publish-repository.ts';
@@ -209,7 +210,7 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
       if (!(await pool.checkHealth(builder, true)).arches.includes(profile.arch)) continue;
       const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'stubbuild-essential-'));
       try {
-        const debs = await builder.fetchEssentialPackages(profile.image, dir);
+        const debs = await builder.fetchEssentialPackages(profile.image, dir, await readInstallationId(db));
         const present = await db
           .selectFrom('repo_packages')
           .select(['name', 'version'])

@@ -5,6 +5,7 @@ import type {} from '../db/build-tables.ts';
 import type { Artifact, AttemptLimits, AttemptOutcome, AttemptRequest, Builder } from '../builders/builder.ts';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/in-transaction.ts';
+import { readInstallationId } from '../db/installation-id.ts';
 import { DomainError } from '../domain-error.ts';
 import { AttemptLogWriter, listArtifacts } from '../jobs/attempts.ts';
 import { binNmuOf } from '../jobs/job-binnmu.ts';
@@ -146,6 +147,8 @@ export class Dispatcher {
   private unlistenCancel: (() => Promise<void>) | undefined;
   private readonly running = new Map<string, Running>();
   private readonly log: Logger;
+  /** Labels this process's containers; read at start (migration 0013). */
+  private installation = '';
 
   constructor(private readonly deps: DispatcherDeps) {
     this.settings = { ...defaultSchedulerSettings, ...deps.settings };
@@ -158,7 +161,8 @@ export class Dispatcher {
    */
   async start(): Promise<void> {
     const { heartbeatMs, leaseMs, pollMs } = this.settings;
-    this.log.info({ ...this.settings }, 'scheduler started');
+    this.installation = await readInstallationId(this.deps.db);
+    this.log.info({ ...this.settings, installation: this.installation }, 'scheduler started');
     if (this.deps.listen) {
       try {
         this.unlisten = await this.deps.listen(JOBS_READY_CHANNEL, () => this.wake());
@@ -318,6 +322,7 @@ export class Dispatcher {
       outcome = await builder.runAttempt({
         jobId,
         attempt,
+        installation: this.installation,
         image,
         source: files.map((f) => ({ name: f.name, path: this.deps.store.pathOf(f.sha256) })),
         repository: await this.handIn(claim),
@@ -449,7 +454,7 @@ export class Dispatcher {
       try {
         for (const { builder } of await this.deps.pool.healthyEngines()) {
           let live: Promise<Set<string>> | undefined;
-          const removed = await builder.reapOrphans(async (jobId, attempt) => {
+          const removed = await builder.reapOrphans(this.installation, async (jobId, attempt) => {
             live ??= listLiveAttempts(this.deps.db);
             return (await live).has(`${jobId}.${attempt}`);
           });

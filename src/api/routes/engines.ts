@@ -9,7 +9,11 @@ const engineSchema = z
     capacity: z.number().int().describe('Attempts the engine runs at once'),
     healthy: z.boolean().describe('The engine answers and has the builder image of at least one architecture'),
     arches: z.array(z.string()).describe('The architectures whose builder image it has: the jobs it can take'),
-    detail: z.string().describe('What the health check found'),
+    detail: z
+      .string()
+      .describe(
+        'What the health check found; when unhealthy, why: a TLS handshake the engine or the service refused (naming the certificate), a refused connection, a failed SSH login, a missing builder image',
+      ),
     drained: z.boolean().describe('No new attempts start on a drained engine'),
     drainReason: z.string().nullable(),
     running: z.number().int().describe('Attempts running on it now'),
