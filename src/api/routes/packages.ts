@@ -4,6 +4,7 @@ import type { Db } from '../../db/in-transaction.ts';
 import { DomainError } from '../../domain-error.ts';
 import type { SourceStore } from '../../jobs/source-store.ts';
 import { listPackages } from '../../repo/rows/list-packages.ts';
+import { EarlyInspection } from '../../repo/filing/early-inspection.ts';
 import { publishPackages, unpublishPackage } from '../../repo/publish/publish-repository.ts';
 import type { Repository } from '../../repo/repository.ts';
 import { HttpProblem } from '../problem.ts';
@@ -58,12 +59,22 @@ export const packageRoutes: FastifyPluginAsyncZod<PackageRoutesOptions> = async 
       if (!request.isMultipart()) {
         throw new HttpProblem(415, 'unsupported-media-type', 'send the .deb files as multipart/form-data');
       }
-      const files = await receiveUpload(request, store, uploadLimits);
+      // A bulk upload's packages are inspected while the rest of it arrives.
+      const early = new EarlyInspection(repo);
+      const files = await receiveUpload(request, store, uploadLimits, (file, index) => early.staged(index, file.tmpPath)).catch(
+        async (error: unknown) => {
+          await early.settled();
+          throw error;
+        },
+      );
       try {
         if (files.length === 0) throw new DomainError('invalid-input', 'the request carries no file: send one or more .deb files');
-        const result = await publishPackages(db, repo, { debs: files.map((f) => ({ path: f.tmpPath })), force: request.query.force });
+        const inspections = early.finish();
+        const debs = files.map((f, i) => ({ path: f.tmpPath, ...(inspections ? { prepared: inspections[i]! } : {}) }));
+        const result = await publishPackages(db, repo, { debs, force: request.query.force });
         return presentAddResult(result);
       } finally {
+        await early.settled();
         await store.discard(files);
       }
     },

@@ -11,7 +11,7 @@ import type { PrepareDebOptions, PreparedDeb } from './prepare-deb.ts';
 import { RepoError, type RepoErrorCode } from '../repo-error.ts';
 
 // Items per message: few messages, and every thread busy until the end.
-const BATCH = 64;
+export const BATCH = 64;
 const WORKER_FILE = new URL('./filing-thread.worker.mjs', import.meta.url);
 
 interface SerializedError {
@@ -80,6 +80,11 @@ class FilingThread {
     return thread;
   }
 
+  /** Batches sent and not yet answered. */
+  get load(): number {
+    return this.waiting.size;
+  }
+
   get usable(): boolean {
     return this.failed === undefined;
   }
@@ -142,6 +147,17 @@ export class FilingThreads {
     );
     if (failures.length > 0) throw failures.sort((a, b) => a.index - b.index)[0]!;
     return results;
+  }
+
+  /**
+   * prepareDeb for one batch of paths, on the least busy thread; the answers in order, up to
+   * and including the first refusal (a refusal is an Error here, RepoError when it is one).
+   */
+  async prepareBatch(paths: readonly string[], options: PrepareDebOptions): Promise<(PreparedDeb | Error)[]> {
+    const threads = await this.ready();
+    const thread = threads.reduce((least, t) => (t.load < least.load ? t : least));
+    const answers = await thread.run({ paths: [...paths], options });
+    return answers.map((a) => ('error' in a ? revive(a.error) : a.prepared));
   }
 
   async close(): Promise<void> {
