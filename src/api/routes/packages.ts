@@ -39,7 +39,9 @@ export const packageRoutes: FastifyPluginAsyncZod<PackageRoutesOptions> = async 
         tags: ['packages'],
         summary: 'Add packages to the apt repository',
         description:
-          'multipart/form-data carrying one or more .deb files. Each is verified (ar framing, control ' +
+          'multipart/form-data carrying one or more .deb files (`stubbuild repo add DIR` sends a whole directory in one ' +
+          'request; at most MAX_UPLOAD_FILES files). The parts are streamed: a large request is verified while the rest ' +
+          'of it arrives. Each is verified (ar framing, control ' +
           'fields, an architecture the service builds or all, a readable data.tar, within the decompression limit), ' +
           'added to the pool and the index, and published, signed. The answer comes once a publication ' +
           'listing them is visible under /apt/. If any file is refused, nothing changes. The same name and ' +

@@ -5,6 +5,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { CliError } from '../cli-error.ts';
+import { HttpError } from './api-client.ts';
 import { clientFrom, withClientOptions } from './client-options.ts';
 import { multipartFiles } from './deb-multipart.ts';
 import { Progress } from './progress.ts';
@@ -43,6 +44,9 @@ export function repoCommand(): Command {
       const debs: string[] = [];
       for (const p of paths) debs.push(...(await debsOf(p)));
       if (debs.length === 0) throw new CliError(`no .deb in ${paths.join(', ')}`, 2);
+      // A refusal of the token comes before any byte is sent: the service answers it and closes
+      // the connection mid-upload, which the sender would only see as a broken pipe.
+      await client.fetch('/v1/admin/tokens');
       const progress = new Progress(process.stderr);
       let sentFiles = 0;
       let sentBytes = 0;
@@ -63,6 +67,15 @@ export function repoCommand(): Command {
           // A streamed request body: undici sends it as it is read.
           duplex: 'half',
         } as RequestInit & { headers: Record<string, string> });
+      } catch (error) {
+        if (error instanceof CliError && !(error instanceof HttpError) && /EPIPE|ECONNRESET|other side closed/.test(error.message)) {
+          throw new CliError(
+            `${error.message} (the service stopped reading the upload: it refuses one past its limits, MAX_UPLOAD_FILES ` +
+              'files or MAX_UPLOAD_TOTAL_BYTES bytes, with a 413 the connection cut short)',
+            2,
+          );
+        }
+        throw error;
       } finally {
         progress.stop();
       }
