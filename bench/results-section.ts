@@ -18,3 +18,12 @@ export async function writeResultsSection(file: string, name: string, markdown: 
 export async function loadAverage(): Promise<string> {
   return (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
 }
+
+/** The section `name` of a RESULTS.md text, with its markers, or undefined. */
+export function sectionOf(text: string, name: string): string | undefined {
+  const start = `<!-- bench:${name}:start -->`;
+  const end = `<!-- bench:${name}:end -->`;
+  const at = text.indexOf(start);
+  const until = text.indexOf(end);
+  return at >= 0 && until > at ? text.slice(at, until + end.length) : undefined;
+}

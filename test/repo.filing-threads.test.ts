@@ -15,6 +15,7 @@ import { isRepoError } from '../src/repo/repo-error.ts';
 import { buildDeb, buildNotArDeb, makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';
 import { writeSyntheticDeb } from './helpers/synthetic-deb.ts';
 import { createTestRepository } from './helpers/test-repo.ts';
+import { waitFor } from './helpers/wait-for.ts';
 
 const run = promisify(execFile);
 let work: string;
@@ -162,4 +163,21 @@ test('idle threads do not keep a process alive', async () => {
   `;
   const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 60_000 });
   assert.equal(stdout.trim(), 'pool/main/libi/libidle000/libidle000_1.0-1_stubdom-amd64.deb');
+});
+
+test('the threads start on the first request that needs them, stop when idle, and start again', async () => {
+  const paths = await syntheticDebs('lazy', 'liblazy', 70);
+  const threads = new FilingThreads(1, 50);
+  try {
+    assert.equal(threads.running, false, 'no thread before any work');
+    assert.equal((await threads.prepareAll(paths, options, () => undefined)).length, 70);
+    await waitFor('the idle threads to stop', () => !threads.running);
+    const again = await threads.prepareAll(paths, options, () => undefined);
+    assert.deepEqual(
+      again.map((p) => p.poolPath),
+      await Promise.all(paths.map(async (p) => (await prepareDeb(p, options)).poolPath)),
+    );
+  } finally {
+    await threads.close();
+  }
 });

@@ -1,12 +1,19 @@
 // Publishing benchmark: stubbuild against reprepro and aptly, on the same generated .debs.
 //
 //   npx tsx bench/publish/run.ts [--sizes 1000,10000] [--runs 3] [--databases postgres,pglite]
+//                                [--tools reprepro,aptly,in-process,http]
 //
 // Needs reprepro, aptly and gpg (`apt-get install -y reprepro aptly`), and for the
 // PostgreSQL runs a server whose role may create databases:
 //   BENCH_DATABASE_URL (default postgres://stubbuild:stubbuild@127.0.0.1:5432/stubbuild).
 // Work files go under BENCH_DIR (default /tmp/stubbuild-bench); the generated .debs are kept
 // there between runs. Writes bench/RESULTS.md and bench/publish/results.json.
+//
+// The headline is the public interface: `stubbuild serve` receiving all N .debs in one streamed
+// POST /v1/admin/packages (what `stubbuild repo add DIR` sends; http-run.ts) against aptly's
+// repo add + publish, written to its own section of RESULTS.md with the goals (full publish at
+// most half of aptly's time, add one at most a tenth). The in-process figures (stubbuild-run.ts)
+// stay as the breakdown: what the repository code costs without HTTP.
 //
 // What is measured, for N packages (synthetic, ~0.8 KiB each, gzip members like dpkg-deb -Zgzip):
 //   full     an empty repository to N packages published and signed (reprepro includedeb of all;
@@ -27,6 +34,8 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { dropLeftoverDatabases } from '../../test/helpers/server-database.ts';
 import { writeSyntheticDeb } from '../../test/helpers/synthetic-deb.ts';
+import { sectionOf } from '../results-section.ts';
+import { HTTP_SECTION, writeHttpHeadline } from './http-headline.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -38,6 +47,7 @@ function option(name: string, fallback: string): string {
 const sizes = option('sizes', '1000,10000').split(',').map(Number);
 const runs = Number(option('runs', '3'));
 const databases = option('databases', 'postgres').split(',') as ('postgres' | 'pglite')[];
+const tools = option('tools', 'reprepro,aptly,in-process,http').split(',');
 const benchDir = process.env.BENCH_DIR ?? '/tmp/stubbuild-bench';
 const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://stubbuild:stubbuild@127.0.0.1:5432/stubbuild';
 
@@ -162,7 +172,7 @@ interface Measurement {
 
 interface Variant {
   name: string;
-  tool: 'stubbuild' | 'reprepro' | 'aptly';
+  tool: 'stubbuild' | 'stubbuild-http' | 'reprepro' | 'aptly';
   xz: boolean;
   database?: 'postgres' | 'pglite';
   measure(debDir: string, extra: string, work: string, key: Key): Promise<Measurement>;
@@ -252,6 +262,31 @@ function stubbuild(database: 'postgres' | 'pglite', xz: boolean): Variant {
   };
 }
 
+/** stubbuild through its HTTP API: a service of its own, every .deb in one request (http-run.ts). */
+function stubbuildHttp(database: 'postgres' | 'pglite'): Variant {
+  return {
+    name: `stubbuild over HTTP on ${database === 'postgres' ? 'PostgreSQL' : 'PGlite'} (Packages, .gz)`,
+    tool: 'stubbuild-http',
+    xz: false,
+    database,
+    async measure(debDir, extra, work, key) {
+      await mkdir(work, { recursive: true });
+      const args = ['--import', 'tsx', join(here, 'http-run.ts'), debDir, extra, work, key.secretFile, 'false'];
+      if (database === 'postgres') args.push(serverUrl);
+      await settle();
+      const { stdout } = await run(process.execPath, args);
+      const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+        fullMs: number;
+        addOneMs: number;
+        repoDir: string;
+        database: string;
+      };
+      if (result.database !== database) throw new Error(`stubbuild ran on ${result.database}, not ${database}`);
+      return { fullMs: result.fullMs, addOneMs: result.addOneMs, suiteDir: join(result.repoDir, 'dists', 'stubdom') };
+    },
+  };
+}
+
 /** What each tool published: the same index files, N+1 packages, a signature gpgv accepts. */
 async function check(
   variant: Variant,
@@ -263,7 +298,8 @@ async function check(
   const plain = await readFile(join(dir, 'Packages'));
   const gz = await readFile(join(dir, 'Packages.gz'));
   if (!gunzipSync(gz).equals(plain)) throw new Error(`${variant.name}: Packages.gz is not Packages`);
-  const count = plain.toString('utf8').match(/^Package: /gm)?.length ?? 0;
+  // Only the benchmark's packages: a service publishes its toolchain's stub packages at start.
+  const count = plain.toString('utf8').match(/^Package: libsyn/gm)?.length ?? 0;
   if (count !== n + 1) throw new Error(`${variant.name}: Packages lists ${count} packages, expected ${n + 1}`);
   let xzBytes: number | undefined;
   if (variant.xz) {
@@ -271,7 +307,7 @@ async function check(
     if (!execFileSync('xz', ['-dc'], { input: xz, maxBuffer: 1 << 30 }).equals(plain))
       throw new Error(`${variant.name}: Packages.xz is not Packages`);
     xzBytes = xz.length;
-  } else if (existsSync(join(dir, 'Packages.xz')) && variant.tool !== 'stubbuild') {
+  } else if (existsSync(join(dir, 'Packages.xz')) && variant.tool === 'aptly') {
     throw new Error(`${variant.name}: wrote Packages.xz`);
   }
   execFileSync('gpgv', ['--keyring', key.keyring, join(m.suiteDir, 'InRelease')], { stdio: 'ignore' });
@@ -289,7 +325,7 @@ const median = (xs: number[]) => {
 const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 const cell = (xs: number[]) => `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`;
 
-interface Row {
+export interface Row {
   variant: string;
   tool: Variant['tool'];
   xz: boolean;
@@ -310,9 +346,26 @@ function ratioLine(rows: Row[], n: number, against: 'aptly' | 'reprepro', databa
 }
 
 async function writeResults(rows: Row[], meta: Record<string, string>): Promise<void> {
-  await writeFile(join(here, 'results.json'), `${JSON.stringify({ meta, rows }, null, 2)}\n`);
+  // A run that left the in-process variants out leaves their raw numbers as they were.
+  const raw = tools.includes('in-process') ? 'results.json' : 'results-http.json';
+  await writeFile(join(here, raw), `${JSON.stringify({ meta, rows }, null, 2)}\n`);
+  const resultsFile = join(root, 'bench', 'RESULTS.md');
+  let existing = await readFile(resultsFile, 'utf8').catch(() => '');
+  if (!sectionOf(existing, HTTP_SECTION)) {
+    // The headline's place, first after the title, before writeResultsSection fills it.
+    const [title, ...rest] = existing.split('\n');
+    existing = [title, '', `<!-- bench:${HTTP_SECTION}:start -->`, `<!-- bench:${HTTP_SECTION}:end -->`, ...rest].join('\n');
+    await writeFile(resultsFile, existing);
+  }
+  if (tools.includes('http')) await writeHttpHeadline(resultsFile, rows, meta, runs);
+  // The in-process tables are rewritten only by a run that measured them.
+  if (!tools.includes('in-process')) return;
+  // The HTTP headline (its own section, written above) stays first.
+  const headline = sectionOf(await readFile(resultsFile, 'utf8').catch(() => ''), HTTP_SECTION) ?? '';
   const lines: string[] = [
     '# Publishing benchmark results',
+    '',
+    headline,
     '',
     `Generated by \`npx tsx bench/publish/run.ts ${process.argv.slice(2).join(' ')}\` on ${meta.date}. Raw numbers: \`bench/publish/results.json\`.`,
     '',
@@ -356,16 +409,16 @@ async function writeResults(rows: Row[], meta: Record<string, string>): Promise<
     );
   }
   lines.push('', '<!-- analysis -->', '');
-  const existing = await readFile(join(root, 'bench', 'RESULTS.md'), 'utf8').catch(() => '');
   // Keep the hand-written analysis that follows the marker in an earlier RESULTS.md.
-  const analysis = existing.includes('<!-- analysis -->') ? existing.split('<!-- analysis -->')[1]!.trimStart() : '';
-  await writeFile(join(root, 'bench', 'RESULTS.md'), lines.join('\n') + analysis);
+  let analysis = existing.includes('<!-- analysis -->') ? existing.split('<!-- analysis -->')[1]!.trimStart() : '';
+  if (headline) analysis = analysis.replace(headline, '').trimStart();
+  await writeFile(resultsFile, lines.join('\n') + analysis);
 }
 
 // ---------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  for (const tool of ['reprepro', 'aptly', 'gpg', 'gpgv', 'xz']) {
+  for (const tool of [...['reprepro', 'aptly'].filter((t) => tools.includes(t)), 'gpg', 'gpgv', 'xz']) {
     try {
       execFileSync('which', [tool], { stdio: 'ignore' });
     } catch {
@@ -375,19 +428,26 @@ async function main(): Promise<void> {
   await mkdir(benchDir, { recursive: true });
   const key = await makeKey();
   const extra = await writeSyntheticDeb(join(benchDir, 'extra'), { name: 'libsynextra', version: '1.0-1' });
-  const variants: Variant[] = [reprepro, aptly, ...databases.flatMap((d) => [stubbuild(d, true), stubbuild(d, false)])];
+  const variants: Variant[] = [
+    ...(tools.includes('reprepro') ? [reprepro] : []),
+    ...(tools.includes('aptly') ? [aptly] : []),
+    ...(tools.includes('http') ? databases.map((d) => stubbuildHttp(d)) : []),
+    ...(tools.includes('in-process') ? databases.flatMap((d) => [stubbuild(d, true), stubbuild(d, false)]) : []),
+  ];
 
   const meta: Record<string, string> = {
+    'load at start': (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' '),
     date: new Date().toISOString(),
     cpu: `${os.cpus()[0]?.model ?? 'unknown'}, ${os.availableParallelism()} cores`,
     memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
     kernel: os.release(),
     node: process.version,
     reprepro: (() => {
+      if (!tools.includes('reprepro')) return 'not run';
       const out = spawnSync('reprepro', ['--version'], { encoding: 'utf8' });
       return `${out.stdout}${out.stderr}`.trim().split('\n')[0] ?? '';
     })(),
-    aptly: execFileSync('aptly', ['version'], { encoding: 'utf8' }).trim(),
+    aptly: tools.includes('aptly') ? execFileSync('aptly', ['version'], { encoding: 'utf8' }).trim() : 'not run',
     postgresql: databases.includes('postgres')
       ? execFileSync('psql', [serverUrl, '-Atc', 'show server_version'], { encoding: 'utf8' }).trim()
       : 'not used',
@@ -438,7 +498,7 @@ async function main(): Promise<void> {
   await removeRunLeftovers();
   // The throwaway key's agent is not needed any more.
   spawnSync('gpgconf', ['--kill', 'gpg-agent'], { env: { ...process.env, GNUPGHOME: key.gnupgHome } });
-  log('wrote bench/RESULTS.md and bench/publish/results.json');
+  log(`wrote bench/RESULTS.md and bench/publish/${tools.includes('in-process') ? 'results.json' : 'results-http.json'}`);
 }
 
 await main();

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../domain-error.ts';
-import type { SourceStore, StagedFile } from '../jobs/source-store.ts';
+import type { ReceivedFile, SourceStore, StagedFile } from '../jobs/source-store.ts';
 import { HttpProblem } from './problem.ts';
 import type { UploadGate, UploadTicket } from './upload-gate.ts';
 import { type UploadRate, UploadRateWatchdog } from './upload-rate.ts';
@@ -16,6 +16,10 @@ declare module 'fastify' {
 // Errors; they are the client's fault, not ours.
 const MALFORMED_MULTIPART = /unexpected end of multipart data|Boundary not found/i;
 
+// Small parts are read into memory and written to staging while the next ones arrive; at most
+// this many such writes are out at once (memory: this many times the in-memory threshold).
+const WRITES_IN_FLIGHT = 32;
+
 export interface UploadLimits {
   maxFileBytes: number;
   maxTotalBytes: number;
@@ -25,12 +29,20 @@ export interface UploadLimits {
   rate?: UploadRate;
 }
 
+/** Hears of each file part once it is on disk, with its place among the files (not in order); must not throw. */
+export type OnStaged = (file: StagedFile, index: number) => void;
+
 /**
  * Streams every file part of a multipart request into staging, within the limits. Part
  * names are ignored; field parts are refused. On any error the staged files are removed.
  */
-export async function receiveUpload(request: FastifyRequest, store: SourceStore, limits: UploadLimits): Promise<StagedFile[]> {
-  return (await receiveUploadWithFields(request, store, limits, [])).files;
+export async function receiveUpload(
+  request: FastifyRequest,
+  store: SourceStore,
+  limits: UploadLimits,
+  onStaged?: OnStaged,
+): Promise<StagedFile[]> {
+  return (await receiveUploadWithFields(request, store, limits, [], onStaged)).files;
 }
 
 /** Like receiveUpload, but text fields named in `fieldNames` are taken (once each, up to 64 KiB). */
@@ -39,8 +51,11 @@ export async function receiveUploadWithFields(
   store: SourceStore,
   limits: UploadLimits,
   fieldNames: readonly string[],
+  onStaged?: OnStaged,
 ): Promise<{ files: StagedFile[]; fields: Record<string, string> }> {
-  const staged: StagedFile[] = [];
+  const received: ReceivedFile[] = [];
+  let writing = 0;
+  let written: () => void = () => undefined;
   const fields: Record<string, string> = {};
   let total = 0;
   if (limits.gate && request.token) request.uploadTicket = limits.gate.enter(request.token.id);
@@ -67,13 +82,22 @@ export async function receiveUploadWithFields(
       }
       const budget = Math.min(limits.maxFileBytes, limits.maxTotalBytes - total);
       if (watchdog) watchdog.current = part.file;
-      const file = await store.stage(part.filename, part.file, budget, ticket && ((n) => ticket.reserve(n))).catch((error: unknown) => {
-        if (error instanceof DomainError && error.code === 'too-large' && budget < limits.maxFileBytes) {
-          throw new DomainError('too-large', `the upload is larger than the limit of ${limits.maxTotalBytes} bytes`);
-        }
-        throw error;
-      });
-      staged.push(file);
+      if (writing >= WRITES_IN_FLIGHT) await new Promise<void>((resolve) => (written = resolve));
+      const arrived = await store
+        .receive(part.filename, part.file, budget, ticket && ((n) => ticket.reserve(n)))
+        .catch((error: unknown) => {
+          if (error instanceof DomainError && error.code === 'too-large' && budget < limits.maxFileBytes) {
+            throw new DomainError('too-large', `the upload is larger than the limit of ${limits.maxTotalBytes} bytes`);
+          }
+          throw error;
+        });
+      const index = received.push(arrived) - 1;
+      writing += 1;
+      arrived.written.then(
+        (file) => ((writing -= 1), written(), onStaged?.(file, index)),
+        () => ((writing -= 1), written()),
+      );
+      const { file } = arrived;
       // The parser cuts a file at MAX_UPLOAD_FILE_BYTES (its own error would come later and
       // without the name): say which file it was.
       if (part.file.truncated) {
@@ -83,14 +107,20 @@ export async function receiveUploadWithFields(
       }
       total += file.size;
     }
+    // Every part has been read; a write that failed refuses the upload like any other error.
+    for (const outcome of await Promise.allSettled(received.map((r) => r.written))) {
+      if (outcome.status === 'rejected') throw outcome.reason;
+    }
   } catch (error) {
     watchdog?.stop();
-    await store.discard(staged);
+    // Writes still out would otherwise create a file after it was removed.
+    await Promise.allSettled(received.map((r) => r.written));
+    await store.discard(received.map((r) => r.file));
     if (error instanceof Error && !(error instanceof DomainError) && MALFORMED_MULTIPART.test(error.message)) {
       throw new HttpProblem(400, 'malformed-multipart', `the multipart body is malformed or truncated: ${error.message}`);
     }
     throw error;
   }
   watchdog?.stop();
-  return { files: staged, fields };
+  return { files: received.map((r) => r.file), fields };
 }

@@ -83,8 +83,6 @@ export function serveCommand(): Command {
       try {
         const lock = handle.kind === 'postgres' ? 'advisory' : 'in-process';
         repo = opened = await openRepository(handle.db, repositorySettings(config), { lock, logger });
-        // Ready before the first large upload rather than during it.
-        await repo.filing.start();
         repo.publisher.collectPeriodically(handle.db);
       } catch (error) {
         await opened?.close();

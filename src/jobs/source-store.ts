@@ -7,6 +7,16 @@ import { pipeline } from 'node:stream/promises';
 import { DomainError } from '../domain-error.ts';
 import { isProcessAlive } from '../process-alive.ts';
 import { hashingStage, StreamHash } from '../stream-hash.ts';
+import { StagingSink } from './staging-sink.ts';
+
+/** A file read whole from its stream; `written` settles once it is on disk (see receive). */
+export interface ReceivedFile {
+  file: StagedFile;
+  written: Promise<StagedFile>;
+}
+
+// Files up to this size are held in memory while they arrive and written in one call.
+const IN_MEMORY_UP_TO = 256 * 1024;
 
 export interface StagedFile {
   /** The name the client gave; checked before it names anything on disk. */
@@ -32,6 +42,7 @@ const STAGING_NAME = /^upload\.([A-Za-z0-9_-]+)\.([0-9]+)\./;
 export class SourceStore {
   readonly filesDir: string;
   readonly tmpDir: string;
+  private tmpDirMade: Promise<void> | undefined;
 
   constructor(dataDir: string) {
     this.filesDir = path.join(dataDir, 'files', 'sha256');
@@ -48,7 +59,16 @@ export class SourceStore {
    * each chunk first and may refuse it by throwing (a limit on staging as a whole).
    */
   async stage(name: string, input: Readable, maxBytes: number, onBytes?: (bytes: number) => void): Promise<StagedFile> {
-    await fs.promises.mkdir(this.tmpDir, { recursive: true });
+    return (await this.receive(name, input, maxBytes, onBytes)).written;
+  }
+
+  /**
+   * Like stage, but settles once `input` has been read: a small file may still be on its way
+   * to disk then, and `written` settles when it is there (the caller must await it, also to
+   * remove the file after a refusal). Lets a caller read the next part meanwhile.
+   */
+  async receive(name: string, input: Readable, maxBytes: number, onBytes?: (bytes: number) => void): Promise<ReceivedFile> {
+    await this.ensureTmpDir();
     const tmpPath = path.join(this.tmpDir, `upload.${host}.${process.pid}.${randomUUID()}`);
     const hash = new StreamHash(['sha256', 'sha1', 'md5']);
     const meter = hashingStage(hash, (chunk) => {
@@ -57,14 +77,40 @@ export class SourceStore {
       }
       onBytes?.(chunk.length);
     });
+    const sink = new StagingSink(tmpPath, IN_MEMORY_UP_TO);
     try {
-      await pipeline(input, meter, fs.createWriteStream(tmpPath, { flags: 'wx', mode: 0o644 }));
+      await pipeline(input, meter, sink);
     } catch (error) {
       await fs.promises.rm(tmpPath, { force: true });
       throw error;
     }
     const { sha256, sha1, md5, size } = hash.digest();
-    return { name, tmpPath, sha256, sha1, md5, size };
+    const file = { name, tmpPath, sha256, sha1, md5, size };
+    const written = sink.onDisk ? Promise.resolve(file) : this.writeHeld(sink).then(() => file);
+    return { file, written };
+  }
+
+  /** The staging folder is made once per store, and again if something removed it since. */
+  private ensureTmpDir(): Promise<void> {
+    this.tmpDirMade ??= fs.promises.mkdir(this.tmpDir, { recursive: true }).then(
+      () => undefined,
+      (error: unknown) => {
+        this.tmpDirMade = undefined;
+        throw error;
+      },
+    );
+    return this.tmpDirMade;
+  }
+
+  private async writeHeld(sink: StagingSink): Promise<void> {
+    try {
+      await sink.writeHeld();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      this.tmpDirMade = undefined;
+      await this.ensureTmpDir();
+      await sink.writeHeld();
+    }
   }
 
   /**

@@ -4,6 +4,7 @@ import type { Db } from '../../db/in-transaction.ts';
 import { DomainError } from '../../domain-error.ts';
 import type { SourceStore } from '../../jobs/source-store.ts';
 import { listPackages } from '../../repo/rows/list-packages.ts';
+import { EarlyInspection } from '../../repo/filing/early-inspection.ts';
 import { publishPackages, unpublishPackage } from '../../repo/publish/publish-repository.ts';
 import type { Repository } from '../../repo/repository.ts';
 import { HttpProblem } from '../problem.ts';
@@ -38,7 +39,9 @@ export const packageRoutes: FastifyPluginAsyncZod<PackageRoutesOptions> = async 
         tags: ['packages'],
         summary: 'Add packages to the apt repository',
         description:
-          'multipart/form-data carrying one or more .deb files. Each is verified (ar framing, control ' +
+          'multipart/form-data carrying one or more .deb files (`stubbuild repo add DIR` sends a whole directory in one ' +
+          'request; at most MAX_UPLOAD_FILES files). The parts are streamed: a large request is verified while the rest ' +
+          'of it arrives. Each is verified (ar framing, control ' +
           'fields, an architecture the service builds or all, a readable data.tar, within the decompression limit), ' +
           'added to the pool and the index, and published, signed. The answer comes once a publication ' +
           'listing them is visible under /apt/. If any file is refused, nothing changes. The same name and ' +
@@ -58,12 +61,22 @@ export const packageRoutes: FastifyPluginAsyncZod<PackageRoutesOptions> = async 
       if (!request.isMultipart()) {
         throw new HttpProblem(415, 'unsupported-media-type', 'send the .deb files as multipart/form-data');
       }
-      const files = await receiveUpload(request, store, uploadLimits);
+      // A bulk upload's packages are inspected while the rest of it arrives.
+      const early = new EarlyInspection(repo);
+      const files = await receiveUpload(request, store, uploadLimits, (file, index) => early.staged(index, file.tmpPath)).catch(
+        async (error: unknown) => {
+          await early.settled();
+          throw error;
+        },
+      );
       try {
         if (files.length === 0) throw new DomainError('invalid-input', 'the request carries no file: send one or more .deb files');
-        const result = await publishPackages(db, repo, { debs: files.map((f) => ({ path: f.tmpPath })), force: request.query.force });
+        const inspections = early.finish();
+        const debs = files.map((f, i) => ({ path: f.tmpPath, ...(inspections ? { prepared: inspections[i]! } : {}) }));
+        const result = await publishPackages(db, repo, { debs, force: request.query.force });
         return presentAddResult(result);
       } finally {
+        await early.settled();
         await store.discard(files);
       }
     },

@@ -1,4 +1,4 @@
-// The client half of the `stubbuild` binary: submit, batch, jobs, show, logs, requeue, cancel,
+// The client half of the `stubbuild` binary: submit, batch, jobs, show, logs, requeue, cancel, repo add,
 // talking to a service over its HTTP API. Exit codes: 0 done (published), 1 failed or
 // cancelled, 2 a usage, configuration or HTTP error, 3 a wait that timed out.
 import { Command, Option } from 'commander';
@@ -8,6 +8,7 @@ import { type ApiClient, finalStates, type JobDetail } from './api-client.ts';
 import { clientFrom, parseDuration, parseJobId, withClientOptions } from './client-options.ts';
 import { followLog } from './follow-log.ts';
 import { Progress } from './progress.ts';
+import { repoCommand } from './repo-add-command.ts';
 import { contentKey, readSubmission, referenceBody, type Submission, uploadForm } from './submission.ts';
 import { logTail, waitForJob } from './wait-for-job.ts';
 
@@ -251,5 +252,14 @@ function actionCommand(name: 'requeue' | 'cancel'): Command {
 }
 
 export function clientCommands(): Command[] {
-  return [submitCommand(), batchCommand(), jobsCommand(), showCommand(), logsCommand(), actionCommand('requeue'), actionCommand('cancel')];
+  return [
+    submitCommand(),
+    batchCommand(),
+    jobsCommand(),
+    showCommand(),
+    logsCommand(),
+    actionCommand('requeue'),
+    actionCommand('cancel'),
+    repoCommand(),
+  ];
 }

@@ -16,6 +16,7 @@ import type { RepoPackage } from '../rows/list-packages.ts';
 import { type BuildClaim, builtBinaryOf, refuseForeignBinaries } from './build-ownership.ts';
 import { inspectDebs, inspectSources } from './inspect-inputs.ts';
 import { type AddOutcome, becomesRow, decideAll, dedupeRequest, namesOf } from './outcomes.ts';
+import type { PreparedDeb } from './prepare-deb.ts';
 import { recordRows } from './record-rows.ts';
 import { settleFiles } from './settle-files.ts';
 
@@ -27,7 +28,8 @@ export interface SourceInput {
 }
 
 export interface AddPackagesInput {
-  debs: { path: string }[];
+  /** `prepared`: the package inspected already (early-inspection.ts), for all or none. */
+  debs: { path: string; prepared?: Promise<PreparedDeb> }[];
   sources?: SourceInput[];
   /** The build job the packages come from, if any. */
   jobId?: number | null;

@@ -4,14 +4,16 @@
 // package into the pool as its batch comes back (pool/pool-changes.ts: a mkdir and a link, ~45 µs,
 // serialised by the kernel on the shared parent directory anyway), so the threads leave it a
 // core. A handful of packages (a build's output) are inspected in place: a round trip to a
-// thread would cost more than it saves.
+// thread would cost more than it saves. The threads start on the first request that needs them
+// and stop after an idle period: each holds its own V8 heap and a tsx loader, ~30-40 MiB of
+// resident memory, most of a service's time for nothing.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { PrepareDebOptions, PreparedDeb } from './prepare-deb.ts';
 import { RepoError, type RepoErrorCode } from '../repo-error.ts';
 
 // Items per message: few messages, and every thread busy until the end.
-const BATCH = 64;
+export const BATCH = 64;
 const WORKER_FILE = new URL('./filing-thread.worker.mjs', import.meta.url);
 
 interface SerializedError {
@@ -80,6 +82,11 @@ class FilingThread {
     return thread;
   }
 
+  /** Batches sent and not yet answered. */
+  get load(): number {
+    return this.waiting.size;
+  }
+
   get usable(): boolean {
     return this.failed === undefined;
   }
@@ -100,14 +107,27 @@ class FilingThread {
   }
 }
 
+// Threads left without work this long stop; the next large request starts them again (~0.1 s).
+const IDLE_STOP_MS = 60_000;
+
 export class FilingThreads {
   private threads: Promise<FilingThread[]> | undefined;
+  private busy = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly size = Math.max(1, Math.min(4, availableParallelism() - 1))) {}
+  constructor(
+    private readonly size = Math.max(1, Math.min(4, availableParallelism() - 1)),
+    private readonly idleStopMs = IDLE_STOP_MS,
+  ) {}
 
-  /** Starts the threads now instead of on the first large request (the service does so at start). */
+  /** Starts the threads now instead of on the first large request. */
   async start(): Promise<void> {
-    await this.ready();
+    await this.whileBusy(() => this.ready());
+  }
+
+  /** Whether threads are running now (they start on demand and stop when idle). */
+  get running(): boolean {
+    return this.threads !== undefined;
   }
 
   /**
@@ -122,32 +142,65 @@ export class FilingThreads {
   ): Promise<PreparedDeb[]> {
     const results: PreparedDeb[] = new Array(paths.length);
     const failures: PrepareFailure[] = [];
-    await this.distribute(
-      paths.length,
-      (start, end) => ({ paths: paths.slice(start, end), options }),
-      (start, answers) => {
-        for (const [i, answer] of answers.entries()) {
-          try {
-            if ('error' in answer) throw revive(answer.error);
-            results[start + i] = answer.prepared;
-            // Once one has failed the request is refused: what still comes back is not handed on.
-            if (failures.length === 0) onPrepared(answer.prepared, start + i);
-          } catch (err) {
-            failures.push(new PrepareFailure(start + i, err as Error));
-            break;
+    await this.whileBusy(() =>
+      this.distribute(
+        paths.length,
+        (start, end) => ({ paths: paths.slice(start, end), options }),
+        (start, answers) => {
+          for (const [i, answer] of answers.entries()) {
+            try {
+              if ('error' in answer) throw revive(answer.error);
+              results[start + i] = answer.prepared;
+              // Once one has failed the request is refused: what still comes back is not handed on.
+              if (failures.length === 0) onPrepared(answer.prepared, start + i);
+            } catch (err) {
+              failures.push(new PrepareFailure(start + i, err as Error));
+              break;
+            }
           }
-        }
-        return failures.length === 0;
-      },
+          return failures.length === 0;
+        },
+      ),
     );
     if (failures.length > 0) throw failures.sort((a, b) => a.index - b.index)[0]!;
     return results;
   }
 
+  /**
+   * prepareDeb for one batch of paths, on the least busy thread; the answers in order, up to
+   * and including the first refusal (a refusal is an Error here, RepoError when it is one).
+   */
+  prepareBatch(paths: readonly string[], options: PrepareDebOptions): Promise<(PreparedDeb | Error)[]> {
+    return this.whileBusy(async () => {
+      const threads = await this.ready();
+      const thread = threads.reduce((least, t) => (t.load < least.load ? t : least));
+      const answers = await thread.run({ paths: [...paths], options });
+      return answers.map((a) => ('error' in a ? revive(a.error) : a.prepared));
+    });
+  }
+
   async close(): Promise<void> {
+    clearTimeout(this.idleTimer);
     const threads = this.threads;
     this.threads = undefined;
     if (threads) await Promise.all((await threads.catch(() => [])).map((t) => t.stop()));
+  }
+
+  /** Runs `work` counted as busy; the last to finish arms the idle stop. */
+  private async whileBusy<T>(work: () => Promise<T>): Promise<T> {
+    this.busy += 1;
+    clearTimeout(this.idleTimer);
+    try {
+      return await work();
+    } finally {
+      this.busy -= 1;
+      if (this.busy === 0) this.idleTimer = setTimeout(() => void this.stopIdle(), this.idleStopMs).unref();
+    }
+  }
+
+  private async stopIdle(): Promise<void> {
+    if (this.busy > 0 || !this.threads) return;
+    await this.close();
   }
 
   /**

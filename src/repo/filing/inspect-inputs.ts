@@ -22,7 +22,7 @@ const MAX_CONTROL_BYTES = 1024 * 1024;
 const MAX_DSC_BYTES = 1024 * 1024;
 const INSPECT_CONCURRENCY = 8;
 // Up to this many packages are prepared and linked in place; more go to the filing threads.
-const FILE_IN_PLACE_UP_TO = 32;
+export const FILE_IN_PLACE_UP_TO = 32;
 
 /** A function that yields to the event loop when more than `sliceMs` passed since it last did. */
 function yielder(sliceMs = 10): () => Promise<void> {
@@ -40,22 +40,38 @@ function labelled(err: unknown, what: string, index: number, count: number): unk
   return new RepoError(err.code, `${what} ${index + 1} of ${count}: ${err.message}`, { cause: err });
 }
 
-export /** Inspects every .deb (on the filing threads when there are many) and links each into the pool. */
-async function inspectDebs(repo: Repository, debs: AddPackagesInput['debs'], changes: PoolChanges): Promise<DebCandidate[]> {
+/** What every .deb of the repository is checked against. */
+export function debInspectionOptions(repo: Repository): PrepareDebOptions {
   const { architectures, component, maxUnpackedBytes } = repo.settings;
-  const options: PrepareDebOptions = {
+  return {
     component,
     allowedArchitectures: [...architectures, 'all'],
     maxControlBytes: MAX_CONTROL_BYTES,
     maxUncompressedBytes: maxUnpackedBytes,
   };
+}
+
+/** Inspects every .deb (on the filing threads when there are many) and links each into the pool. */
+export async function inspectDebs(repo: Repository, debs: AddPackagesInput['debs'], changes: PoolChanges): Promise<DebCandidate[]> {
+  const options = debInspectionOptions(repo);
   const paths = debs.map((d) => d.path);
   const placed: EarlyPlacement[] = new Array(paths.length);
   const place = (p: PreparedDeb, i: number) => {
     placed[i] = changes.link(paths[i]!, p.poolPath, p.info.file);
   };
   let prepared: PreparedDeb[];
-  if (paths.length > FILE_IN_PLACE_UP_TO) {
+  if (debs.length > 0 && debs.every((d) => d.prepared)) {
+    // Inspected while the upload arrived (early-inspection.ts): the lowest refused index wins.
+    prepared = [];
+    for (const [i, d] of debs.entries()) {
+      try {
+        prepared.push(await d.prepared!);
+      } catch (err) {
+        throw labelled(err, 'package', i, paths.length);
+      }
+      place(prepared[i]!, i);
+    }
+  } else if (paths.length > FILE_IN_PLACE_UP_TO) {
     try {
       prepared = await repo.filing.prepareAll(paths, options, place);
     } catch (err) {

@@ -1,0 +1,95 @@
+// Where a staged file's bytes go while it arrives. A small file that arrives quickly (most
+// .debs of a bulk upload are a few KiB, within one read of the socket) is held in memory and
+// written afterwards with one writeFile, so receiving the next part of a request need not wait
+// for an open, writes and a close on the threadpool per part. A file that grows past the
+// threshold, or is still arriving after a moment, goes to disk as it arrives, as before: a slow
+// client holds no memory, and what it sends is in staging where the bounds count it.
+import type { FileHandle } from 'node:fs/promises';
+import { open, writeFile } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+
+// A part still arriving after this long is written to disk as it comes.
+const SPILL_AFTER_MS = 20;
+
+export class StagingSink extends Writable {
+  private chunks: Buffer[] = [];
+  private held = 0;
+  private file: FileHandle | undefined;
+  private spilling = false;
+  private spillTimer: NodeJS.Timeout | undefined;
+  // Disk work in order: a spill started by the timer, then the chunks that followed.
+  private diskWork: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly tmpPath: string,
+    private readonly inMemoryUpTo: number,
+  ) {
+    super();
+  }
+
+  /** True when the bytes are on disk already (the file was spilled). */
+  get onDisk(): boolean {
+    return this.file !== undefined;
+  }
+
+  /** Writes what is held in memory to the file (once the sink has finished). */
+  async writeHeld(): Promise<void> {
+    if (this.file) return;
+    await writeFile(this.tmpPath, Buffer.concat(this.chunks, this.held), { flag: 'wx', mode: 0o644 });
+    this.chunks = [];
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    if (!this.spilling && this.held + chunk.length <= this.inMemoryUpTo) {
+      this.chunks.push(chunk);
+      this.held += chunk.length;
+      this.spillTimer ??= setTimeout(() => {
+        if (!this.spilling && !this.writableFinished && !this.destroyed) this.toDisk().catch((error: Error) => this.destroy(error));
+      }, SPILL_AFTER_MS).unref();
+      done();
+      return;
+    }
+    this.toDisk(chunk).then(() => done(), done);
+  }
+
+  override _final(done: (error?: Error | null) => void): void {
+    clearTimeout(this.spillTimer);
+    this.diskWork.then(() => this.file?.close()).then(() => done(), done);
+  }
+
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    clearTimeout(this.spillTimer);
+    // Also called after a clean finish (autoDestroy): what is held is still to be written then.
+    if (error) this.chunks = [];
+    if (!error || !this.spilling) return done(error);
+    // A refused or cut part that was going to disk: close the file; the caller removes it.
+    this.diskWork
+      .then(() => this.file?.close())
+      .then(
+        () => done(error),
+        () => done(error),
+      );
+  }
+
+  private toDisk(chunk?: Buffer): Promise<void> {
+    this.spilling = true;
+    const step = this.diskWork.then(() => this.spill(chunk));
+    this.diskWork = step.catch(() => undefined);
+    return step;
+  }
+
+  private async spill(chunk: Buffer | undefined): Promise<void> {
+    if (!this.file) {
+      this.file = await open(this.tmpPath, 'wx', 0o644);
+      const held = Buffer.concat(this.chunks, this.held);
+      this.chunks = [];
+      await writeWhole(this.file, held);
+    }
+    if (chunk) await writeWhole(this.file, chunk);
+  }
+}
+
+/** A write may take fewer bytes than given (a full disk says so on the next one). */
+async function writeWhole(file: FileHandle, bytes: Buffer): Promise<void> {
+  for (let offset = 0; offset < bytes.length;) offset += (await file.write(bytes, offset)).bytesWritten;
+}
