@@ -74,17 +74,26 @@ async function makeServerTemplate(serverUrl: string): Promise<string> {
   }
 }
 
-/** Creates database `name` as a copy of the migrated template and returns its URL. */
+/**
+ * Creates database `name` as a copy of the migrated template and returns its URL. A checkout
+ * with other migrations drops this one's template when it makes its own: then it is made again.
+ */
 export async function createMigratedServerDatabase(serverUrl: string, name: string): Promise<string> {
-  const template = await serverTemplateName(serverUrl);
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(`create database ${name} template ${template}`);
-  } finally {
-    await client.end();
+  for (let attempt = 1; ; attempt++) {
+    const template = await serverTemplateName(serverUrl);
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(`create database ${name} template ${template}`);
+      return databaseUrl(serverUrl, name);
+    } catch (error) {
+      const templateGone = (error as { code?: string }).code === '3D000';
+      if (!templateGone || attempt === 5) throw error;
+      serverTemplate = undefined;
+    } finally {
+      await client.end();
+    }
   }
-  return databaseUrl(serverUrl, name);
 }
 
 let pgliteImage: Promise<Blob> | undefined;
