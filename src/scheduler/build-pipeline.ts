@@ -290,3 +290,5 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
 
   return { pool, dispatcher, seedEssentialPackages, start, stop, afterPublication };
 }
+
+export type BuildPipeline = ReturnType<typeof createBuildPipeline>;
