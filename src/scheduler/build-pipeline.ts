@@ -88,14 +88,16 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
   }
 
   const pendingAfterPublish = new Set<Promise<void>>();
-  /** Resolves when the job has left `publishing` (or after a while, should it not). */
-  async function whenPublished(jobId: number, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const job = await db.selectFrom('jobs').select('state').where('id', '=', jobId).executeTakeFirst();
-      if (job?.state !== 'publishing') return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+  /**
+   * Dependents move once the dispatcher has marked a job published, so that histories read in
+   * order (A published, then B queued). Their failure is logged only: the job is published
+   * whatever happens to them.
+   */
+  function moveDependentsOf(jobId: number): void {
+    const after = afterPublication()
+      .catch((error: unknown) => logger.error({ err: error, jobId }, 'handling the publication failed'))
+      .finally(() => pendingAfterPublish.delete(after));
+    pendingAfterPublish.add(after);
   }
 
   /** What the job was built against, kept before its packages are published (rebuilds need it). */
@@ -175,17 +177,10 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
             throw error;
           },
         );
-      // Dependents move once the dispatcher has marked this job published, just after this
-      // returns, so that histories read in order (A published, then B queued). Their failure
-      // is logged only: the job is published whatever happens to them.
-      const after = whenPublished(built.jobId)
-        .then(afterPublication)
-        .catch((error: unknown) => logger.error({ err: error, jobId: built.jobId }, 'handling the publication failed'))
-        .finally(() => pendingAfterPublish.delete(after));
-      pendingAfterPublish.add(after);
     },
     settings: { ...(options.pollMs ? { pollMs: options.pollMs } : {}), ...options.scheduler },
     listen: options.listen,
+    onPublished: moveDependentsOf,
     onAttemptEnded: (ended) => {
       options.metrics
         ?.recordAttempt(ended)

@@ -107,6 +107,8 @@ export interface DispatcherDeps {
   /** Wake-ups from other processes; without it the poll alone finds work. */
   listen?: Listen | undefined;
   onAttemptEnded?: ((ended: AttemptEnded) => void) | undefined;
+  /** A job this process published is marked `published` (its dependents may move now). */
+  onPublished?: ((jobId: number) => void) | undefined;
 }
 
 class LeaseLostError extends Error {
@@ -413,6 +415,7 @@ export class Dispatcher {
       return;
     }
     await finish('published', 'in the apt repository');
+    this.deps.onPublished?.(jobId);
   }
 
   /**
