@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import type { AttemptLimits, Builder } from '../builders/builder.ts';
 import type {} from '../db/build-tables.ts';
 import type { Db } from '../db/in-transaction.ts';
+import { artifactFile, artifactsDirOf } from '../jobs/artifact-files.ts';
 import { listArtifacts } from '../jobs/attempts.ts';
 import type { SourceStore } from '../jobs/source-store.ts';
 import { PublicationPendingError, publishPackages } from '../repo/publish/publish-repository.ts';
@@ -57,7 +58,7 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
   };
   const pool = new EnginePool(db, options.engines, new Map(profiles.map((p) => [p.arch, p.image])));
   const arches = buildArchitecturesOf(profiles);
-  const artifactsDir = path.join(options.dataDir, 'artifacts');
+  const artifactsDir = artifactsDirOf(options.dataDir);
   const publications: PublicationHandling = {
     suite: repo.settings.suite,
     buildArch: BUILD_ARCH,
@@ -106,7 +107,7 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
     if (!buildinfo) return;
     await recordBuildDependencies(db, {
       jobId,
-      buildinfoPath: path.join(artifactsDir, String(jobId), String(buildinfo.attempt), buildinfo.name),
+      buildinfoPath: artifactFile(artifactsDir, jobId, buildinfo),
       suite: repo.settings.suite,
     });
   }

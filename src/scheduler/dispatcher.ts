@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type {} from '../db/build-tables.ts';
@@ -6,6 +5,7 @@ import type { Artifact, AttemptLimits, AttemptOutcome, AttemptRequest, Builder }
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/in-transaction.ts';
 import { DomainError } from '../domain-error.ts';
+import { artifactFile, attemptArtifactDir } from '../jobs/artifact-files.ts';
 import { AttemptLogWriter, listArtifacts } from '../jobs/attempts.ts';
 import { binNmuOf } from '../jobs/job-binnmu.ts';
 import { JOB_CANCELLED_CHANNEL } from '../jobs/job-cancelled.ts';
@@ -313,7 +313,7 @@ export class Dispatcher {
     const log = new AttemptLogWriter(db, jobId, attempt);
     const { image, limits } = this.deps.attemptSettings(claim.arch);
     log.write(Buffer.from(`stubbuild: job ${jobId} attempt ${attempt} for ${claim.arch} on engine ${builder.id}, image ${image}\n`));
-    const artifactDir = path.join(this.deps.artifactsDir, String(jobId), String(attempt));
+    const artifactDir = attemptArtifactDir(this.deps.artifactsDir, jobId, attempt);
     let outcome: AttemptOutcome;
     try {
       const files = await db.selectFrom('job_files').select(['name', 'sha256']).where('job_id', '=', jobId).execute();
@@ -371,7 +371,6 @@ export class Dispatcher {
   /** Publishes the artifacts of a built attempt; used after a build, and for a taken-over publication. */
   private async publishJob(claim: ClaimedAttempt): Promise<void> {
     const { jobId, attempt } = claim;
-    const artifactDir = path.join(this.deps.artifactsDir, String(jobId), String(attempt));
     const finish = async (to: 'published' | 'failed', reason: string, causeClass?: CauseClass) => {
       try {
         await transitionJob(this.deps.db, {
@@ -394,11 +393,11 @@ export class Dispatcher {
       const dsc = sources.find((a) => a.name.endsWith('.dsc'));
       await this.deps.publish({
         jobId,
-        debs: artifacts.filter((a) => a.kind === 'deb').map((a) => path.join(artifactDir, a.name)),
+        debs: artifacts.filter((a) => a.kind === 'deb').map((a) => artifactFile(this.deps.artifactsDir, jobId, a)),
         source: dsc
           ? {
-              dsc: { name: dsc.name, path: path.join(artifactDir, 'source', dsc.name) },
-              files: sources.filter((a) => a !== dsc).map((a) => ({ name: a.name, path: path.join(artifactDir, 'source', a.name) })),
+              dsc: { name: dsc.name, path: artifactFile(this.deps.artifactsDir, jobId, dsc) },
+              files: sources.filter((a) => a !== dsc).map((a) => ({ name: a.name, path: artifactFile(this.deps.artifactsDir, jobId, a) })),
             }
           : null,
       });
