@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './api/app.ts';
+import { BackgroundLoop } from './background-loop.ts';
 import { type ArchProfile, buildArchitecturesOf } from './builders/arch-profile.ts';
 import type { Builder } from './builders/builder.ts';
 import { createDockerBuilders, defaultEngines } from './builders/engine-config.ts';
@@ -122,28 +123,26 @@ export async function createService(inputs: ServiceInputs, overrides: ServiceOve
     return { pipeline, fetcherDeps, app };
   }
 
-  let sweep: NodeJS.Timeout | undefined;
+  // A crashed upload's staging files go within minutes, not at the next start.
+  const stagingSweep = new BackgroundLoop({
+    failureMessage: 'sweeping staging files failed',
+    logger,
+    everyMs: STAGING_SWEEP_MS,
+    round: async () => {
+      const removed = await store.removeStaleStaging();
+      if (removed > 0) logger.info({ removed }, 'removed staging files of uploads whose process is gone');
+    },
+  });
   let fetcher: RunningFetcher | undefined;
   let webhooks: RunningWebhookSender | undefined;
   let stopping = false;
   let stopped: Promise<void> | undefined;
 
-  /** A crashed upload's staging files go within minutes, not at the next start. */
-  function sweepStagingPeriodically(): void {
-    sweep = setInterval(() => {
-      store.removeStaleStaging().then(
-        (removed) => removed > 0 && logger.info({ removed }, 'removed staging files of uploads whose process is gone'),
-        (error: unknown) => logger.error({ err: error }, 'sweeping staging files failed'),
-      );
-    }, STAGING_SWEEP_MS);
-    sweep.unref();
-  }
-
   async function start(options: { listen?: { port: number; host: string } } = {}): Promise<void> {
     // Ready before the first large upload rather than during it.
     await repo.filing.start();
     repo.publisher.collectPeriodically(db);
-    sweepStagingPeriodically();
+    void stagingSweep.start({ afterPause: true });
     if (options.listen) {
       await app.listen(options.listen);
       logger.info({ database: database.kind, dataDir: config.DATA_DIR, publicReads: config.PUBLIC_READS }, `stubbuild ${version} serving`);
@@ -162,7 +161,7 @@ export async function createService(inputs: ServiceInputs, overrides: ServiceOve
 
   async function stopNow(): Promise<void> {
     stopping = true;
-    clearInterval(sweep);
+    await stagingSweep.stop();
     await pipeline?.stop();
     await fetcher?.stop();
     await webhooks?.stop();

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { BackgroundLoop } from '../background-loop.ts';
 import type { ArchProfile } from '../builders/arch-profile.ts';
 import { sql } from 'kysely';
 import type { AttemptLimits, Builder } from '../builders/builder.ts';
@@ -237,8 +238,6 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
    * apt ran just before it). Acts only when one of the two changed, so nothing is retried
    * while nothing changed.
    */
-  let watchTimer: NodeJS.Timeout | undefined;
-  let watching: Promise<void> | undefined;
   let seen = '';
   async function watchOnce(): Promise<void> {
     const { generation } = await db
@@ -256,13 +255,12 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
     await afterPublication();
     seen = now;
   }
-  function watch(): void {
-    watchTimer = setInterval(() => {
-      watching ??= watchOnce()
-        .catch((error: unknown) => logger.error({ err: error }, 'watching for publications and dep-waits failed'))
-        .finally(() => (watching = undefined));
-    }, options.pollMs ?? 2000);
-  }
+  const watcher = new BackgroundLoop({
+    failureMessage: 'watching for publications and dep-waits failed',
+    logger,
+    everyMs: options.pollMs ?? 2000,
+    round: watchOnce,
+  });
 
   /**
    * Seeds a fresh repository, then starts dispatching: the scheduler first gives back what
@@ -273,13 +271,12 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
     await pool.registerEngines().catch((error: unknown) => logger.error({ err: error }, 'registering the engines failed'));
     await seedEssentialPackages().catch((error: unknown) => logger.error({ err: error }, 'seeding the essential packages failed'));
     await dispatcher.start();
-    watch();
+    void watcher.start({ afterPause: true });
   }
 
   /** Stops watching, then the dispatcher (running attempts are given back). */
   async function stop(): Promise<void> {
-    clearInterval(watchTimer);
-    await watching;
+    await watcher.stop();
     await dispatcher.stop();
     await Promise.all(pendingAfterPublish);
   }
