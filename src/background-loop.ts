@@ -1,7 +1,7 @@
-// What every background loop of the service does alike: one round at a time, the next after a
-// pause (or at once when woken, or when the round says work is left), a failed round logged
-// rather than ending the loop, and nothing after stop(). Its timer never keeps the process
-// alive: the service's server or the caller's own work does that.
+// What every background loop of the service does alike: one round at a time, the next `everyMs`
+// after the last one started (at once when woken, or when the round says work is left), a
+// failed round logged rather than ending the loop, and nothing after stop(). Its timer never
+// keeps the process alive: the service's server or the caller's own work does that.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 
@@ -9,9 +9,9 @@ export interface BackgroundLoopOptions {
   /** Logged with a failed round's error. */
   failureMessage: string;
   logger?: Pick<Logger, 'error'> | undefined;
-  /** The pause after a round. */
+  /** A round starts this long after the one before started (as setInterval), at once if that one took longer. */
   everyMs: number;
-  /** After failed rounds in a row the pause doubles with each, up to this (default: no backoff). */
+  /** After failed rounds in a row the pause after the last is `everyMs` doubled with each, up to this. */
   maxBackoffMs?: number;
   /**
    * One round; `true` asks for the next at once (work may be left). `stopping` aborts on stop();
@@ -59,6 +59,7 @@ export class BackgroundLoop {
     if (afterPause) await this.pause(this.options.everyMs);
     while (!signal.aborted) {
       this.woken = false;
+      const startedAt = Date.now();
       let again = false;
       try {
         again = (await this.options.round(signal)) === true;
@@ -72,13 +73,14 @@ export class BackgroundLoop {
       }
       if (again || this.woken) continue;
       const { everyMs, maxBackoffMs } = this.options;
-      await this.pause(failures > 0 && maxBackoffMs !== undefined ? Math.min(everyMs * 2 ** failures, maxBackoffMs) : everyMs);
+      const backoff = failures > 0 && maxBackoffMs !== undefined;
+      await this.pause(backoff ? Math.min(everyMs * 2 ** failures, maxBackoffMs) : startedAt + everyMs - Date.now());
     }
     roundEnded(); // stopped before the first round
   }
 
   private async pause(ms: number): Promise<void> {
-    if (this.woken) return;
+    if (this.woken || ms <= 0) return;
     this.nap = new AbortController();
     await sleep(ms, undefined, { signal: AbortSignal.any([this.nap.signal, this.stopping.signal]), ref: false }).catch(() => undefined);
     this.nap = undefined;
