@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Docker from 'dockerode';
 import { DockerBuilder } from '../src/builders/docker-builder.ts';
-import type { createBuildPipeline } from '../src/scheduler/build-pipeline.ts';
+import type { BuildPipeline } from '../src/scheduler/build-pipeline.ts';
 import { ensureBuilderImage } from './builder-image.support.ts';
 import { createAptClient } from './helpers/apt-client.ts';
 import { fetchRepoKey } from './helpers/running-service.ts';
@@ -17,7 +17,7 @@ import { bearer, createTestApp, type TestApp } from './helpers/test-app.ts';
 import { waitForJob } from './helpers/wait-for-job.ts';
 
 let t: TestApp;
-let pipeline: ReturnType<typeof createBuildPipeline>;
+let pipeline: BuildPipeline;
 const engineId = `e2e-${process.pid}`;
 
 before(async () => {

@@ -34,7 +34,7 @@ try {
     lock: handle.kind === 'postgres' ? 'advisory' : 'in-process',
     ...(logger ? { logger } : {}),
   });
-  // As the service does when it starts (serve-command.ts).
+  // As the service does when it starts (src/service.ts).
   await repo.filing.start();
   const debs = (await readdir(debDir))
     .filter((f) => f.endsWith('.deb'))

@@ -1,10 +1,10 @@
-import path from 'node:path';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/in-transaction.ts';
 import { archiveSuitesFromConfig } from '../jobs/archive/archive-settings.ts';
+import { artifactsDirOf } from '../jobs/artifact-files.ts';
 import { loadKeyring } from '../jobs/openpgp-keyring.ts';
 import type { DebianSourceNames } from '../jobs/archive/debian-source-names.ts';
 import type { SourceStore } from '../jobs/source-store.ts';
@@ -184,7 +184,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       await v1.register(webhookRoutes, { db });
       await v1.register(jobOutputRoutes, {
         db,
-        artifactsDir: path.join(config.DATA_DIR, 'artifacts'),
+        artifactsDir: artifactsDirOf(config.DATA_DIR),
         maxLogFollowers: config.MAX_LOG_FOLLOWERS,
         following,
       });

@@ -2,12 +2,14 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { BackgroundLoop } from '../background-loop.ts';
 import type { ArchProfile } from '../builders/arch-profile.ts';
 import { sql } from 'kysely';
 import type { AttemptLimits, Builder } from '../builders/builder.ts';
 import type {} from '../db/build-tables.ts';
 import type { Db } from '../db/in-transaction.ts';
 import { readInstallationId } from '../db/installation-id.ts';
+import { artifactFile, artifactsDirOf } from '../jobs/artifact-files.ts';
 import { listArtifacts } from '../jobs/attempts.ts';
 import type { SourceStore } from '../jobs/source-store.ts';
 import { PublicationPendingError, publishPackages } from '../repo/publish/publish-repository.ts';
@@ -59,7 +61,7 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
   };
   const pool = new EnginePool(db, options.engines, new Map(profiles.map((p) => [p.arch, p.image])));
   const arches = buildArchitecturesOf(profiles);
-  const artifactsDir = path.join(options.dataDir, 'artifacts');
+  const artifactsDir = artifactsDirOf(options.dataDir);
   const publications: PublicationHandling = {
     suite: repo.settings.suite,
     buildArch: BUILD_ARCH,
@@ -90,14 +92,16 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
   }
 
   const pendingAfterPublish = new Set<Promise<void>>();
-  /** Resolves when the job has left `publishing` (or after a while, should it not). */
-  async function whenPublished(jobId: number, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const job = await db.selectFrom('jobs').select('state').where('id', '=', jobId).executeTakeFirst();
-      if (job?.state !== 'publishing') return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+  /**
+   * Dependents move once the dispatcher has marked a job published, so that histories read in
+   * order (A published, then B queued). Their failure is logged only: the job is published
+   * whatever happens to them.
+   */
+  function moveDependentsOf(jobId: number): void {
+    const after = afterPublication()
+      .catch((error: unknown) => logger.error({ err: error, jobId }, 'handling the publication failed'))
+      .finally(() => pendingAfterPublish.delete(after));
+    pendingAfterPublish.add(after);
   }
 
   /** What the job was built against, kept before its packages are published (rebuilds need it). */
@@ -106,7 +110,7 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
     if (!buildinfo) return;
     await recordBuildDependencies(db, {
       jobId,
-      buildinfoPath: path.join(artifactsDir, String(jobId), String(buildinfo.attempt), buildinfo.name),
+      buildinfoPath: artifactFile(artifactsDir, jobId, buildinfo),
       suite: repo.settings.suite,
     });
   }
@@ -179,17 +183,10 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
             throw error;
           },
         );
-      // Dependents move once the dispatcher has marked this job published, just after this
-      // returns, so that histories read in order (A published, then B queued). Their failure
-      // is logged only: the job is published whatever happens to them.
-      const after = whenPublished(built.jobId)
-        .then(afterPublication)
-        .catch((error: unknown) => logger.error({ err: error, jobId: built.jobId }, 'handling the publication failed'))
-        .finally(() => pendingAfterPublish.delete(after));
-      pendingAfterPublish.add(after);
     },
     settings: { ...(options.pollMs ? { pollMs: options.pollMs } : {}), ...options.scheduler },
     listen: options.listen,
+    onPublished: moveDependentsOf,
     onAttemptEnded: (ended) => {
       options.metrics
         ?.recordAttempt(ended)
@@ -245,8 +242,6 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
    * apt ran just before it). Acts only when one of the two changed, so nothing is retried
    * while nothing changed.
    */
-  let watchTimer: NodeJS.Timeout | undefined;
-  let watching: Promise<void> | undefined;
   let seen = '';
   async function watchOnce(): Promise<void> {
     const { generation } = await db
@@ -264,13 +259,12 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
     await afterPublication();
     seen = now;
   }
-  function watch(): void {
-    watchTimer = setInterval(() => {
-      watching ??= watchOnce()
-        .catch((error: unknown) => logger.error({ err: error }, 'watching for publications and dep-waits failed'))
-        .finally(() => (watching = undefined));
-    }, options.pollMs ?? 2000);
-  }
+  const watcher = new BackgroundLoop({
+    failureMessage: 'watching for publications and dep-waits failed',
+    logger,
+    everyMs: options.pollMs ?? 2000,
+    round: watchOnce,
+  });
 
   /**
    * Seeds a fresh repository, then starts dispatching: the scheduler first gives back what
@@ -281,16 +275,17 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
     await pool.registerEngines().catch((error: unknown) => logger.error({ err: error }, 'registering the engines failed'));
     await seedEssentialPackages().catch((error: unknown) => logger.error({ err: error }, 'seeding the essential packages failed'));
     await dispatcher.start();
-    watch();
+    void watcher.start({ afterPause: true });
   }
 
   /** Stops watching, then the dispatcher (running attempts are given back). */
   async function stop(): Promise<void> {
-    clearInterval(watchTimer);
-    await watching;
+    await watcher.stop();
     await dispatcher.stop();
     await Promise.all(pendingAfterPublish);
   }
 
   return { pool, dispatcher, seedEssentialPackages, start, stop, afterPublication };
 }
+
+export type BuildPipeline = ReturnType<typeof createBuildPipeline>;

@@ -1,12 +1,13 @@
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { BackgroundLoop } from '../background-loop.ts';
 import type {} from '../db/build-tables.ts';
 import type { Artifact, AttemptLimits, AttemptOutcome, AttemptRequest, Builder } from '../builders/builder.ts';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/in-transaction.ts';
 import { readInstallationId } from '../db/installation-id.ts';
 import { DomainError } from '../domain-error.ts';
+import { artifactFile, attemptArtifactDir } from '../jobs/artifact-files.ts';
 import { AttemptLogWriter, listArtifacts } from '../jobs/attempts.ts';
 import { binNmuOf } from '../jobs/job-binnmu.ts';
 import { JOB_CANCELLED_CHANNEL } from '../jobs/job-cancelled.ts';
@@ -108,6 +109,8 @@ export interface DispatcherDeps {
   /** Wake-ups from other processes; without it the poll alone finds work. */
   listen?: Listen | undefined;
   onAttemptEnded?: ((ended: AttemptEnded) => void) | undefined;
+  /** A job this process published is marked `published` (its dependents may move now). */
+  onPublished?: ((jobId: number) => void) | undefined;
 }
 
 class LeaseLostError extends Error {
@@ -136,11 +139,12 @@ export class Dispatcher {
   /** The lease holder name of this process. */
   readonly owner = leaseOwner('scheduler');
   readonly settings: SchedulerSettings;
-  private readonly timers: NodeJS.Timeout[] = [];
-  private ticking: Promise<void> | undefined;
-  private again = false;
-  private maintaining: Promise<void> | undefined;
-  private reaping: Promise<void> | undefined;
+  /** Claims for free capacity: at once, on every NOTIFY, and every poll. */
+  private readonly claims: BackgroundLoop;
+  /** Every heartbeat: expired leases given back, stalled publications taken over. */
+  private readonly maintenance: BackgroundLoop;
+  /** Every lease period: containers of attempts nobody holds removed. */
+  private readonly reaper: BackgroundLoop;
   private stopping = false;
   private stopped: Promise<void> | undefined;
   private unlisten: (() => Promise<void>) | undefined;
@@ -153,6 +157,20 @@ export class Dispatcher {
   constructor(private readonly deps: DispatcherDeps) {
     this.settings = { ...defaultSchedulerSettings, ...deps.settings };
     this.log = deps.logger.child({ component: 'scheduler', owner: this.owner });
+    const { heartbeatMs, leaseMs, pollMs } = this.settings;
+    this.claims = new BackgroundLoop({ failureMessage: 'claiming failed', logger: this.log, everyMs: pollMs, round: () => this.claim() });
+    this.maintenance = new BackgroundLoop({
+      failureMessage: 'lease maintenance failed',
+      logger: this.log,
+      everyMs: heartbeatMs,
+      round: () => this.maintain(),
+    });
+    this.reaper = new BackgroundLoop({
+      failureMessage: 'reaping orphans failed',
+      logger: this.log,
+      everyMs: leaseMs,
+      round: () => this.reapOrphans(),
+    });
   }
 
   /**
@@ -160,7 +178,7 @@ export class Dispatcher {
    * removes their containers, then claims: at once, on every NOTIFY, and every poll.
    */
   async start(): Promise<void> {
-    const { heartbeatMs, leaseMs, pollMs } = this.settings;
+    const { pollMs } = this.settings;
     this.installation = await readInstallationId(this.deps.db);
     this.log.info({ ...this.settings, installation: this.installation }, 'scheduler started');
     if (this.deps.listen) {
@@ -172,15 +190,10 @@ export class Dispatcher {
         this.log.warn({ err: error }, `could not LISTEN on ${JOBS_READY_CHANNEL}; polling every ${pollMs} ms instead`);
       }
     }
-    await this.maintain();
-    await this.reapOrphans();
+    await this.maintenance.start();
+    await this.reaper.start();
     if (this.stopping) return;
-    this.timers.push(
-      setInterval(() => this.wake(), pollMs),
-      setInterval(() => void this.maintain(), heartbeatMs),
-      setInterval(() => void this.reapOrphans(), leaseMs),
-    );
-    this.wake();
+    void this.claims.start();
   }
 
   /** Claim rounds finished: what shows that the scheduler is looking for work. */
@@ -188,14 +201,7 @@ export class Dispatcher {
 
   /** Looks for work now (after a submission, say) instead of at the next poll. */
   wake(): void {
-    if (this.stopping) return;
-    if (this.ticking) {
-      this.again = true;
-      return;
-    }
-    this.ticking = this.tick()
-      .catch((error: unknown) => this.log.error({ err: error }, 'claiming failed'))
-      .finally(() => (this.ticking = undefined));
+    this.claims.wake();
   }
 
   /**
@@ -209,10 +215,10 @@ export class Dispatcher {
 
   private async stopNow(): Promise<void> {
     this.stopping = true;
-    for (const timer of this.timers) clearInterval(timer);
+    const reaped = this.reaper.stop();
     await this.unlisten?.().catch(() => undefined);
     await this.unlistenCancel?.().catch(() => undefined);
-    await Promise.all([this.ticking, this.maintaining]);
+    await Promise.all([this.claims.stop(), this.maintenance.stop()]);
     // An attempt on an engine that hangs may never answer its abort: its lease runs out and
     // another process gives it back, so this one does not wait longer than that.
     const deadline = Date.now() + this.settings.leaseMs;
@@ -225,7 +231,7 @@ export class Dispatcher {
     }
     if (this.running.size > 0)
       this.log.warn({ attempts: [...this.running.keys()] }, 'stopped without these attempts ending; their leases run out');
-    await this.reaping;
+    await reaped;
     this.log.info('scheduler stopped');
   }
 
@@ -236,32 +242,29 @@ export class Dispatcher {
     }
   }
 
-  /** Claims for each healthy engine in turn until none takes another job. */
-  private async tick(): Promise<void> {
+  /** One claim round: claims for each healthy engine in turn until none takes another job. */
+  private async claim(): Promise<void> {
     const { db } = this.deps;
+    let claimed: boolean;
     do {
-      this.again = false;
-      let claimed: boolean;
-      do {
-        claimed = false;
-        for (const { builder, arches } of await this.deps.pool.healthyEngines()) {
-          if (this.stopping) return;
-          const claim = await claimNextJob(db, {
-            engineId: builder.id,
-            capacity: builder.capacity,
-            owner: this.owner,
-            leaseMs: this.settings.leaseMs,
-            ageingMs: this.settings.ageingMs,
-            arches,
-          });
-          if (!claim) continue;
-          claimed = true;
-          this.log.info({ jobId: claim.jobId, attempt: claim.attempt, engine: claim.engineId }, 'claimed');
-          this.track(claim, (stop, lease, cancel) => this.runAttempt(builder, claim, stop, lease, cancel), builder);
-        }
-      } while (claimed && !this.stopping);
-      this.claimRounds += 1;
-    } while (this.again && !this.stopping);
+      claimed = false;
+      for (const { builder, arches } of await this.deps.pool.healthyEngines()) {
+        if (this.stopping) return;
+        const claim = await claimNextJob(db, {
+          engineId: builder.id,
+          capacity: builder.capacity,
+          owner: this.owner,
+          leaseMs: this.settings.leaseMs,
+          ageingMs: this.settings.ageingMs,
+          arches,
+        });
+        if (!claim) continue;
+        claimed = true;
+        this.log.info({ jobId: claim.jobId, attempt: claim.attempt, engine: claim.engineId }, 'claimed');
+        this.track(claim, (stop, lease, cancel) => this.runAttempt(builder, claim, stop, lease, cancel), builder);
+      }
+    } while (claimed && !this.stopping);
+    this.claimRounds += 1;
   }
 
   /**
@@ -315,7 +318,7 @@ export class Dispatcher {
     const log = new AttemptLogWriter(db, jobId, attempt);
     const { image, limits } = this.deps.attemptSettings(claim.arch);
     log.write(Buffer.from(`stubbuild: job ${jobId} attempt ${attempt} for ${claim.arch} on engine ${builder.id}, image ${image}\n`));
-    const artifactDir = path.join(this.deps.artifactsDir, String(jobId), String(attempt));
+    const artifactDir = attemptArtifactDir(this.deps.artifactsDir, jobId, attempt);
     let outcome: AttemptOutcome;
     try {
       const files = await db.selectFrom('job_files').select(['name', 'sha256']).where('job_id', '=', jobId).execute();
@@ -374,7 +377,6 @@ export class Dispatcher {
   /** Publishes the artifacts of a built attempt; used after a build, and for a taken-over publication. */
   private async publishJob(claim: ClaimedAttempt): Promise<void> {
     const { jobId, attempt } = claim;
-    const artifactDir = path.join(this.deps.artifactsDir, String(jobId), String(attempt));
     const finish = async (to: 'published' | 'failed', reason: string, causeClass?: CauseClass) => {
       try {
         await transitionJob(this.deps.db, {
@@ -397,11 +399,11 @@ export class Dispatcher {
       const dsc = sources.find((a) => a.name.endsWith('.dsc'));
       await this.deps.publish({
         jobId,
-        debs: artifacts.filter((a) => a.kind === 'deb').map((a) => path.join(artifactDir, a.name)),
+        debs: artifacts.filter((a) => a.kind === 'deb').map((a) => artifactFile(this.deps.artifactsDir, jobId, a)),
         source: dsc
           ? {
-              dsc: { name: dsc.name, path: path.join(artifactDir, 'source', dsc.name) },
-              files: sources.filter((a) => a !== dsc).map((a) => ({ name: a.name, path: path.join(artifactDir, 'source', a.name) })),
+              dsc: { name: dsc.name, path: artifactFile(this.deps.artifactsDir, jobId, dsc) },
+              files: sources.filter((a) => a !== dsc).map((a) => ({ name: a.name, path: artifactFile(this.deps.artifactsDir, jobId, a) })),
             }
           : null,
       });
@@ -418,55 +420,35 @@ export class Dispatcher {
       return;
     }
     await finish('published', 'in the apt repository');
+    this.deps.onPublished?.(jobId);
   }
 
-  /**
-   * Every heartbeat: gives back attempts whose lease expired, and takes over publications a
-   * stopped process left. Runs once at a time.
-   */
-  private maintain(): Promise<void> {
-    this.maintaining ??= (async () => {
-      try {
-        const expired = await expireAttemptLeases(this.deps.db, this.settings);
-        for (const e of expired) this.log.warn({ ...e }, 'lease expired: attempt given back');
-        if (expired.length > 0) this.wake();
-        while (!this.stopping) {
-          const publication = await takeStalledPublication(this.deps.db, this.owner, this.settings.leaseMs);
-          if (!publication) break;
-          this.log.warn({ jobId: publication.jobId, attempt: publication.attempt }, 'taking over a publication its process left');
-          this.track(publication, () => this.publishJob(publication));
-        }
-      } catch (error) {
-        this.log.error({ err: error }, 'lease maintenance failed');
-      } finally {
-        this.maintaining = undefined;
-      }
-    })();
-    return this.maintaining;
+  /** Gives back attempts whose lease expired, and takes over publications a stopped process left. */
+  private async maintain(): Promise<void> {
+    const expired = await expireAttemptLeases(this.deps.db, this.settings);
+    for (const e of expired) this.log.warn({ ...e }, 'lease expired: attempt given back');
+    if (expired.length > 0) this.wake();
+    while (!this.stopping) {
+      const publication = await takeStalledPublication(this.deps.db, this.owner, this.settings.leaseMs);
+      if (!publication) break;
+      this.log.warn({ jobId: publication.jobId, attempt: publication.attempt }, 'taking over a publication its process left');
+      this.track(publication, () => this.publishJob(publication));
+    }
   }
 
   /**
    * Removes containers and volumes of attempts without a live lease (a killed process's). The
    * live set is read after the engine was listed, so an attempt claimed meanwhile is kept.
    */
-  private reapOrphans(): Promise<void> {
-    this.reaping ??= (async () => {
-      try {
-        for (const { builder } of await this.deps.pool.healthyEngines()) {
-          let live: Promise<Set<string>> | undefined;
-          const removed = await builder.reapOrphans(this.installation, async (jobId, attempt) => {
-            live ??= listLiveAttempts(this.deps.db);
-            return (await live).has(`${jobId}.${attempt}`);
-          });
-          if (removed > 0) this.log.warn({ engine: builder.id, removed }, 'removed containers and volumes of attempts no longer running');
-        }
-      } catch (error) {
-        this.log.error({ err: error }, 'reaping orphans failed');
-      } finally {
-        this.reaping = undefined;
-      }
-    })();
-    return this.reaping;
+  private async reapOrphans(): Promise<void> {
+    for (const { builder } of await this.deps.pool.healthyEngines()) {
+      let live: Promise<Set<string>> | undefined;
+      const removed = await builder.reapOrphans(this.installation, async (jobId, attempt) => {
+        live ??= listLiveAttempts(this.deps.db);
+        return (await live).has(`${jobId}.${attempt}`);
+      });
+      if (removed > 0) this.log.warn({ engine: builder.id, removed }, 'removed containers and volumes of attempts no longer running');
+    }
   }
 }
 

@@ -3,9 +3,9 @@
 // are taken over), POSTs them with a deadline, and records the answer. A failed try is retried
 // after a doubling backoff; a job's changes reach a receiver in order. Nothing here runs in the
 // scheduler's path: a slow or dead receiver delays only its own deliveries.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
+import { BackgroundLoop } from '../background-loop.ts';
 import type {} from '../db/operations-tables.ts';
 import type { Db } from '../db/in-transaction.ts';
 import { getJob } from '../jobs/get-job.ts';
@@ -95,11 +95,8 @@ export function runWebhookSender(deps: {
   const concurrency = settings.concurrency ?? 8;
   const pollMs = settings.pollMs ?? 1000;
   const leaseMs = settings.timeoutMs + 30_000;
-  const stopping = new AbortController();
-  let nap: AbortController | undefined;
-  const wake = () => nap?.abort();
 
-  async function send(delivery: Claimed): Promise<void> {
+  async function send(delivery: Claimed, stopping: AbortSignal): Promise<void> {
     const body = delivery.body ?? (await deliveryBody(db, delivery));
     // Fixed at the first try: every retry sends (and signs) the same bytes.
     if (delivery.body === null) await db.updateTable('webhook_deliveries').set({ body }).where('id', '=', delivery.id).execute();
@@ -116,7 +113,7 @@ export function runWebhookSender(deps: {
         },
         body,
         redirect: 'manual',
-        signal: AbortSignal.any([AbortSignal.timeout(settings.timeoutMs), stopping.signal]),
+        signal: AbortSignal.any([AbortSignal.timeout(settings.timeoutMs), stopping]),
       });
       status = res.status;
       await res.body?.cancel().catch(() => undefined);
@@ -145,7 +142,7 @@ export function runWebhookSender(deps: {
       log.debug({ delivery: delivery.id, jobId: delivery.job_id, url: delivery.url, attempts }, 'webhook delivered');
       return;
     }
-    if (stopping.signal.aborted) {
+    if (stopping.aborted) {
       // Not the receiver's fault: released for whoever runs next, the try not counted.
       await mine(db.updateTable('webhook_deliveries')).set({ lease_owner: null, lease_until: null }).execute();
       return;
@@ -169,40 +166,43 @@ export function runWebhookSender(deps: {
     );
   }
 
-  const loop = (async () => {
-    let unlisten: (() => Promise<void>) | undefined;
+  // Every delivery claimed in a round is sent at once; another round follows while there were some.
+  const loop = new BackgroundLoop({
+    failureMessage: 'claiming webhook deliveries failed',
+    logger: log,
+    everyMs: pollMs,
+    round: async (stopping) => {
+      const claimed = await claimDeliveries(db, owner, leaseMs, concurrency);
+      await Promise.all(
+        claimed.map((d) =>
+          send(d, stopping).catch((error: unknown) => log.error({ err: error, delivery: d.id }, 'sending a webhook delivery failed')),
+        ),
+      );
+      return claimed.length > 0;
+    },
+  });
+  const wake = () => loop.wake();
+  const listening = (async () => {
     try {
-      unlisten = await deps.listen?.(JOB_EVENTS_CHANNEL, wake);
+      return await deps.listen?.(JOB_EVENTS_CHANNEL, wake);
     } catch (error) {
       log.warn({ err: error }, `could not LISTEN on ${JOB_EVENTS_CHANNEL}; polling every ${pollMs} ms instead`);
+      return undefined;
     }
+  })();
+  void listening.then(() => {
     log.info({ concurrency, ...settings }, 'webhook sender started');
-    while (!stopping.signal.aborted) {
-      let claimed: Claimed[] = [];
-      try {
-        claimed = await claimDeliveries(db, owner, leaseMs, concurrency);
-        await Promise.all(
-          claimed.map((d) =>
-            send(d).catch((error: unknown) => log.error({ err: error, delivery: d.id }, 'sending a webhook delivery failed')),
-          ),
-        );
-      } catch (error) {
-        if (stopping.signal.aborted) break;
-        log.error({ err: error }, 'claiming webhook deliveries failed');
-      }
-      if (claimed.length > 0) continue;
-      nap = new AbortController();
-      await sleep(pollMs, undefined, { signal: AbortSignal.any([nap.signal, stopping.signal]) }).catch(() => undefined);
-    }
+    void loop.start();
+  });
+
+  let stopped: Promise<void> | undefined;
+  async function stop(): Promise<void> {
+    const loopStopped = loop.stop(); // before it starts, if it has not yet
+    const unlisten = await listening;
+    await loopStopped;
     await unlisten?.().catch(() => undefined);
     log.info('webhook sender stopped');
-  })();
+  }
 
-  return {
-    wake,
-    stop: async () => {
-      stopping.abort();
-      await loop;
-    },
-  };
+  return { wake, stop: () => (stopped ??= stop()) };
 }

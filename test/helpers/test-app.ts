@@ -3,14 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { buildApp } from '../../src/api/app.ts';
 import { type ArchProfile, loadArchProfiles, selectArchProfiles } from '../../src/builders/arch-profile.ts';
 import type { Builder } from '../../src/builders/builder.ts';
-import { createBuildPipeline } from '../../src/scheduler/build-pipeline.ts';
+import type { BuildPipeline } from '../../src/scheduler/build-pipeline.ts';
 import type { SchedulerSettings } from '../../src/scheduler/dispatcher.ts';
 import { loadConfig } from '../../src/config/config.ts';
-import { SourceStore } from '../../src/jobs/source-store.ts';
-import { openRepository, type Repository, repositorySettings } from '../../src/repo/repository.ts';
+import type { SourceStore } from '../../src/jobs/source-store.ts';
+import type { Repository } from '../../src/repo/repository.ts';
+import { createService, type Service } from '../../src/service.ts';
 import { createToken } from '../../src/tokens/tokens.ts';
 import { createTestDatabase } from './test-db.ts';
 
@@ -20,7 +20,9 @@ export interface TestApp {
   dataDir: string;
   store: SourceStore;
   repo: Repository;
-  pipeline: ReturnType<typeof createBuildPipeline> | undefined;
+  pipeline: BuildPipeline | undefined;
+  /** The whole service; its background work runs only once a test starts it. */
+  service: Service;
   adminToken: string;
   submitToken: string;
   close(): Promise<void>;
@@ -35,55 +37,39 @@ export interface TestBuilds {
 }
 
 /**
- * A whole service on its own database and DATA_DIR, with an admin and a submit token; with
- * `builds`, also the build pipeline (engines, dispatcher), not yet started.
+ * A whole service (src/service.ts) on its own database and DATA_DIR, with an admin and a submit
+ * token, silent, not listening and with nothing started. With `builds`, also the build pipeline
+ * (engines, dispatcher); without, the service does not build. Archive references are not fetched.
  */
 export async function createTestApp(env: Record<string, string> = {}, options: { builds?: TestBuilds } = {}): Promise<TestApp> {
-  const handle = await createTestDatabase();
+  const database = await createTestDatabase();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'stubbuild-test-'));
   const config = loadConfig({ DATA_DIR: dataDir, ...env });
-  const store = new SourceStore(dataDir);
-  const lock = handle.kind === 'postgres' ? 'advisory' : 'in-process';
-  const repo = await openRepository(handle.db, repositorySettings(config), { lock });
-  const profiles =
-    options.builds?.profiles ?? selectArchProfiles(await loadArchProfiles(config.ARCHES_DIR), config.ARCHES, config.ARCHES_DIR);
-  const pipeline = options.builds
-    ? createBuildPipeline({
-        db: handle.db,
-        store,
-        repo,
-        dataDir,
-        logger: pino({ level: 'silent' }),
-        listen: handle.listen,
-        ...options.builds,
-        profiles,
-      })
-    : undefined;
-  const app = await buildApp({
-    db: handle.db,
-    store,
-    config,
-    repo,
-    profiles,
-    listen: handle.listen,
-    ...(pipeline ? { engines: pipeline.pool } : {}),
-  });
-  const admin = await createToken(handle.db, { role: 'admin', name: 'test admin' });
-  const submit = await createToken(handle.db, { role: 'submit', name: 'test submitter' });
+  const { builds } = options;
+  const profiles = builds?.profiles ?? selectArchProfiles(await loadArchProfiles(config.ARCHES_DIR), config.ARCHES, config.ARCHES_DIR);
+  const service = await createService(
+    { config, database, profiles, logger: pino({ level: 'silent' }) },
+    {
+      engines: builds?.engines ?? null,
+      ...(builds?.pollMs ? { pollMs: builds.pollMs } : {}),
+      scheduler: builds?.scheduler ?? {},
+      fetchArchives: false,
+    },
+  );
+  const admin = await createToken(database.db, { role: 'admin', name: 'test admin' });
+  const submit = await createToken(database.db, { role: 'submit', name: 'test submitter' });
   return {
-    app,
-    db: handle.db,
+    app: service.app,
+    db: database.db,
     dataDir,
-    store,
-    repo,
-    pipeline,
+    store: service.store,
+    repo: service.repo,
+    pipeline: service.pipeline,
+    service,
     adminToken: admin.token,
     submitToken: submit.token,
     close: async () => {
-      await pipeline?.stop();
-      await app.close();
-      await repo.close();
-      await handle.close();
+      await service.stop();
       await fs.rm(dataDir, { recursive: true, force: true });
     },
   };

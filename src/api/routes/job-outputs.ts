@@ -1,14 +1,12 @@
 import { once } from 'node:events';
-import fs from 'node:fs';
-import path from 'node:path';
-import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/in-transaction.ts';
 import { DomainError } from '../../domain-error.ts';
-import { listArtifacts, readLogChunks, resolveAttempt } from '../../jobs/attempts.ts';
+import { openArtifact } from '../../jobs/artifact-files.ts';
+import { resolveAttempt } from '../../jobs/attempts.ts';
+import { type LogFollowing, streamAttemptLog } from '../../jobs/follow-attempt-log.ts';
 import { getJob } from '../../jobs/get-job.ts';
-import type { JobWakeups } from '../../jobs/job-wakeups.ts';
 import { jobIdParams } from '../schemas/job.ts';
 import { problemResponses } from '../schemas/problem.ts';
 
@@ -27,90 +25,6 @@ const logHeaders = z.looseObject({
     .optional()
     .describe('Server-Sent Events: resume after the log chunk with this sequence number'),
 });
-
-// A comment now and then keeps proxies from closing a quiet event stream.
-const KEEPALIVE_MS = 15_000;
-
-export interface LogFollowing {
-  wakeups: JobWakeups;
-  /** How often a follower looks at the database without a notification (LOG_FOLLOW_POLL). */
-  pollMs: number;
-}
-
-/** `data:` lines of one event: SSE ends a line at CR, LF or CRLF; the client joins them with LF. */
-function sseData(text: string): string {
-  return text
-    .split(/\r\n|\r|\n/)
-    .map((line) => `data: ${line}\n`)
-    .join('');
-}
-
-/**
- * An attempt's log: what is stored after `afterSeq`, then (when following a running attempt)
- * new chunks as they are written, read from the database so any replica can serve it. A
- * follower looks again when the database notifies a new chunk or event of the job, and every
- * `pollMs` without one. As Server-Sent Events (`sse`), each chunk is an `event: log` with
- * `id:` its sequence number, and a following stream ends with `event: end` carrying the job's
- * state and reason once the attempt is over (and the job past publishing).
- */
-function streamLog(
-  db: Db,
-  following: LogFollowing,
-  request: { jobId: number; attempt: number; follow: boolean; sse: boolean; afterSeq: number; signal: AbortSignal },
-): Readable {
-  const { jobId, attempt, follow, sse, signal } = request;
-  async function* stream() {
-    const watch = follow ? await following.wakeups.watch(jobId) : undefined;
-    try {
-      const decoder = new TextDecoder('utf-8');
-      let seq = request.afterSeq;
-      const stored = async function* () {
-        for (const chunk of await readLogChunks(db, jobId, attempt, seq)) {
-          seq = chunk.seq;
-          yield sse ? `id: ${chunk.seq}\nevent: log\n${sseData(decoder.decode(chunk.data, { stream: true }))}\n` : chunk.data;
-        }
-      };
-      yield* stored();
-      if (!watch) {
-        // An attempt that was over when asked: its end at once.
-        if (sse) {
-          const job = await getJob(db, jobId);
-          yield `event: end\ndata: ${JSON.stringify({ state: job.state, reason: job.reason, attempt })}\n\n`;
-        }
-        return;
-      }
-      for (;;) {
-        const { running } = await resolveAttempt(db, jobId, attempt);
-        if (!running) {
-          yield* stored(); // what was written before the attempt closed
-          break;
-        }
-        // Until notified, or the poll is due; a quiet event stream gets a comment meanwhile.
-        const lookedAt = Date.now();
-        for (;;) {
-          const wait = Math.max(0, Math.min(KEEPALIVE_MS, lookedAt + following.pollMs - Date.now()));
-          const notified = await watch.changed(wait, signal);
-          if (signal.aborted) return; // the client went, or the service is stopping
-          if (notified || Date.now() - lookedAt >= following.pollMs) break;
-          if (sse) yield ': keep-alive\n\n';
-        }
-        yield* stored();
-      }
-      if (!sse) return;
-      // A built attempt's job is still publishing: the end tells how that came out.
-      let job = await getJob(db, jobId);
-      while (job.state === 'publishing') {
-        await watch.changed(following.pollMs, signal);
-        if (signal.aborted) return;
-        job = await getJob(db, jobId);
-      }
-      yield `event: end\ndata: ${JSON.stringify({ state: job.state, reason: job.reason, attempt })}\n\n`;
-    } finally {
-      watch?.close();
-    }
-  }
-  return Readable.from(stream());
-}
 
 export const jobOutputRoutes: FastifyPluginAsyncZod<{
   db: Db;
@@ -186,7 +100,7 @@ export const jobOutputRoutes: FastifyPluginAsyncZod<{
       return reply
         .header('x-attempt', String(number))
         .header('x-attempt-running', String(running))
-        .send(streamLog(db, following, { jobId, attempt: number, follow, sse, afterSeq, signal: abort.signal }) as never); // streams bypass serialization
+        .send(streamAttemptLog(db, following, { jobId, attempt: number, follow, sse, afterSeq, signal: abort.signal }) as never); // streams bypass serialization
     },
   );
 
@@ -211,17 +125,14 @@ export const jobOutputRoutes: FastifyPluginAsyncZod<{
     async (request, reply) => {
       const { id, name } = request.params;
       await getJob(db, id);
-      const artifact = (await listArtifacts(db, id, request.query.attempt)).find((a) => a.name === name);
-      if (!artifact) throw new DomainError('not-found', `job ${id} has no artifact ${name}`);
-      // The name was matched against the recorded list: it never reaches the path unchecked.
-      const file = path.join(artifactsDir, String(id), String(artifact.attempt), artifact.kind === 'source' ? 'source' : '', artifact.name);
+      const { artifact, content } = await openArtifact(db, artifactsDir, { jobId: id, name, attempt: request.query.attempt });
       const type = artifact.kind === 'deb' ? 'application/vnd.debian.binary-package' : 'text/plain; charset=utf-8';
       return reply
         .type(type)
         .header('content-length', artifact.size)
         .header('content-disposition', `attachment; filename="${artifact.name}"`)
         .header('x-sha256', artifact.sha256)
-        .send(fs.createReadStream(file) as never);
+        .send(content as never);
     },
   );
 };

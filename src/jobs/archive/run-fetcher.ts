@@ -1,6 +1,6 @@
 // The background loop that turns `fetching` jobs into `queued` or `failed` ones: claim one
 // (a lease, renewed while working), fetch it, repeat; poll when there is nothing to do.
-import { setTimeout as sleep } from 'node:timers/promises';
+import { BackgroundLoop } from '../../background-loop.ts';
 import { holdLease, leaseOwner } from '../lease.ts';
 import { fetchArchiveJob, type FetchOutcome, failFetch, type FetcherDeps, LeaseLost } from './fetch-archive-job.ts';
 import { claimFetchJob, releaseFetchJob, renewFetchLease } from './fetch-lease.ts';
@@ -91,39 +91,23 @@ export interface RunningFetcher {
 
 /** Runs fetchNextJob until stopped. Jobs a crashed fetcher held are taken once their lease runs out. */
 export function runFetcher(deps: FetcherDeps, options: FetcherOptions = {}): RunningFetcher {
-  const stopping = new AbortController();
   const owner = options.owner ?? fetcherOwner();
   const pollMs = options.pollMs ?? defaults.pollMs;
-  let nap: AbortController | undefined;
   const log = deps.logger.child({ component: 'fetcher' });
   const loopDeps = { ...deps, logger: log };
-
-  const loop = (async () => {
-    log.info({ owner, pollMs, suites: deps.archives.suites.map((s) => `${s.name} ${s.baseUrl}`) }, 'fetcher started');
-    let errors = 0;
-    while (!stopping.signal.aborted) {
-      let worked = false;
-      try {
-        worked = (await fetchNextJob(loopDeps, { ...options, owner, stop: stopping.signal })) !== undefined;
-        errors = 0;
-      } catch (error) {
-        if (stopping.signal.aborted) break;
-        errors += 1;
-        log.error({ err: error }, 'fetcher step failed');
-      }
-      if (worked) continue;
-      nap = new AbortController();
-      const wait = errors > 0 ? Math.min(pollMs * 2 ** errors, 60_000) : pollMs;
-      await sleep(wait, undefined, { signal: AbortSignal.any([nap.signal, stopping.signal]) }).catch(() => undefined);
-    }
-    log.info('fetcher stopped');
-  })();
-
+  log.info({ owner, pollMs, suites: deps.archives.suites.map((s) => `${s.name} ${s.baseUrl}`) }, 'fetcher started');
+  // One job a round; another at once after a job, a poll's pause when there was none.
+  const loop = new BackgroundLoop({
+    failureMessage: 'fetcher step failed',
+    logger: log,
+    everyMs: pollMs,
+    maxBackoffMs: 60_000,
+    round: async (stopping) => (await fetchNextJob(loopDeps, { ...options, owner, stop: stopping })) !== undefined,
+  });
+  void loop.start();
+  let stopped: Promise<void> | undefined;
   return {
-    wake: () => nap?.abort(),
-    stop: async () => {
-      stopping.abort();
-      await loop;
-    },
+    wake: () => loop.wake(),
+    stop: () => (stopped ??= loop.stop().then(() => log.info('fetcher stopped'))),
   };
 }

@@ -12,6 +12,7 @@ import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type {} from '../../db/repo-tables.ts';
 import type { Db } from '../../db/in-transaction.ts';
+import { BackgroundLoop } from '../../background-loop.ts';
 import { type PublishLockMode, withPublishLock } from './publish-lock.ts';
 import { IndexPieces, type RenderOptions } from './index-pieces.ts';
 import { collectGarbage, type GcResult } from '../gc/collect-garbage.ts';
@@ -56,7 +57,7 @@ export class RepoPublisher {
   private readonly contents = new SuiteContents();
   private readonly pieces = new Map<string, IndexPieces>();
   private lastGcAt = 0;
-  private collector: NodeJS.Timeout | undefined;
+  private collector: BackgroundLoop | undefined;
   /** Set while the last publication failed: committed rows wait, a retry is scheduled. */
   private failure: { message: string; since: Date } | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -114,14 +115,23 @@ export class RepoPublisher {
    */
   collectPeriodically(db: Db, everyMs = Math.max(MINUTE, this.gcIntervalMs())): void {
     if (this.collector) return;
-    this.collector = setInterval(() => {
-      this.tail = this.tail.then(() => this.collectIfDue(db));
-    }, everyMs);
-    this.collector.unref();
+    // Each check waits its turn behind the publications; collectIfDue logs its own failures.
+    const check = async () => {
+      const checked = this.tail.then(() => this.collectIfDue(db));
+      this.tail = checked;
+      await checked;
+    };
+    this.collector = new BackgroundLoop({
+      failureMessage: 'repository garbage collection failed',
+      logger: this.log,
+      everyMs,
+      round: check,
+    });
+    void this.collector.start({ afterPause: true });
   }
 
   stopCollecting(): void {
-    clearInterval(this.collector);
+    void this.collector?.stop();
     this.collector = undefined;
     this.closed = true;
     clearTimeout(this.retryTimer);
