@@ -5,14 +5,8 @@
 import type { Repository } from '../repository.ts';
 import { BATCH, type FilingThreads } from './filing-threads.ts';
 import { debInspectionOptions, FILE_IN_PLACE_UP_TO } from './inspect-inputs.ts';
+import { NotInspected } from './not-inspected.ts';
 import type { PrepareDebOptions, PreparedDeb } from './prepare-deb.ts';
-
-/** Given to packages after a refused one in its batch, or queued after a refusal: never read. */
-export class NotInspected extends Error {
-  constructor() {
-    super('not inspected: an earlier package of the request was refused');
-  }
-}
 
 interface Waiting {
   path: string;

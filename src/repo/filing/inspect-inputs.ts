@@ -15,6 +15,7 @@ import { RepoError } from '../repo-error.ts';
 import type { Repository } from '../repository.ts';
 import type { AddPackagesInput, SourceInput } from './add-packages.ts';
 import { PrepareFailure } from './filing-threads.ts';
+import { NotInspected } from './not-inspected.ts';
 import type { AddOutcome, DebCandidate, SourceCandidate } from './outcomes.ts';
 import { prepareDeb, type PrepareDebOptions, type PreparedDeb } from './prepare-deb.ts';
 
@@ -62,10 +63,13 @@ export async function inspectDebs(repo: Repository, debs: AddPackagesInput['debs
   let prepared: PreparedDeb[];
   if (debs.length > 0 && debs.every((d) => d.prepared)) {
     // Inspected while the upload arrived (early-inspection.ts): the lowest refused index wins.
+    // A package passed over after a refusal may come before the refused one: read it here.
     prepared = [];
     for (const [i, d] of debs.entries()) {
       try {
-        prepared.push(await d.prepared!);
+        prepared.push(
+          await d.prepared!.catch((err: unknown) => (err instanceof NotInspected ? prepareDeb(d.path, options) : Promise.reject(err))),
+        );
       } catch (err) {
         throw labelled(err, 'package', i, paths.length);
       }
