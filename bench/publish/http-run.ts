@@ -6,6 +6,7 @@
 // Prints one JSON line of wall-clock milliseconds.
 //   node --import tsx bench/publish/http-run.ts DEB_DIR EXTRA_DEB WORK_DIR KEY_FILE XZ(true|false) [DATABASE_URL]
 import { execFileSync, spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,9 +43,13 @@ const env = {
   LOG_LEVEL: process.env.BENCH_VERBOSE ? 'info' : 'warn',
 };
 execFileSync(process.execPath, [binary, 'migrate'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-const service = spawn(process.execPath, [binary, 'serve', '--port', String(port), '--host', '127.0.0.1'], {
+// BENCH_VERBOSE keeps the service's log (its timing of each step) in WORK_DIR/service.log.
+const serviceLog = process.env.BENCH_VERBOSE ? openSync(join(workDir, 'service.log'), 'w') : 'ignore';
+// BENCH_PROFILE writes the service's CPU profile into WORK_DIR/profile when it stops.
+const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(workDir, 'profile')}`] : [];
+const service = spawn(process.execPath, [...profile, binary, 'serve', '--port', String(port), '--host', '127.0.0.1'], {
   env,
-  stdio: ['ignore', 'ignore', 'inherit'],
+  stdio: ['ignore', serviceLog, 'inherit'],
 });
 const url = `http://127.0.0.1:${port}`;
 
