@@ -120,7 +120,14 @@ async function main(): Promise<void> {
     const port = 18080 + (process.pid % 1000);
     const service = await start(
       process.execPath,
-      [path.join(root, 'bin/stubbuild.js'), 'serve', '--port', String(port)],
+      // BENCH_PROFILE=DIR writes the service's CPU profile into DIR when it stops.
+      [
+        ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+        path.join(root, 'bin/stubbuild.js'),
+        'serve',
+        '--port',
+        String(port),
+      ],
       {
         DATABASE_URL: databaseUrl,
         DATA_DIR: dataDir,
@@ -141,7 +148,9 @@ async function main(): Promise<void> {
     children.push(bare);
 
     const base = `http://127.0.0.1:${port}`;
-    const detailPaths = Array.from({ length: 1000 }, (_, i) => `/v1/jobs/${ids[Math.floor((i * ids.length) / 1000)]}`);
+    // 1,000 jobs spread over the table by a prime stride, so their states mix as the table's do
+    // (an even stride of 100 picked only queued jobs: the seed queues every 20th).
+    const detailPaths = Array.from({ length: 1000 }, (_, i) => `/v1/jobs/${ids[(i * 7919) % ids.length]}`);
     await new Promise((r) => setTimeout(r, 5000));
     const idleRss = Math.round(await rssMiB(service.pid!));
     log(`service idle: ${idleRss} MiB resident`);

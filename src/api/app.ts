@@ -8,6 +8,7 @@ import { artifactsDirOf } from '../jobs/artifact-files.ts';
 import { loadKeyring } from '../jobs/openpgp-keyring.ts';
 import type { DebianSourceNames } from '../jobs/archive/debian-source-names.ts';
 import type { SourceStore } from '../jobs/source-store.ts';
+import { AccessLog } from './access-log.ts';
 import { installAuthentication } from './auth.ts';
 import { installOpenApi } from './openapi.ts';
 import { installProblemHandlers } from './problem.ts';
@@ -95,6 +96,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     requestTimeout: config.REQUEST_TIMEOUT,
     // Clients send their own ids for correlation; otherwise Fastify counts.
     requestIdHeader: 'x-request-id',
+    logController: new AccessLog(),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -123,6 +125,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   // An upload's slot and staging bytes are held until its answer has gone (or the client went).
   const releaseUpload = async (request: FastifyRequest) => request.uploadTicket?.release();
   app.addHook('onResponse', releaseUpload);
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
   app.addHook('onRequestAbort', releaseUpload);
   // Closing waits for requests in flight, but not for ever: after a grace period the remaining
   // connections (a stalled upload, a client that left a stream half-closed) are cut.

@@ -82,17 +82,34 @@ export async function closeAttempt(
     .execute();
 }
 
-export async function listAttempts(db: Db, jobId: number): Promise<AttemptSummary[]> {
-  const rows = await db.selectFrom('attempts').selectAll().where('job_id', '=', jobId).orderBy('number').execute();
-  return rows.map((r) => ({
+/** The job's attempts, oldest first (a query, so it can be a part of a larger one). */
+export function attemptsOf(db: Db, jobId: number) {
+  return db
+    .selectFrom('attempts')
+    .select(['number', 'engine_id', 'state', 'reason', 'message', 'started_at', 'finished_at'])
+    .where('job_id', '=', jobId)
+    .orderBy('number');
+}
+
+/** Takes timestamps as Dates or, from a JSON aggregate, as strings. */
+export function toAttemptSummary(r: {
+  number: number;
+  engine_id: string;
+  state: AttemptState;
+  reason: string | null;
+  message: string | null;
+  started_at: Date | string;
+  finished_at: Date | string | null;
+}): AttemptSummary {
+  return {
     number: r.number,
     engine: r.engine_id,
     state: r.state,
     reason: r.reason,
     message: r.message,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-  }));
+    startedAt: new Date(r.started_at),
+    finishedAt: r.finished_at === null ? null : new Date(r.finished_at),
+  };
 }
 
 export async function recordArtifacts(db: Db, jobId: number, attempt: number, artifacts: Omit<ArtifactInfo, 'attempt'>[]): Promise<void> {
@@ -103,10 +120,10 @@ export async function recordArtifacts(db: Db, jobId: number, attempt: number, ar
     .execute();
 }
 
-/** Artifacts of one attempt, or of the latest attempt that has any. */
-export async function listArtifacts(db: Db, jobId: number, attempt?: number): Promise<ArtifactInfo[]> {
-  let query = db.selectFrom('artifacts').select(['attempt', 'name', 'kind', 'size', 'sha256']).where('job_id', '=', jobId);
-  query =
+/** Artifacts of one attempt, or of the latest attempt that has any (a query, to be part of a larger one). */
+export function artifactsOf(db: Db, jobId: number, attempt?: number) {
+  const query = db.selectFrom('artifacts').select(['attempt', 'name', 'kind', 'size', 'sha256']).where('job_id', '=', jobId);
+  return (
     attempt === undefined
       ? query.where('attempt', '=', (eb) =>
           eb
@@ -114,8 +131,13 @@ export async function listArtifacts(db: Db, jobId: number, attempt?: number): Pr
             .select(sql<number>`max(attempt)`.as('a'))
             .where('job_id', '=', jobId),
         )
-      : query.where('attempt', '=', attempt);
-  return query.orderBy('name').execute();
+      : query.where('attempt', '=', attempt)
+  ).orderBy('name');
+}
+
+/** Artifacts of one attempt, or of the latest attempt that has any. */
+export async function listArtifacts(db: Db, jobId: number, attempt?: number): Promise<ArtifactInfo[]> {
+  return artifactsOf(db, jobId, attempt).execute();
 }
 
 /**

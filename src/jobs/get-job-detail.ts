@@ -1,8 +1,10 @@
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type {} from '../db/build-tables.ts';
 import type { Db } from '../db/in-transaction.ts';
-import { type ArtifactInfo, type AttemptSummary, listArtifacts, listAttempts } from './attempts.ts';
-import { getJob, listJobEvents } from './get-job.ts';
-import type { Job, JobEvent } from './job.ts';
+import { DomainError } from '../domain-error.ts';
+import { type ArtifactInfo, type AttemptSummary, artifactsOf, attemptsOf, toAttemptSummary } from './attempts.ts';
+import { eventsOf, toJobEvent } from './get-job.ts';
+import { type Job, type JobEvent, selectJobs, toJob } from './job.ts';
 
 export interface JobDetail {
   job: Job;
@@ -14,16 +16,25 @@ export interface JobDetail {
   unmetRelations: string[];
 }
 
-/** Everything `GET /v1/jobs/{id}` shows about one job. */
+/** Everything `GET /v1/jobs/{id}` shows about one job, in one query (one round trip per read). */
 export async function getJobDetail(db: Db, id: number): Promise<JobDetail> {
-  const job = await getJob(db, id);
-  const extra = await db.selectFrom('jobs').select(['provenance', 'unmet_relations']).where('id', '=', id).executeTakeFirstOrThrow();
+  const row = await selectJobs(db)
+    .select([
+      'provenance',
+      'unmet_relations',
+      jsonArrayFrom(eventsOf(db, id)).as('events'),
+      jsonArrayFrom(attemptsOf(db, id)).as('attempts'),
+      jsonArrayFrom(artifactsOf(db, id)).as('artifacts'),
+    ])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row) throw new DomainError('not-found', `job ${id} does not exist`);
   return {
-    job,
-    events: await listJobEvents(db, id),
-    attempts: await listAttempts(db, id),
-    artifacts: await listArtifacts(db, id),
-    provenance: extra.provenance ?? null,
-    unmetRelations: extra.unmet_relations,
+    job: toJob(row),
+    events: row.events.map(toJobEvent),
+    attempts: row.attempts.map(toAttemptSummary),
+    artifacts: row.artifacts,
+    provenance: row.provenance ?? null,
+    unmetRelations: row.unmet_relations,
   };
 }

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type {} from '../db/dependency-tables.ts';
 import type { Db } from '../db/in-transaction.ts';
 import type { JobsTable } from '../db/schema.ts';
@@ -49,7 +50,32 @@ export interface Job {
   files: JobFile[];
 }
 
-function toJob(row: Selectable<JobsTable>, files: JobFile[]): Job {
+// What a Job shows; the other columns (leases, provenance, …) are not read for it.
+const jobColumns = [
+  'id',
+  'state',
+  'origin',
+  'source',
+  'version',
+  'suite',
+  'arch',
+  'binaries',
+  'build_depends',
+  'build_depends_arch',
+  'priority',
+  'batch_id',
+  'binnmu',
+  'rebuild_of',
+  'allow_takeover',
+  'cause_class',
+  'reason',
+  'submitted_by',
+  'created_at',
+  'updated_at',
+] as const satisfies (keyof JobsTable)[];
+
+/** A row of selectJobs as a job. */
+export function toJob(row: Pick<Selectable<JobsTable>, (typeof jobColumns)[number]> & { files: JobFile[] }): Job {
   return {
     id: row.id,
     state: row.state as JobState,
@@ -71,29 +97,18 @@ function toJob(row: Selectable<JobsTable>, files: JobFile[]): Job {
     submittedBy: row.submitted_by,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
-    files,
+    files: row.files,
   };
 }
 
-/** Turns job rows into jobs with their files, in one query for the files of all of them. */
-export async function attachFiles(db: Db, rows: Selectable<JobsTable>[]): Promise<Job[]> {
-  if (rows.length === 0) return [];
-  const files = await db
-    .selectFrom('job_files')
-    .select(['job_id', 'name', 'sha256', 'size'])
-    .where(
-      'job_id',
-      'in',
-      rows.map((r) => r.id),
-    )
-    .orderBy('job_id')
-    .orderBy('name')
-    .execute();
-  const byJob = new Map<number, JobFile[]>();
-  for (const f of files) {
-    const list = byJob.get(f.job_id) ?? [];
-    list.push({ name: f.name, sha256: f.sha256, size: f.size });
-    byJob.set(f.job_id, list);
-  }
-  return rows.map((row) => toJob(row, byJob.get(row.id) ?? []));
+/** Job rows with their stored files, in one query however many rows it returns. */
+export function selectJobs(db: Db) {
+  return db
+    .selectFrom('jobs')
+    .select(jobColumns.map((c) => `jobs.${c}` as const))
+    .select((eb) =>
+      jsonArrayFrom(
+        eb.selectFrom('job_files').select(['name', 'sha256', 'size']).whereRef('job_files.job_id', '=', 'jobs.id').orderBy('name'),
+      ).as('files'),
+    );
 }

@@ -71,17 +71,15 @@ export function claimOrderBy(alias: string): RawBuilder<unknown> {
 
 /** `jobs` rows the claim order puts before `job` (both ready). */
 export function isClaimedBefore(job: ClaimPosition, ageingMs: number = DEFAULT_AGEING_MS): Expression<SqlBool> {
+  // One pass over the ranking: the rows before the first one that is `job` (none when it is not ready).
+  const isMine = sql`ranked.id = ${job.id}`;
   return sql<SqlBool>`jobs.id in (
     select ordered.id from (
-      select ranked.id, row_number() over (order by ${claimOrderBy('ranked')}) as place
+      select ranked.id,
+             count(*) filter (where ${isMine}) over (order by ${claimOrderBy('ranked')} rows between unbounded preceding and current row) as mine_seen,
+             count(*) filter (where ${isMine}) over () as mine_ready
       from ${rankedReadyJobs(ageingMs)} ranked
     ) ordered
-    where ordered.place < (
-      select mine.place from (
-        select ranked.id, row_number() over (order by ${claimOrderBy('ranked')}) as place
-        from ${rankedReadyJobs(ageingMs)} ranked
-      ) mine
-      where mine.id = ${job.id}
-    )
+    where ordered.mine_seen = 0 and ordered.mine_ready = 1
   )`;
 }

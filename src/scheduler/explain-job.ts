@@ -129,3 +129,8 @@ export async function explainJob(db: Db, jobId: number, deps: ExplainDeps): Prom
   if (row.state === 'queued') return explainQueued(db, row as typeof row & Record<string, unknown>, deps);
   return null;
 }
+
+/** The same for a job read already: no query unless it is queued or in dep-wait. */
+export function explainIfWaiting(db: Db, job: { id: number; state: string }, deps: ExplainDeps): Promise<string | null> {
+  return job.state === 'queued' || job.state === 'dep-wait' ? explainJob(db, job.id, deps) : Promise.resolve(null);
+}

@@ -8,7 +8,7 @@ import { cancelJob } from '../../jobs/cancel-job.ts';
 import { getJobDetail } from '../../jobs/get-job-detail.ts';
 import { requeueableStates, requeueJob } from '../../jobs/requeue-job.ts';
 import { requeueJobs } from '../../jobs/requeue-jobs.ts';
-import { type ExplainDeps, explainJob } from '../../scheduler/explain-job.ts';
+import { type ExplainDeps, explainIfWaiting } from '../../scheduler/explain-job.ts';
 import { requireToken } from '../auth.ts';
 import { jobIdParams } from '../schemas/job.ts';
 import { jobDetailSchema, presentJobDetail } from '../schemas/job-detail.ts';
@@ -36,7 +36,10 @@ const bulkRequeueBody = z
   .meta({ id: 'BulkRequeue' });
 
 export const jobActionRoutes: FastifyPluginAsyncZod<{ db: Db; explain: Omit<ExplainDeps, 'now'> }> = async (app, { db, explain }) => {
-  const detail = async (id: number) => presentJobDetail(await getJobDetail(db, id), await explainJob(db, id, explain));
+  const detail = async (id: number) => {
+    const job = await getJobDetail(db, id);
+    return presentJobDetail(job, await explainIfWaiting(db, job.job, explain));
+  };
 
   app.post(
     '/jobs/:id/cancel',

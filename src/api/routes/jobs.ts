@@ -9,7 +9,7 @@ import type { Keyring } from '../../jobs/openpgp-keyring.ts';
 import type { SourceStore } from '../../jobs/source-store.ts';
 import { submitArchiveReference } from '../../jobs/submit-reference.ts';
 import { submitUpload } from '../../jobs/submit-upload.ts';
-import { type ExplainDeps, explainJob } from '../../scheduler/explain-job.ts';
+import { type ExplainDeps, explainIfWaiting } from '../../scheduler/explain-job.ts';
 import { requireToken } from '../auth.ts';
 import { requireSourceInScope, type TokenInfo } from '../../tokens/tokens.ts';
 import { HttpProblem } from '../problem.ts';
@@ -167,7 +167,7 @@ export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (
     },
     async (request) => {
       const detail = await getJobDetail(db, request.params.id);
-      return presentJobDetail(detail, await explainJob(db, detail.job.id, explain));
+      return presentJobDetail(detail, await explainIfWaiting(db, detail.job, explain));
     },
   );
 };
