@@ -11,6 +11,7 @@ import { KeyringError } from '../jobs/openpgp-keyring.ts';
 import { RepositoryIdentityError } from '../repo/repository.ts';
 import { createService, type Service } from '../service.ts';
 import { createFirstAdminToken } from '../tokens/first-admin-token.ts';
+import { checkDataDirBelongs } from './data-dir-identity.ts';
 import { checkEnginesDistinct } from './engine-start-checks.ts';
 import { CliError, createLogger, loadServiceProfiles, openMigratedDatabase, packageVersion, readConfig } from './service-context.ts';
 import { checkServeCanStart } from './start-checks.ts';
@@ -59,6 +60,7 @@ export function serveCommand(): Command {
       await checkServeCanStart(config, logger);
       const engines = await configuredEngines(config, logger);
       const database = await openMigratedDatabase(config, logger);
+      await checkDataDirBelongs(database.db, config.DATA_DIR);
       await ensureAdminToken(database.db, config, logger);
       let service: Service;
       try {
