@@ -55,17 +55,19 @@ export interface FileIdentity {
  */
 export async function inspectDeb(path: string, opts: InspectDebOptions): Promise<DebInfo> {
   const small = readSmallFile(path, FAST_MAX_FILE);
-  if (small) {
-    const fast = inspectInMemory(small.bytes, opts);
-    if (fast) {
-      return {
-        ...fast,
-        ...hashBytes(small.bytes, ['sha256', 'md5']),
-        file: small.stat,
-      };
-    }
-  }
+  const fast = small && inspectDebBytes(small.bytes, opts);
+  if (fast) return { ...fast, file: small.stat };
   return inspectDebStreaming(path, opts);
+}
+
+/**
+ * A small package already in memory (a part of an upload held there), on the fast path;
+ * undefined when it is not in the plainest form, and the streaming reader has to judge it.
+ */
+export function inspectDebBytes(bytes: Buffer, opts: InspectDebOptions): DebInfo | undefined {
+  if (bytes.length > FAST_MAX_FILE) return undefined;
+  const fast = inspectInMemory(bytes, opts);
+  return fast && { ...fast, ...hashBytes(bytes, ['sha256', 'md5']) };
 }
 
 /** The streaming reader: any size, any compression dpkg knows, every check with its message. */
