@@ -4,7 +4,7 @@
 // requests pays for none of the file-system work of thousands of small packages.
 import { closeSync, fstatSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type FileIdentity, inspectDebBytes } from '../deb/inspect-deb.ts';
+import { type FileIdentity, inspectDebBytes, inspectDebChunks } from '../deb/inspect-deb.ts';
 import { type Linked, linkIntoPool } from '../pool/link-into-pool.ts';
 import { prepareDeb, prepareInspected, type PrepareDebOptions, type PreparedDeb } from './prepare-deb.ts';
 
@@ -12,6 +12,8 @@ export interface EarlyDeb {
   /** The staging file: there already (a part spilled to disk), or to write from `bytes`. */
   stagingPath: string;
   bytes?: Uint8Array;
+  /** Of `bytes`, computed as they arrived. */
+  digests?: { sha256: string; md5: string };
 }
 
 export interface FiledDeb {
@@ -34,10 +36,10 @@ export async function fileDebEarly(
   let prepared: PreparedDeb;
   if (deb.bytes) {
     const bytes = Buffer.from(deb.bytes.buffer, deb.bytes.byteOffset, deb.bytes.byteLength);
-    const inspected = inspectDebBytes(bytes, options);
+    // Not in the plainest form: the streaming reader judges it (from memory too).
+    const inspected = inspectDebBytes(bytes, options, deb.digests) ?? (await inspectDebChunks([bytes], options));
     const file = writeStagingFile(deb.stagingPath, bytes);
-    // Not in the plainest form: the streaming reader judges it, from the file.
-    prepared = inspected ? prepareInspected({ ...inspected, file }, options) : await prepareDeb(deb.stagingPath, options);
+    prepared = prepareInspected({ ...inspected, file }, options);
   } else {
     prepared = await prepareDeb(deb.stagingPath, options);
   }
