@@ -9,6 +9,7 @@ import type { Db } from '../../db/in-transaction.ts';
 import type { HeldBytes } from '../../jobs/memory-budget.ts';
 import type { SourceStore, StagedFile } from '../../jobs/source-store.ts';
 import { PoolChanges } from '../pool/pool-changes.ts';
+import { syncFileSystem } from '../pool/pool-store.ts';
 import type { Repository } from '../repository.ts';
 import type { AddPackagesInput, EarlyPoolChanges, FiledEarly } from './add-packages.ts';
 import type { EarlyDeb } from './file-deb-early.ts';
@@ -23,6 +24,10 @@ interface Part {
   /** The bytes, while in memory and not yet written (or refused) by a filing thread. */
   held?: HeldBytes | undefined;
 }
+
+// Every this many packages filed, the pool's file system is synced in the background: the sync
+// that makes the request durable before its rows commit then finds little left to write.
+const SYNC_EVERY = 2048;
 
 interface Waiting extends Part {
   resolve: (filed: FiledEarly) => void;
@@ -43,6 +48,8 @@ export class EarlyFiling implements EarlyPoolChanges {
   private readonly stagingRemoved = new Set<string>();
   /** Bytes still counted in the service's memory budget, given back at the latest when settled. */
   private readonly holding = new Set<HeldBytes>();
+  private filedSinceSync = 0;
+  private syncing: Promise<unknown> | undefined;
   private readonly options: PrepareDebOptions;
   private readonly filing: FilingThreads;
   private readonly repoDir: string;
@@ -90,6 +97,7 @@ export class EarlyFiling implements EarlyPoolChanges {
     this.refused = true;
     this.sendQueued();
     await Promise.all(this.out);
+    await this.syncing;
     for (const held of this.holding) held.release();
     this.holding.clear();
   }
@@ -137,8 +145,10 @@ export class EarlyFiling implements EarlyPoolChanges {
       for (const w of batch) w.reject(this.notInspected(w));
       return;
     }
-    const debs: EarlyDeb[] = batch.map((w) =>
-      w.held ? { stagingPath: w.file.tmpPath, bytes: w.held.bytes } : { stagingPath: w.file.tmpPath },
+    const debs: EarlyDeb[] = batch.map(({ file, held }) =>
+      held
+        ? { stagingPath: file.tmpPath, bytes: held.bytes, digests: { sha256: file.sha256, md5: file.md5 } }
+        : { stagingPath: file.tmpPath },
     );
     const sent = this.filing.fileBatch(debs, this.options, this.repoDir).then(
       (answers) => {
@@ -155,6 +165,7 @@ export class EarlyFiling implements EarlyPoolChanges {
           if (answer.stagingRemoved) this.stagingRemoved.add(w.file.tmpPath);
           w.resolve({ ...answer.prepared, placed: answer.linked.placement });
         });
+        this.syncNowAndThen(answers.length);
       },
       (error: Error) => {
         for (const w of batch) {
@@ -165,6 +176,13 @@ export class EarlyFiling implements EarlyPoolChanges {
     );
     this.out.add(sent);
     void sent.finally(() => this.out.delete(sent));
+  }
+
+  private syncNowAndThen(filed: number): void {
+    this.filedSinceSync += filed;
+    if (this.filedSinceSync < SYNC_EVERY || this.syncing || this.refused) return;
+    this.filedSinceSync = 0;
+    this.syncing = syncFileSystem(this.repoDir).finally(() => (this.syncing = undefined));
   }
 
   /** A part passed over after a refusal; one held in memory is written when it is read in place. */
