@@ -38,13 +38,11 @@ export class StagingSink extends Writable {
   }
 
   /**
-   * What is held in memory (once the sink has finished), in a buffer of its own (it can be
-   * sent to a thread whole); still counted in the budget until released.
+   * What is held in memory (once the sink has finished); still counted in the budget until
+   * released. Often a slice of a larger buffer read from the socket: copy it before sending it.
    */
   takeHeld(): HeldBytes {
-    const bytes = Buffer.allocUnsafeSlow(this.held);
-    let offset = 0;
-    for (const chunk of this.chunks) offset += chunk.copy(bytes, offset);
+    const bytes = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.held);
     this.chunks = [];
     let counted = this.held;
     this.held = 0;

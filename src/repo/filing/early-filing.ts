@@ -145,11 +145,16 @@ export class EarlyFiling implements EarlyPoolChanges {
       for (const w of batch) w.reject(this.notInspected(w));
       return;
     }
-    const debs: EarlyDeb[] = batch.map(({ file, held }) =>
-      held
-        ? { stagingPath: file.tmpPath, bytes: held.bytes, digests: { sha256: file.sha256, md5: file.md5 } }
-        : { stagingPath: file.tmpPath },
-    );
+    // The held bytes of the batch are copied into one buffer: a message clones each view's whole
+    // buffer (a held part is often a slice of a socket read), and one buffer is one allocation.
+    const packed = Buffer.allocUnsafeSlow(batch.reduce((sum, w) => sum + (w.held?.bytes.length ?? 0), 0));
+    let offset = 0;
+    const debs: EarlyDeb[] = batch.map(({ file, held }) => {
+      if (!held) return { stagingPath: file.tmpPath };
+      const start = offset;
+      offset += held.bytes.copy(packed, offset);
+      return { stagingPath: file.tmpPath, bytes: packed.subarray(start, offset), digests: { sha256: file.sha256, md5: file.md5 } };
+    });
     const sent = this.filing.fileBatch(debs, this.options, this.repoDir).then(
       (answers) => {
         batch.forEach((w, i) => {
