@@ -118,10 +118,7 @@ export class FilingThreads {
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    // A core left for the main thread, but two threads even on two cores: half of filing a small
-    // package is file-system calls that wait on the kernel's directory locks, and while a bulk
-    // upload is filed early the main thread only parses the request.
-    private readonly size = Math.min(4, Math.max(Math.min(2, availableParallelism()), availableParallelism() - 1)),
+    private readonly size = Math.max(1, Math.min(4, availableParallelism() - 1)),
     private readonly idleStopMs = IDLE_STOP_MS,
   ) {}
 
