@@ -1,6 +1,7 @@
-// A bulk upload (more packages than are inspected in place) is inspected while it arrives: all
-// of it published on success; on a refusal the lowest refused package is named, and nothing is
-// left behind: no staging file, no pool file, no index change.
+// A bulk upload (more packages than are inspected in place) is filed while it arrives, its small
+// parts held in memory until a filing thread writes them: all of it published on success; on a
+// refusal the lowest refused package is named, and nothing is left behind: no staging file, no
+// pool file, no index change, no bytes still counted as held in memory.
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -44,6 +45,32 @@ test('a bulk upload with one bad package in the middle is refused by its place, 
   assert.deepEqual(await filesUnder(t.store.tmpDir), [], 'no staging file left');
   const rows = await t.db.selectFrom('repo_packages').select('name').where('name', 'like', 'librefbulk%').execute();
   assert.equal(rows.length, 0, 'no package row');
+  assert.equal(t.store.memory.inUse, 0, 'no bytes held in memory');
+});
+
+test('a bulk upload refused while it arrives, after many parts were filed, leaves nothing behind', async () => {
+  const limited = await createTestApp({ MAX_UPLOAD_FILES: '500', MAX_UPLOAD_FILE_BYTES: '8192' });
+  try {
+    const debs = bulk('libcutbulk', 300);
+    debs[250] = Buffer.alloc(16 * 1024, 1);
+    const poolBefore = await filesUnder(join(limited.repo.settings.dir, 'pool'));
+    const body = multipartBody(debs.map((content, i) => ({ name: `part-${i}.deb`, content })));
+    const res = await limited.app.inject({
+      method: 'POST',
+      url: '/v1/admin/packages',
+      headers: { ...bearer(limited.adminToken), ...body.headers },
+      payload: body.payload,
+    });
+    assert.equal(res.statusCode, 413, res.body);
+    assert.match(res.json().detail, /part-250\.deb is larger than the limit of 8192 bytes/);
+    assert.deepEqual(await filesUnder(join(limited.repo.settings.dir, 'pool')), poolBefore, 'no pool file added');
+    assert.deepEqual(await filesUnder(limited.store.tmpDir), [], 'no staging file left');
+    const rows = await limited.db.selectFrom('repo_packages').select('name').where('name', 'like', 'libcutbulk%').execute();
+    assert.equal(rows.length, 0, 'no package row');
+    assert.equal(limited.store.memory.inUse, 0, 'no bytes held in memory');
+  } finally {
+    await limited.close();
+  }
 });
 
 test('a bulk upload of 300 packages is published whole, in the order sent', async () => {
@@ -57,4 +84,5 @@ test('a bulk upload of 300 packages is published whole, in the order sent', asyn
   );
   assert.ok(packages.every((p) => p.outcome === 'added'));
   assert.deepEqual(await filesUnder(t.store.tmpDir), [], 'no staging file left');
+  assert.equal(t.store.memory.inUse, 0, 'no bytes held in memory');
 });

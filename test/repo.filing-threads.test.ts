@@ -3,13 +3,15 @@
 // must leave nothing behind, as in place.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { FilingThreads, PrepareFailure } from '../src/repo/filing/filing-threads.ts';
 import { prepareDeb, type PrepareDebOptions } from '../src/repo/filing/prepare-deb.ts';
 import { addPackages } from '../src/repo/filing/add-packages.ts';
+import type { FiledDeb } from '../src/repo/filing/file-deb-early.ts';
+import { hashBytes } from '../src/stream-hash.ts';
 import { publishPackages } from '../src/repo/publish/publish-repository.ts';
 import { isRepoError } from '../src/repo/repo-error.ts';
 import { buildDeb, buildNotArDeb, makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';
@@ -44,6 +46,34 @@ async function listTree(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
   return entries.sort();
 }
+
+test("a bulk upload's packages held in memory are staged, inspected and linked on a thread; refused ones never reach the disk", async () => {
+  const paths = await syntheticDebs('early', 'libearly', 3);
+  const bytes = await Promise.all(paths.map((p) => readFile(p)));
+  bytes[1] = Buffer.from('not a package at all');
+  const staging = join(work, 'early-staging');
+  const repoDir = join(work, 'early-repo');
+  await mkdir(staging, { recursive: true });
+  const threads = new FilingThreads(1);
+  try {
+    const debs = bytes.map((b, i) => ({ stagingPath: join(staging, `upload.${i}`), bytes: b, digests: hashBytes(b, ['sha256', 'md5']) }));
+    const answers = await threads.fileBatch(debs, options, repoDir);
+    assert.equal(answers.length, 2, 'the batch stops at the refused package');
+    const filed = answers[0] as FiledDeb;
+    assert.deepEqual(filed.prepared, {
+      ...(await prepareDeb(paths[0]!, options)),
+      info: { ...filed.prepared.info, file: filed.prepared.info.file },
+    });
+    assert.equal(filed.linked.placement, 'created');
+    assert.ok(filed.stagingRemoved, 'linked as the inspected file: the staging file is gone');
+    assert.deepEqual(await readFile(join(repoDir, filed.prepared.poolPath)), bytes[0]);
+    assert.equal(((await stat(join(repoDir, filed.prepared.poolPath))).mode & 0o777).toString(8), '644');
+    assert.ok(isRepoError(answers[1]), `a refusal, not ${String(answers[1])}`);
+    assert.deepEqual(await readdir(staging), [], 'the refused package was never written');
+  } finally {
+    await threads.close();
+  }
+});
 
 test('the threads prepare exactly what the main thread would', async () => {
   const paths = await syntheticDebs('same', 'libsame', 150);

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../domain-error.ts';
-import type { ReceivedFile, SourceStore, StagedFile } from '../jobs/source-store.ts';
+import type { HeldBytes } from '../jobs/memory-budget.ts';
+import type { SourceStore, StagedFile } from '../jobs/source-store.ts';
 import { HttpProblem } from './problem.ts';
 import type { UploadGate, UploadTicket } from './upload-gate.ts';
 import { type UploadRate, UploadRateWatchdog } from './upload-rate.ts';
@@ -16,8 +17,8 @@ declare module 'fastify' {
 // Errors; they are the client's fault, not ours.
 const MALFORMED_MULTIPART = /unexpected end of multipart data|Boundary not found/i;
 
-// Small parts are read into memory and written to staging while the next ones arrive; at most
-// this many such writes are out at once (memory: this many times the in-memory threshold).
+// Small parts the store writes (no taker) are read into memory and written to staging while the
+// next ones arrive; at most this many such writes are out at once.
 const WRITES_IN_FLIGHT = 32;
 
 export interface UploadLimits {
@@ -29,8 +30,16 @@ export interface UploadLimits {
   rate?: UploadRate;
 }
 
-/** Hears of each file part once it is on disk, with its place among the files (not in order); must not throw. */
-export type OnStaged = (file: StagedFile, index: number) => void;
+/**
+ * Takes each file part as it is read, with its place among the files. Must not throw. A small
+ * part is handed over in memory, in the order of the request: the taker then has its bytes
+ * written to `file.tmpPath` (or not: it removes what it wrote) and releases them. A part on
+ * disk is handed over once it is there (not in order); removing it is the receiver's part.
+ */
+export interface PartTaker {
+  held(file: StagedFile, held: HeldBytes, index: number): void;
+  staged(file: StagedFile, index: number): void;
+}
 
 /**
  * Streams every file part of a multipart request into staging, within the limits. Part
@@ -40,9 +49,9 @@ export async function receiveUpload(
   request: FastifyRequest,
   store: SourceStore,
   limits: UploadLimits,
-  onStaged?: OnStaged,
+  taker?: PartTaker,
 ): Promise<StagedFile[]> {
-  return (await receiveUploadWithFields(request, store, limits, [], onStaged)).files;
+  return (await receiveUploadWithFields(request, store, limits, [], taker)).files;
 }
 
 /** Like receiveUpload, but text fields named in `fieldNames` are taken (once each, up to 64 KiB). */
@@ -51,9 +60,11 @@ export async function receiveUploadWithFields(
   store: SourceStore,
   limits: UploadLimits,
   fieldNames: readonly string[],
-  onStaged?: OnStaged,
+  taker?: PartTaker,
 ): Promise<{ files: StagedFile[]; fields: Record<string, string> }> {
-  const received: ReceivedFile[] = [];
+  const files: StagedFile[] = [];
+  // Files written by the store, not handed over in memory: removed here after an error.
+  const stored: { file: StagedFile; written: Promise<StagedFile> }[] = [];
   let writing = 0;
   let written: () => void = () => undefined;
   const fields: Record<string, string> = {};
@@ -84,43 +95,50 @@ export async function receiveUploadWithFields(
       if (watchdog) watchdog.current = part.file;
       if (writing >= WRITES_IN_FLIGHT) await new Promise<void>((resolve) => (written = resolve));
       const arrived = await store
-        .receive(part.filename, part.file, budget, ticket && ((n) => ticket.reserve(n)))
+        .receive(part.filename, part.file, budget, ticket && ((n) => ticket.reserve(n)), taker !== undefined)
         .catch((error: unknown) => {
           if (error instanceof DomainError && error.code === 'too-large' && budget < limits.maxFileBytes) {
             throw new DomainError('too-large', `the upload is larger than the limit of ${limits.maxTotalBytes} bytes`);
           }
           throw error;
         });
-      const index = received.push(arrived) - 1;
-      writing += 1;
-      arrived.written.then(
-        (file) => ((writing -= 1), written(), onStaged?.(file, index)),
-        () => ((writing -= 1), written()),
-      );
       const { file } = arrived;
+      const index = files.push(file) - 1;
       // The parser cuts a file at MAX_UPLOAD_FILE_BYTES (its own error would come later and
       // without the name): say which file it was.
       if (part.file.truncated) {
+        arrived.held?.release();
+        if (arrived.written) stored.push({ file, written: arrived.written });
         throw new DomainError('too-large', `${part.filename} is larger than the limit of ${limits.maxFileBytes} bytes`, {
           file: part.filename,
         });
       }
+      if (arrived.held) {
+        taker!.held(file, arrived.held, index);
+      } else {
+        stored.push({ file, written: arrived.written });
+        writing += 1;
+        arrived.written.then(
+          (file) => ((writing -= 1), written(), taker?.staged(file, index)),
+          () => ((writing -= 1), written()),
+        );
+      }
       total += file.size;
     }
     // Every part has been read; a write that failed refuses the upload like any other error.
-    for (const outcome of await Promise.allSettled(received.map((r) => r.written))) {
+    for (const outcome of await Promise.allSettled(stored.map((r) => r.written))) {
       if (outcome.status === 'rejected') throw outcome.reason;
     }
   } catch (error) {
     watchdog?.stop();
     // Writes still out would otherwise create a file after it was removed.
-    await Promise.allSettled(received.map((r) => r.written));
-    await store.discard(received.map((r) => r.file));
+    await Promise.allSettled(stored.map((r) => r.written));
+    await store.discard(stored.map((r) => r.file));
     if (error instanceof Error && !(error instanceof DomainError) && MALFORMED_MULTIPART.test(error.message)) {
       throw new HttpProblem(400, 'malformed-multipart', `the multipart body is malformed or truncated: ${error.message}`);
     }
     throw error;
   }
   watchdog?.stop();
-  return { files: received.map((r) => r.file), fields };
+  return { files, fields };
 }

@@ -2,21 +2,24 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, type Readable, type Writable } from 'node:stream';
 import { DomainError } from '../domain-error.ts';
 import { isProcessAlive } from '../process-alive.ts';
-import { hashingStage, StreamHash } from '../stream-hash.ts';
+import { StreamHash } from '../stream-hash.ts';
+import { type HeldBytes, MemoryBudget } from './memory-budget.ts';
 import { StagingSink } from './staging-sink.ts';
 
-/** A file read whole from its stream; `written` settles once it is on disk (see receive). */
-export interface ReceivedFile {
-  file: StagedFile;
-  written: Promise<StagedFile>;
-}
+/**
+ * A file read whole from its stream: `written` settles once it is on disk, or, when the caller
+ * asked to hold small files, its bytes may be `held` in memory instead (see receive).
+ */
+export type ReceivedFile =
+  { file: StagedFile; written: Promise<StagedFile>; held?: undefined } | { file: StagedFile; held: HeldBytes; written?: undefined };
 
 // Files up to this size are held in memory while they arrive and written in one call.
 const IN_MEMORY_UP_TO = 256 * 1024;
+// Bytes of all uploads held in memory at once; past it, files go to disk as they arrive.
+const HELD_IN_MEMORY_UP_TO = 64 * 1024 * 1024;
 
 export interface StagedFile {
   /** The name the client gave; checked before it names anything on disk. */
@@ -42,11 +45,14 @@ const STAGING_NAME = /^upload\.([A-Za-z0-9_-]+)\.([0-9]+)\./;
 export class SourceStore {
   readonly filesDir: string;
   readonly tmpDir: string;
+  /** Bytes of uploads held in memory, across requests. */
+  readonly memory: MemoryBudget;
   private tmpDirMade: Promise<void> | undefined;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, options: { heldInMemoryUpTo?: number } = {}) {
     this.filesDir = path.join(dataDir, 'files', 'sha256');
     this.tmpDir = path.join(dataDir, 'tmp');
+    this.memory = new MemoryBudget(options.heldInMemoryUpTo ?? HELD_IN_MEMORY_UP_TO);
   }
 
   pathOf(sha256: string): string {
@@ -59,35 +65,49 @@ export class SourceStore {
    * each chunk first and may refuse it by throwing (a limit on staging as a whole).
    */
   async stage(name: string, input: Readable, maxBytes: number, onBytes?: (bytes: number) => void): Promise<StagedFile> {
-    return (await this.receive(name, input, maxBytes, onBytes)).written;
+    const received = await this.receive(name, input, maxBytes, onBytes);
+    return received.written ?? this.writeHeld(received.file, received.held);
   }
 
   /**
    * Like stage, but settles once `input` has been read: a small file may still be on its way
    * to disk then, and `written` settles when it is there (the caller must await it, also to
-   * remove the file after a refusal). Lets a caller read the next part meanwhile.
+   * remove the file after a refusal). Lets a caller read the next part meanwhile. With `hold`,
+   * a small file's bytes are `held` instead, and the caller writes them to `file.tmpPath` (or
+   * has them written) and releases them.
    */
-  async receive(name: string, input: Readable, maxBytes: number, onBytes?: (bytes: number) => void): Promise<ReceivedFile> {
+  async receive(name: string, input: Readable, maxBytes: number, onBytes?: (bytes: number) => void, hold = false): Promise<ReceivedFile> {
     await this.ensureTmpDir();
     const tmpPath = path.join(this.tmpDir, `upload.${host}.${process.pid}.${randomUUID()}`);
     const hash = new StreamHash(['sha256', 'sha1', 'md5']);
-    const meter = hashingStage(hash, (chunk) => {
+    const sink = new StagingSink(tmpPath, IN_MEMORY_UP_TO, this.memory, (chunk) => {
       if (hash.size + chunk.length > maxBytes) {
         throw new DomainError('too-large', `${name} is larger than the limit of ${maxBytes} bytes`, { file: name });
       }
       onBytes?.(chunk.length);
+      hash.update(chunk);
     });
-    const sink = new StagingSink(tmpPath, IN_MEMORY_UP_TO);
     try {
-      await pipeline(input, meter, sink);
+      await pour(input, sink);
     } catch (error) {
       await fs.promises.rm(tmpPath, { force: true });
       throw error;
     }
     const { sha256, sha1, md5, size } = hash.digest();
     const file = { name, tmpPath, sha256, sha1, md5, size };
-    const written = sink.onDisk ? Promise.resolve(file) : this.writeHeld(sink).then(() => file);
-    return { file, written };
+    if (sink.onDisk) return { file, written: Promise.resolve(file) };
+    const held = sink.takeHeld();
+    return hold ? { file, held } : { file, written: this.writeHeld(file, held) };
+  }
+
+  /** Writes a file's bytes held in memory to its staging path, and releases them. */
+  async writeHeld(file: StagedFile, held: HeldBytes): Promise<StagedFile> {
+    try {
+      await this.writeNew(file.tmpPath, held.bytes);
+    } finally {
+      held.release();
+    }
+    return file;
   }
 
   /** The staging folder is made once per store, and again if something removed it since. */
@@ -102,14 +122,15 @@ export class SourceStore {
     return this.tmpDirMade;
   }
 
-  private async writeHeld(sink: StagingSink): Promise<void> {
+  private async writeNew(tmpPath: string, bytes: Buffer): Promise<void> {
+    const write = () => fs.promises.writeFile(tmpPath, bytes, { flag: 'wx', mode: 0o644 });
     try {
-      await sink.writeHeld();
+      await write();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       this.tmpDirMade = undefined;
       await this.ensureTmpDir();
-      await sink.writeHeld();
+      await write();
     }
   }
 
@@ -169,4 +190,30 @@ export class SourceStore {
     }
     return removed;
   }
+}
+
+/**
+ * Pours `input` into `sink` (a plain pipe: a pipeline per part costs an abort controller and its
+ * listeners). Settles once the sink has finished, or, after an error on either side (also one
+ * before the call: a parser may have torn the part down already), once both are torn down: the
+ * sink's file is closed by then, so the caller may remove it.
+ */
+function pour(input: Readable, sink: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let failure: Error | undefined;
+    const fail = (error: Error) => {
+      failure ??= error;
+      input.unpipe(sink);
+      input.destroy();
+      sink.destroy(failure);
+    };
+    const stopWatching = finished(input, (error) => error && fail(error));
+    sink.on('error', fail);
+    sink.on('close', () => {
+      stopWatching();
+      if (failure) reject(failure);
+      else resolve();
+    });
+    input.pipe(sink);
+  });
 }

@@ -1,12 +1,14 @@
 // Where a staged file's bytes go while it arrives. A small file that arrives quickly (most
-// .debs of a bulk upload are a few KiB, within one read of the socket) is held in memory and
-// written afterwards with one writeFile, so receiving the next part of a request need not wait
-// for an open, writes and a close on the threadpool per part. A file that grows past the
-// threshold, or is still arriving after a moment, goes to disk as it arrives, as before: a slow
-// client holds no memory, and what it sends is in staging where the bounds count it.
+// .debs of a bulk upload are a few KiB, within one read of the socket) is held in memory, within
+// the service's budget for that (memory-budget.ts), and written afterwards in one go, by the
+// caller or by whoever it hands the bytes to (a filing thread), so receiving the next part of a
+// request need not wait for an open, writes and a close per part. A file that grows past the
+// threshold or the budget, or is still arriving after a moment, goes to disk as it arrives: a
+// slow client holds no memory, and what it sends is in staging where the bounds count it.
 import type { FileHandle } from 'node:fs/promises';
-import { open, writeFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { Writable } from 'node:stream';
+import type { HeldBytes, MemoryBudget } from './memory-budget.ts';
 
 // A part still arriving after this long is written to disk as it comes.
 const SPILL_AFTER_MS = 20;
@@ -20,9 +22,12 @@ export class StagingSink extends Writable {
   // Disk work in order: a spill started by the timer, then the chunks that followed.
   private diskWork: Promise<void> = Promise.resolve();
 
+  /** `accept` sees every chunk first (to hash and count it) and refuses it by throwing. */
   constructor(
     private readonly tmpPath: string,
     private readonly inMemoryUpTo: number,
+    private readonly budget: MemoryBudget,
+    private readonly accept: (chunk: Buffer) => void,
   ) {
     super();
   }
@@ -32,15 +37,32 @@ export class StagingSink extends Writable {
     return this.file !== undefined;
   }
 
-  /** Writes what is held in memory to the file (once the sink has finished). */
-  async writeHeld(): Promise<void> {
-    if (this.file) return;
-    await writeFile(this.tmpPath, Buffer.concat(this.chunks, this.held), { flag: 'wx', mode: 0o644 });
+  /**
+   * What is held in memory (once the sink has finished); still counted in the budget until
+   * released. Often a slice of a larger buffer read from the socket: copy it before sending it.
+   */
+  takeHeld(): HeldBytes {
+    const bytes = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.held);
     this.chunks = [];
+    let counted = this.held;
+    this.held = 0;
+    return {
+      bytes,
+      release: () => {
+        this.budget.give(counted);
+        counted = 0;
+      },
+    };
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    if (!this.spilling && this.held + chunk.length <= this.inMemoryUpTo) {
+    try {
+      this.accept(chunk);
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    if (!this.spilling && this.held + chunk.length <= this.inMemoryUpTo && this.budget.tryTake(chunk.length)) {
       this.chunks.push(chunk);
       this.held += chunk.length;
       this.spillTimer ??= setTimeout(() => {
@@ -59,8 +81,8 @@ export class StagingSink extends Writable {
 
   override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
     clearTimeout(this.spillTimer);
-    // Also called after a clean finish (autoDestroy): what is held is still to be written then.
-    if (error) this.chunks = [];
+    // Also called after a clean finish (autoDestroy): what is held is still to be taken then.
+    if (error) this.dropHeld();
     if (!error || !this.spilling) return done(error);
     // A refused or cut part that was going to disk: close the file; the caller removes it.
     this.diskWork
@@ -69,6 +91,12 @@ export class StagingSink extends Writable {
         () => done(error),
         () => done(error),
       );
+  }
+
+  private dropHeld(): void {
+    this.budget.give(this.held);
+    this.chunks = [];
+    this.held = 0;
   }
 
   private toDisk(chunk?: Buffer): Promise<void> {
@@ -82,7 +110,7 @@ export class StagingSink extends Writable {
     if (!this.file) {
       this.file = await open(this.tmpPath, 'wx', 0o644);
       const held = Buffer.concat(this.chunks, this.held);
-      this.chunks = [];
+      this.dropHeld();
       await writeWhole(this.file, held);
     }
     if (chunk) await writeWhole(this.file, chunk);

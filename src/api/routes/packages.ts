@@ -4,7 +4,7 @@ import type { Db } from '../../db/in-transaction.ts';
 import { DomainError } from '../../domain-error.ts';
 import type { SourceStore } from '../../jobs/source-store.ts';
 import { listPackages } from '../../repo/rows/list-packages.ts';
-import { EarlyInspection } from '../../repo/filing/early-inspection.ts';
+import { EarlyFiling } from '../../repo/filing/early-filing.ts';
 import { publishPackages, unpublishPackage } from '../../repo/publish/publish-repository.ts';
 import type { Repository } from '../../repo/repository.ts';
 import { HttpProblem } from '../problem.ts';
@@ -61,23 +61,20 @@ export const packageRoutes: FastifyPluginAsyncZod<PackageRoutesOptions> = async 
       if (!request.isMultipart()) {
         throw new HttpProblem(415, 'unsupported-media-type', 'send the .deb files as multipart/form-data');
       }
-      // A bulk upload's packages are inspected while the rest of it arrives.
-      const early = new EarlyInspection(repo);
-      const files = await receiveUpload(request, store, uploadLimits, (file, index) => early.staged(index, file.tmpPath)).catch(
-        async (error: unknown) => {
-          await early.settled();
-          throw error;
-        },
-      );
+      // A bulk upload's packages are filed while the rest of it arrives.
+      const early = new EarlyFiling(repo, store);
       try {
+        const files = await receiveUpload(request, store, uploadLimits, early);
         if (files.length === 0) throw new DomainError('invalid-input', 'the request carries no file: send one or more .deb files');
-        const inspections = early.finish();
-        const debs = files.map((f, i) => ({ path: f.tmpPath, ...(inspections ? { prepared: inspections[i]! } : {}) }));
-        const result = await publishPackages(db, repo, { debs, force: request.query.force });
+        const debs = await early.finish();
+        const result = await publishPackages(db, repo, { debs, early, force: request.query.force });
         return presentAddResult(result);
+      } catch (error) {
+        await early.abandon(db);
+        throw error;
       } finally {
         await early.settled();
-        await store.discard(files);
+        await store.discard(early.leftInStaging());
       }
     },
   );

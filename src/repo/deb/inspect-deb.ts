@@ -55,33 +55,45 @@ export interface FileIdentity {
  */
 export async function inspectDeb(path: string, opts: InspectDebOptions): Promise<DebInfo> {
   const small = readSmallFile(path, FAST_MAX_FILE);
-  if (small) {
-    const fast = inspectInMemory(small.bytes, opts);
-    if (fast) {
-      return {
-        ...fast,
-        ...hashBytes(small.bytes, ['sha256', 'md5']),
-        file: small.stat,
-      };
-    }
-  }
+  const fast = small && inspectDebBytes(small.bytes, opts);
+  if (fast) return { ...fast, file: small.stat };
   return inspectDebStreaming(path, opts);
+}
+
+/**
+ * A small package already in memory (a part of an upload held there), on the fast path;
+ * undefined when it is not in the plainest form, and the streaming reader has to judge it.
+ * `digests`: of these very bytes, computed as they arrived (not computed again).
+ */
+export function inspectDebBytes(bytes: Buffer, opts: InspectDebOptions, digests?: { sha256: string; md5: string }): DebInfo | undefined {
+  if (bytes.length > FAST_MAX_FILE) return undefined;
+  const fast = inspectInMemory(bytes, opts);
+  if (!fast) return undefined;
+  return { ...fast, ...(digests ? { sha256: digests.sha256, md5: digests.md5, size: bytes.length } : hashBytes(bytes, ['sha256', 'md5'])) };
 }
 
 /** The streaming reader: any size, any compression dpkg knows, every check with its message. */
 export async function inspectDebStreaming(path: string, opts: InspectDebOptions): Promise<DebInfo> {
+  const file = createReadStream(path, { highWaterMark: 256 * 1024 });
+  try {
+    return await inspectDebChunks(file, opts);
+  } finally {
+    file.destroy();
+  }
+}
+
+/** The streaming reader over chunks from anywhere (a file, or an upload's part held in memory). */
+export async function inspectDebChunks(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, opts: InspectDebOptions): Promise<DebInfo> {
   const budget = new Budget(opts.maxUncompressedBytes);
   const reader = new DebReader(opts, budget);
   const hash = new StreamHash(['sha256', 'md5']);
-  const file = createReadStream(path, { highWaterMark: 256 * 1024 });
   try {
-    for await (const chunk of file as AsyncIterable<Buffer>) {
+    for await (const chunk of chunks) {
       hash.update(chunk);
       await reader.push(chunk);
     }
     await reader.end();
   } catch (err) {
-    file.destroy();
     await reader.abort();
     throw err;
   }

@@ -9,7 +9,7 @@
 // requests). Conflicts with what the repository holds are found before any row is written,
 // and once more, under the suite's row lock, in the transaction that writes them.
 import type { Db } from '../../db/in-transaction.ts';
-import { PoolChanges } from '../pool/pool-changes.ts';
+import { type EarlyPlacement, PoolChanges } from '../pool/pool-changes.ts';
 import type { Repository } from '../repository.ts';
 import { loadExistingPackages, loadExistingSources } from '../rows/existing-rows.ts';
 import type { RepoPackage } from '../rows/list-packages.ts';
@@ -27,9 +27,22 @@ export interface SourceInput {
   files: { name: string; path: string }[];
 }
 
+/** A package inspected and linked into the pool already (early-filing.ts). */
+export interface FiledEarly extends PreparedDeb {
+  placed: EarlyPlacement;
+}
+
+/** What filing packages early did to the pool, and what to wait for before taking it back. */
+export interface EarlyPoolChanges {
+  changes: PoolChanges;
+  /** Settles once no filing is under way any more. */
+  settled(): Promise<void>;
+}
+
 export interface AddPackagesInput {
-  /** `prepared`: the package inspected already (early-inspection.ts), for all or none. */
-  debs: { path: string; prepared?: Promise<PreparedDeb> }[];
+  /** `filed`: the package filed already (early-filing.ts), for all or none, with `early`. */
+  debs: { path: string; filed?: Promise<FiledEarly> }[];
+  early?: EarlyPoolChanges;
   sources?: SourceInput[];
   /** The build job the packages come from, if any. */
   jobId?: number | null;
@@ -63,10 +76,12 @@ export interface AddPackagesResult {
  * Throws RepoError, having changed nothing, when any input is refused.
  */
 export async function addPackages(db: Db, repo: Repository, input: AddPackagesInput): Promise<AddPackagesResult> {
-  const changes = new PoolChanges(repo.settings.dir);
+  const changes = input.early?.changes ?? new PoolChanges(repo.settings.dir);
   try {
     return await fileAndRecord(db, repo, input, changes);
   } catch (err) {
+    // A batch still out would link files after they were taken back.
+    await input.early?.settled();
     await changes.undo(db, repo.settings.suite);
     throw err;
   }

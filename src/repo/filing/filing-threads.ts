@@ -1,14 +1,15 @@
 // Threads that inspect the packages of requests adding many (filing-thread.worker.mjs), so
 // seeding thousands uses every core: inspecting a package (prepare-deb.ts: two gunzips, two
-// hashes, the tar walks) costs ~50 µs of one core. The main thread meanwhile links each
-// package into the pool as its batch comes back (pool/pool-changes.ts: a mkdir and a link, ~45 µs,
-// serialised by the kernel on the shared parent directory anyway), so the threads leave it a
-// core. A handful of packages (a build's output) are inspected in place: a round trip to a
+// hashes, the tar walks) costs ~50 µs of one core. For a request adding many by path, the main
+// thread links each into the pool as its batch comes back (pool/pool-changes.ts); a bulk
+// upload's packages are also staged and linked on the threads (file-deb-early.ts), so the main
+// thread only parses the request meanwhile. The threads leave it a core. A handful of packages (a build's output) are inspected in place: a round trip to a
 // thread would cost more than it saves. The threads start on the first request that needs them
 // and stop after an idle period: each holds its own V8 heap and a tsx loader, ~30-40 MiB of
 // resident memory, most of a service's time for nothing.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { EarlyDeb, FiledDeb } from './file-deb-early.ts';
 import type { PrepareDebOptions, PreparedDeb } from './prepare-deb.ts';
 import { RepoError, type RepoErrorCode } from '../repo-error.ts';
 
@@ -22,8 +23,9 @@ interface SerializedError {
   message: string;
 }
 
-type Answer = { prepared: PreparedDeb } | { error: SerializedError };
-type Batch = { paths: string[]; options: PrepareDebOptions };
+type Answer = { prepared: PreparedDeb } | { filed: FiledDeb } | { error: SerializedError };
+/** Paths to prepare, or a bulk upload's packages to file into the pool at `repoDir`. */
+type Batch = { paths: string[]; options: PrepareDebOptions } | { debs: EarlyDeb[]; repoDir: string; options: PrepareDebOptions };
 
 /** A package of the request was refused (or could not be read); `index` says which. */
 export class PrepareFailure extends Error {
@@ -150,6 +152,7 @@ export class FilingThreads {
           for (const [i, answer] of answers.entries()) {
             try {
               if ('error' in answer) throw revive(answer.error);
+              if (!('prepared' in answer)) throw new Error('a filing thread answered a batch of paths with filed packages');
               results[start + i] = answer.prepared;
               // Once one has failed the request is refused: what still comes back is not handed on.
               if (failures.length === 0) onPrepared(answer.prepared, start + i);
@@ -167,15 +170,18 @@ export class FilingThreads {
   }
 
   /**
-   * prepareDeb for one batch of paths, on the least busy thread; the answers in order, up to
-   * and including the first refusal (a refusal is an Error here, RepoError when it is one).
+   * fileDebEarly for one batch of a bulk upload's packages, on the least busy thread; the
+   * answers in order, up to and including the first refusal (an Error, RepoError when it is one).
    */
-  prepareBatch(paths: readonly string[], options: PrepareDebOptions): Promise<(PreparedDeb | Error)[]> {
+  fileBatch(debs: readonly EarlyDeb[], options: PrepareDebOptions, repoDir: string): Promise<(FiledDeb | Error)[]> {
     return this.whileBusy(async () => {
       const threads = await this.ready();
       const thread = threads.reduce((least, t) => (t.load < least.load ? t : least));
-      const answers = await thread.run({ paths: [...paths], options });
-      return answers.map((a) => ('error' in a ? revive(a.error) : a.prepared));
+      const answers = await thread.run({ debs: [...debs], repoDir, options });
+      return answers.map((a) => {
+        if ('error' in a) return revive(a.error);
+        return 'filed' in a ? a.filed : new Error('a filing thread answered a batch of packages with prepared paths');
+      });
     });
   }
 

@@ -1,5 +1,5 @@
 // The first step of adding packages: every .deb inspected (on the filing threads when there are
-// many) and linked into the pool as it comes back, every source package checked against its
+// many) and linked into the pool as it comes back (a bulk upload's, while it arrived), every source package checked against its
 // .dsc. A refusal names the package's place in the request.
 import { readFile, stat } from 'node:fs/promises';
 import { mapLimited } from '../../map-limited.ts';
@@ -8,16 +8,16 @@ import { parseDeb822, splitClearsigned } from '../../debian/deb822.ts';
 import { parseDsc } from '../../debian/dsc.ts';
 import { checkUploadFileName } from '../../debian/file-name.ts';
 import { DebianParseError } from '../../debian/parse-error.ts';
-import type { EarlyPlacement, PoolChanges } from '../pool/pool-changes.ts';
+import type { PoolChanges } from '../pool/pool-changes.ts';
 import { poolDirectory } from '../pool/pool-path.ts';
 import { formatSourcesStanza } from '../publish/packages-index.ts';
 import { RepoError } from '../repo-error.ts';
 import type { Repository } from '../repository.ts';
-import type { AddPackagesInput, SourceInput } from './add-packages.ts';
+import type { AddPackagesInput, FiledEarly, SourceInput } from './add-packages.ts';
 import { PrepareFailure } from './filing-threads.ts';
 import { NotInspected } from './not-inspected.ts';
 import type { AddOutcome, DebCandidate, SourceCandidate } from './outcomes.ts';
-import { prepareDeb, type PrepareDebOptions, type PreparedDeb } from './prepare-deb.ts';
+import { prepareDeb, type PrepareDebOptions } from './prepare-deb.ts';
 
 const MAX_CONTROL_BYTES = 1024 * 1024;
 const MAX_DSC_BYTES = 1024 * 1024;
@@ -52,50 +52,57 @@ export function debInspectionOptions(repo: Repository): PrepareDebOptions {
   };
 }
 
-/** Inspects every .deb (on the filing threads when there are many) and links each into the pool. */
+/**
+ * Inspects every .deb (on the filing threads when there are many) and links each into the pool;
+ * a bulk upload's were filed while it arrived (early-filing.ts), and are only awaited here.
+ */
 export async function inspectDebs(repo: Repository, debs: AddPackagesInput['debs'], changes: PoolChanges): Promise<DebCandidate[]> {
   const options = debInspectionOptions(repo);
   const paths = debs.map((d) => d.path);
-  const placed: EarlyPlacement[] = new Array(paths.length);
-  const place = (p: PreparedDeb, i: number) => {
-    placed[i] = changes.link(paths[i]!, p.poolPath, p.info.file);
+  const fileInPlace = async (path: string): Promise<FiledEarly> => {
+    const p = await prepareDeb(path, options);
+    return { ...p, placed: changes.link(path, p.poolPath, p.info.file) };
   };
-  let prepared: PreparedDeb[];
-  if (debs.length > 0 && debs.every((d) => d.prepared)) {
-    // Inspected while the upload arrived (early-inspection.ts): the lowest refused index wins.
-    // A package passed over after a refusal may come before the refused one: read it here.
-    prepared = [];
+  let filed: FiledEarly[];
+  if (debs.length > 0 && debs.every((d) => d.filed)) {
+    // The lowest refused index wins. A package passed over after a refusal may come before
+    // the refused one (parts land out of order): read it here.
+    filed = [];
     for (const [i, d] of debs.entries()) {
       try {
-        prepared.push(
-          await d.prepared!.catch((err: unknown) => (err instanceof NotInspected ? prepareDeb(d.path, options) : Promise.reject(err))),
+        filed.push(
+          await d.filed!.catch(async (err: unknown) => {
+            if (!(err instanceof NotInspected)) throw err;
+            await err.writeToDisk?.();
+            return fileInPlace(d.path);
+          }),
         );
       } catch (err) {
         throw labelled(err, 'package', i, paths.length);
       }
-      place(prepared[i]!, i);
     }
   } else if (paths.length > FILE_IN_PLACE_UP_TO) {
+    filed = new Array(paths.length);
     try {
-      prepared = await repo.filing.prepareAll(paths, options, place);
+      await repo.filing.prepareAll(paths, options, (p, i) => {
+        filed[i] = { ...p, placed: changes.link(paths[i]!, p.poolPath, p.info.file) };
+      });
     } catch (err) {
       throw err instanceof PrepareFailure ? labelled(err.error, 'package', err.index, paths.length) : err;
     }
   } else {
     const yieldNow = yielder();
-    prepared = await mapLimited(paths, INSPECT_CONCURRENCY, async (path, i) => {
+    filed = await mapLimited(paths, INSPECT_CONCURRENCY, async (path, i) => {
       try {
         // Small packages are inspected without leaving this thread; let requests through now and then.
         await yieldNow();
-        const p = await prepareDeb(path, options);
-        place(p, i);
-        return p;
+        return await fileInPlace(path);
       } catch (err) {
         throw labelled(err, 'package', i, paths.length);
       }
     });
   }
-  return prepared.map((p, i) => ({ path: paths[i]!, ...p, placed: placed[i]!, outcome: 'added' as AddOutcome, replaces: [] }));
+  return filed.map((f, i) => ({ path: paths[i]!, ...f, outcome: 'added' as AddOutcome, replaces: [] }));
 }
 
 async function inspectSource(repo: Repository, input: SourceInput): Promise<SourceCandidate> {

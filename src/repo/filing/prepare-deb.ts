@@ -23,7 +23,11 @@ export interface PreparedDeb {
 }
 
 export async function prepareDeb(path: string, opts: PrepareDebOptions): Promise<PreparedDeb> {
-  const { control, ...inspected } = await inspectDeb(path, opts);
+  return prepareInspected(await inspectDeb(path, opts), opts);
+}
+
+/** The pool path and Packages stanza of an inspected package. */
+export function prepareInspected({ control, ...inspected }: DebInfo, opts: PrepareDebOptions): PreparedDeb {
   const info = { ...inspected, autoBuilt: getField(control, 'Auto-Built-Package')?.trim() };
   const poolPath = debPoolPath(opts.component, info.source, info.package, info.version, info.architecture);
   return { info, poolPath, stanza: formatPackagesStanza({ ...info, control }, poolPath) };

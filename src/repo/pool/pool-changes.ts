@@ -8,25 +8,19 @@
 // only when no committed row names them; and a request checks, under the same lock before
 // it commits, that every file it found instead of creating is still the one it compared,
 // placing its own copy when it is gone.
-import { chmodSync, linkSync, lstatSync, mkdirSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, mkdirSync, type Stats } from 'node:fs';
 import { open, rmdir, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { sql } from 'kysely';
 import { fsyncPath } from '../../atomic-write.ts';
 import { inTransaction, type Db } from '../../db/in-transaction.ts';
 import { hashChunks } from '../../stream-hash.ts';
 import type { FileIdentity } from '../deb/inspect-deb.ts';
-import { assertRelativeRepoPath } from './pool-path.ts';
+import { type EarlyPlacement, type Linked, linkIntoPool } from './link-into-pool.ts';
 import { addToPool, syncFileSystem } from './pool-store.ts';
 import { RepoError } from '../repo-error.ts';
 
-/**
- * What linking a package into the pool did. created: linked, provably the inspected file.
- * verify: linked, but the source may have changed since it was inspected (hash it).
- * existing: a file was there already (compare it). copy: no hard link possible here (another
- * file system, a directory removed meanwhile): addToPool copies it.
- */
-export type EarlyPlacement = 'created' | 'verify' | 'existing' | 'copy';
+export type { EarlyPlacement } from './link-into-pool.ts';
 
 // Up to this many new files, each is fsynced; more share one file-system sync.
 const FSYNC_EACH_UP_TO = 8;
@@ -59,35 +53,17 @@ export class PoolChanges {
     this.dirs.set(abs, mkdirSync(abs, { recursive: true }));
   }
 
-  /**
-   * Hard-links `source` to `poolPath` unless a file is there. Synchronous: a few
-   * microseconds each, where a thread-pool round trip costs ten times as much.
-   */
+  /** Hard-links `source` to `poolPath` unless a file is there (link-into-pool.ts), and records it. */
   link(source: string, poolPath: string, inspected: FileIdentity | undefined): EarlyPlacement {
-    assertRelativeRepoPath(poolPath, 'pool/');
-    if (basename(poolPath).startsWith('.')) throw new RepoError('bad-path', `${poolPath}: pool file names cannot start with a dot`);
-    const target = join(this.repoDir, poolPath);
-    this.makeDirectory(dirname(poolPath));
-    try {
-      // Straight to the final name: link() never replaces a file, so nobody sees a partial one.
-      linkSync(source, target);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') return 'existing';
-      // ENOENT: garbage collection removed the directory meanwhile; EXDEV and the like: no links.
-      return 'copy';
-    }
-    this.created.add(poolPath);
-    const info = statSync(target);
-    // Served over HTTP and handed read-only into builders; the source is our staging copy.
-    if ((info.mode & 0o777) !== 0o644) chmodSync(target, 0o644);
-    const same =
-      inspected &&
-      info.dev === inspected.dev &&
-      info.ino === inspected.ino &&
-      info.size === inspected.size &&
-      info.mtimeMs === inspected.mtimeMs;
-    return same ? 'created' : 'verify';
+    const linked = linkIntoPool(this.repoDir, source, poolPath, inspected, this.dirs);
+    this.noteLinked(poolPath, linked);
+    return linked.placement;
+  }
+
+  /** Records what linking a package did (here, or on a filing thread), so that undo takes it back. */
+  noteLinked(poolPath: string, { placement, directory, madeFrom }: Linked): void {
+    if (madeFrom !== undefined || !this.dirs.has(directory)) this.dirs.set(directory, madeFrom);
+    if (placement === 'created' || placement === 'verify') this.created.add(poolPath);
   }
 
   /** Notes a file this request placed some other way (addToPool), so that undo takes it back too. */

@@ -1,4 +1,4 @@
-// A bulk upload's parts land out of order, so early inspection (src/repo/filing/early-inspection.ts)
+// A bulk upload's parts land out of order, so early filing (src/repo/filing/early-filing.ts)
 // may pass over a package that comes before the refused one in the request: in its batch after
 // the refused one, or staged after the refusal. The refusal must still name the lowest refused
 // package, and a package passed over is then read in place, never reported as an internal error.
@@ -7,7 +7,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { addPackages } from '../src/repo/filing/add-packages.ts';
-import { EarlyInspection } from '../src/repo/filing/early-inspection.ts';
+import { SourceStore, type StagedFile } from '../src/jobs/source-store.ts';
+import { EarlyFiling } from '../src/repo/filing/early-filing.ts';
 import { isRepoError } from '../src/repo/repo-error.ts';
 import { makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';
 import { writeSyntheticDeb } from './helpers/synthetic-deb.ts';
@@ -43,13 +44,18 @@ async function upload(dir: string, badAlso?: number): Promise<string[]> {
   return paths;
 }
 
+const staged = (path: string): StagedFile => ({ name: path, tmpPath: path, sha256: '', sha1: '', md5: '', size: 0 });
+
 async function refusalOf(paths: string[]): Promise<string> {
-  const early = new EarlyInspection(t.repo);
-  for (const i of LANDING) early.staged(i, paths[i]!);
-  const inspections = early.finish();
-  assert.ok(inspections, 'more packages than are inspected in place: inspected early');
+  const early = new EarlyFiling(t.repo, new SourceStore(work));
+  for (const i of LANDING) early.staged(staged(paths[i]!), i);
+  const debs = await early.finish();
+  assert.ok(
+    debs.every((d) => d.filed),
+    'more packages than are filed in place: filed early',
+  );
   try {
-    await addPackages(t.db, t.repo, { debs: paths.map((path, i) => ({ path, prepared: inspections[i]! })) });
+    await addPackages(t.db, t.repo, { debs, early });
   } catch (err) {
     assert.ok(isRepoError(err), `a refusal, not ${String(err)}`);
     return err.message;
