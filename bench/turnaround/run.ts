@@ -268,6 +268,8 @@ function report(r: { startedAt: string; loadAtStart: string; loadAtEnd: string; 
     '',
     `What the dependency step downloaded from the mirror — cold: ${cold.downloads}; warm: ${[...new Set(warm.map((run) => run.downloads))].join(' / ')}. (Release files are fetched whenever the mirror does not answer If-Modified-Since with 304; they tell apt whether the cached indexes are current.)`,
     '',
+    `The cache's saving in time is the dependency step's cold row less its warm median: ${seconds(cold.phases.deps - median(warm.map((run) => run.phases.deps)))} (one cold run, so as noisy as the load; it grows with the mirror's distance and the size of what was downloaded).`,
+    '',
     `Warm, the service takes ${seconds(warmTotal - bare)} more than the bare run: ${difference(warm, bare)}.`,
     '',
     '### Goals',
