@@ -18,6 +18,15 @@ export const JOB_LABEL = 'org.stubbuild.job';
 export const ENGINE_LABEL = 'org.stubbuild.engine';
 /** Which installation (database) started the container: engines may be shared between installations. */
 export const INSTALLATION_LABEL = 'org.stubbuild.installation';
+/** A volume kept across attempts (what it caches); the reaping of attempts' volumes leaves it. */
+export const CACHE_LABEL = 'org.stubbuild.cache';
+/**
+ * The engine's cache of what dependency steps download from the Debian mirror (one per engine:
+ * what is cached is the mirror's, checked against its signed indexes, whoever asked for it).
+ */
+export const APT_CACHE_VOLUME = 'stubbuild-apt-cache';
+/** Where the dependency step, and only it, sees the cache (image-recipe/bin/apt-download-cache). */
+const APT_CACHE_DIR = '/var/cache/stubbuild/apt';
 
 // A build that hits the pids limit says so only through its processes' errors.
 const FORK_FAILURE = /fork: (retry: )?Resource temporarily unavailable|Cannot fork|can't fork|fork failed/i;
@@ -56,6 +65,8 @@ export class DockerBuilder implements Builder {
     private readonly callTimeoutMs = DOCKER_CALL_TIMEOUT_MS,
     /** Where it is and with which certificates, for the health detail (engine-error-detail.ts). */
     readonly endpoint?: EngineEndpoint,
+    /** The named volume of the download cache on this engine (created on demand). */
+    readonly aptCacheVolume = APT_CACHE_VOLUME,
   ) {}
 
   /** One short call to the engine, under the deadline. */
@@ -107,14 +118,22 @@ export class DockerBuilder implements Builder {
       request.onLog(chunk);
     };
     try {
-      // Both at once (each round trip to the engine delays the build's start).
-      const made = await Promise.allSettled(
-        ['work', 'out'].map((name) =>
+      // All at once (each round trip to the engine delays the build's start). Creating the
+      // cache volume when it is there already changes nothing (its first labels stay).
+      const [cache, ...made] = await Promise.allSettled([
+        this.call('create the download cache volume', (opts) =>
+          this.docker.createVolume({
+            Name: this.aptCacheVolume,
+            Labels: { [ENGINE_LABEL]: this.id, [INSTALLATION_LABEL]: request.installation, [CACHE_LABEL]: 'apt' },
+            ...opts,
+          }),
+        ),
+        ...['work', 'out'].map((name) =>
           this.call('create volume', (opts) => this.docker.createVolume({ Name: `stubbuild-${key}-${name}`, Labels: labels, ...opts })),
         ),
-      );
+      ]);
       for (const v of made) if (v.status === 'fulfilled') volumes.push(v.value.name);
-      for (const v of made) if (v.status === 'rejected') throw v.reason;
+      for (const v of [cache!, ...made]) if (v.status === 'rejected') throw v.reason;
       const repository = request.repository;
       // The repository's files and key, into each step (the build installs the .debs the
       // dependency step resolved): the same whether the engine is this machine's or another's.
@@ -146,9 +165,12 @@ export class DockerBuilder implements Builder {
       };
       const suite = repository?.suite ?? 'stubdom';
 
-      // 1. Dependencies: the only step with a network, to the Debian mirror.
+      // 1. Dependencies: the only step with a network, to the Debian mirror, and the only one
+      // that sees the download cache.
       const deps = await runStep(this.docker, {
         ...common,
+        env: [...common.env, `STUBBUILD_APT_CACHE=${APT_CACHE_DIR}`],
+        volumes: { ...common.volumes, [this.aptCacheVolume]: APT_CACHE_DIR },
         name: `stubbuild-${key}-deps`,
         cmd: ['stubbuild-build', 'deps', '--source', '/srv/source', '--repo-suite', suite],
         network: 'bridge',
@@ -282,6 +304,7 @@ export class DockerBuilder implements Builder {
       removed += 1;
     }
     for (const volume of Volumes ?? []) {
+      if (volume.Labels?.[CACHE_LABEL]) continue; // kept across attempts by design
       const created = (volume as { CreatedAt?: string }).CreatedAt;
       if (await keep(volume.Labels ?? {}, created ? Date.parse(created) / 1000 : undefined)) continue;
       await this.call('remove volume', (opts) => this.docker.getVolume(volume.Name).remove(opts)).catch(() => undefined);

@@ -10,6 +10,11 @@ const engineSchema = z.strictObject({
   host: z.string().regex(/^(unix|tcp|ssh):\/\//, 'must start with unix://, tcp:// or ssh://'),
   capacity: z.int().min(1).max(64).default(1),
   tls: z.strictObject({ ca: z.string(), cert: z.string(), key: z.string() }).optional(),
+  /** The named volume that keeps what dependency steps download (default stubbuild-apt-cache). */
+  aptCacheVolume: z
+    .string()
+    .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/, 'a Docker volume name')
+    .optional(),
 });
 
 export type EngineConfig = z.output<typeof engineSchema>;
@@ -73,9 +78,16 @@ function dockerOptions(engine: EngineConfig): Docker.DockerOptions {
 export function createDockerBuilders(engines: EngineConfig[]): DockerBuilder[] {
   return engines.map(
     (engine) =>
-      new DockerBuilder(engine.id, engine.capacity, new Docker(dockerOptions(engine)), DOCKER_CALL_TIMEOUT_MS, {
-        host: engine.host,
-        tls: engine.tls,
-      }),
+      new DockerBuilder(
+        engine.id,
+        engine.capacity,
+        new Docker(dockerOptions(engine)),
+        DOCKER_CALL_TIMEOUT_MS,
+        {
+          host: engine.host,
+          tls: engine.tls,
+        },
+        engine.aptCacheVolume,
+      ),
   );
 }
