@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
 import type { EngineView } from '../src/scheduler/engine-pool.ts';
 import { explainJob } from '../src/scheduler/explain-job.ts';
+import { QueuePlaces } from '../src/scheduler/queue-places.ts';
 import { insertJob, matchOptions, publishSynthetic } from './helpers/dependency-fixtures.ts';
 import { bearer, createTestApp, type TestApp } from './helpers/test-app.ts';
 
@@ -38,6 +39,19 @@ test('a queued job: ready jobs ahead of it by the claim order', async () => {
   assert.match(String(await explain(first)), /^1 ready job is ahead of it in the queue/);
   assert.match(String(await explain(second)), /^2 ready jobs are ahead of it in the queue/);
   await t.db.updateTable('jobs').set({ state: 'cancelled' }).where('id', 'in', [first, second, urgent]).execute();
+});
+
+test('the ranking shared by reads counts as the claim order does, and says nothing of a job that is not ready', async () => {
+  const first = await insertJob(t.db, { state: 'queued', source: 'p-first' });
+  const second = await insertJob(t.db, { state: 'queued', source: 'p-second' });
+  const urgent = await insertJob(t.db, { state: 'queued', source: 'p-urgent', priority: 10 });
+  const later = await insertJob(t.db, { state: 'queued', source: 'p-later' });
+  await sql`update jobs set not_before = now() + interval '1 hour' where id = ${later}`.execute(t.db);
+  const places = new QueuePlaces(t.db, 3_600_000);
+  assert.deepEqual(await Promise.all([urgent, first, second, later].map((id) => places.ahead(id))), [0, 1, 2, undefined]);
+  const shared = { ...matchOptions(t.repo), queuePlaces: places };
+  assert.match(String(await explainJob(t.db, second, shared)), /^2 ready jobs are ahead of it in the queue/);
+  await t.db.updateTable('jobs').set({ state: 'cancelled' }).where('id', 'in', [first, second, urgent, later]).execute();
 });
 
 test('a queued job: what the engines say (none, all drained, unhealthy, busy, free)', async () => {

@@ -8,7 +8,7 @@
 // postgres://stubbuild:stubbuild@127.0.0.1:5432/stubbuild). Writes bench/api/results.json and
 // the "api" section of bench/RESULTS.md.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,6 +116,9 @@ async function main(): Promise<void> {
     const ids = (await handle.db.selectFrom('jobs').select('id').orderBy('id').execute()).map((r) => r.id);
     await handle.close();
     log(`seeded ${JOBS} jobs in ${Math.round(performance.now() - seeding)} ms`);
+    // The seeded jobs list source files that are not there; a DATA_DIR with a file store is
+    // what serve expects beside such a database (src/cli/data-dir-identity.ts).
+    await mkdir(path.join(dataDir, 'files', 'sha256'), { recursive: true });
 
     const port = 18080 + (process.pid % 1000);
     const service = await start(

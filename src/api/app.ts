@@ -8,6 +8,7 @@ import { artifactsDirOf } from '../jobs/artifact-files.ts';
 import { loadKeyring } from '../jobs/openpgp-keyring.ts';
 import type { DebianSourceNames } from '../jobs/archive/debian-source-names.ts';
 import type { SourceStore } from '../jobs/source-store.ts';
+import { QueuePlaces } from '../scheduler/queue-places.ts';
 import { AccessLog } from './access-log.ts';
 import { installAuthentication } from './auth.ts';
 import { installOpenApi } from './openapi.ts';
@@ -144,6 +145,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     engines: deps.engines,
     ageingMs: config.SCHEDULER_AGEING,
     debianSourcesOf: deps.debianSources && ((binary: string) => deps.debianSources!.sourcesOf(binary)),
+    queuePlaces: new QueuePlaces(db, config.SCHEDULER_AGEING),
   };
   const wakeups = new JobWakeups(deps.listen);
   app.addHook('onClose', () => wakeups.close());

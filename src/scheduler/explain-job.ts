@@ -6,6 +6,7 @@ import type {} from '../db/dependency-tables.ts';
 import type { Db } from '../db/in-transaction.ts';
 import { liveStates } from '../jobs/live-states.ts';
 import { isClaimedBefore, isReadyToClaim } from './claim-order.ts';
+import type { QueuePlaces } from './queue-places.ts';
 import { describeRelations, type MatchOptions, relationNames } from './dep-wait.ts';
 import type { EngineView } from './engine-pool.ts';
 
@@ -18,6 +19,8 @@ export interface ExplainDeps extends Omit<MatchOptions, 'hostArch'> {
   ageingMs?: number | undefined;
   /** The Debian sources that build a binary (the archive's Sources index), when known. */
   debianSourcesOf?: ((binary: string) => Promise<string[]>) | undefined;
+  /** A ranking shared by reads (queue-places.ts); without it each explanation ranks the queue. */
+  queuePlaces?: QueuePlaces | undefined;
   now?: Date;
 }
 
@@ -103,6 +106,16 @@ function describeEngines(engines: EngineView[]): string {
   return `Engines with free capacity: ${free.map((e) => `${e.id} ${e.running}/${e.capacity}`).join(', ')}.`;
 }
 
+async function countAhead(db: Db, jobId: number, ageingMs: number | undefined): Promise<number> {
+  const { n } = await db
+    .selectFrom('jobs')
+    .select(sql<number>`count(*)::int`.as('n'))
+    .where(isReadyToClaim())
+    .where(isClaimedBefore({ id: jobId }, ageingMs))
+    .executeTakeFirstOrThrow();
+  return n;
+}
+
 async function explainQueued(db: Db, job: { id: number; priority: number } & Record<string, unknown>, deps: ExplainDeps): Promise<string> {
   const parts: string[] = [];
   // Backoff, once the scheduler keeps one: read the column when the database has it.
@@ -110,12 +123,7 @@ async function explainQueued(db: Db, job: { id: number; priority: number } & Rec
   if (notBefore instanceof Date && notBefore > (deps.now ?? new Date())) {
     parts.push(`It is backing off after a failed attempt until ${notBefore.toISOString()}.`);
   }
-  const { n } = await db
-    .selectFrom('jobs')
-    .select(sql<number>`count(*)::int`.as('n'))
-    .where(isReadyToClaim())
-    .where(isClaimedBefore({ id: job.id, priority: job.priority }, deps.ageingMs))
-    .executeTakeFirstOrThrow();
+  const n = (await deps.queuePlaces?.ahead(job.id)) ?? (await countAhead(db, job.id, deps.ageingMs));
   parts.push(n === 0 ? 'It is next in the queue.' : `${plural(n, 'ready job is', 'ready jobs are')} ahead of it in the queue.`);
   if (deps.engines) parts.push(describeEngines(await deps.engines.list()));
   return parts.join(' ');

@@ -1,0 +1,39 @@
+// How many ready jobs the claim order puts before a queued job, for the explanations that job
+// reads show. Ranking every ready job is the claim's own query: tens of milliseconds with
+// thousands queued, too much to pay on each read of a waiting job's page. One ranking is shared
+// by the reads of the following second (the count it gives is at most that old).
+import { sql } from 'kysely';
+import type { Db } from '../db/in-transaction.ts';
+import { claimOrderBy, rankedReadyJobs } from './claim-order.ts';
+
+const FRESH_FOR_MS = 1000;
+
+export class QueuePlaces {
+  private snapshot: { at: number; places: Map<number, number> } | undefined;
+  private ranking: Promise<Map<number, number>> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly ageingMs: number,
+  ) {}
+
+  /** Ready jobs before `jobId`; undefined when it was not ready at the last ranking. */
+  async ahead(jobId: number): Promise<number | undefined> {
+    return (await this.places()).get(jobId);
+  }
+
+  private places(): Promise<Map<number, number>> {
+    if (this.snapshot && performance.now() - this.snapshot.at < FRESH_FOR_MS) return Promise.resolve(this.snapshot.places);
+    this.ranking ??= this.rank().finally(() => (this.ranking = undefined));
+    return this.ranking;
+  }
+
+  private async rank(): Promise<Map<number, number>> {
+    const at = performance.now();
+    const { rows } = await sql<{ id: number }>`
+      select ranked.id from ${rankedReadyJobs(this.ageingMs)} ranked order by ${claimOrderBy('ranked')}`.execute(this.db);
+    const places = new Map(rows.map((r, i) => [r.id, i]));
+    this.snapshot = { at, places };
+    return places;
+  }
+}
