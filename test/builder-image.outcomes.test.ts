@@ -65,3 +65,21 @@ test('a source that does not compile ends failed with the compiler error in its 
   assert.match(log, /src\/stubhello\.c:2:\d+: error: .undeclared_thing. undeclared/);
   assert.match(outcome.logTail ?? '', /dpkg-buildpackage: error/);
 });
+
+test(
+  'with the Debian mirror out of reach, the step fails as an infrastructure fault, not as the source',
+  { timeout: 5 * 60_000 },
+  async () => {
+    const tree = await variant(async () => undefined);
+    const result = await runStubbuildBuild({ image, source: { tar: tarOf(tree) }, twoStep: false, network: 'none' });
+    cleanup.push(result.outDir);
+    const { outcome } = result;
+    assert.equal(outcome.outcome, 'failed', JSON.stringify(outcome, null, 2));
+    // internal-error is what the service retries on another attempt (src/builders/outcome-file.ts)
+    assert.equal(outcome.reason, 'internal-error', JSON.stringify(outcome, null, 2));
+    assert.match(
+      String(outcome.message),
+      /^the Debian mirror could not be reached: .*(Temporary failure resolving|Could not resolve|Could not connect)/,
+    );
+  },
+);

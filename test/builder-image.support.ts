@@ -243,6 +243,8 @@ export async function runStubbuildBuild(options: {
   twoStep: boolean;
   /** per docker run; default 10 minutes */
   timeoutMs?: number;
+  /** 'none': the Debian mirror out of reach, as when a network fails */
+  network?: 'none';
 }): Promise<BuildRun> {
   const { image } = options;
   const work = await tempDir('work');
@@ -262,6 +264,7 @@ export async function runStubbuildBuild(options: {
     '--pids-limit',
     String(image.profile.limits.pids),
   ];
+  if (options.network) common.push('--network', options.network);
   if (options.repo) {
     common.push('-v', `${options.repo.dir}:/srv/stubdom-repo:ro`, '-v', `${options.repo.keyFile}:/etc/stubbuild/stubdom-repo.asc:ro`);
   }

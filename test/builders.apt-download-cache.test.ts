@@ -25,7 +25,8 @@ before(async () => {
   const { profile } = await ensureBuilderImage();
   zlib = await fetchDebianSource(ZLIB.source, ZLIB.version);
   const engine = new DockerBuilder(engineId, 2, docker, DOCKER_CALL_TIMEOUT_MS, undefined, cacheVolume);
-  t = await createTestApp({}, { builds: { profiles: [profile], engines: [engine], pollMs: 300 } });
+  // A dependency step that met a network fault is tried again after seconds, not a minute.
+  t = await createTestApp({ SCHEDULER_BACKOFF: '2s' }, { builds: { profiles: [profile], engines: [engine], pollMs: 300 } });
   await t.pipeline!.start();
 });
 after(async () => {

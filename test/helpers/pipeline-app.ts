@@ -17,8 +17,9 @@ export const BUILD_STALL_MS = 180_000;
 /** The service with one Docker engine of `capacity`, started. */
 export async function startPipelineApp(name: string, capacity: number): Promise<TestApp> {
   const { profile } = await ensureBuilderImage();
+  // A build that met a network fault (the mirror out of reach) is tried again after seconds, not a minute.
   const t = await createTestApp(
-    {},
+    { SCHEDULER_BACKOFF: '2s' },
     { builds: { profiles: [profile], engines: [new DockerBuilder(`${name}-${process.pid}`, capacity, new Docker())], pollMs: 300 } },
   );
   await t.pipeline!.start();
