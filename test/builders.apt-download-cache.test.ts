@@ -7,8 +7,9 @@ import { CACHE_LABEL, DockerBuilder, ENGINE_LABEL } from '../src/builders/docker
 import { DOCKER_CALL_TIMEOUT_MS } from '../src/builders/docker-deadline.ts';
 import { ensureBuilderImage } from './builder-image.support.ts';
 import { fetchDebianSource, ZLIB, type DebianSource } from './helpers/debian-source.ts';
-import { makeSourcePackage, multipartBody } from './helpers/source-package.ts';
-import { bearer, createTestApp, type TestApp } from './helpers/test-app.ts';
+import { makeSourcePackage } from './helpers/source-package.ts';
+import { createTestApp, type TestApp } from './helpers/test-app.ts';
+import { uploadSource } from './helpers/pipeline-app.ts';
 import { waitForJob } from './helpers/wait-for-job.ts';
 
 const docker = new Docker();
@@ -41,16 +42,7 @@ after(async () => {
 async function build(
   files: readonly { name: string; content: Buffer }[],
 ): Promise<{ indexFiles: number; packages: number; fromCache: number }> {
-  const body = multipartBody(files);
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/v1/jobs',
-    headers: { ...bearer(t.submitToken), ...body.headers },
-    payload: body.payload,
-  });
-  assert.equal(res.statusCode, 202, res.body);
-  const id = res.json().id as number;
-  t.pipeline!.dispatcher.wake();
+  const id = await uploadSource(t, { files });
   const job = await waitForJob(t, id, ['published', 'failed', 'dep-wait'], { stallMs: STALL_MS });
   const log = (await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}/log` })).body;
   assert.equal(job.state, 'published', `${JSON.stringify(job.events)}\n${log.slice(-3000)}`);

@@ -26,7 +26,7 @@ export async function startPipelineApp(name: string, capacity: number): Promise<
   return t;
 }
 
-export async function uploadSource(t: TestApp, pkg: SourcePackage): Promise<number> {
+export async function uploadSource(t: TestApp, pkg: { files: readonly SourcePackage['files'][number][] }): Promise<number> {
   const body = multipartBody(pkg.files);
   const res = await t.app.inject({
     method: 'POST',
