@@ -79,7 +79,8 @@ test('fresh DATA_DIR: token create, npm start, submit and list a job, on the emb
   const tokens = await fetch(`${base}/v1/admin/tokens`, { headers: { authorization: `Bearer ${admin}` } });
   assert.equal(tokens.status, 200);
 
-  const exited = new Promise((resolve) => server!.once('exit', resolve));
+  // 'close', not 'exit': the last lines it wrote (shutting down) are read by then.
+  const exited = new Promise((resolve) => server!.once('close', resolve));
   process.kill(-server.pid!, 'SIGTERM');
   await exited;
   server = undefined;

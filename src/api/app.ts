@@ -126,12 +126,6 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   // An upload's slot and staging bytes are held until its answer has gone (or the client went).
   const releaseUpload = async (request: FastifyRequest) => request.uploadTicket?.release();
   app.addHook('onResponse', releaseUpload);
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
-      'request',
-    );
-  });
   app.addHook('onRequestAbort', releaseUpload);
   // Closing waits for requests in flight, but not for ever: after a grace period the remaining
   // connections (a stalled upload, a client that left a stream half-closed) are cut.
