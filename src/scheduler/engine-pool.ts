@@ -43,12 +43,13 @@ export async function drainEngine(
 }
 
 /**
- * The configured builder engines with their capacity, health (checked at most every 10 s) and
+ * The configured builder engines with their capacity, health (checked about every 10 s) and
  * drain state. Drain state and running attempts live in the database, so every replica sees
  * the same; the claim (claim-job.ts) counts capacity there.
  */
 export class EnginePool {
   private readonly health = new Map<string, { at: number; status: EngineHealth }>();
+  private readonly checking = new Map<string, Promise<EngineHealth>>();
 
   constructor(
     private readonly db: Db,
@@ -63,10 +64,29 @@ export class EnginePool {
     return builder;
   }
 
-  /** Healthy when the engine answers and has the image of at least one architecture. */
-  async checkHealth(builder: Builder, fresh = false): Promise<EngineHealth> {
+  /**
+   * Healthy when the engine answers and has the image of at least one architecture. Once an
+   * engine was checked, a caller does not wait for the next check (an engine out of reach can
+   * take seconds to say so): a result older than HEALTH_TTL_MS is returned while a new check
+   * runs, one per engine at a time. `fresh`: wait for a check begun now (or one in flight).
+   */
+  checkHealth(builder: Builder, fresh = false): Promise<EngineHealth> {
     const cached = this.health.get(builder.id);
-    if (!fresh && cached && Date.now() - cached.at < HEALTH_TTL_MS) return cached.status;
+    if (fresh || !cached) return this.check(builder);
+    if (Date.now() - cached.at >= HEALTH_TTL_MS) this.check(builder).catch(() => undefined);
+    return Promise.resolve(cached.status);
+  }
+
+  private check(builder: Builder): Promise<EngineHealth> {
+    let checking = this.checking.get(builder.id);
+    if (!checking) {
+      checking = this.checkNow(builder).finally(() => this.checking.delete(builder.id));
+      this.checking.set(builder.id, checking);
+    }
+    return checking;
+  }
+
+  private async checkNow(builder: Builder): Promise<EngineHealth> {
     const checks: { arch: string; status: EngineStatus }[] = [];
     for (const [arch, image] of this.images) checks.push({ arch, status: await builder.checkHealth(image) });
     const arches = checks.filter((c) => c.status.healthy).map((c) => c.arch);

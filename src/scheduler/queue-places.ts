@@ -1,12 +1,15 @@
 // How many ready jobs the claim order puts before a queued job, for the explanations that job
 // reads show. Ranking every ready job is the claim's own query: tens of milliseconds with
 // thousands queued, too much to pay on each read of a waiting job's page. One ranking is shared
-// by the reads of the following second (the count it gives is at most that old).
+// by the reads of the following second; after that the next read starts a new ranking and reads
+// meanwhile are answered from the last one (the count it gives is at most seconds old), unless
+// it is older than USABLE_FOR_MS.
 import { sql } from 'kysely';
 import type { Db } from '../db/in-transaction.ts';
 import { claimOrderBy, rankedReadyJobs } from './claim-order.ts';
 
 const FRESH_FOR_MS = 1000;
+const USABLE_FOR_MS = 10_000;
 
 export class QueuePlaces {
   private snapshot: { at: number; places: Map<number, number> } | undefined;
@@ -23,8 +26,14 @@ export class QueuePlaces {
   }
 
   private places(): Promise<Map<number, number>> {
-    if (this.snapshot && performance.now() - this.snapshot.at < FRESH_FOR_MS) return Promise.resolve(this.snapshot.places);
+    const age = this.snapshot ? performance.now() - this.snapshot.at : Infinity;
+    if (age < FRESH_FOR_MS) return Promise.resolve(this.snapshot!.places);
     this.ranking ??= this.rank().finally(() => (this.ranking = undefined));
+    // A failed ranking in the background is tried again by the next read.
+    if (age < USABLE_FOR_MS) {
+      this.ranking.catch(() => undefined);
+      return Promise.resolve(this.snapshot!.places);
+    }
     return this.ranking;
   }
 
