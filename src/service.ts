@@ -118,6 +118,7 @@ export async function createService(inputs: ServiceInputs, overrides: ServiceOve
       ...(fetcherDeps ? { debianSources: new DebianSourceNames(fetcherDeps) } : {}),
       profiles,
       listen: database.listen,
+      writes: database.writes,
       metrics,
     });
     return { pipeline, fetcherDeps, app };

@@ -31,6 +31,8 @@ import { webhookRoutes } from './routes/webhooks.ts';
 import { farmViewRoutes } from './routes/farm-views.ts';
 import { ServiceMetrics } from '../metrics/service-metrics.ts';
 import { JobWakeups, type ListenForPayload } from '../jobs/job-wakeups.ts';
+import type { WriteWatch } from '../db/write-watch.ts';
+import { JobReadCache } from './job-read-cache.ts';
 import type { EnginePool } from '../scheduler/engine-pool.ts';
 import { BUILD_ARCH } from '../scheduler/dep-wait.ts';
 import { type ArchProfile, buildArchitecturesOf } from '../builders/arch-profile.ts';
@@ -54,6 +56,7 @@ export interface AppDependencies {
     | 'MAX_UPLOADS_PER_TOKEN'
     | 'MAX_STAGING_BYTES'
     | 'MAX_LOG_FOLLOWERS'
+    | 'READ_CACHE_BYTES'
     | 'LOG_FOLLOW_POLL'
     | 'UPLOADER_KEYRING'
     | 'ARCHIVE_MIRROR'
@@ -74,8 +77,10 @@ export interface AppDependencies {
   debianSources?: Pick<DebianSourceNames, 'sourcesOf'>;
   /** Where the service counts; omitted: metrics of its own (tests). */
   metrics?: ServiceMetrics;
-  /** NOTIFY wake-ups (DatabaseHandle.listen); omitted: log followers poll. */
+  /** NOTIFY wake-ups (DatabaseHandle.listen); omitted: log followers poll, job reads are not cached. */
   listen?: ListenForPayload | undefined;
+  /** This process's writes (DatabaseHandle.writes), which the cache of job reads forgets by at once. */
+  writes?: WriteWatch | undefined;
   /** Omitted: no request logging (tests). */
   logger?: FastifyBaseLogger;
   version?: string;
@@ -141,12 +146,22 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     debianSourcesOf: deps.debianSources && ((binary: string) => deps.debianSources!.sourcesOf(binary)),
     queuePlaces: new QueuePlaces(db, config.SCHEDULER_AGEING),
   };
+  const readCache = deps.listen && config.READ_CACHE_BYTES > 0 ? new JobReadCache(config.READ_CACHE_BYTES) : undefined;
+  if (readCache && deps.listen) {
+    await readCache.start(deps.listen, deps.writes);
+    app.addHook('onClose', () => readCache.stop());
+    // The writer's next read must see its write, whether or not the NOTIFY has arrived yet.
+    app.addHook('onSend', async (request) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD') readCache.forgetAll();
+    });
+  }
   const wakeups = new JobWakeups(deps.listen);
   app.addHook('onClose', () => wakeups.close());
   // Without notifications a follower polls as often as it did before they existed.
   const following = { wakeups, pollMs: deps.listen ? config.LOG_FOLLOW_POLL : Math.min(config.LOG_FOLLOW_POLL, 1000) };
   const metrics = deps.metrics ?? new ServiceMetrics(db);
   metrics.watchEngines(deps.engines);
+  metrics.watchReadCache(readCache);
   app.addHook('onResponse', async (request, reply) => {
     metrics.observeHttp(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
@@ -167,6 +182,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
         archives,
         arches,
         explain,
+        readCache,
       });
       await v1.register(batchRoutes, {
         db,

@@ -81,6 +81,12 @@ const configSchema = z
     MAX_STAGING_BYTES: positiveInt.default(4 * 1024 * 1024 * 1024),
     /** Streams following a running build's log at once, per service process (429 beyond). */
     MAX_LOG_FOLLOWERS: positiveInt.default(64),
+    /** Memory for job reads kept serialised until the job changes, per service process (0: none). */
+    READ_CACHE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(32 * 1024 * 1024),
     /** A log follower looks at the database this often without a notification (the backstop of LISTEN/NOTIFY). */
     LOG_FOLLOW_POLL: duration.default(5_000),
     /** Receivers of every job state change: JSON list of {url, secret}, added to those of the API. */

@@ -6,15 +6,20 @@ import pg from 'pg';
 import { acquireEmbeddedLock } from './embedded-lock.ts';
 import { PgListener } from './pg-listener.ts';
 import type { Database } from './schema.ts';
+import { WriteWatch } from './write-watch.ts';
 
 export interface DatabaseHandle {
   db: Kysely<Database>;
   kind: 'postgres' | 'pglite';
   /**
    * Calls `onNotify` on every NOTIFY of `channel` (committed by any process on Postgres; by
-   * this one on PGlite) with its payload; resolves, listening, to the unsubscribe.
+   * this one on PGlite) with its payload; resolves, listening, to the unsubscribe. `onLost`:
+   * notifications stopped arriving (Postgres: the LISTEN connection dropped); `onNotify('')` once
+   * they arrive again, those sent meanwhile lost.
    */
-  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  listen(channel: string, onNotify: (payload: string) => void, onLost?: () => void): Promise<() => Promise<void>>;
+  /** This process's writes through `db`, as each statement finishes. */
+  writes: WriteWatch;
   close(): Promise<void>;
 }
 
@@ -57,6 +62,7 @@ export async function openDatabase(options: {
   /** For 'memory://': start from this data folder image (PGlite's dumpDataDir) instead of an empty one. */
   memoryImage?: Blob | undefined;
 }): Promise<DatabaseHandle> {
+  const writes = new WriteWatch();
   if (options.databaseUrl) {
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
@@ -70,12 +76,13 @@ export async function openDatabase(options: {
     // An idle connection the server drops (restart, failover, a closing database) is discarded
     // by the pool and replaced at the next query; unheard, its error would end the process.
     pool.on('error', () => undefined);
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [writes] });
     const listener = new PgListener(options.databaseUrl);
     return {
       db,
       kind: 'postgres',
-      listen: (channel, onNotify) => listener.listen(channel, onNotify),
+      writes,
+      listen: (channel, onNotify, onLost) => listener.listen(channel, onNotify, onLost),
       close: async () => {
         await listener.close();
         await db.destroy();
@@ -86,8 +93,8 @@ export async function openDatabase(options: {
   const { PGlite, PGliteDialect } = await loadPGlite();
   if (options.dataDir === 'memory://') {
     const pglite = await PGlite.create(options.memoryImage ? { loadDataDir: options.memoryImage } : {});
-    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
-    return { db, kind: 'pglite', listen: pgliteListen(pglite), close: () => db.destroy() };
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), plugins: [writes] });
+    return { db, kind: 'pglite', listen: pgliteListen(pglite), writes, close: () => db.destroy() };
   }
 
   const release = acquireEmbeddedLock(options.dataDir);
@@ -96,11 +103,12 @@ export async function openDatabase(options: {
     const pglite = await PGlite.create({ dataDir: pgdata });
     // PGlite writes its files 0666 whatever the umask: make the tree its owner's alone.
     await makePrivate(pgdata);
-    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), plugins: [writes] });
     return {
       db,
       kind: 'pglite',
       listen: pgliteListen(pglite),
+      writes,
       close: async () => {
         try {
           await db.destroy();

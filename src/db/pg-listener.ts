@@ -1,6 +1,7 @@
 // LISTEN on Postgres: one dedicated connection (a pooled one may be handed to someone else
 // between queries), reconnected with backoff when it drops. After a reconnect every listener
-// is called once (with an empty payload), since notifications sent while it was down are lost.
+// is called once (with an empty payload), since notifications sent while it was down are lost;
+// whoever must know when notifications stop arriving passes `onLost`.
 import pg from 'pg';
 
 /** Called with the notification's payload ('' when none was sent). */
@@ -10,6 +11,7 @@ export class PgListener {
   private client: pg.Client | undefined;
   private connecting: Promise<void> | undefined;
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly lostHandlers = new Set<() => void>();
   private closed = false;
   private retryMs = 500;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -19,21 +21,30 @@ export class PgListener {
     private readonly onError: (error: unknown) => void = () => undefined,
   ) {}
 
-  /** Calls `listener` on every NOTIFY of `channel`; resolves (listening) to the unsubscribe. */
-  async listen(channel: string, listener: Listener): Promise<() => Promise<void>> {
+  /**
+   * Calls `listener` on every NOTIFY of `channel`; resolves to the unsubscribe. `onLost` is called
+   * when notifications stop arriving (the connection dropped, or the LISTEN failed); `listener('')`
+   * once they arrive again.
+   */
+  async listen(channel: string, listener: Listener, onLost?: () => void): Promise<() => Promise<void>> {
     let set = this.listeners.get(channel);
     const first = !set;
     if (!set) this.listeners.set(channel, (set = new Set()));
     set.add(listener);
+    const lost = onLost ? () => onLost() : undefined;
+    if (lost) this.lostHandlers.add(lost);
     try {
       await this.connect();
-      if (first) await this.client?.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      if (!this.client) throw new Error('the LISTEN connection is down');
+      if (first) await this.client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
     } catch (error) {
       // Not fatal: polling finds the work meanwhile, and the connection is retried.
       this.onError(error);
+      lost?.();
       this.reconnectSoon();
     }
     return async () => {
+      if (lost) this.lostHandlers.delete(lost);
       set.delete(listener);
       if (set.size > 0 || this.listeners.get(channel) !== set) return;
       this.listeners.delete(channel);
@@ -72,6 +83,7 @@ export class PgListener {
     this.client = undefined;
     client.end().catch(() => undefined);
     this.onError(error);
+    for (const lost of this.lostHandlers) lost();
     this.reconnectSoon();
   }
 

@@ -6,8 +6,11 @@
 export const LOG_CHUNKS_CHANNEL = 'stubbuild_log_chunks';
 export const JOB_EVENTS_CHANNEL = 'stubbuild_job_events';
 
-/** DatabaseHandle.listen: calls back with each NOTIFY's payload; resolves to the unsubscribe. */
-export type ListenForPayload = (channel: string, onNotify: (payload: string) => void) => Promise<() => Promise<void>>;
+/**
+ * DatabaseHandle.listen: calls back with each NOTIFY's payload ('' after notifications may have
+ * been missed), and `onLost` when they stop arriving; resolves to the unsubscribe.
+ */
+export type ListenForPayload = (channel: string, onNotify: (payload: string) => void, onLost?: () => void) => Promise<() => Promise<void>>;
 
 export interface JobWatch {
   /**

@@ -18,6 +18,7 @@ const BUILD_BUCKETS = [5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 144
 export class ServiceMetrics {
   readonly registry = new Registry();
   private engines: Pick<EnginePool, 'list'> | undefined;
+  private readCache: { readonly answered: { hit: number; miss: number } } | undefined;
   private readonly queueWait: Histogram<'outcome'>;
   private readonly buildDuration: Histogram<'outcome'>;
   private readonly publication: Histogram<'outcome'>;
@@ -30,6 +31,21 @@ export class ServiceMetrics {
     // The gauges' collect() runs with `this` the gauge: the database and engines are read here.
     const database = this.db;
     const engines = () => this.engines;
+    const readCache = () => this.readCache;
+
+    new Counter({
+      name: 'stubbuild_job_read_cache_answers_total',
+      help: 'Job reads (GET /v1/jobs/{id}, GET /v1/jobs) answered from memory (hit) or from the database (miss)',
+      labelNames: ['result'],
+      registers,
+      collect() {
+        const cache = readCache();
+        if (!cache) return;
+        this.reset();
+        this.inc({ result: 'hit' }, cache.answered.hit);
+        this.inc({ result: 'miss' }, cache.answered.miss);
+      },
+    });
 
     new Gauge({
       name: 'stubbuild_jobs',
@@ -145,6 +161,11 @@ export class ServiceMetrics {
   /** The engines whose capacity, use and health are reported. */
   watchEngines(engines: Pick<EnginePool, 'list'> | undefined): void {
     this.engines = engines;
+  }
+
+  /** The cache of job reads whose hits and misses are reported. */
+  watchReadCache(cache: { readonly answered: { hit: number; miss: number } } | undefined): void {
+    this.readCache = cache;
   }
 
   /** An attempt this process ran has ended: its queue wait and duration, read back from the database. */

@@ -25,6 +25,7 @@ import {
 } from '../schemas/job.ts';
 import { jobDetailSchema, presentJobDetail } from '../schemas/job-detail.ts';
 import { problemResponses } from '../schemas/problem.ts';
+import { type JobReadCache, sendSerialized, serialize } from '../job-read-cache.ts';
 
 export interface JobRoutesOptions {
   db: Db;
@@ -37,6 +38,8 @@ export interface JobRoutesOptions {
   arches: BuildArchitectures;
   /** What explaining a waiting job needs: the repository's suite, the engines when built here. */
   explain: Omit<ExplainDeps, 'now'>;
+  /** Answers of job reads kept until the job changes; omitted: every read asks the database. */
+  readCache?: JobReadCache | undefined;
 }
 
 const submitHeaders = z.looseObject({
@@ -69,7 +72,7 @@ function checkTakeover(token: TokenInfo, names: string[] | undefined): string[] 
 
 export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (
   app,
-  { db, store, uploadLimits, uploaderKeyring, archives, arches, explain },
+  { db, store, uploadLimits, uploaderKeyring, archives, arches, explain, readCache },
 ) => {
   app.post(
     '/jobs',
@@ -143,9 +146,16 @@ export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (
         response: { 200: jobListSchema, ...problemResponses(400, 401) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
+      const cached = readCache?.list(request.url);
+      if (cached !== undefined) return sendSerialized(reply, cached);
+      const fill = readCache?.beginList(request.url);
       const page = await listJobs(db, request.query);
-      return { items: page.items.map(presentJob), nextCursor: page.nextCursor };
+      const body = { items: page.items.map(presentJob), nextCursor: page.nextCursor };
+      if (!fill) return body;
+      const json = serialize(reply, body);
+      fill.keep(json);
+      return sendSerialized(reply, json);
     },
   );
 
@@ -160,14 +170,24 @@ export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (
           'The job with its stored files, every state change, its build attempts, the artifacts of the ' +
           'latest attempt, provenance, and for dep-wait the missing build-dependencies. For a queued or ' +
           'dep-wait job, `explanation` says in plain words why it is not building: what it waits for, how ' +
-          'many ready jobs are ahead of it, whether an engine can take it.',
+          'many ready jobs are ahead of it, whether an engine can take it (recomputed at most every 10 s). ' +
+          'Answered from memory until the job changes (READ_CACHE_BYTES).',
         params: jobIdParams,
         response: { 200: jobDetailSchema, ...problemResponses(400, 401, 404) },
       },
     },
-    async (request) => {
-      const detail = await getJobDetail(db, request.params.id);
-      return presentJobDetail(detail, await explainIfWaiting(db, detail.job, explain));
+    async (request, reply) => {
+      const { id } = request.params;
+      const cached = readCache?.job(id);
+      if (cached !== undefined) return sendSerialized(reply, cached);
+      const fill = readCache?.beginJob(id);
+      const detail = await getJobDetail(db, id);
+      const explanation = await explainIfWaiting(db, detail.job, explain);
+      const body = presentJobDetail(detail, explanation);
+      if (!fill) return body;
+      const json = serialize(reply, body);
+      fill.keep(json, explanation !== null);
+      return sendSerialized(reply, json);
     },
   );
 };
