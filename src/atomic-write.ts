@@ -8,9 +8,19 @@ import { basename, dirname, join } from 'node:path';
 
 export const TEMP_PREFIX = '.tmp-';
 
+// Twelve hex digits: eight random, drawn again every 65,536 names, then a count. Random bytes
+// for every name cost more than writing a small file, and a bulk upload names thousands.
+let tempNonce = '';
+let tempCount = 0x10000;
+
 /** A temporary name in `path`'s directory, unique to this call. */
 export function tempPathFor(path: string): string {
-  return join(dirname(path), `${TEMP_PREFIX}${randomBytes(6).toString('hex')}-${basename(path)}`);
+  if (tempCount === 0x10000) {
+    tempNonce = randomBytes(4).toString('hex');
+    tempCount = 0;
+  }
+  const unique = tempNonce + (tempCount++).toString(16).padStart(4, '0');
+  return join(dirname(path), `${TEMP_PREFIX}${unique}-${basename(path)}`);
 }
 
 /** fsync(2) on a file or a directory (a directory's, to make the names in it durable). */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { finished, type Readable, type Writable } from 'node:stream';
 import { DomainError } from '../domain-error.ts';
 import { isProcessAlive } from '../process-alive.ts';
-import { StreamHash } from '../stream-hash.ts';
+import { hashBytes, StreamHash } from '../stream-hash.ts';
 import { type HeldBytes, MemoryBudget } from './memory-budget.ts';
 import { StagingSink } from './staging-sink.ts';
 
@@ -79,12 +79,24 @@ export class SourceStore {
   async receive(name: string, input: Readable, maxBytes: number, onBytes?: (bytes: number) => void, hold = false): Promise<ReceivedFile> {
     await this.ensureTmpDir();
     const tmpPath = path.join(this.tmpDir, `upload.${host}.${process.pid}.${randomUUID()}`);
-    const hash = new StreamHash(['sha256', 'sha1', 'md5']);
+    let size = 0;
+    // A part held in memory is hashed in one call once it is all there (a streaming hash per
+    // algorithm costs more than hashing a small part); one that goes to disk, as it arrives.
+    let hash: StreamHash<'sha256' | 'sha1' | 'md5'> | undefined;
+    let unhashed: Buffer[] | undefined = [];
     const sink = new StagingSink(tmpPath, IN_MEMORY_UP_TO, this.memory, (chunk) => {
-      if (hash.size + chunk.length > maxBytes) {
+      if (size + chunk.length > maxBytes) {
         throw new DomainError('too-large', `${name} is larger than the limit of ${maxBytes} bytes`, { file: name });
       }
       onBytes?.(chunk.length);
+      size += chunk.length;
+      if (unhashed && size <= IN_MEMORY_UP_TO && !sink.onDisk) {
+        unhashed.push(chunk);
+        return;
+      }
+      hash ??= new StreamHash(['sha256', 'sha1', 'md5']);
+      for (const c of unhashed ?? []) hash.update(c);
+      unhashed = undefined;
       hash.update(chunk);
     });
     try {
@@ -93,10 +105,10 @@ export class SourceStore {
       await fs.promises.rm(tmpPath, { force: true });
       throw error;
     }
-    const { sha256, sha1, md5, size } = hash.digest();
-    const file = { name, tmpPath, sha256, sha1, md5, size };
-    if (sink.onDisk) return { file, written: Promise.resolve(file) };
-    const held = sink.takeHeld();
+    const held = sink.onDisk ? undefined : sink.takeHeld();
+    const digests = held ? hashBytes(held.bytes, ['sha256', 'sha1', 'md5']) : hashAll(hash, unhashed);
+    const file = { name, tmpPath, sha256: digests.sha256, sha1: digests.sha1, md5: digests.md5, size };
+    if (!held) return { file, written: Promise.resolve(file) };
     return hold ? { file, held } : { file, written: this.writeHeld(file, held) };
   }
 
@@ -190,6 +202,13 @@ export class SourceStore {
     }
     return removed;
   }
+}
+
+/** The digests of a part that went to disk: what `hash` has seen, then the chunks it has not. */
+function hashAll(hash: StreamHash<'sha256' | 'sha1' | 'md5'> | undefined, unhashed: Buffer[] | undefined) {
+  const all = hash ?? new StreamHash(['sha256', 'sha1', 'md5']);
+  for (const c of unhashed ?? []) all.update(c);
+  return all.digest();
 }
 
 /**

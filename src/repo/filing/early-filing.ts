@@ -1,10 +1,10 @@
 // Filing a bulk upload's packages while the rest of the request is still arriving: each part is
 // handed over as soon as it has been read (held in memory, in request order) or is on disk (a
-// part spilled there, in any order), and batches go to the filing threads, which inspect, stage
-// and link each into the pool (file-deb-early.ts) while the next parts are received, so the
-// main thread only parses the request meanwhile. addPackages then waits for the answers in the
-// order of the request (AddPackagesInput.debs[].filed); a refusal takes the pool changes back
-// (pool/pool-changes.ts), once no batch is out any more.
+// part spilled there, in any order), and batches go to the filing threads, which inspect each
+// and write it into the pool, or link it there from staging (file-deb-early.ts), while the next
+// parts are received, so the main thread only parses the request meanwhile. addPackages then
+// waits for the answers in the order of the request (AddPackagesInput.debs[].filed); a refusal
+// takes the pool changes back (pool/pool-changes.ts), once no batch is out any more.
 import type { Db } from '../../db/in-transaction.ts';
 import type { HeldBytes } from '../../jobs/memory-budget.ts';
 import type { SourceStore, StagedFile } from '../../jobs/source-store.ts';

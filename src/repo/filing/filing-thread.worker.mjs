@@ -1,5 +1,5 @@
 // One thread of FilingThreads (filing-threads.ts): runs prepareDeb on each .deb of a batch
-// (or, for a bulk upload's packages, fileDebEarly: inspect, stage and link into the pool),
+// (or, for a bulk upload's packages, fileDebEarly: inspect, and write or link into the pool),
 // stopping at the first refusal, and answers with the results in order.
 import { parentPort } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';

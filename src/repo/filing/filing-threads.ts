@@ -2,9 +2,9 @@
 // seeding thousands uses every core: inspecting a package (prepare-deb.ts: two gunzips, two
 // hashes, the tar walks) costs ~50 µs of one core. For a request adding many by path, the main
 // thread links each into the pool as its batch comes back (pool/pool-changes.ts); a bulk
-// upload's packages are also staged and linked on the threads (file-deb-early.ts), so the main
-// thread only parses the request meanwhile. The threads leave it a core. A handful of packages (a build's output) are inspected in place: a round trip to a
-// thread would cost more than it saves. The threads start on the first request that needs them
+// upload's packages are also written (or linked) into the pool on the threads (file-deb-early.ts),
+// so the main thread only parses the request meanwhile. A handful of packages (a build's output)
+// are inspected in place: a round trip to a thread would cost more than it saves. The threads start on the first request that needs them
 // and stop after an idle period: each holds its own V8 heap and a tsx loader, ~30-40 MiB of
 // resident memory, most of a service's time for nothing.
 import { availableParallelism } from 'node:os';
@@ -118,7 +118,9 @@ export class FilingThreads {
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly size = Math.max(1, Math.min(4, availableParallelism() - 1)),
+    // A core left for the main thread, but two threads even on two cores: once a bulk upload has
+    // arrived, the main thread waits for the filing, and one thread would leave a core idle.
+    private readonly size = Math.min(4, Math.max(Math.min(2, availableParallelism()), availableParallelism() - 1)),
     private readonly idleStopMs = IDLE_STOP_MS,
   ) {}
 

@@ -68,6 +68,7 @@ export async function collectGarbage(repoDir: string, opts: GcOptions): Promise<
 
   const removedTemporaries: string[] = [];
   const candidates: string[] = [];
+  const emptied = new Set<string>();
   for (const rel of all) {
     if (basename(rel).startsWith(TEMP_PREFIX)) {
       // A temporary file is never referenced; one older than the grace period is a crash leftover.
@@ -75,6 +76,8 @@ export async function collectGarbage(repoDir: string, opts: GcOptions): Promise<
       if (info && now - info.mtimeMs >= opts.graceMs) {
         await unlink(join(repoDir, rel)).catch(() => undefined);
         removedTemporaries.push(rel);
+        // A package written into the pool (filing/file-deb-early.ts) may have left its folder empty.
+        emptied.add(dirname(rel));
       }
       continue;
     }
@@ -89,7 +92,6 @@ export async function collectGarbage(repoDir: string, opts: GcOptions): Promise<
   const next: GcState = { version: 1, unreferencedSince: {} };
   const deleted: string[] = [];
   const pending: GcResult['pending'] = [];
-  const emptied = new Set<string>();
   for (const rel of candidates) {
     const since = state.unreferencedSince[rel] ?? now;
     if (now - since >= opts.graceMs) {
