@@ -149,6 +149,16 @@ test('while notifications are lost nothing is answered from memory, and what cha
   await cachedAnswer(`/v1/jobs/${id}`);
 });
 
+/** Asks `cache` for job `id`: its answer, and whether `json` had to be read for it. */
+async function ask(cache: JobReadCache, id: number, json = '{"read":true}', waiting = false): Promise<{ answer: string; read: boolean }> {
+  let read = false;
+  const answer = await cache.job(id, async () => {
+    read = true;
+    return { json, waiting };
+  });
+  return { answer, read };
+}
+
 test("this process's writes forget what they change before any NOTIFY; a write elsewhere leaves it; a read begun before a write is not kept", async () => {
   // Notifications never come here: only the write watch of the handle can make the cache forget.
   const handle = await createTestDatabase();
@@ -161,13 +171,10 @@ test("this process's writes forget what they change before any NOTIFY; a write e
       .values({ source: 'libwatch', version: '1.0+b1', arch: 'stubdom-amd64', state: 'failed', origin: 'upload', submitted_by: token.id })
       .returning('id')
       .executeTakeFirstOrThrow();
-    const kept = () => {
-      cache.beginJob(id).keep('{"kept":true}');
-      return cache.job(id);
-    };
-    assert.equal(kept(), '{"kept":true}');
+    assert.deepEqual(await ask(cache, id, '{"kept":true}'), { answer: '{"kept":true}', read: true });
+    assert.deepEqual(await ask(cache, id), { answer: '{"kept":true}', read: false });
     await handle.db.withoutPlugins().updateTable('jobs').set({ priority: 1 }).where('id', '=', id).execute();
-    assert.equal(cache.job(id), '{"kept":true}', 'a write around the watch is for NOTIFY to tell');
+    assert.deepEqual(await ask(cache, id), { answer: '{"kept":true}', read: false }, 'a write around the watch is for NOTIFY to tell');
     for (const write of [
       () => handle.db.updateTable('jobs').set({ priority: 2 }).where('id', '=', id).execute(),
       () =>
@@ -178,28 +185,29 @@ test("this process's writes forget what they change before any NOTIFY; a write e
       () => sql`update jobs set priority = 3 where id = ${id}`.execute(handle.db),
       () => handle.db.deleteFrom('job_events').where('job_id', '=', id).execute(),
     ]) {
-      assert.equal(kept(), '{"kept":true}');
       await write();
-      assert.equal(cache.job(id), undefined);
+      assert.deepEqual(await ask(cache, id, '{"new":true}'), { answer: '{"new":true}', read: true });
     }
     // A claim that found nothing, a row lock, a write to another table: nothing forgotten.
-    assert.equal(kept(), '{"kept":true}');
     await handle.db.updateTable('jobs').set({ priority: 4 }).where('id', '=', -1).execute();
     await sql`select id from jobs where id = ${id} for update`.execute(handle.db);
     await handle.db.insertInto('engines').values({ id: 'watch-test' }).execute();
-    assert.equal(cache.job(id), '{"kept":true}');
+    assert.deepEqual(await ask(cache, id), { answer: '{"new":true}', read: false });
 
-    const fill = cache.beginJob(id);
     await handle.db.updateTable('jobs').set({ priority: 5 }).where('id', '=', id).execute();
-    fill.keep('{"old":true}');
-    assert.equal(cache.job(id), undefined, 'read before the write, kept after it: it may show the old job');
+    const old = await cache.job(id, async () => {
+      await handle.db.updateTable('jobs').set({ priority: 6 }).where('id', '=', id).execute();
+      return { json: '{"old":true}' };
+    });
+    assert.equal(old, '{"old":true}');
+    assert.equal((await ask(cache, id)).read, true, 'read before a write, kept after it, it could show the old job');
   } finally {
     await cache.stop();
     await handle.close();
   }
 });
 
-test('a waiting job is kept for seconds at most, and nothing is answered while notifications are lost', async () => {
+test('concurrent reads of a job share one read, unless a change came between; nothing is answered while notifications are lost', async () => {
   let lose: (() => void) | undefined;
   let notify: ((payload: string) => void) | undefined;
   const cache = new JobReadCache(1 << 20);
@@ -208,20 +216,48 @@ test('a waiting job is kept for seconds at most, and nothing is answered while n
     lose = onLost;
     return async () => undefined;
   }, undefined);
-  cache.beginJob(1).keep('{"waiting":true}', true);
-  cache.beginJob(2).keep('{"waiting":false}');
-  assert.equal(cache.job(1), '{"waiting":true}');
-  notify!('2');
-  assert.equal(cache.job(2), undefined);
-  assert.equal(cache.job(1), '{"waiting":true}');
-  cache.beginJob(2).keep('{"again":true}');
+  // Each read waits until the test lets it finish.
+  const releases: (() => void)[] = [];
+  const slowRead = async () => {
+    const n = releases.length + 1;
+    await new Promise<void>((resolve) => releases.push(resolve));
+    return { json: `{"read":${n}}` };
+  };
+  const first = cache.job(1, slowRead);
+  const second = cache.job(1, slowRead);
+  releases[0]!();
+  assert.deepEqual(await Promise.all([first, second]), ['{"read":1}', '{"read":1}']);
+  assert.equal(releases.length, 1);
+
+  notify!('1');
+  const before = cache.job(1, slowRead);
+  notify!('1');
+  const after = cache.job(1, slowRead);
+  assert.equal(releases.length, 3, 'a read begun after the change does not join one begun before it');
+  for (const release of releases) release();
+  assert.deepEqual(await Promise.all([before, after]), ['{"read":2}', '{"read":3}']);
+
+  assert.equal((await ask(cache, 2, '{"two":true}')).read, true);
+  assert.equal((await ask(cache, 2)).read, false);
+  notify!('*');
+  assert.equal((await ask(cache, 2)).read, true);
   lose!();
-  assert.equal(cache.job(1), undefined);
-  cache.beginJob(2).keep('{"while lost":true}');
-  assert.equal(cache.job(2), undefined, 'nothing kept or answered while lost');
+  assert.equal((await ask(cache, 2)).read, true, 'nothing answered from memory while lost');
+  assert.equal((await ask(cache, 2)).read, true, 'nor kept');
   notify!('');
-  assert.equal(cache.job(2), undefined, 'back: what was kept before is gone');
-  cache.beginJob(2).keep('{"back":true}');
-  assert.equal(cache.job(2), '{"back":true}');
+  assert.equal((await ask(cache, 2, '{"back":true}')).read, true);
+  assert.deepEqual(await ask(cache, 2), { answer: '{"back":true}', read: false });
+  await cache.stop();
+});
+
+test("a waiting job's answer is read again once it is old, behind answers from memory", async () => {
+  const cache = new JobReadCache(1 << 20, 50);
+  await cache.start(async () => async () => undefined, undefined);
+  assert.equal((await ask(cache, 3, '{"place":1}', true)).read, true);
+  assert.deepEqual(await ask(cache, 3, '{"place":2}', true), { answer: '{"place":1}', read: false });
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  // Old: answered from memory, and read again behind the answer.
+  assert.deepEqual(await ask(cache, 3, '{"place":2}', true), { answer: '{"place":1}', read: true });
+  await waitFor('the new answer is kept', async () => (await ask(cache, 3, '{"place":3}', true)).answer === '{"place":2}');
   await cache.stop();
 });

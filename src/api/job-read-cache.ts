@@ -7,7 +7,9 @@
 // While notifications are not arriving (the LISTEN connection is down) nothing is served from
 // memory. An answer read while a change arrived is not kept (it may predate the change).
 // A waiting job's answer also says why it waits (its place in the queue, the engines), which
-// changes without the job changing: it is kept WAITING_ANSWER_MS at most.
+// changes without the job changing: once it is WAITING_ANSWER_MS old, the next read of it starts
+// a new one and is answered with the old meanwhile (the explanation is seconds old, the job as
+// current as any other).
 import type { FastifyReply } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import type { ListenForPayload } from '../jobs/job-wakeups.ts';
@@ -30,31 +32,46 @@ export function serialize(reply: FastifyReply, body: unknown): string {
   return String(reply.serialize(body));
 }
 
-/** A read begun: keep its answer only if nothing changed meanwhile. */
-export interface CacheFill {
-  /** `waiting`: the answer explains a waiting job (kept WAITING_ANSWER_MS at most). */
-  keep(json: string, waiting?: boolean): void;
+/** An answer read from the database, serialised; `waiting`: it explains a waiting job (read again after WAITING_ANSWER_MS). */
+export interface ReadAnswer {
+  json: string;
+  waiting?: boolean;
+}
+
+interface Kept {
+  json: string;
+  /** performance.now() of a waiting job's read: when to read it again; Infinity for the others. */
+  renewAt: number;
+}
+
+/** Answers kept, and reads of them in flight. */
+interface Shelf<K extends object | number | string> {
+  kept: LRUCache<K, Kept>;
+  reading: Map<K, Promise<string>>;
 }
 
 export class JobReadCache {
   /** A job's page by id. */
-  private readonly jobs: LRUCache<number, string>;
+  private readonly jobs: Shelf<number>;
   /** Pages of the job list by their query; any job's change forgets them all. */
-  private readonly lists: LRUCache<string, string>;
+  private readonly lists: Shelf<string>;
   /** Reads answered from memory (hit) and from the database (miss) since the start. */
   readonly answered = { hit: 0, miss: 0 };
   private generation = 0;
   private listening = false;
   private readonly stops: (() => void | Promise<void>)[] = [];
 
-  constructor(maxBytes: number) {
-    // Strings count twice their length (UTF-16); a list holds a quarter of the budget.
+  constructor(
+    maxBytes: number,
+    private readonly waitingAnswerMs = WAITING_ANSWER_MS,
+  ) {
+    // Strings count twice their length (UTF-16), and a little for the entry; lists get a quarter.
     const sized = (share: number) => ({
       maxSize: Math.max(1, Math.floor(maxBytes * share)),
-      sizeCalculation: (v: string) => 2 * v.length || 1,
+      sizeCalculation: (v: Kept) => 2 * v.json.length + 64,
     });
-    this.jobs = new LRUCache<number, string>(sized(0.75));
-    this.lists = new LRUCache<string, string>(sized(0.25));
+    this.jobs = { kept: new LRUCache<number, Kept>(sized(0.75)), reading: new Map() };
+    this.lists = { kept: new LRUCache<string, Kept>(sized(0.25)), reading: new Map() };
   }
 
   /** Starts forgetting by this process's writes and by NOTIFY; serves from memory once listening. */
@@ -84,26 +101,14 @@ export class JobReadCache {
     await Promise.all(this.stops.splice(0).map((stop) => stop()));
   }
 
-  job(id: number): string | undefined {
-    return this.counted(this.listening ? this.jobs.get(id) : undefined);
+  /** A job's answer: from memory, from a read of it in flight, or read now by `read`. */
+  job(id: number, read: () => Promise<ReadAnswer>): Promise<string> {
+    return this.answer(this.jobs, id, read);
   }
 
-  list(query: string): string | undefined {
-    return this.counted(this.listening ? this.lists.get(query) : undefined);
-  }
-
-  private counted(answer: string | undefined): string | undefined {
-    if (answer === undefined) this.answered.miss += 1;
-    else this.answered.hit += 1;
-    return answer;
-  }
-
-  beginJob(id: number): CacheFill {
-    return this.fill((json, waiting) => this.jobs.set(id, json, waiting ? { ttl: WAITING_ANSWER_MS } : {}));
-  }
-
-  beginList(query: string): CacheFill {
-    return this.fill((json) => this.lists.set(query, json));
+  /** A page of the job list by its query, the same way. */
+  list(query: string, read: () => Promise<ReadAnswer>): Promise<string> {
+    return this.answer(this.lists, query, read);
   }
 
   /** Forgets every job (an answer to a write request is leaving; its client may read next). */
@@ -111,13 +116,42 @@ export class JobReadCache {
     this.changed('all');
   }
 
-  private fill(store: (json: string, waiting: boolean) => void): CacheFill {
+  private answer<K extends number | string>(shelf: Shelf<K>, key: K, read: () => Promise<ReadAnswer>): Promise<string> {
+    if (this.listening) {
+      const kept = shelf.kept.get(key);
+      if (kept) {
+        this.answered.hit += 1;
+        // A waiting job's explanation is renewed behind the answer, one read at a time.
+        if (performance.now() >= kept.renewAt && !shelf.reading.has(key)) this.readInto(shelf, key, read).catch(() => undefined);
+        return Promise.resolve(kept.json);
+      }
+      // Concurrent reads of one job share one database read (after a change, dozens of clients
+      // polling it would otherwise all ask at once); a change drops the reads in flight.
+      const reading = shelf.reading.get(key);
+      if (reading) {
+        this.answered.hit += 1;
+        return reading;
+      }
+    }
+    this.answered.miss += 1;
+    return this.readInto(shelf, key, read);
+  }
+
+  private readInto<K extends number | string>(shelf: Shelf<K>, key: K, read: () => Promise<ReadAnswer>): Promise<string> {
     const generation = this.generation;
-    return {
-      keep: (json, waiting = false) => {
-        if (this.listening && this.generation === generation) store(json, waiting);
-      },
-    };
+    const reading = read()
+      .then(({ json, waiting }) => {
+        // Read while a change arrived: it may show the job as it was.
+        if (this.listening && this.generation === generation) {
+          shelf.kept.set(key, { json, renewAt: waiting ? performance.now() + this.waitingAnswerMs : Infinity });
+        }
+        return json;
+      })
+      .finally(() => {
+        if (shelf.reading.get(key) === reading) shelf.reading.delete(key);
+      });
+    if (this.listening) shelf.reading.set(key, reading);
+    return reading;
   }
 
   private written(tables: WrittenTables): void {
@@ -126,8 +160,16 @@ export class JobReadCache {
 
   private changed(ids: number[] | 'all'): void {
     this.generation += 1;
-    this.lists.clear();
-    if (ids === 'all') this.jobs.clear();
-    else for (const id of ids) this.jobs.delete(id);
+    this.lists.kept.clear();
+    this.lists.reading.clear();
+    if (ids === 'all') {
+      this.jobs.kept.clear();
+      this.jobs.reading.clear();
+    } else {
+      for (const id of ids) {
+        this.jobs.kept.delete(id);
+        this.jobs.reading.delete(id);
+      }
+    }
   }
 }

@@ -2,14 +2,14 @@
 // reads show. Ranking every ready job is the claim's own query: tens of milliseconds with
 // thousands queued, too much to pay on each read of a waiting job's page. One ranking is shared
 // by the reads of the following second; after that the next read starts a new ranking and reads
-// meanwhile are answered from the last one (the count it gives is at most seconds old), unless
-// it is older than USABLE_FOR_MS.
+// meanwhile are answered from the last one, unless it is older than USABLE_FOR_MS: the count is
+// seconds old while jobs are read, at most a minute after a pause.
 import { sql } from 'kysely';
 import type { Db } from '../db/in-transaction.ts';
 import { claimOrderBy, rankedReadyJobs } from './claim-order.ts';
 
 const FRESH_FOR_MS = 1000;
-const USABLE_FOR_MS = 10_000;
+const USABLE_FOR_MS = 60_000;
 
 export class QueuePlaces {
   private snapshot: { at: number; places: Map<number, number> } | undefined;

@@ -147,15 +147,12 @@ export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (
       },
     },
     async (request, reply) => {
-      const cached = readCache?.list(request.url);
-      if (cached !== undefined) return sendSerialized(reply, cached);
-      const fill = readCache?.beginList(request.url);
-      const page = await listJobs(db, request.query);
-      const body = { items: page.items.map(presentJob), nextCursor: page.nextCursor };
-      if (!fill) return body;
-      const json = serialize(reply, body);
-      fill.keep(json);
-      return sendSerialized(reply, json);
+      const read = async () => {
+        const page = await listJobs(db, request.query);
+        return { items: page.items.map(presentJob), nextCursor: page.nextCursor };
+      };
+      if (!readCache) return read();
+      return sendSerialized(reply, await readCache.list(request.url, async () => ({ json: serialize(reply, await read()) })));
     },
   );
 
@@ -170,7 +167,7 @@ export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (
           'The job with its stored files, every state change, its build attempts, the artifacts of the ' +
           'latest attempt, provenance, and for dep-wait the missing build-dependencies. For a queued or ' +
           'dep-wait job, `explanation` says in plain words why it is not building: what it waits for, how ' +
-          'many ready jobs are ahead of it, whether an engine can take it (recomputed at most every 10 s). ' +
+          'many ready jobs are ahead of it, whether an engine can take it (seconds old: read again every 10 s). ' +
           'Answered from memory until the job changes (READ_CACHE_BYTES).',
         params: jobIdParams,
         response: { 200: jobDetailSchema, ...problemResponses(400, 401, 404) },
@@ -178,15 +175,15 @@ export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (
     },
     async (request, reply) => {
       const { id } = request.params;
-      const cached = readCache?.job(id);
-      if (cached !== undefined) return sendSerialized(reply, cached);
-      const fill = readCache?.beginJob(id);
-      const detail = await getJobDetail(db, id);
-      const explanation = await explainIfWaiting(db, detail.job, explain);
-      const body = presentJobDetail(detail, explanation);
-      if (!fill) return body;
-      const json = serialize(reply, body);
-      fill.keep(json, explanation !== null);
+      const read = async () => {
+        const detail = await getJobDetail(db, id);
+        return presentJobDetail(detail, await explainIfWaiting(db, detail.job, explain));
+      };
+      if (!readCache) return read();
+      const json = await readCache.job(id, async () => {
+        const body = await read();
+        return { json: serialize(reply, body), waiting: body.explanation !== null };
+      });
       return sendSerialized(reply, json);
     },
   );
