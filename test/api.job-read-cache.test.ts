@@ -154,9 +154,9 @@ async function ask(cache: JobReadCache, id: number, json = '{"read":true}', wait
   let read = false;
   const answer = await cache.job(id, async () => {
     read = true;
-    return { json, waiting };
+    return { json: Buffer.from(json), waiting };
   });
-  return { answer, read };
+  return { answer: answer.toString(), read };
 }
 
 test("this process's writes forget what they change before any NOTIFY; a write elsewhere leaves it; a read begun before a write is not kept", async () => {
@@ -197,9 +197,9 @@ test("this process's writes forget what they change before any NOTIFY; a write e
     await handle.db.updateTable('jobs').set({ priority: 5 }).where('id', '=', id).execute();
     const old = await cache.job(id, async () => {
       await handle.db.updateTable('jobs').set({ priority: 6 }).where('id', '=', id).execute();
-      return { json: '{"old":true}' };
+      return { json: Buffer.from('{"old":true}') };
     });
-    assert.equal(old, '{"old":true}');
+    assert.equal(old.toString(), '{"old":true}');
     assert.equal((await ask(cache, id)).read, true, 'read before a write, kept after it, it could show the old job');
   } finally {
     await cache.stop();
@@ -221,12 +221,12 @@ test('concurrent reads of a job share one read, unless a change came between; no
   const slowRead = async () => {
     const n = releases.length + 1;
     await new Promise<void>((resolve) => releases.push(resolve));
-    return { json: `{"read":${n}}` };
+    return { json: Buffer.from(`{"read":${n}}`) };
   };
   const first = cache.job(1, slowRead);
   const second = cache.job(1, slowRead);
   releases[0]!();
-  assert.deepEqual(await Promise.all([first, second]), ['{"read":1}', '{"read":1}']);
+  assert.deepEqual((await Promise.all([first, second])).map(String), ['{"read":1}', '{"read":1}']);
   assert.equal(releases.length, 1);
 
   notify!('1');
@@ -235,7 +235,7 @@ test('concurrent reads of a job share one read, unless a change came between; no
   const after = cache.job(1, slowRead);
   assert.equal(releases.length, 3, 'a read begun after the change does not join one begun before it');
   for (const release of releases) release();
-  assert.deepEqual(await Promise.all([before, after]), ['{"read":2}', '{"read":3}']);
+  assert.deepEqual((await Promise.all([before, after])).map(String), ['{"read":2}', '{"read":3}']);
 
   assert.equal((await ask(cache, 2, '{"two":true}')).read, true);
   assert.equal((await ask(cache, 2)).read, false);

@@ -389,4 +389,11 @@ test("the Debian source of a binary is named from the suite's Sources index", as
   assert.deepEqual(await names.sourcesOf('zstd'), ['libzstd']);
   assert.deepEqual(await names.sourcesOf('libstubtiny-dev'), ['libstubtiny']);
   assert.deepEqual(await names.sourcesOf('zst'), [], 'a part of a name is not the name');
+  const asked = ['libstubtiny-dev', 'zstd', 'libzstd-dev', 'zst'];
+  const fresh = new DebianSourceNames(deps);
+  assert.deepEqual(
+    await Promise.all(asked.map((binary) => fresh.sourcesOf(binary))),
+    await Promise.all(asked.map((binary) => names.sourcesOf(binary))),
+    'names asked at once (answered by one pass) are answered as names asked one by one',
+  );
 });

@@ -2,7 +2,11 @@
 // 100,000 jobs, loaded by autocannon at a fixed rate, beside a bare Fastify route loaded the same
 // way in the same run; the service's resident memory idle and under load.
 //
-//   npx tsx bench/api/run.ts [--jobs 100000] [--rate 500] [--connections 32] [--duration 15]
+//   npx tsx bench/api/run.ts [--jobs 100000] [--rate 500] [--connections 32] [--duration 15] [--rounds 3]
+//
+// Each target is loaded in --rounds rounds, interleaved (bare, list, detail, bare, …), and judged
+// by the medians of its rounds: on two cores one 15 s run's p99 swings severalfold with whatever
+// else the machine does for a moment, for the bare route as much as for the service.
 //
 // Needs a PostgreSQL server whose role may create databases: BENCH_DATABASE_URL (default
 // postgres://stubbuild:stubbuild@127.0.0.1:5432/stubbuild). Writes bench/api/results.json and
@@ -21,6 +25,7 @@ import { mapLimited } from '../../src/map-limited.ts';
 import { createToken } from '../../src/tokens/tokens.ts';
 import { createServerDatabase, dropLeftoverDatabases, dropServerDatabase } from '../../test/helpers/server-database.ts';
 import { loadAverage, writeResultsSection } from '../results-section.ts';
+import { median } from '../median.ts';
 import { seedJobs } from './seed-jobs.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -33,6 +38,7 @@ const JOBS = Number(option('jobs', '100000'));
 const RATE = Number(option('rate', '500'));
 const CONNECTIONS = Number(option('connections', '32'));
 const DURATION = Number(option('duration', '15'));
+const ROUNDS = Number(option('rounds', '3'));
 const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://stubbuild:stubbuild@127.0.0.1:5432/stubbuild';
 const log = (message: string) => process.stderr.write(`[bench:api] ${message}\n`);
 
@@ -206,18 +212,45 @@ async function main(): Promise<void> {
       await res.arrayBuffer();
       if (!res.ok) throw new Error(`${jobPath}: ${res.status}`);
     });
-    const measured: Measured[] = [];
-    measured.push(await load('bare Fastify route', `http://127.0.0.1:${barePort}/bare`, null));
-    measured.push(await load('GET /v1/jobs?limit=50', `${base}/v1/jobs?limit=50`, service.pid!));
-    const answeredBefore = await cacheAnswers(base);
-    measured.push(await load('GET /v1/jobs/{id}', `${base}/v1/jobs/1`, service.pid!, detailPaths));
-    const answeredAfter = await cacheAnswers(base);
-    const detailAnswers = { hit: answeredAfter.hit - answeredBefore.hit, miss: answeredAfter.miss - answeredBefore.miss };
+    const targets: [string, string, string[]?][] = [
+      ['bare Fastify route', `http://127.0.0.1:${barePort}/bare`],
+      ['GET /v1/jobs?limit=50', `${base}/v1/jobs?limit=50`],
+      ['GET /v1/jobs/{id}', `${base}/v1/jobs/1`, detailPaths],
+    ];
+    const rounds: Measured[][] = targets.map(() => []);
+    const detailAnswers = { hit: 0, miss: 0 };
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (const [i, [target, url, paths]] of targets.entries()) {
+        const before = paths ? await cacheAnswers(base) : undefined;
+        const m = await load(target, url, i === 0 ? null : service.pid!, paths);
+        rounds[i]!.push(m);
+        if (before) {
+          const after = await cacheAnswers(base);
+          detailAnswers.hit += after.hit - before.hit;
+          detailAnswers.miss += after.miss - before.miss;
+        }
+        log(`round ${round + 1}, ${target}: p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.rps} req/s, non-2xx ${m.non2xx}, errors ${m.errors}`);
+      }
+    }
     log(`GET /v1/jobs/{id}: ${detailAnswers.hit} answers from memory, ${detailAnswers.miss} from the database`);
+    // Each target's figures are the medians of its rounds; errors and non-2xx answers are summed.
+    const measured: Measured[] = rounds.map((runs) => ({
+      target: runs[0]!.target,
+      url: runs[0]!.url,
+      requests: runs.reduce((sum, m) => sum + m.requests, 0),
+      rps: median(runs.map((m) => m.rps)),
+      p50: median(runs.map((m) => m.p50)),
+      p90: median(runs.map((m) => m.p90)),
+      p99: median(runs.map((m) => m.p99)),
+      max: Math.max(...runs.map((m) => m.max)),
+      non2xx: runs.reduce((sum, m) => sum + m.non2xx, 0),
+      errors: runs.reduce((sum, m) => sum + m.errors, 0),
+      maxRssMiB: runs[0]!.maxRssMiB === null ? null : Math.max(...runs.map((m) => m.maxRssMiB ?? 0)),
+    }));
     const informational: Measured[] = [];
     informational.push(await load('GET /v1/jobs?limit=50, READ_CACHE_BYTES=0', `${uncachedBase}/v1/jobs?limit=50`, uncached.pid!));
     informational.push(await load('GET /v1/jobs/{id}, READ_CACHE_BYTES=0', `${uncachedBase}/v1/jobs/1`, uncached.pid!, detailPaths));
-    for (const m of [...measured, ...informational])
+    for (const m of informational)
       log(`${m.target}: p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.rps} req/s, non-2xx ${m.non2xx}, errors ${m.errors}`);
 
     const bareRun = measured[0]!;
@@ -236,8 +269,10 @@ async function main(): Promise<void> {
       rate: RATE,
       connections: CONNECTIONS,
       duration: DURATION,
+      rounds: ROUNDS,
       idleRssMiB: idleRss,
       measured,
+      measuredRounds: rounds,
       informational,
       detailAnswers,
       goals,
@@ -251,14 +286,20 @@ async function main(): Promise<void> {
       [
         '# Job reads under load (`bench/api/run.ts`)',
         '',
-        `Generated by \`npx tsx bench/api/run.ts --jobs ${JOBS} --rate ${RATE} --connections ${CONNECTIONS} --duration ${DURATION}\` on ${results.date}: \`stubbuild serve\` on PostgreSQL with ${JOBS.toLocaleString('en')} jobs, autocannon (\`-R ${RATE} -c ${CONNECTIONS}\`, ${DURATION} s each, anonymous reads) against it and, in the same run, against a bare Fastify route in a process of its own. Load average at the start ${loadAtStart}, at the end ${results.loadAtEnd}. Raw numbers: \`bench/api/results.json\`.`,
+        `Generated by \`npx tsx bench/api/run.ts --jobs ${JOBS} --rate ${RATE} --connections ${CONNECTIONS} --duration ${DURATION} --rounds ${ROUNDS}\` on ${results.date}: \`stubbuild serve\` on PostgreSQL with ${JOBS.toLocaleString('en')} jobs, autocannon (\`-R ${RATE} -c ${CONNECTIONS}\`, ${DURATION} s each, anonymous reads) against it and, in the same run, against a bare Fastify route in a process of its own; ${ROUNDS} rounds, each loading the bare route, the list and the detail in turn. The first three rows are the medians of the rounds (max: the largest; non-2xx and errors: summed). Load average at the start ${loadAtStart}, at the end ${results.loadAtEnd}. Raw numbers: \`bench/api/results.json\`.`,
         '',
         '| target | p50 ms | p90 ms | p99 ms | max ms | req/s | non-2xx | errors | service RSS max MiB |',
         '|---|---|---|---|---|---|---|---|---|',
         ...measured.map(row),
         ...informational.map(row),
         '',
-        `The service runs with its defaults, so job reads are answered from memory until the job changes (\`READ_CACHE_BYTES\`, README "Operations"); before the measured runs each of the 1,000 sampled jobs was read once. During the measured \`GET /v1/jobs/{id}\` run ${detailAnswers.hit.toLocaleString('en')} answers came from memory and ${detailAnswers.miss.toLocaleString('en')} from the database (a waiting job's answer is read again behind the answers once it is 10 s old). The rows marked \`READ_CACHE_BYTES=0\` are a second service on the same database with the cache off, loaded the same way after the others: every read asks PostgreSQL; they are recorded, not the goal's measure.`,
+        'Each round (p50 / p99 ms):',
+        '',
+        `| target | ${rounds[0]!.map((_, r) => `round ${r + 1}`).join(' | ')} |`,
+        `|---|${rounds[0]!.map(() => '---|').join('')}`,
+        ...rounds.map((runs) => `| ${runs[0]!.target} | ${runs.map((m) => `${m.p50} / ${m.p99}`).join(' | ')} |`),
+        '',
+        `The service runs with its defaults, so job reads are answered from memory until the job changes (\`READ_CACHE_BYTES\`, README "Operations"); before the measured runs each of the 1,000 sampled jobs was read once. During the measured \`GET /v1/jobs/{id}\` rounds ${detailAnswers.hit.toLocaleString('en')} answers came from memory and ${detailAnswers.miss.toLocaleString('en')} from the database (a waiting job's answer is read again behind the answers once it is 10 s old). The rows marked \`READ_CACHE_BYTES=0\` are a second service on the same database with the cache off, loaded the same way after the others: every read asks PostgreSQL; they are recorded, not the goal's measure.`,
         '',
         `The service's resident memory: ${idleRss} MiB idle, ${maxRss} MiB at most under load (goal: under 200 MiB) — **${idleRss < 200 && maxRss < 200 ? 'met' : 'not met'}**.`,
         '',

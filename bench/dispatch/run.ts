@@ -38,6 +38,7 @@ import { settleAttempt } from '../../src/scheduler/settle-attempt.ts';
 import { createToken } from '../../src/tokens/tokens.ts';
 import { ensureQuickImage, spawnService, uploadQuick } from '../../test/helpers/quick-builds.ts';
 import { createServerDatabase, dropServerDatabase } from '../../test/helpers/server-database.ts';
+import { median } from '../median.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..', '..');
@@ -53,11 +54,6 @@ const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://stubbuild:stubbu
 const docker = new Docker();
 
 const nowNs = () => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
 /** Docker `start` events as they come, by container id. */

@@ -2,6 +2,7 @@
 // against aptly, measured in one run, with the goals and whether this run meets them.
 import { writeResultsSection } from '../results-section.ts';
 import type { Row } from './run.ts';
+import { median } from '../median.ts';
 
 export const HTTP_SECTION = 'publish-http';
 
@@ -10,11 +11,6 @@ const FULL_GOAL = 0.5;
 const ADD_ONE_GOAL = 0.1;
 const GOAL_SIZE = 10_000;
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 const cell = (xs: number[]) => `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`;
 

@@ -36,6 +36,7 @@ import { dropLeftoverDatabases } from '../../test/helpers/server-database.ts';
 import { writeSyntheticDeb } from '../../test/helpers/synthetic-deb.ts';
 import { sectionOf } from '../results-section.ts';
 import { HTTP_SECTION, writeHttpHeadline } from './http-headline.ts';
+import { median } from '../median.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -317,11 +318,6 @@ async function check(
 // ---------------------------------------------------------------------------------------
 // Summary
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 const cell = (xs: number[]) => `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`;
 

@@ -25,6 +25,7 @@ import { createServerDatabase, dropLeftoverDatabases, dropServerDatabase } from 
 import { loadAverage, writeResultsSection } from '../results-section.ts';
 import { prepareBareBuild } from './bare-build.ts';
 import { followEngineEvents, type ContainerTimes } from './engine-events.ts';
+import { median } from '../median.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const option = (name: string, fallback: string) => {
@@ -223,12 +224,6 @@ function difference(warm: readonly ServiceRun[], bare: number): string {
     ['dispatch and polling', m('dispatch') + m('seen')],
   ];
   return parts.map(([what, ms]) => `${what} ${seconds(ms)}`).join(', ');
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function seconds(ms: number): string {

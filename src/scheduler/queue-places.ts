@@ -1,14 +1,16 @@
 // How many ready jobs the claim order puts before a queued job, for the explanations that job
-// reads show. Ranking every ready job is the claim's own query: tens of milliseconds with
-// thousands queued, too much to pay on each read of a waiting job's page. One ranking is shared
-// by the reads of the following second; after that the next read starts a new ranking and reads
-// meanwhile are answered from the last one, unless it is older than USABLE_FOR_MS: the count is
-// seconds old while jobs are read, at most a minute after a pause.
+// reads show. Ranking every ready job is the claim's own query: ~30 ms of PostgreSQL with 5,000
+// queued, too much to pay on each read of a waiting job's page, or even once a second: on two
+// cores that query, run while a burst of reads is answered, doubled their slowest answers. One
+// ranking is shared by the reads of the following 10 s (as long as a waiting job's answer is
+// kept, job-read-cache.ts); after that the next read starts a new ranking and reads meanwhile
+// are answered from the last one, unless it is older than USABLE_FOR_MS: the count is seconds
+// old while jobs are read, at most a minute after a pause.
 import { sql } from 'kysely';
 import type { Db } from '../db/in-transaction.ts';
 import { claimOrderBy, rankedReadyJobs } from './claim-order.ts';
 
-const FRESH_FOR_MS = 1000;
+const FRESH_FOR_MS = 10_000;
 const USABLE_FOR_MS = 60_000;
 
 export class QueuePlaces {

@@ -349,9 +349,9 @@ function likeness(a: string, b: string): number | undefined {
  * Calls `visit` with the Sources file in pieces that each end at a paragraph boundary, so no
  * paragraph is split; the file is read in large chunks, not line by line (it is ~50 MB).
  */
-async function forEachRegion(file: string, visit: (region: Buffer) => void): Promise<void> {
+async function forEachRegion(file: string, visit: (region: Buffer) => void, chunkBytes = 4 * 1024 * 1024): Promise<void> {
   let carry: Buffer = Buffer.alloc(0);
-  for await (const chunk of createReadStream(file, { highWaterMark: 4 * 1024 * 1024 }) as AsyncIterable<Buffer>) {
+  for await (const chunk of createReadStream(file, { highWaterMark: chunkBytes }) as AsyncIterable<Buffer>) {
     const buffer = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
     const boundary = buffer.lastIndexOf('\n\n');
     if (boundary < 0) {
@@ -402,31 +402,50 @@ export async function findSourceEntries(index: SourcesIndex, name: string): Prom
   return { entries, similar: closest.slice(0, 5) };
 }
 
+/** The value of field `name` in the paragraph region[start, end), unfolded; undefined if absent. */
+function fieldIn(region: Buffer, start: number, end: number, name: string): string | undefined {
+  const first = start + name.length + 1 <= end && region.toString('latin1', start, start + name.length + 1) === `${name}:`;
+  const line = first ? start - 1 : region.indexOf(`\n${name}:`, start);
+  if ((!first && line < 0) || line >= end) return undefined;
+  const at = line + 1;
+  let valueEnd = region.indexOf(0x0a, at);
+  while (valueEnd >= 0 && valueEnd + 1 < end && (region[valueEnd + 1] === 0x20 || region[valueEnd + 1] === 0x09)) {
+    valueEnd = region.indexOf(0x0a, valueEnd + 1);
+  }
+  return region.toString('latin1', at + name.length + 1, valueEnd < 0 || valueEnd > end ? end : valueEnd).trim();
+}
+
 /**
- * The source packages that build binary `name`, by their `Binary:` field: what apt does when
- * asked for the source of a binary package (`zstd` is built by `libzstd`).
+ * The source packages that build each of `names`, by their `Binary:` fields: what apt does when
+ * asked for the source of a binary package (`zstd` is built by `libzstd`). One pass over the
+ * file answers any number of names. The bytes are searched in place, 1 MiB at a time, and only
+ * the fields read are copied out: a string of the whole ~50 MB would grow the heap by its size.
  */
-export async function findSourcesOfBinary(index: SourcesIndex, name: string): Promise<string[]> {
-  const sources = new Set<string>();
-  const needle = Buffer.from(name);
-  const isNameChar = (byte: number | undefined) => byte !== undefined && /[a-z0-9+.-]/.test(String.fromCharCode(byte));
-  await forEachRegion(index.sourcesPath, (region) => {
-    for (let at = region.indexOf(needle); at >= 0; at = region.indexOf(needle, at + needle.length)) {
-      if (isNameChar(region[at - 1]) || isNameChar(region[at + needle.length])) continue; // part of a longer name
-      const start = region.lastIndexOf('\n\n', at);
-      const end = region.indexOf('\n\n', at);
-      const text = region.subarray(start < 0 ? 0 : start + 2, end < 0 ? region.length : end + 1).toString('utf8');
-      try {
-        for (const paragraph of parseDeb822(text)) {
-          const binaries = (getField(paragraph, 'Binary') ?? '').split(',').map((b) => b.trim());
-          const source = getField(paragraph, 'Package');
-          if (source && binaries.includes(name)) sources.add(source);
+export async function findSourcesOfBinaries(index: SourcesIndex, names: ReadonlySet<string>): Promise<Map<string, string[]>> {
+  const found = new Map<string, string[]>();
+  await forEachRegion(
+    index.sourcesPath,
+    (region) => {
+      for (let start = 0; start < region.length;) {
+        const blank = region.indexOf('\n\n', start);
+        const end = blank < 0 ? region.length : blank + 1;
+        for (const binary of (fieldIn(region, start, end, 'Binary') ?? '').split(/[\s,]+/)) {
+          const source = names.has(binary) ? fieldIn(region, start, end, 'Package') : undefined;
+          if (!source) continue;
+          const known = found.get(binary);
+          if (!known) found.set(binary, [source]);
+          else if (!known.includes(source)) known.push(source);
         }
-      } catch (error) {
-        if (!(error instanceof DebianParseError)) throw error; // a paragraph we cannot read names nothing
+        start = end + 1;
       }
-      if (end >= 0) at = end; // the rest of this paragraph is read
-    }
-  });
-  return [...sources].sort();
+    },
+    1024 * 1024,
+  );
+  for (const sources of found.values()) sources.sort();
+  return found;
+}
+
+/** The source packages that build binary `name` (see findSourcesOfBinaries). */
+export async function findSourcesOfBinary(index: SourcesIndex, name: string): Promise<string[]> {
+  return (await findSourcesOfBinaries(index, new Set([name]))).get(name) ?? [];
 }
