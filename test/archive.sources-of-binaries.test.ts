@@ -45,3 +45,20 @@ test('one pass over Sources names the sources of many binaries at once', async (
   assert.deepEqual(await findSourcesOfBinary(index, 'zst'), [], 'a source name, and a part of a binary name, is not a binary name');
   assert.deepEqual(await findSourcesOfBinary(index, 'zst-tools'), ['zst'], 'the last paragraph, without a blank line after it');
 });
+
+test('a paragraph longer than the piece read at once, and paragraphs across pieces, are read whole', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'stubbuild-sources-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const sourcesPath = path.join(dir, 'Sources');
+  // 3 MiB of one paragraph's folded field, then 40,000 small paragraphs (~2 MiB).
+  const long = `Package: big\nBinary: big-bin\nDescription: x\n${' y\n'.repeat(1024 * 1024)}`;
+  const small = Array.from({ length: 40_000 }, (_, i) => `Package: src${i}\nBinary: bin${i}, bin${i}-dev\n`);
+  await writeFile(sourcesPath, [long, ...small].join('\n'));
+  const index = { suite: { name: 'bookworm' }, sourcesPath } as SourcesIndex;
+  const names = new Set(['big-bin', 'bin0', 'bin39999-dev', ...Array.from({ length: 40_000 }, (_, i) => `bin${i}`)]);
+  const found = await findSourcesOfBinaries(index, names);
+  assert.equal(found.size, names.size);
+  assert.deepEqual(found.get('big-bin'), ['big']);
+  assert.deepEqual(found.get('bin39999-dev'), ['src39999']);
+  assert.ok([...found].every(([binary, sources]) => binary === 'big-bin' || sources[0] === `src${/\d+/.exec(binary)![0]}`));
+});

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -347,21 +347,36 @@ function likeness(a: string, b: string): number | undefined {
 
 /**
  * Calls `visit` with the Sources file in pieces that each end at a paragraph boundary, so no
- * paragraph is split; the file is read in large chunks, not line by line (it is ~50 MB).
+ * paragraph is split; the file is read in large chunks, not line by line (it is ~50 MB). One
+ * buffer is read into again and again: a new buffer per chunk (and per joined remainder) made
+ * ~100 MB of garbage a pass, which the process kept as resident memory long after. `visit` must
+ * copy out what it keeps: the bytes are overwritten by the next piece.
  */
 async function forEachRegion(file: string, visit: (region: Buffer) => void, chunkBytes = 4 * 1024 * 1024): Promise<void> {
-  let carry: Buffer = Buffer.alloc(0);
-  for await (const chunk of createReadStream(file, { highWaterMark: chunkBytes }) as AsyncIterable<Buffer>) {
-    const buffer = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
-    const boundary = buffer.lastIndexOf('\n\n');
-    if (boundary < 0) {
-      carry = buffer;
-      continue;
+  const handle = await open(file, 'r');
+  try {
+    let buffer = Buffer.allocUnsafe(chunkBytes);
+    let filled = 0;
+    for (;;) {
+      if (filled === buffer.length) {
+        // One paragraph longer than the buffer: read on into a larger one.
+        const larger = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(larger, 0, 0, filled);
+        buffer = larger;
+      }
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, null);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+      const boundary = filled < 2 ? -1 : buffer.lastIndexOf('\n\n', filled - 2);
+      if (boundary < 0) continue;
+      visit(buffer.subarray(0, boundary + 1));
+      buffer.copy(buffer, 0, boundary + 2, filled);
+      filled -= boundary + 2;
     }
-    visit(buffer.subarray(0, boundary + 1));
-    carry = Buffer.from(buffer.subarray(boundary + 2));
+    if (filled > 0) visit(buffer.subarray(0, filled));
+  } finally {
+    await handle.close();
   }
-  if (carry.length > 0) visit(carry);
 }
 
 /** Every entry of source package `name` in the index (a suite may hold several versions). */
