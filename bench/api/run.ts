@@ -2,7 +2,7 @@
 // 100,000 jobs, loaded by autocannon at a fixed rate, beside a bare Fastify route loaded the same
 // way in the same run; the service's resident memory idle and under load.
 //
-//   npx tsx bench/api/run.ts [--jobs 100000] [--rate 500] [--connections 32] [--duration 15] [--rounds 3]
+//   npx tsx bench/api/run.ts [--jobs 100000] [--rate 500] [--connections 32] [--duration 15] [--rounds 5]
 //
 // Each target is loaded in --rounds rounds, interleaved (bare, list, detail, bare, …), and judged
 // by the medians of its rounds: on two cores one 15 s run's p99 swings severalfold with whatever
@@ -38,7 +38,7 @@ const JOBS = Number(option('jobs', '100000'));
 const RATE = Number(option('rate', '500'));
 const CONNECTIONS = Number(option('connections', '32'));
 const DURATION = Number(option('duration', '15'));
-const ROUNDS = Number(option('rounds', '3'));
+const ROUNDS = Number(option('rounds', '5'));
 const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://stubbuild:stubbuild@127.0.0.1:5432/stubbuild';
 const log = (message: string) => process.stderr.write(`[bench:api] ${message}\n`);
 
