@@ -73,7 +73,7 @@ export class JobReadCache {
     maxBytes: number,
     private readonly waitingAnswerMs = WAITING_ANSWER_MS,
   ) {
-    // Strings count twice their length (UTF-16), and a little for the entry; lists get a quarter.
+    // An answer counts its bytes and a little for the entry; lists get a quarter.
     const sized = (share: number) => ({
       maxSize: Math.max(1, Math.floor(maxBytes * share)),
       sizeCalculation: (v: Kept) => v.json.length + 64,

@@ -1,6 +1,6 @@
 // How many ready jobs the claim order puts before a queued job, for the explanations that job
-// reads show. Ranking every ready job is the claim's own query: ~30 ms of PostgreSQL with 5,000
-// queued, too much to pay on each read of a waiting job's page, or even once a second: on two
+// reads show. Ranking every ready job is the claim's own query: 10-60 ms of PostgreSQL with
+// 5,000 queued, too much to pay on each read of a waiting job's page, or even once a second: on two
 // cores that query, run while a burst of reads is answered, doubled their slowest answers. One
 // ranking is shared by the reads of the following 10 s (as long as a waiting job's answer is
 // kept, job-read-cache.ts); after that the next read starts a new ranking and reads meanwhile
