@@ -60,6 +60,10 @@ test('fresh DATA_DIR: token create, npm start, submit and list a job, on the emb
   assert.equal(busy.stdout, '');
   assert.match(busy.stderr, /in use by process \d+/);
   assert.match(busy.stderr, /POST \/v1\/admin\/tokens/);
+  // npm start runs the service with the node flags of bin/stubbuild.js's first line.
+  const servePid = Number(/in use by process (\d+)/.exec(busy.stderr)![1]);
+  const serveArgv = fs.readFileSync(`/proc/${servePid}/cmdline`, 'utf8').split('\0');
+  assert.ok(serveArgv.includes('--max-semi-space-size=4'), `serve runs with a capped young generation: ${serveArgv.join(' ')}`);
 
   const post = await fetch(`${base}/v1/jobs`, {
     method: 'POST',

@@ -20,6 +20,7 @@ import { freePort } from '../../test/helpers/free-port.ts';
 import { loadArchProfiles } from '../../src/builders/arch-profile.ts';
 import { linkCheck } from './link-check.ts';
 import { corpus } from './sources.ts';
+import { stubbuildCommand } from '../stubbuild-command.ts';
 import { loadAverage, writeResultsSection } from '../results-section.ts';
 
 const MIN_PUBLISHED = Number(process.env.MIN_PUBLISHED ?? 20);
@@ -57,14 +58,10 @@ async function main(): Promise<number> {
   console.log(
     `corpus: ${sources.length} sources; service on ${url}, data ${dataDir}, ${serverUrl ? `PostgreSQL database ${dbName}` : 'PGlite'}`,
   );
-  const service = spawn(
-    process.execPath,
-    [path.join(repoRoot, 'bin/stubbuild.js'), 'serve', '--port', String(port), '--host', '127.0.0.1'],
-    {
-      env,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
+  const service = spawn(...stubbuildCommand(['serve', '--port', String(port), '--host', '127.0.0.1']), {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const exited = new Promise<number | null>((resolve) => service.on('exit', (code) => resolve(code)));
   try {
     const token = await waitForService(url, dataDir, exited);

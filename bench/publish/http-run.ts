@@ -9,16 +9,15 @@ import { execFileSync, spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { multipartFiles } from '../../src/cli/client/deb-multipart.ts';
 import { freePort } from '../../test/helpers/free-port.ts';
 import { createServerDatabase } from '../../test/helpers/server-database.ts';
 import { waitFor } from '../../test/helpers/wait-for.ts';
+import { stubbuildCommand } from '../stubbuild-command.ts';
 
 const [debDir, extraDeb, workDir, keyFile, xz, serverUrl] = process.argv.slice(2);
 if (!debDir || !extraDeb || !workDir || !keyFile || !xz)
   throw new Error('usage: http-run.ts DEB_DIR EXTRA_DEB WORK_DIR KEY_FILE XZ [DATABASE_URL]');
-const binary = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'stubbuild.js');
 
 // A PostgreSQL database of its own, left for run.ts to drop at the end (see stubbuild-run.ts).
 const databaseUrl = serverUrl ? await createServerDatabase(serverUrl, `stubbuild_bench_${process.pid}`, { fileCopy: true }) : undefined;
@@ -42,12 +41,12 @@ const env = {
   MAX_UPLOAD_FILES: String(debs.length + 16),
   LOG_LEVEL: process.env.BENCH_VERBOSE ? 'info' : 'warn',
 };
-execFileSync(process.execPath, [binary, 'migrate'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+execFileSync(...stubbuildCommand(['migrate']), { env, stdio: ['ignore', 'ignore', 'inherit'] });
 // BENCH_VERBOSE keeps the service's log (its timing of each step) in WORK_DIR/service.log.
 const serviceLog = process.env.BENCH_VERBOSE ? openSync(join(workDir, 'service.log'), 'w') : 'ignore';
 // BENCH_PROFILE writes the service's CPU profile into WORK_DIR/profile when it stops.
 const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(workDir, 'profile')}`] : [];
-const service = spawn(process.execPath, [...profile, binary, 'serve', '--port', String(port), '--host', '127.0.0.1'], {
+const service = spawn(...stubbuildCommand(['serve', '--port', String(port), '--host', '127.0.0.1'], profile), {
   env,
   stdio: ['ignore', serviceLog, 'inherit'],
 });
