@@ -64,6 +64,8 @@ test('fresh DATA_DIR: token create, npm start, submit and list a job, on the emb
   const servePid = Number(/in use by process (\d+)/.exec(busy.stderr)![1]);
   const serveArgv = fs.readFileSync(`/proc/${servePid}/cmdline`, 'utf8').split('\0');
   assert.ok(serveArgv.includes('--max-semi-space-size=4'), `serve runs with a capped young generation: ${serveArgv.join(' ')}`);
+  const serveEnv = fs.readFileSync(`/proc/${servePid}/environ`, 'utf8').split('\0');
+  assert.ok(serveEnv.includes('MALLOC_ARENA_MAX=2'), 'serve runs with glibc malloc arenas capped');
 
   const post = await fetch(`${base}/v1/jobs`, {
     method: 'POST',
