@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const STUBBUILD_BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'stubbuild.js');
+const STUBBUILD_BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'stubbuild.js');
 
 /** The command and arguments that run `stubbuild ...args`. */
 export function stubbuildCommand(args: string[], nodeFlags: string[] = []): [string, string[]] {

@@ -4,9 +4,10 @@
 //
 //   npx tsx bench/api/run.ts [--jobs 100000] [--rate 500] [--connections 32] [--duration 15] [--rounds 5]
 //
-// Each target is loaded in --rounds rounds, interleaved (bare, list, detail, bare, …), and judged
-// by the medians of its rounds: on two cores one 15 s run's p99 swings severalfold with whatever
-// else the machine does for a moment, for the bare route as much as for the service.
+// Each target is loaded in --rounds rounds, interleaved (bare, list, detail, the bare route sending
+// the list page's bytes, bare, …), and judged by the medians of its rounds: on two cores one 15 s
+// run's p99 swings severalfold with whatever else the machine does for a moment, for the bare
+// route as much as for the service.
 //
 // Needs a PostgreSQL server whose role may create databases: BENCH_DATABASE_URL (default
 // postgres://stubbuild:stubbuild@127.0.0.1:5432/stubbuild). Writes bench/api/results.json and
