@@ -100,6 +100,13 @@ const cases: Case[] = [
     type: 'unsupported-media-type',
   },
   {
+    // Only the upload routes parse multipart (acceptMultipart); the others refuse it unread.
+    name: 'multipart to a JSON-only route',
+    request: { method: 'POST', url: '/v1/admin/tokens', headers: strayField.headers, payload: strayField.payload },
+    status: 415,
+    type: 'unsupported-media-type',
+  },
+  {
     name: 'bad Idempotency-Key',
     request: { method: 'POST', url: '/v1/jobs', headers: { 'idempotency-key': 'with space' }, payload: { source: 'zlib' } },
     status: 400,

@@ -1,4 +1,3 @@
-import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../config/config.ts';
@@ -107,24 +106,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installProblemHandlers(app);
-  // Only JSON and multipart bodies are accepted; anything else is 415.
+  // Only JSON bodies are accepted, and multipart by the upload routes (acceptMultipart); anything else is 415.
   app.removeContentTypeParser(['text/plain']);
-  await app.register(multipart, {
-    // File names reach the intake as sent: a name with a path is refused by name (findDsc),
-    // rather than silently cut to its last component by the parser.
-    preservePath: true,
-    limits: {
-      fileSize: config.MAX_UPLOAD_FILE_BYTES,
-      files: config.MAX_UPLOAD_FILES,
-      fields: 0,
-      parts: config.MAX_UPLOAD_FILES,
-      headerPairs: 100,
-    },
-  });
   await installOpenApi(app, deps.version ?? '0.0.0');
   const uploadLimits: UploadLimits = {
     maxFileBytes: config.MAX_UPLOAD_FILE_BYTES,
     maxTotalBytes: config.MAX_UPLOAD_TOTAL_BYTES,
+    maxFiles: config.MAX_UPLOAD_FILES,
     gate: new UploadGate({ maxPerToken: config.MAX_UPLOADS_PER_TOKEN, maxStagingBytes: config.MAX_STAGING_BYTES }),
     rate: { minBytesPerSecond: config.UPLOAD_MIN_BYTES_PER_SECOND, windowMs: config.UPLOAD_RATE_WINDOW },
   };

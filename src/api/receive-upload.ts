@@ -1,4 +1,5 @@
-import type { FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain-error.ts';
 import type { HeldBytes } from '../jobs/memory-budget.ts';
 import type { SourceStore, StagedFile } from '../jobs/source-store.ts';
@@ -24,10 +25,26 @@ const WRITES_IN_FLIGHT = 32;
 export interface UploadLimits {
   maxFileBytes: number;
   maxTotalBytes: number;
+  /** Files (parts) in one request. */
+  maxFiles: number;
   /** Uploads at once per token and staging bytes overall (omitted: unbounded, for tools). */
   gate?: UploadGate;
   /** The slowest upload the service waits for (omitted: no minimum). */
   rate?: UploadRate;
+}
+
+/**
+ * Registers the multipart parser in `scope` alone. Its per-request hooks (an `onRequest` with a
+ * `close` listener, an `onResponse`) then run only for the upload routes registered there, not
+ * for every read.
+ */
+export async function acceptMultipart(scope: FastifyInstance, limits: UploadLimits): Promise<void> {
+  await scope.register(multipart, {
+    // File names reach the intake as sent: a name with a path is refused by name (findDsc),
+    // rather than silently cut to its last component by the parser.
+    preservePath: true,
+    limits: { fileSize: limits.maxFileBytes, files: limits.maxFiles, fields: 0, parts: limits.maxFiles, headerPairs: 100 },
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/in-transaction.ts';
 import { DomainError } from '../../domain-error.ts';
@@ -7,7 +7,7 @@ import type { SourceStore, StagedFile } from '../../jobs/source-store.ts';
 import { type BatchPolicy, submitBatch } from '../../scheduler/submit-batch.ts';
 import { requireSourceInScope } from '../../tokens/tokens.ts';
 import { requireToken } from '../auth.ts';
-import { receiveUploadWithFields, type UploadLimits } from '../receive-upload.ts';
+import { acceptMultipart, receiveUploadWithFields, type UploadLimits } from '../receive-upload.ts';
 import { batchIdParams, batchReferencesBody, batchSchema, batchUploadForm, presentBatch } from '../schemas/batch.ts';
 import { problemResponses } from '../schemas/problem.ts';
 
@@ -46,62 +46,68 @@ function parseSourcesField(text: string | undefined): z.infer<typeof batchRefere
 }
 
 export const batchRoutes: FastifyPluginAsyncZod<BatchRoutesOptions> = async (app, { db, store, uploadLimits, policy }) => {
-  app.post(
-    '/batches',
-    {
-      config: { access: 'submit' },
-      schema: {
-        tags: ['batches'],
-        summary: 'Submit a batch of sources',
-        description:
-          'Several sources built in the order of their build-dependencies on each other: multipart/form-data with ' +
-          'several source packages (each .dsc with the files it lists) and optionally a `sources` field of archive ' +
-          'references, or JSON `{"sources": [...]}` of archive references alone. A member whose Build-Depends or ' +
-          "Build-Depends-Arch (for the batch's architecture, with its profile's build profiles) name a binary another member's .dsc " +
-          'declares starts `dep-wait` for it and is queued when it is published. Archive references are not ordered ' +
-          '(their binaries are known only once fetched); a member needing them meets dep-wait and is queued again ' +
-          'when they are published. A cycle is refused (422 dependency-cycle, naming the members); any refused member ' +
-          'refuses the whole batch, and nothing is kept. Answers 202 with the batch and a Location header.',
-        headers: submitHeaders,
-        body: {
-          content: {
-            'application/json': { schema: batchReferencesBody },
-            'multipart/form-data': { schema: z.unknown(), document: batchUploadForm },
-          },
-        } as never,
-        response: { 202: batchSchema, ...problemResponses(400, 401, 403, 413, 415, 422) },
+  // Multipart bodies are parsed in this route's scope alone: the parser's per-request hooks
+  // stay off every other route.
+  await app.register(async (scope) => {
+    await acceptMultipart(scope, uploadLimits);
+    const uploads = scope.withTypeProvider<ZodTypeProvider>();
+    uploads.post(
+      '/batches',
+      {
+        config: { access: 'submit' },
+        schema: {
+          tags: ['batches'],
+          summary: 'Submit a batch of sources',
+          description:
+            'Several sources built in the order of their build-dependencies on each other: multipart/form-data with ' +
+            'several source packages (each .dsc with the files it lists) and optionally a `sources` field of archive ' +
+            'references, or JSON `{"sources": [...]}` of archive references alone. A member whose Build-Depends or ' +
+            "Build-Depends-Arch (for the batch's architecture, with its profile's build profiles) name a binary another member's .dsc " +
+            'declares starts `dep-wait` for it and is queued when it is published. Archive references are not ordered ' +
+            '(their binaries are known only once fetched); a member needing them meets dep-wait and is queued again ' +
+            'when they are published. A cycle is refused (422 dependency-cycle, naming the members); any refused member ' +
+            'refuses the whole batch, and nothing is kept. Answers 202 with the batch and a Location header.',
+          headers: submitHeaders,
+          body: {
+            content: {
+              'application/json': { schema: batchReferencesBody },
+              'multipart/form-data': { schema: z.unknown(), document: batchUploadForm },
+            },
+          } as never,
+          response: { 202: batchSchema, ...problemResponses(400, 401, 403, 413, 415, 422) },
+        },
       },
-    },
-    async (request, reply) => {
-      const token = requireToken(request);
-      const idempotencyKey = (request.headers as { 'idempotency-key'?: string })['idempotency-key'];
-      let files: StagedFile[] = [];
-      let references;
-      let arch: string | undefined;
-      if (request.isMultipart()) {
-        const received = await receiveUploadWithFields(request, store, uploadLimits, ['sources', 'arch']);
-        files = received.files;
-        arch = received.fields.arch;
-        try {
-          references = parseSourcesField(received.fields.sources);
-        } catch (error) {
-          await store.discard(files);
-          throw error;
+      async (request, reply) => {
+        const token = requireToken(request);
+        const idempotencyKey = (request.headers as { 'idempotency-key'?: string })['idempotency-key'];
+        let files: StagedFile[] = [];
+        let references;
+        let arch: string | undefined;
+        if (request.isMultipart()) {
+          const received = await receiveUploadWithFields(request, store, uploadLimits, ['sources', 'arch']);
+          files = received.files;
+          arch = received.fields.arch;
+          try {
+            references = parseSourcesField(received.fields.sources);
+          } catch (error) {
+            await store.discard(files);
+            throw error;
+          }
+        } else {
+          ({ sources: references, arch } = batchReferencesBody.parse(request.body));
         }
-      } else {
-        ({ sources: references, arch } = batchReferencesBody.parse(request.body));
-      }
-      const checkSource = (source: string) => requireSourceInScope(token, source);
-      const { batch, created } = await submitBatch(
-        db,
-        store,
-        { tokenId: token.id, files, references, idempotencyKey, checkSource, arch },
-        policy,
-      );
-      if (!created) reply.header('idempotent-replayed', 'true');
-      return reply.code(202).header('location', `/v1/batches/${batch.id}`).send(presentBatch(batch));
-    },
-  );
+        const checkSource = (source: string) => requireSourceInScope(token, source);
+        const { batch, created } = await submitBatch(
+          db,
+          store,
+          { tokenId: token.id, files, references, idempotencyKey, checkSource, arch },
+          policy,
+        );
+        if (!created) reply.header('idempotent-replayed', 'true');
+        return reply.code(202).header('location', `/v1/batches/${batch.id}`).send(presentBatch(batch));
+      },
+    );
+  });
 
   app.get(
     '/batches/:id',

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/in-transaction.ts';
 import type { ArchiveSuites } from '../../jobs/archive/archive-settings.ts';
@@ -13,7 +13,7 @@ import { type ExplainDeps, explainIfWaiting } from '../../scheduler/explain-job.
 import { requireToken } from '../auth.ts';
 import { requireSourceInScope, type TokenInfo } from '../../tokens/tokens.ts';
 import { HttpProblem } from '../problem.ts';
-import { receiveUploadWithFields, type UploadLimits } from '../receive-upload.ts';
+import { acceptMultipart, receiveUploadWithFields, type UploadLimits } from '../receive-upload.ts';
 import {
   archiveReferenceBody,
   parseTakeoverField,
@@ -74,65 +74,71 @@ export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (
   app,
   { db, store, uploadLimits, uploaderKeyring, archives, arches, explain, readCache },
 ) => {
-  app.post(
-    '/jobs',
-    {
-      config: { access: 'submit' },
-      schema: {
-        tags: ['jobs'],
-        summary: 'Submit a build job',
-        description:
-          'Either JSON naming a source package in a configured Debian archive (the job starts `fetching`), ' +
-          'or multipart/form-data carrying a .dsc and the files it lists (the job starts `queued`). ' +
-          'A suite that is not configured is refused (422 unknown-suite); the fetcher then downloads the ' +
-          'source from the archive, checks it against the signed index and moves the job to `queued` or `failed`. ' +
-          'When the service has an uploader keyring, an uploaded .dsc must be clear-signed by one of its keys ' +
-          '(422 bad-signature otherwise). ' +
-          'A token scoped to source names (its `sources` globs) may submit only those (403 otherwise). ' +
-          'An admin may let the build publish binary names another source owns (`allowTakeover`). ' +
-          'Answers 202 with the job and a Location header. With an Idempotency-Key header, a retry ' +
-          'from the same token returns the same job.',
-        headers: submitHeaders,
-        body: {
-          content: {
-            'application/json': { schema: archiveReferenceBody },
-            // The parts are streamed by the handler; `document` describes them for OpenAPI.
-            'multipart/form-data': { schema: z.unknown(), document: uploadForm },
-          },
-        } as never,
-        response: { 202: jobSchema, ...problemResponses(400, 401, 403, 413, 415, 422) },
+  // Multipart bodies are parsed in this route's scope alone: the parser's per-request hooks
+  // stay off every other route.
+  await app.register(async (scope) => {
+    await acceptMultipart(scope, uploadLimits);
+    const uploads = scope.withTypeProvider<ZodTypeProvider>();
+    uploads.post(
+      '/jobs',
+      {
+        config: { access: 'submit' },
+        schema: {
+          tags: ['jobs'],
+          summary: 'Submit a build job',
+          description:
+            'Either JSON naming a source package in a configured Debian archive (the job starts `fetching`), ' +
+            'or multipart/form-data carrying a .dsc and the files it lists (the job starts `queued`). ' +
+            'A suite that is not configured is refused (422 unknown-suite); the fetcher then downloads the ' +
+            'source from the archive, checks it against the signed index and moves the job to `queued` or `failed`. ' +
+            'When the service has an uploader keyring, an uploaded .dsc must be clear-signed by one of its keys ' +
+            '(422 bad-signature otherwise). ' +
+            'A token scoped to source names (its `sources` globs) may submit only those (403 otherwise). ' +
+            'An admin may let the build publish binary names another source owns (`allowTakeover`). ' +
+            'Answers 202 with the job and a Location header. With an Idempotency-Key header, a retry ' +
+            'from the same token returns the same job.',
+          headers: submitHeaders,
+          body: {
+            content: {
+              'application/json': { schema: archiveReferenceBody },
+              // The parts are streamed by the handler; `document` describes them for OpenAPI.
+              'multipart/form-data': { schema: z.unknown(), document: uploadForm },
+            },
+          } as never,
+          response: { 202: jobSchema, ...problemResponses(400, 401, 403, 413, 415, 422) },
+        },
       },
-    },
-    async (request, reply) => {
-      const token = requireToken(request);
-      const idempotencyKey = (request.headers as { 'idempotency-key'?: string })['idempotency-key'];
-      const checkSource = (source: string) => requireSourceInScope(token, source);
-      let submitted;
-      if (request.isMultipart()) {
-        const { files, fields } = await receiveUploadWithFields(request, store, uploadLimits, ['allowTakeover', 'arch']);
-        let allowTakeover;
-        try {
-          allowTakeover = checkTakeover(token, parseTakeoverField(fields.allowTakeover));
-        } catch (error) {
-          await store.discard(files);
-          throw error;
+      async (request, reply) => {
+        const token = requireToken(request);
+        const idempotencyKey = (request.headers as { 'idempotency-key'?: string })['idempotency-key'];
+        const checkSource = (source: string) => requireSourceInScope(token, source);
+        let submitted;
+        if (request.isMultipart()) {
+          const { files, fields } = await receiveUploadWithFields(request, store, uploadLimits, ['allowTakeover', 'arch']);
+          let allowTakeover;
+          try {
+            allowTakeover = checkTakeover(token, parseTakeoverField(fields.allowTakeover));
+          } catch (error) {
+            await store.discard(files);
+            throw error;
+          }
+          submitted = await submitUpload(
+            db,
+            store,
+            { tokenId: token.id, files, idempotencyKey, checkSource, allowTakeover, arch: fields.arch },
+            { uploaderKeyring, arches },
+          );
+        } else {
+          const reference = archiveReferenceBody.parse(request.body);
+          checkTakeover(token, reference.allowTakeover);
+          submitted = await submitArchiveReference(db, { tokenId: token.id, reference, idempotencyKey, checkSource }, archives, arches);
         }
-        submitted = await submitUpload(
-          db,
-          store,
-          { tokenId: token.id, files, idempotencyKey, checkSource, allowTakeover, arch: fields.arch },
-          { uploaderKeyring, arches },
-        );
-      } else {
-        const reference = archiveReferenceBody.parse(request.body);
-        checkTakeover(token, reference.allowTakeover);
-        submitted = await submitArchiveReference(db, { tokenId: token.id, reference, idempotencyKey, checkSource }, archives, arches);
-      }
-      const { job, created } = submitted;
-      if (!created) reply.header('idempotent-replayed', 'true');
-      return reply.code(202).header('location', `/v1/jobs/${job.id}`).send(presentJob(job));
-    },
-  );
+        const { job, created } = submitted;
+        if (!created) reply.header('idempotent-replayed', 'true');
+        return reply.code(202).header('location', `/v1/jobs/${job.id}`).send(presentJob(job));
+      },
+    );
+  });
 
   app.get(
     '/jobs',
