@@ -1,21 +1,21 @@
-// Threads that inspect the packages of requests adding many (filing-thread.worker.mjs), so
+// Threads that inspect the packages of requests adding many (filing-thread.ts), so
 // seeding thousands uses every core: inspecting a package (prepare-deb.ts: two gunzips, two
 // hashes, the tar walks) costs ~50 µs of one core. For a request adding many by path, the main
 // thread links each into the pool as its batch comes back (pool/pool-changes.ts); a bulk
 // upload's packages are also written (or linked) into the pool on the threads (file-deb-early.ts),
 // so the main thread only parses the request meanwhile. A handful of packages (a build's output)
-// are inspected in place: a round trip to a thread would cost more than it saves. The threads start on the first request that needs them
-// and stop after an idle period: each holds its own V8 heap and a tsx loader, ~30-40 MiB of
-// resident memory, most of a service's time for nothing.
+// are inspected in place: a round trip to a thread would cost more than it saves. The threads
+// start on the first request that needs them and stop after an idle period: each holds its own
+// V8 heap, resident memory most of a service's time for nothing.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { EarlyDeb, FiledDeb } from './file-deb-early.ts';
+import { filingThreadScript } from './filing-thread-script.ts';
 import type { PrepareDebOptions, PreparedDeb } from './prepare-deb.ts';
 import { RepoError, type RepoErrorCode } from '../repo-error.ts';
 
 // Items per message: few messages, and every thread busy until the end.
 export const BATCH = 64;
-const WORKER_FILE = new URL('./filing-thread.worker.mjs', import.meta.url);
 
 interface SerializedError {
   name?: string;
@@ -70,8 +70,7 @@ class FilingThread {
   }
 
   static async start(): Promise<FilingThread> {
-    // The thread registers the TypeScript loader itself (see the worker file).
-    const thread = new FilingThread(new Worker(WORKER_FILE, { execArgv: [] }));
+    const thread = new FilingThread(new Worker(await filingThreadScript(), { eval: true, execArgv: [] }));
     await Promise.race([
       thread.started,
       new Promise<never>((_, reject) =>
