@@ -1,4 +1,4 @@
-import multipart from '@fastify/multipart';
+import multipart, { type Multipart } from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain-error.ts';
 import type { HeldBytes } from '../jobs/memory-budget.ts';
@@ -59,6 +59,18 @@ export interface PartTaker {
 }
 
 /**
+ * The parser keeps every part of the request in `part.fields` (by field name) until the request
+ * ends: with thousands of parts, their streams and closures pile up on the heap and cost the
+ * collector more than receiving them did. Each part is taken out as it is read; it is the last
+ * added under its name.
+ */
+function forgetPart(part: Multipart): void {
+  const kept = part.fields[part.fieldname];
+  if (kept === part) delete part.fields[part.fieldname];
+  else if (Array.isArray(kept) && kept.at(-1) === part) kept.pop();
+}
+
+/**
  * Streams every file part of a multipart request into staging, within the limits. Part
  * names are ignored; field parts are refused. On any error the staged files are removed.
  */
@@ -96,9 +108,10 @@ export async function receiveUploadWithFields(
     const parts = request.parts(options)[Symbol.asyncIterator]();
     for (;;) {
       // A client that stops sending between parts is caught here, one inside a part below.
-      const next = watchdog ? await Promise.race([parts.next(), watchdog.tripped]) : await parts.next();
+      const next = watchdog ? await watchdog.guard(parts.next()) : await parts.next();
       if (next.done) break;
       const part = next.value;
+      forgetPart(part);
       if (part.type !== 'file') {
         if (!fieldNames.includes(part.fieldname) || part.fieldname in fields) {
           const allowed = fieldNames.length > 0 ? `; besides files, only ${fieldNames.join(', ')}` : ': send only files';

@@ -12,17 +12,15 @@ export interface UploadRate {
 }
 
 export class UploadRateWatchdog {
-  /** Rejects when the client fell below the rate; never resolves. */
-  readonly tripped: Promise<never>;
   private timer: NodeJS.Timeout;
-  private trip!: (error: DomainError) => void;
   private lastBytes: number;
+  private failure: DomainError | undefined;
+  /** Rejects the step `guard` is waiting for, if any. */
+  private waiting: ((error: DomainError) => void) | undefined;
   /** The stream of the part being staged: destroyed on a trip, so its staging file goes. */
   current: { destroy(error: Error): void } | undefined;
 
   constructor(socket: Socket, rate: UploadRate) {
-    this.tripped = new Promise<never>((_resolve, reject) => (this.trip = reject));
-    this.tripped.catch(() => undefined); // observed by whoever races it
     this.lastBytes = socket.bytesRead;
     const minimum = Math.ceil((rate.minBytesPerSecond * rate.windowMs) / 1000);
     this.timer = setInterval(() => {
@@ -35,9 +33,32 @@ export class UploadRateWatchdog {
       );
       this.stop();
       this.current?.destroy(error);
-      this.trip(error);
+      this.failure = error;
+      this.waiting?.(error);
     }, rate.windowMs);
     this.timer.unref();
+  }
+
+  /**
+   * `step`'s outcome, or the trip's error if the client falls below the rate first. Not a race
+   * with one promise that lives as long as the upload: each such race would leave a reaction on
+   * it holding its result (a part, with its streams) until the upload ends.
+   */
+  guard<T>(step: Promise<T>): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<T>((resolve, reject) => {
+      this.waiting = reject;
+      step.then(
+        (value) => {
+          this.waiting = undefined;
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.waiting = undefined;
+          reject(error);
+        },
+      );
+    });
   }
 
   stop(): void {

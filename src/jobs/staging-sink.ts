@@ -46,10 +46,12 @@ export class StagingSink extends Writable {
     this.chunks = [];
     let counted = this.held;
     this.held = 0;
+    // Not `this`: the sink (its stream state, listeners, chunks) can go while the bytes are held.
+    const budget = this.budget;
     return {
       bytes,
       release: () => {
-        this.budget.give(counted);
+        budget.give(counted);
         counted = 0;
       },
     };
