@@ -100,7 +100,7 @@ const cases: Case[] = [
     type: 'unsupported-media-type',
   },
   {
-    // Only the upload routes parse multipart (acceptMultipart); the others refuse it unread.
+    // Only the upload routes parse multipart (withMultipart); the others refuse it unread.
     name: 'multipart to a JSON-only route',
     request: { method: 'POST', url: '/v1/admin/tokens', headers: strayField.headers, payload: strayField.payload },
     status: 415,

@@ -106,7 +106,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installProblemHandlers(app);
-  // Only JSON bodies are accepted, and multipart by the upload routes (acceptMultipart); anything else is 415.
+  // Only JSON bodies are accepted, and multipart by the upload routes (withMultipart); anything else is 415.
   app.removeContentTypeParser(['text/plain']);
   await installOpenApi(app, deps.version ?? '0.0.0');
   const uploadLimits: UploadLimits = {

@@ -1,5 +1,13 @@
 import multipart, { type Multipart } from '@fastify/multipart';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyRequest,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { DomainError } from '../domain-error.ts';
 import type { HeldBytes } from '../jobs/memory-budget.ts';
 import type { SourceStore, StagedFile } from '../jobs/source-store.ts';
@@ -33,17 +41,29 @@ export interface UploadLimits {
   rate?: UploadRate;
 }
 
+/** A Fastify scope whose routes are typed by their zod schemas. */
+export type ZodScope = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
 /**
- * Registers the multipart parser in `scope` alone. Its per-request hooks (an `onRequest` with a
- * `close` listener, an `onResponse`) then run only for the upload routes registered there, not
- * for every read.
+ * Registers `routes` in a scope of their own with the multipart parser: its per-request hooks
+ * (an `onRequest` with a `close` listener, an `onResponse`) then run only for the upload
+ * routes, not for every read, and other routes refuse multipart (415).
  */
-export async function acceptMultipart(scope: FastifyInstance, limits: UploadLimits): Promise<void> {
-  await scope.register(multipart, {
-    // File names reach the intake as sent: a name with a path is refused by name (findDsc),
-    // rather than silently cut to its last component by the parser.
-    preservePath: true,
-    limits: { fileSize: limits.maxFileBytes, files: limits.maxFiles, fields: 0, parts: limits.maxFiles, headerPairs: 100 },
+export async function withMultipart(app: FastifyInstance, limits: UploadLimits, routes: (uploads: ZodScope) => void): Promise<void> {
+  await app.register(async (scope) => {
+    await scope.register(multipart, {
+      // File names reach the intake as sent: a name with a path is refused by name (findDsc),
+      // rather than silently cut to its last component by the parser.
+      preservePath: true,
+      limits: { fileSize: limits.maxFileBytes, files: limits.maxFiles, fields: 0, parts: limits.maxFiles, headerPairs: 100 },
+    });
+    routes(scope.withTypeProvider<ZodTypeProvider>());
   });
 }
 

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/in-transaction.ts';
 import { DomainError } from '../../domain-error.ts';
@@ -7,7 +7,7 @@ import type { SourceStore, StagedFile } from '../../jobs/source-store.ts';
 import { type BatchPolicy, submitBatch } from '../../scheduler/submit-batch.ts';
 import { requireSourceInScope } from '../../tokens/tokens.ts';
 import { requireToken } from '../auth.ts';
-import { acceptMultipart, receiveUploadWithFields, type UploadLimits } from '../receive-upload.ts';
+import { withMultipart, receiveUploadWithFields, type UploadLimits } from '../receive-upload.ts';
 import { batchIdParams, batchReferencesBody, batchSchema, batchUploadForm, presentBatch } from '../schemas/batch.ts';
 import { problemResponses } from '../schemas/problem.ts';
 
@@ -46,11 +46,8 @@ function parseSourcesField(text: string | undefined): z.infer<typeof batchRefere
 }
 
 export const batchRoutes: FastifyPluginAsyncZod<BatchRoutesOptions> = async (app, { db, store, uploadLimits, policy }) => {
-  // Multipart bodies are parsed in this route's scope alone: the parser's per-request hooks
-  // stay off every other route.
-  await app.register(async (scope) => {
-    await acceptMultipart(scope, uploadLimits);
-    const uploads = scope.withTypeProvider<ZodTypeProvider>();
+  // Multipart is parsed for this route alone (withMultipart).
+  await withMultipart(app, uploadLimits, (uploads) => {
     uploads.post(
       '/batches',
       {

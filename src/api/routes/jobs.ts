@@ -1,4 +1,4 @@
-import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/in-transaction.ts';
 import type { ArchiveSuites } from '../../jobs/archive/archive-settings.ts';
@@ -13,7 +13,7 @@ import { type ExplainDeps, explainIfWaiting } from '../../scheduler/explain-job.
 import { requireToken } from '../auth.ts';
 import { requireSourceInScope, type TokenInfo } from '../../tokens/tokens.ts';
 import { HttpProblem } from '../problem.ts';
-import { acceptMultipart, receiveUploadWithFields, type UploadLimits } from '../receive-upload.ts';
+import { withMultipart, receiveUploadWithFields, type UploadLimits } from '../receive-upload.ts';
 import {
   archiveReferenceBody,
   parseTakeoverField,
@@ -74,11 +74,8 @@ export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (
   app,
   { db, store, uploadLimits, uploaderKeyring, archives, arches, explain, readCache },
 ) => {
-  // Multipart bodies are parsed in this route's scope alone: the parser's per-request hooks
-  // stay off every other route.
-  await app.register(async (scope) => {
-    await acceptMultipart(scope, uploadLimits);
-    const uploads = scope.withTypeProvider<ZodTypeProvider>();
+  // Multipart is parsed for this route alone (withMultipart).
+  await withMultipart(app, uploadLimits, (uploads) => {
     uploads.post(
       '/jobs',
       {

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/in-transaction.ts';
 import { DomainError } from '../../domain-error.ts';
@@ -8,7 +8,7 @@ import { EarlyFiling } from '../../repo/filing/early-filing.ts';
 import { publishPackages, unpublishPackage } from '../../repo/publish/publish-repository.ts';
 import type { Repository } from '../../repo/repository.ts';
 import { HttpProblem } from '../problem.ts';
-import { acceptMultipart, receiveUpload, type UploadLimits } from '../receive-upload.ts';
+import { withMultipart, receiveUpload, type UploadLimits } from '../receive-upload.ts';
 import {
   addPackagesResultSchema,
   packageIdentityParams,
@@ -31,11 +31,8 @@ export interface PackageRoutesOptions {
 }
 
 export const packageRoutes: FastifyPluginAsyncZod<PackageRoutesOptions> = async (app, { db, repo, store, uploadLimits }) => {
-  // Multipart bodies are parsed in this route's scope alone: the parser's per-request hooks
-  // stay off every other route.
-  await app.register(async (scope) => {
-    await acceptMultipart(scope, uploadLimits);
-    const uploads = scope.withTypeProvider<ZodTypeProvider>();
+  // Multipart is parsed for this route alone (withMultipart).
+  await withMultipart(app, uploadLimits, (uploads) => {
     uploads.post(
       '/admin/packages',
       {
