@@ -7,8 +7,8 @@
 //   node --import tsx bench/publish/http-run.ts DEB_DIR EXTRA_DEB WORK_DIR KEY_FILE XZ(true|false) [DATABASE_URL]
 import { execFileSync, spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { multipartFiles } from '../../src/cli/client/deb-multipart.ts';
 import { freePort } from '../../test/helpers/free-port.ts';
 import { createServerDatabase } from '../../test/helpers/server-database.ts';
@@ -22,10 +22,6 @@ if (!debDir || !extraDeb || !workDir || !keyFile || !xz)
 // A PostgreSQL database of its own, left for run.ts to drop at the end (see stubbuild-run.ts).
 const databaseUrl = serverUrl ? await createServerDatabase(serverUrl, `stubbuild_bench_${process.pid}`, { fileCopy: true }) : undefined;
 const dataDir = join(workDir, 'data');
-// The service refuses a signing key in a folder that holds the repository: a folder of its own.
-const serviceKey = join(workDir, 'key', 'secret.asc');
-await mkdir(dirname(serviceKey), { recursive: true, mode: 0o700 });
-await copyFile(keyFile, serviceKey);
 const debs = (await readdir(debDir))
   .filter((f) => f.endsWith('.deb'))
   .sort()
@@ -35,7 +31,7 @@ const env = {
   ...process.env,
   ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: '' }),
   DATA_DIR: dataDir,
-  REPO_SIGNING_KEY: serviceKey,
+  REPO_SIGNING_KEY: keyFile,
   REPO_XZ: xz,
   // The whole directory in one request, as `stubbuild repo add DIR` sends it.
   MAX_UPLOAD_FILES: String(debs.length + 16),
@@ -46,7 +42,9 @@ execFileSync(...stubbuildCommand(['migrate']), { env, stdio: ['ignore', 'ignore'
 const serviceLog = process.env.BENCH_VERBOSE ? openSync(join(workDir, 'service.log'), 'w') : 'ignore';
 // BENCH_PROFILE writes the service's CPU profile into WORK_DIR/profile when it stops.
 const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(workDir, 'profile')}`] : [];
-const service = spawn(...stubbuildCommand(['serve', '--port', String(port), '--host', '127.0.0.1'], profile), {
+// BENCH_NODE_FLAGS (space-separated) adds node flags to the service's, for side-by-side trials.
+const trialFlags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+const service = spawn(...stubbuildCommand(['serve', '--port', String(port), '--host', '127.0.0.1'], [...profile, ...trialFlags]), {
   env,
   stdio: ['ignore', serviceLog, 'inherit'],
 });

@@ -148,7 +148,9 @@ async function makeKey(): Promise<Key> {
   );
   const listing = execFileSync('gpg', ['--batch', '--with-colons', '--list-secret-keys'], { env }).toString();
   const fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec(listing)![1]!;
-  const secretFile = join(benchDir, 'bench-secret.asc');
+  // In a folder of its own: stubbuild refuses a signing key in a folder that holds its repository.
+  const secretFile = join(benchDir, 'key', 'bench-secret.asc');
+  await mkdir(dirname(secretFile), { mode: 0o700, recursive: true });
   await writeFile(
     secretFile,
     execFileSync('gpg', ['--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--armor', '--export-secret-keys', fingerprint], {

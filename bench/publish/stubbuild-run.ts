@@ -20,8 +20,6 @@ if (!debDir || !extraDeb || !workDir || !keyFile || !xz)
 
 // A PostgreSQL database of its own, left for run.ts to drop once every run is done: dropping
 // it here would delete files, and deletions slow the next tool down (see run.ts).
-// A PostgreSQL database of its own, left for run.ts to drop once every run is done: dropping
-// it here would delete files, and deletions slow the next tool down (see run.ts).
 const databaseUrl = serverUrl ? await createServerDatabase(serverUrl, `stubbuild_bench_${process.pid}`, { fileCopy: true }) : undefined;
 
 const config = loadConfig({ DATA_DIR: workDir, REPO_SIGNING_KEY: keyFile, REPO_XZ: xz, LOG_LEVEL: 'silent' });
