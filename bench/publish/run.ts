@@ -37,6 +37,7 @@ import { writeSyntheticDeb } from '../../test/helpers/synthetic-deb.ts';
 import { sectionOf } from '../results-section.ts';
 import { HTTP_SECTION, writeHttpHeadline } from './http-headline.ts';
 import { median } from '../median.ts';
+import { benchLayout } from './layout.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -89,7 +90,7 @@ const INODE_RECENTCY_MS = 370_000;
 
 /** Removes every run's files and the databases stubbuild-run.ts left; true if there were any. */
 async function removeRunLeftovers(): Promise<boolean> {
-  const runsDir = join(benchDir, 'runs');
+  const { runsDir } = benchLayout(benchDir);
   const hadFiles = existsSync(runsDir) && readdirSync(runsDir).length > 0;
   await rm(runsDir, { recursive: true, force: true });
   if (!databases.includes('postgres')) return hadFiles;
@@ -148,8 +149,7 @@ async function makeKey(): Promise<Key> {
   );
   const listing = execFileSync('gpg', ['--batch', '--with-colons', '--list-secret-keys'], { env }).toString();
   const fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec(listing)![1]!;
-  // In a folder of its own: stubbuild refuses a signing key in a folder that holds its repository.
-  const secretFile = join(benchDir, 'key', 'bench-secret.asc');
+  const secretFile = benchLayout(benchDir).secretKeyFile;
   await mkdir(dirname(secretFile), { mode: 0o700, recursive: true });
   await writeFile(
     secretFile,
@@ -487,7 +487,7 @@ async function main(): Promise<void> {
     );
     for (let r = 1; r <= runs; r++) {
       for (const v of variants) {
-        const work = join(benchDir, 'runs', `${v.tool}-${v.database ?? 'own'}-${v.xz ? 'xz' : 'gz'}-${n}-${r}`);
+        const work = join(benchLayout(benchDir).runsDir, `${v.tool}-${v.database ?? 'own'}-${v.xz ? 'xz' : 'gz'}-${n}-${r}`);
         const m = await v.measure(debDir, extra, work, key);
         const row = byVariant.get(v)!;
         row.sizes = await check(v, m, n, key);

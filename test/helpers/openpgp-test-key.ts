@@ -6,6 +6,8 @@ export interface TestKey {
   keyId: string;
   publicArmored: string;
   publicBinary: Uint8Array;
+  /** The secret key, armored, unprotected: what REPO_SIGNING_KEY names. */
+  secretArmored: string;
   /** Clear-signs `text` as gpg --clearsign would write it (LF line endings). */
   clearSign(text: string): Promise<string>;
 }
@@ -25,6 +27,7 @@ export async function createTestKey(name = 'stubbuild test'): Promise<TestKey> {
     keyId: privateKey.getKeyID().toHex().toUpperCase(),
     publicArmored: publicKey.armor(),
     publicBinary: publicKey.write(),
+    secretArmored: privateKey.armor(),
     async clearSign(text) {
       const message = await openpgp.createCleartextMessage({ text: text.replace(/\n$/, '') });
       const signed = await openpgp.sign({ message, signingKeys: privateKey });
