@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SourceStore } from '../src/jobs/source-store.ts';
+import { SPILL_AFTER_MS } from '../src/jobs/staging-sink.ts';
 import { makeTempDir, removeTempDir } from './helpers/deb-fixtures.ts';
 
 let dataDir: string;
@@ -48,4 +50,40 @@ test('without `hold`, a part held while it arrived is written by the store, and 
   assert.deepEqual(await readFile(staged.tmpPath), Buffer.alloc(500, 3));
   assert.equal(store.memory.inUse, 0);
   await store.discard([staged]);
+});
+
+/** A part whose first half arrives at once and the second half when `rest` resolves. */
+function pausedPart(rest: Promise<void>): Readable {
+  return Readable.from(
+    (async function* () {
+      yield Buffer.alloc(1000, 1);
+      await rest;
+      yield Buffer.alloc(1000, 2);
+    })(),
+  );
+}
+
+test('a part still arriving after SPILL_AFTER_MS goes to disk and holds no memory; a shorter pause keeps it in memory', async () => {
+  const store = new SourceStore(dataDir, { heldInMemoryUpTo: 1 << 20 });
+  const whole = Buffer.concat([Buffer.alloc(1000, 1), Buffer.alloc(1000, 2)]);
+
+  let arrive!: () => void;
+  const slow = store.receive('slow.deb', pausedPart(new Promise((resolve) => (arrive = resolve))), 1 << 20, undefined, true);
+  await sleep(SPILL_AFTER_MS / 2);
+  assert.equal(store.memory.inUse, 1000, 'before the threshold the first half is held');
+  await sleep(SPILL_AFTER_MS / 2 + 200);
+  assert.equal(store.memory.inUse, 0, 'past the threshold nothing is held');
+  assert.equal((await readdir(store.tmpDir)).length, 1, 'the first half is in staging');
+  arrive();
+  const spilled = await slow;
+  assert.equal(spilled.held, undefined);
+  assert.deepEqual(await readFile((await spilled.written!).tmpPath), whole);
+  assert.equal(spilled.file.sha256, createHash('sha256').update(whole).digest('hex'));
+
+  const quick = await store.receive('quick.deb', pausedPart(sleep(SPILL_AFTER_MS / 10)), 1 << 20, undefined, true);
+  assert.ok(quick.held, 'a pause well under the threshold keeps the part in memory');
+  assert.deepEqual(quick.held.bytes, whole);
+  assert.equal(quick.file.sha256, spilled.file.sha256);
+  quick.held.release();
+  await store.discard([spilled.file, quick.file]);
 });
