@@ -140,7 +140,13 @@ export async function createService(inputs: ServiceInputs, overrides: ServiceOve
   let stopped: Promise<void> | undefined;
 
   async function start(options: { listen?: { port: number; host: string } } = {}): Promise<void> {
-    // The filing threads start on the first request that needs them (and stop when idle).
+    // The filing threads start on the first request that needs them (and stop when idle); their
+    // script is bundled now, in the background.
+    repo.filing
+      .prepare()
+      .catch((error: unknown) =>
+        logger.warn({ err: error }, "bundling the filing threads' script failed; the first bulk upload tries again"),
+      );
     repo.publisher.collectPeriodically(db);
     void stagingSweep.start({ afterPause: true });
     if (options.listen) {

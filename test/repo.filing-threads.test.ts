@@ -200,6 +200,9 @@ test('the threads start on the first request that needs them, stop when idle, an
   const threads = new FilingThreads(1, 50);
   try {
     assert.equal(threads.running, false, 'no thread before any work');
+    // What the service does when it starts: the threads' script, not the threads.
+    await threads.prepare();
+    assert.equal(threads.running, false, 'preparing the script starts no thread');
     assert.equal((await threads.prepareAll(paths, options, () => undefined)).length, 70);
     await waitFor('the idle threads to stop', () => !threads.running);
     const again = await threads.prepareAll(paths, options, () => undefined);

@@ -1,8 +1,9 @@
 // The filing threads run filing-thread.ts and what it imports as one script, bundled by esbuild
-// (which tsx runs on too) once per process, when the threads first start. Loaded through tsx
-// instead, each thread registered the loader (with a hooks thread of its own) and transformed
-// every module it imports: ~0.3 s of CPU per thread, paid again at every start, where the
-// bundled script starts in ~0.05 s (bench/RESULTS.md, "Through the HTTP API").
+// (which tsx runs on too) once per process: when the service starts (FilingThreads.prepare), or
+// else when the threads first start. Loaded through tsx instead, each thread registered the
+// loader (with a hooks thread of its own) and transformed every module it imports: ~0.3 s of
+// CPU per thread, paid again at every start, where the bundled script starts in ~0.05 s
+// (bench/RESULTS.md, "Through the HTTP API").
 import { build, stop } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 

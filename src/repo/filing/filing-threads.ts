@@ -128,6 +128,14 @@ export class FilingThreads {
     await this.whileBusy(() => this.ready());
   }
 
+  /**
+   * Bundles the threads' script now (~0.1 s, in esbuild's process), so the first bulk upload
+   * starts its threads at once instead of ~0.1 s into the request, while its parts pile up.
+   */
+  async prepare(): Promise<void> {
+    await filingThreadScript();
+  }
+
   /** Whether threads are running now (they start on demand and stop when idle). */
   get running(): boolean {
     return this.threads !== undefined;
