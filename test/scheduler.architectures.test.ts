@@ -113,6 +113,9 @@ test('an engine takes only jobs of the architectures whose image it has; the eng
 });
 
 test("a dep-wait is satisfied only by packages of the job's architecture (or all)", async () => {
+  // The engines' test above left the pipeline running: its scheduler would claim the job as soon
+  // as it is queued, before it is read here (seen once under load: 'building').
+  await t.pipeline!.stop();
   const waiting = await insertJob(t.db, { state: 'dep-wait', source: 'needs-foo', arch: rump.arch, unmetRelations: ['libfoo-dev'] });
   await publishSynthetic(t.db, t.repo, [{ name: 'libfoo-dev', version: '1.0', arch: newlib.arch }]);
   await resolveDepWaits(t.db, matchOptions(t.repo));
