@@ -4,6 +4,7 @@ import path from 'node:path';
 import { before, test } from 'node:test';
 import type { ArchProfile } from '../src/builders/arch-profile.ts';
 import { ensureBuilderImage, fixturesDir, inspectDeb, listDir, runStubbuildBuild, tarOf } from './builder-image.support.ts';
+import { HANG_BACKSTOP_MS } from './helpers/wait-for.ts';
 
 // Docker run alone (deps with the mirror, then build with
 // --network none) turns our fixture into Architecture: stubdom-amd64 .debs.
@@ -14,7 +15,7 @@ before(async () => {
 
 test(
   'the fixture library builds offline into a stubdom-amd64 .deb with the library under /usr/lib/<triplet>/',
-  { timeout: 10 * 60_000 },
+  { timeout: HANG_BACKSTOP_MS },
   async () => {
     const started = Date.now();
     const result = await runStubbuildBuild({ image, source: { tar: tarOf(path.join(fixturesDir, 'libstubhello')) }, twoStep: true });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { ArchProfile } from '../src/builders/arch-profile.ts';
 import { copyFixture, ensureBuilderImage, runStubbuildBuild, tarOf, tempDir } from './builder-image.support.ts';
+import { HANG_BACKSTOP_MS } from './helpers/wait-for.ts';
 
 // What cannot be built says why, in outcome.json. Both variants of the fixture
 // run `all` in one container (deps and build), the other way the entrypoint can be used.
@@ -24,7 +25,7 @@ async function variant(edit: (tree: string) => Promise<void>): Promise<string> {
   return tree;
 }
 
-test('a build-dependency missing from the repository ends dep-wait naming it', { timeout: 5 * 60_000 }, async () => {
+test('a build-dependency missing from the repository ends dep-wait naming it', { timeout: HANG_BACKSTOP_MS }, async () => {
   const tree = await variant(async (tree) => {
     const control = path.join(tree, 'debian/control');
     const text = await readFile(control, 'utf8');
@@ -48,7 +49,7 @@ test('a build-dependency missing from the repository ends dep-wait naming it', {
   );
 });
 
-test('a source that does not compile ends failed with the compiler error in its log', { timeout: 5 * 60_000 }, async () => {
+test('a source that does not compile ends failed with the compiler error in its log', { timeout: HANG_BACKSTOP_MS }, async () => {
   const tree = await variant(async (tree) => {
     await writeFile(
       path.join(tree, 'src/stubhello.c'),
@@ -68,7 +69,7 @@ test('a source that does not compile ends failed with the compiler error in its 
 
 test(
   'with the Debian mirror out of reach, the step fails as an infrastructure fault, not as the source',
-  { timeout: 5 * 60_000 },
+  { timeout: HANG_BACKSTOP_MS },
   async () => {
     const tree = await variant(async () => undefined);
     const result = await runStubbuildBuild({ image, source: { tar: tarOf(tree) }, twoStep: false, network: 'none' });

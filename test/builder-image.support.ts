@@ -87,18 +87,36 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs a command; `input` is piped to its stdin (a Buffer, or another command's stdout). */
-export function run(command: string, args: string[], options: { input?: Buffer | RunInput; timeoutMs?: number } = {}): Promise<RunResult> {
+/** Runs a command; `input` is piped to its stdin (a Buffer, or another command's stdout). It is
+ * killed once it has printed nothing for `stallMs` (default 10 minutes): a slow build still
+ * prints, a hung one does not. */
+export function run(
+  command: string,
+  args: string[],
+  options: { input?: Buffer | RunInput; stallMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: options.env, cwd: options.cwd });
+    const stallMs = options.stallMs ?? 600_000;
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 600_000);
+    let stalled = false;
+    const timer = setTimeout(() => {
+      stalled = true;
+      child.kill('SIGKILL');
+    }, stallMs);
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      timer.refresh();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      timer.refresh();
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
+      if (stalled) stderr += `\n(killed: no output for ${stallMs} ms)`;
       resolve({ code: code ?? -1, stdout, stderr });
     });
     const input = options.input;
@@ -241,8 +259,8 @@ export async function runStubbuildBuild(options: {
   source: { tar: RunInput } | { dir: string };
   repo?: StubdomRepo;
   twoStep: boolean;
-  /** per docker run; default 10 minutes */
-  timeoutMs?: number;
+  /** per docker run: how long it may print nothing; default 10 minutes */
+  stallMs?: number;
   /** 'none': the Debian mirror out of reach, as when a network fails */
   network?: 'none';
 }): Promise<BuildRun> {
@@ -281,16 +299,16 @@ export async function runStubbuildBuild(options: {
     if (options.twoStep) {
       result.deps = await run('docker', ['run', '-i', ...common, image.tag, 'deps', ...sourceArgs], {
         input,
-        timeoutMs: options.timeoutMs,
+        stallMs: options.stallMs,
       });
       const outcomeAfterDeps = await readOutcome(outDir);
       if (result.deps.code === 0 && !outcomeAfterDeps) {
-        result.build = await run('docker', ['run', ...common, '--network', 'none', image.tag, 'build'], { timeoutMs: options.timeoutMs });
+        result.build = await run('docker', ['run', ...common, '--network', 'none', image.tag, 'build'], { stallMs: options.stallMs });
       }
     } else {
       result.build = await run('docker', ['run', '-i', ...common, image.tag, 'all', ...sourceArgs], {
         input,
-        timeoutMs: options.timeoutMs,
+        stallMs: options.stallMs,
       });
     }
     const outcome = await readOutcome(outDir);

@@ -13,6 +13,7 @@ import {
   tempDir,
   type BuildRun,
 } from './builder-image.support.ts';
+import { HANG_BACKSTOP_MS } from './helpers/wait-for.ts';
 
 // Debian bookworm's zlib with ports/zlib builds into
 // zlib1g-dev_…+stubdom1_stubdom-amd64.deb, and a program links -lz through the triplet's pkg-config.
@@ -29,7 +30,7 @@ after(async () => {
   for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
 });
 
-test('bookworm zlib with the shipped port builds into zlib1g-dev +stubdom1 for stubdom-amd64', { timeout: 10 * 60_000 }, async () => {
+test('bookworm zlib with the shipped port builds into zlib1g-dev +stubdom1 for stubdom-amd64', { timeout: HANG_BACKSTOP_MS }, async () => {
   // the source, straight from the mirror (deb-src lines are in the image)
   const sourceDir = await tempDir('zlib-source');
   cleanup.push(sourceDir);
@@ -78,7 +79,7 @@ test('bookworm zlib with the shipped port builds into zlib1g-dev +stubdom1 for s
 
 test(
   'a program using -lz through <triplet>-pkg-config links against that zlib1g-dev inside the image',
-  { timeout: 5 * 60_000 },
+  { timeout: HANG_BACKSTOP_MS },
   async () => {
     assert.equal(build?.outcome.outcome, 'built', 'needs the zlib build above');
     const T = image.profile.triplet;

@@ -11,6 +11,7 @@ import { makeSourcePackage } from './helpers/source-package.ts';
 import { createTestApp, type TestApp } from './helpers/test-app.ts';
 import { uploadSource } from './helpers/pipeline-app.ts';
 import { waitForJob } from './helpers/wait-for-job.ts';
+import { HANG_BACKSTOP_MS } from './helpers/wait-for.ts';
 
 const docker = new Docker();
 // Capacity 2: two dependency steps may use the cache at once.
@@ -56,7 +57,7 @@ async function build(
 // are how apt learns that the cached index files are still current.
 test(
   'the second build of zlib downloads no index files or packages: the first left them in the cache volume',
-  { timeout: 20 * 60_000 },
+  { timeout: HANG_BACKSTOP_MS },
   async () => {
     const first = await build(zlib.files);
     assert.ok(first.indexFiles > 0, 'the first build, on an empty cache, downloads the index files');
@@ -72,25 +73,29 @@ test(
 );
 
 // zlib's build-dependencies are all in the image or the stubdom repository; bc is in neither.
-test('the second build of a source that needs packages from the mirror takes them from the cache', { timeout: 20 * 60_000 }, async () => {
-  const pkg = makeSourcePackage({ name: 'libstubcache', buildDepends: 'debhelper-compat (= 13), bc' });
-  try {
-    const first = await build(pkg.files);
-    assert.ok(first.packages > 0, 'the first build downloads bc');
-    assert.equal(first.fromCache, 0);
+test(
+  'the second build of a source that needs packages from the mirror takes them from the cache',
+  { timeout: HANG_BACKSTOP_MS },
+  async () => {
+    const pkg = makeSourcePackage({ name: 'libstubcache', buildDepends: 'debhelper-compat (= 13), bc' });
+    try {
+      const first = await build(pkg.files);
+      assert.ok(first.packages > 0, 'the first build downloads bc');
+      assert.equal(first.fromCache, 0);
 
-    const second = await build(pkg.files);
-    assert.equal(second.packages, 0, 'the second build downloads no package');
-    assert.equal(second.fromCache, first.packages, 'it takes every package the first one downloaded from the cache');
-  } finally {
-    pkg.cleanup();
-  }
-});
+      const second = await build(pkg.files);
+      assert.equal(second.packages, 0, 'the second build downloads no package');
+      assert.equal(second.fromCache, first.packages, 'it takes every package the first one downloaded from the cache');
+    } finally {
+      pkg.cleanup();
+    }
+  },
+);
 
 // Both fetch pv (the build machine's: :native) at once, neither finding it in the cache; each
 // copies it in under the cache's lock, and what the cache holds afterwards is whole: a third
 // build takes it from there.
-test('two dependency steps at once share the cache, and a build after them downloads nothing', { timeout: 20 * 60_000 }, async () => {
+test('two dependency steps at once share the cache, and a build after them downloads nothing', { timeout: HANG_BACKSTOP_MS }, async () => {
   const pkgs = ['libstubcachea', 'libstubcacheb', 'libstubcachec'].map((name) =>
     makeSourcePackage({ name, buildDepends: 'debhelper-compat (= 13), pv:native' }),
   );

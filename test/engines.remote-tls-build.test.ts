@@ -4,21 +4,18 @@
 // there and published. No container of an attempt has a bind mount. The engine is stopped and
 // its data removed at the end.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { INSTALLATION_LABEL } from '../src/builders/docker-builder.ts';
 import { createDockerBuilders } from '../src/builders/engine-config.ts';
-import { ensureBuilderImage, repoRoot } from './builder-image.support.ts';
+import { ensureBuilderImage, repoRoot, run } from './builder-image.support.ts';
 import { multipartBody, packFixtureSource } from './helpers/source-package.ts';
 import { bearer, createTestApp, type TestApp } from './helpers/test-app.ts';
 import { startTlsDockerd, type TlsDockerd } from './helpers/tls-dockerd.ts';
 import { waitForJob } from './helpers/wait-for-job.ts';
 
-const run = promisify(execFile);
 let engine: TlsDockerd | undefined;
 let t: TestApp | undefined;
 let watching = true;
@@ -65,8 +62,8 @@ test('the builder image is pushed to the TLS engine, and two dependent sources a
         { id: 'remote', host, tls: client },
       ]),
     },
-    timeout: 600_000,
   });
+  assert.equal(pushed.code, 0, pushed.stderr);
   assert.match(pushed.stdout, new RegExp(`from here to remote: id ${imageId.replace(/^sha256:/, '').slice(0, 12)}`));
 
   const builders = createDockerBuilders([{ id: 'remote', host, capacity: 1, tls: client }]);

@@ -8,6 +8,7 @@ import { BUILD_STALL_MS, startPipelineApp } from './helpers/pipeline-app.ts';
 import { getJobView, waitForJob } from './helpers/wait-for-job.ts';
 import { makeSourcePackage, multipartBody, packFixtureSource, type SourcePackage } from './helpers/source-package.ts';
 import { bearer, type TestApp } from './helpers/test-app.ts';
+import { HANG_BACKSTOP_MS } from './helpers/wait-for.ts';
 
 let t: TestApp;
 const packages: SourcePackage[] = [];
@@ -36,7 +37,7 @@ async function postBatch(members: SourcePackage[]) {
 
 test(
   'a batch of five builds in dependency order, every member after the members it needs are published',
-  { timeout: 240_000 },
+  { timeout: HANG_BACKSTOP_MS },
   async () => {
     const res = await postBatch([
       keep(makeSourcePackage({ name: 'stubchaintop', buildDepends: 'debhelper-compat (= 13), stubgreeter' })),

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { BUILD_STALL_MS, debFields, debMember, jobArtifact, startPipelineApp, uploadSource } from './helpers/pipeline-app.ts';
-import { waitFor } from './helpers/wait-for.ts';
+import { HANG_BACKSTOP_MS, waitFor } from './helpers/wait-for.ts';
 import { getJobView, waitForJob } from './helpers/wait-for-job.ts';
 import { packFixtureSource, packFixtureVariant, type SourcePackage } from './helpers/source-package.ts';
 import { bearer, type TestApp } from './helpers/test-app.ts';
@@ -31,7 +31,7 @@ async function jobsOf(source: string): Promise<{ id: number; state: string; binN
   return (await t.app.inject({ method: 'GET', url: `/v1/jobs?source=${source}`, headers: bearer(t.submitToken) })).json().items;
 }
 
-test('publishing a new version of A queues a +b1 rebuild of B, which links the new A', { timeout: 240_000 }, async () => {
+test('publishing a new version of A queues a +b1 rebuild of B, which links the new A', { timeout: HANG_BACKSTOP_MS }, async () => {
   await publish(packFixtureSource('libstubhello'));
   const b = await publish(packFixtureSource('stubgreeter'));
   const recorded = await t.db.selectFrom('job_build_dependencies').selectAll().where('job_id', '=', b).execute();

@@ -19,7 +19,7 @@ import { type DatabaseHandle, openDatabase } from '../src/db/open-database.ts';
 import { mapLimited } from '../src/map-limited.ts';
 import { createToken } from '../src/tokens/tokens.ts';
 import { ensureQuickImage, type ServiceProcess, spawnService, uploadQuick } from './helpers/quick-builds.ts';
-import { waitFor } from './helpers/wait-for.ts';
+import { HANG_BACKSTOP_MS, waitFor } from './helpers/wait-for.ts';
 
 const JOBS = 200;
 const CAPACITY = 4;
@@ -136,7 +136,7 @@ function labelled(kind: 'container' | 'volume'): string[] {
 
 test(
   `${JOBS} jobs, capacity ${CAPACITY}, one service process killed mid-build: every job runs exactly once at a time and is published`,
-  { timeout: 1_800_000 },
+  { timeout: HANG_BACKSTOP_MS },
   async (t) => {
     const began = Date.now();
     // The token file lets the helpers read the admin API; no service created one (tokens exist).

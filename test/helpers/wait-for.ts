@@ -3,6 +3,10 @@
 // how long it may go without progress, never by a total budget.
 import { isDeepStrictEqual } from 'node:util';
 
+/** A test's own timeout. The waits inside it decide on progress; this only ends a test that hangs
+ * where no wait watches (a promise that never settles), so it is far beyond any slow machine. */
+export const HANG_BACKSTOP_MS = 30 * 60_000;
+
 export interface WaitOptions {
   /** Give up after this long without progress (default 20 s). */
   stallMs?: number;
