@@ -266,20 +266,33 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
     round: watchOnce,
   });
 
+  let starting: Promise<void> | undefined;
+  let stopRequested = false;
+
   /**
    * Seeds a fresh repository, then starts dispatching: the scheduler first gives back what
    * stopped processes left half-done (expired leases) and clears their containers. Nothing
    * here fails the start: an engine that does not answer shows unhealthy and jobs wait.
    */
-  async function start(): Promise<void> {
-    await pool.registerEngines().catch((error: unknown) => logger.error({ err: error }, 'registering the engines failed'));
-    await seedEssentialPackages().catch((error: unknown) => logger.error({ err: error }, 'seeding the essential packages failed'));
-    await dispatcher.start();
-    void watcher.start({ afterPause: true });
+  function start(): Promise<void> {
+    starting ??= (async () => {
+      await pool.registerEngines().catch((error: unknown) => logger.error({ err: error }, 'registering the engines failed'));
+      await seedEssentialPackages().catch((error: unknown) => logger.error({ err: error }, 'seeding the essential packages failed'));
+      if (stopRequested) return; // stopped while seeding: nothing more starts
+      await dispatcher.start();
+      void watcher.start({ afterPause: true });
+    })();
+    return starting;
   }
 
-  /** Stops watching, then the dispatcher (running attempts are given back). */
+  /**
+   * Stops watching, then the dispatcher (running attempts are given back). A stop during the
+   * start waits for what the start has in hand, so an essential-package copy removes its
+   * container before the process exits.
+   */
   async function stop(): Promise<void> {
+    stopRequested = true;
+    await starting;
     await watcher.stop();
     await dispatcher.stop();
     await Promise.all(pendingAfterPublish);
