@@ -5,6 +5,7 @@ import { after, test } from 'node:test';
 import Docker from 'dockerode';
 import { buildBuilderImage, defaultPortsDir, defaultRecipeDir } from '../src/builders/image-build.ts';
 import { ensureBuilderImage, tempDir } from './builder-image.support.ts';
+import { HANG_BACKSTOP_MS } from './helpers/wait-for.ts';
 
 // The slow toolchain step (newlib and libstdc++) comes before the POSIX layer and the ports
 // in the Dockerfile: changing those rebuilds their own steps and reuses the toolchain's.
@@ -13,14 +14,16 @@ const cleanup: string[] = [];
 let scratchTag: string | undefined;
 after(async () => {
   for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
+  // Its own layers (a change made once) go with it; the toolchain layers it shares with the
+  // builder image have other children, so removing stops there.
   if (scratchTag)
     await docker
       .getImage(scratchTag)
-      .remove({ noprune: true })
+      .remove()
       .catch(() => {});
 });
 
-test('a change to the POSIX layer or a port reuses the toolchain step from the cache', { timeout: 20 * 60_000 }, async () => {
+test('a change to the POSIX layer or a port reuses the toolchain step from the cache', { timeout: HANG_BACKSTOP_MS }, async () => {
   const image = await ensureBuilderImage();
   const scratch = await tempDir('layer-order');
   cleanup.push(scratch);
