@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { type BrowserContext, chromium } from 'playwright-core';
 import { repoRoot } from './builder-image.support.ts';
 import { startFarmScenario } from './helpers/farm-scenario.ts';
 
@@ -29,8 +29,14 @@ test('the status page shows what builds where, what waits and why, and failures 
   const url = `http://127.0.0.1:${(app.app.server.address() as AddressInfo).port}`;
 
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'stubbuild-chromium-'));
-  t.after(() => fs.rmSync(profile, { recursive: true, force: true }));
-  const browser = await chromium.launchPersistentContext(profile, {
+  let browser: BrowserContext | undefined;
+  // One hook, in this order: node runs a test's after hooks in the order they were added, and
+  // Chromium writes into its profile until it has closed (removed first, the folder stayed).
+  t.after(async () => {
+    await browser?.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  });
+  browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: FLAGS,
@@ -38,7 +44,6 @@ test('the status page shows what builds where, what waits and why, and failures 
     deviceScaleFactor: 2,
     isMobile: true,
   });
-  t.after(() => browser.close());
   const page = browser.pages()[0] ?? (await browser.newPage());
   const res = await page.goto(`${url}/`);
   assert.equal(res?.status(), 200);
