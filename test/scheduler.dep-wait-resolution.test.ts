@@ -14,6 +14,23 @@ after(() => t?.close());
 
 const handle = () => handlePublications(t.db, { ...matchOptions(t.repo), rebuildArches: ['stubdom-amd64'] });
 
+/** A job whose attempt, begun now and handed generation `handedIn` (null: none recorded), ended in dep-wait for `relation`. */
+async function endedInDepWait(source: string, relation: string, handedIn: number | null): Promise<number> {
+  const id = await insertJob(t.db, { state: 'building', source });
+  await openAttempt(t.db, id, 'test-engine');
+  await t.db
+    .updateTable('attempts')
+    .set({ state: 'dep-wait', finished_at: sql<Date>`now()`, repository_generation: handedIn })
+    .where('job_id', '=', id)
+    .execute();
+  await t.db
+    .updateTable('jobs')
+    .set({ state: 'dep-wait', unmet_relations: [relation] })
+    .where('id', '=', id)
+    .execute();
+  return id;
+}
+
 test('a published package that satisfies the stored relation moves the job back to queued, naming it', async () => {
   const waiting = await insertJob(t.db, { state: 'dep-wait', source: 'needs-foo', unmetRelations: ['libfoo-dev:stubdom-amd64 (>= 2)'] });
   const other = await insertJob(t.db, { state: 'dep-wait', source: 'needs-bar', unmetRelations: ['libbar-dev:stubdom-amd64'] });
@@ -50,18 +67,7 @@ test('no retry while nothing changed: a job whose attempt began after the last p
   // The relation is satisfied, but apt saw that package and still went to dep-wait (a missing
   // dependency of the dependency, say): only a later publication may help.
   await publishSynthetic(t.db, t.repo, [{ name: 'libthere-dev', version: '1' }]);
-  const waiting = await insertJob(t.db, { state: 'building', source: 'needs-there' });
-  await openAttempt(t.db, waiting, 'test-engine');
-  await t.db
-    .updateTable('attempts')
-    .set({ state: 'dep-wait', finished_at: sql<Date>`now()` })
-    .where('job_id', '=', waiting)
-    .execute();
-  await t.db
-    .updateTable('jobs')
-    .set({ state: 'dep-wait', unmet_relations: ['libthere-dev:stubdom-amd64'] })
-    .where('id', '=', waiting)
-    .execute();
+  const waiting = await endedInDepWait('needs-there', 'libthere-dev:stubdom-amd64', null);
 
   for (let i = 0; i < 3; i += 1) await handle();
   assert.equal((await stateOf(t.db, waiting)).state, 'dep-wait', 'checked three times, still waiting');
@@ -69,6 +75,24 @@ test('no retry while nothing changed: a job whose attempt began after the last p
   await publishSynthetic(t.db, t.repo, [{ name: 'libunrelated-dev', version: '1' }]);
   await handle();
   assert.equal((await stateOf(t.db, waiting)).state, 'queued', 'a later publication is worth one more attempt');
+});
+
+test('an attempt handed an older generation than the one that holds the package is retried, though it began after the package was added', async () => {
+  // The race: a publication adds its rows, then writes and signs its indexes; an attempt that
+  // begins in between gets the previous indexes and goes to dep-wait for that very package.
+  await publishSynthetic(t.db, t.repo, [{ name: 'libraced-dev', version: '1' }]);
+  const { published } = await t.db
+    .selectFrom('repo_suites')
+    .select(sql<number>`published_generation`.as('published'))
+    .where('suite', '=', t.repo.settings.suite)
+    .executeTakeFirstOrThrow();
+  const raced = await endedInDepWait('raced', 'libraced-dev:stubdom-amd64', Number(published) - 1);
+  const current = await endedInDepWait('saw-it', 'libraced-dev:stubdom-amd64', Number(published));
+
+  await handle();
+  assert.equal((await stateOf(t.db, raced)).state, 'queued', 'its index lacked the package');
+  assert.match(String((await lastEvent(t.db, raced)).reason), /libraced-dev 1/);
+  assert.equal((await stateOf(t.db, current)).state, 'dep-wait', 'its index had the package: only a later publication may help');
 });
 
 test('a job cancelled meanwhile is left alone', async () => {

@@ -190,8 +190,10 @@ export interface DepWaitResolution {
 /**
  * Moves every `dep-wait` job (or those of `jobIds`) whose stored relations the published
  * repository now satisfies back to `queued`, with a reason naming the packages that satisfy
- * them. A job that already had an attempt is requeued only if something was published after
- * that attempt began. Safe to run concurrently (a job moved meanwhile is left alone).
+ * them. A job that already had an attempt is requeued only if its last attempt saw an older
+ * repository: a published generation after the one handed in to it (or, for an attempt that
+ * recorded none, something published after it began). Safe to run concurrently (a job moved
+ * meanwhile is left alone).
  */
 export async function resolveDepWaits(
   db: Db,
@@ -204,32 +206,41 @@ export async function resolveDepWaits(
   if (waiting.length === 0) return [];
 
   const packages = await loadPublishedPackages(db, options.suite, relationNames(waiting.flatMap((j) => j.unmet_relations)));
-  const { changed } = await db
-    .selectFrom('repo_packages as p')
-    .innerJoin('repo_suites as s', 's.suite', 'p.suite')
-    .select(sql<Date | null>`max(p.added_at)`.as('changed'))
-    .where('p.suite', '=', options.suite)
-    .where(sql<boolean>`p.generation <= coalesce(s.published_generation, -1)`)
+  const { changed, published } = await db
+    .selectFrom('repo_suites as s')
+    .leftJoin('repo_packages as p', (join) =>
+      join.onRef('p.suite', '=', 's.suite').on(sql<boolean>`p.generation <= coalesce(s.published_generation, -1)`),
+    )
+    .select([sql<Date | null>`max(p.added_at)`.as('changed'), sql<number | null>`max(s.published_generation)`.as('published')])
+    .where('s.suite', '=', options.suite)
     .executeTakeFirstOrThrow();
   const attempts = await db
     .selectFrom('attempts')
-    .select(['job_id', sql<Date>`max(started_at)`.as('started')])
+    .select(['job_id', 'started_at', 'repository_generation'])
     .where(
       'job_id',
       'in',
       waiting.map((j) => j.id),
     )
-    .groupBy('job_id')
+    .orderBy('job_id')
+    .orderBy('number')
     .execute();
-  const lastAttempt = new Map(attempts.map((a) => [a.job_id, new Date(a.started)]));
+  const lastAttempt = new Map(attempts.map((a) => [a.job_id, a]));
+  // A package's rows are added before its publication is written and signed: an attempt that
+  // began in between has a later start than the package yet an index without it, so the
+  // generation it was handed decides, where it recorded one.
+  const sawOlderRepository = (attempt: (typeof attempts)[number]): boolean =>
+    attempt.repository_generation !== null
+      ? published !== null && Number(published) > Number(attempt.repository_generation)
+      : changed !== null && new Date(changed) > new Date(attempt.started_at);
 
   const resolved: DepWaitResolution[] = [];
   for (const job of waiting) {
     // Each job waits for packages of its own architecture.
     const check = checkRelations(job.unmet_relations, packages, { hostArch: job.arch, buildArch: options.buildArch });
     if (check.unmet.length > 0) continue;
-    const started = lastAttempt.get(job.id);
-    if (started && !(changed && new Date(changed) > started)) continue;
+    const attempt = lastAttempt.get(job.id);
+    if (attempt && !sawOlderRepository(attempt)) continue;
     const named = [...new Set(check.satisfied.map(describeSatisfaction))];
     const reason =
       named.length > 0

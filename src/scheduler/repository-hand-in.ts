@@ -109,6 +109,15 @@ export async function prepareRepositoryHandIn(
   const suiteDir = `dists/${repo.suite}`;
   // InRelease as read now, not as it is when the files are copied: a publication meanwhile
   // would make it name indexes other than those handed in (apt: "Hash Sum mismatch").
+  // The generation is read first: a publication writes its files before it records its
+  // generation, so the one recorded is never newer than the indexes handed in (a newer one
+  // would keep a dep-wait from being retried when the packages it lacked are published).
+  const { generation } = await db
+    .selectFrom('repo_suites')
+    .select('published_generation as generation')
+    .where('suite', '=', repo.suite)
+    .executeTakeFirstOrThrow();
+  const published = generation === null ? null : Number(generation);
   const inReleaseBytes = await readFile(path.join(repo.dir, suiteDir, 'InRelease'));
   const inRelease = inReleaseBytes.toString('utf8');
   const indexDir = `${repo.component}/binary-${request.arch}/`;
@@ -122,12 +131,6 @@ export async function prepareRepositoryHandIn(
       (parts) => parts.length === 3 && /^[0-9a-f]{64}$/.test(parts[0]!) && parts[2]!.startsWith(indexDir) && !parts[2]!.includes('..'),
     );
   const files: HandInFile[] = [{ name: `${suiteDir}/InRelease`, content: inReleaseBytes }];
-  const { generation } = await db
-    .selectFrom('repo_suites')
-    .select('published_generation as generation')
-    .where('suite', '=', repo.suite)
-    .executeTakeFirstOrThrow();
-  const published = generation === null ? null : Number(generation);
   let packagesText: string | undefined;
   for (const [hash, , name] of listed) {
     // The by-hash file is the one this InRelease signs and stays while it may be read; the
