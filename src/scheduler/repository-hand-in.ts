@@ -107,17 +107,17 @@ export async function prepareRepositoryHandIn(
   request: HandInRequest,
 ): Promise<RepositoryHandIn> {
   const suiteDir = `dists/${repo.suite}`;
-  // InRelease as read now, not as it is when the files are copied: a publication meanwhile
-  // would make it name indexes other than those handed in (apt: "Hash Sum mismatch").
-  // The generation is read first: a publication writes its files before it records its
-  // generation, so the one recorded is never newer than the indexes handed in (a newer one
-  // would keep a dep-wait from being retried when the packages it lacked are published).
+  // The generation first: a publication writes its files before it records its generation,
+  // so the one recorded is never newer than the indexes handed in (a newer one would keep a
+  // dep-wait from being retried when the packages it lacked are published).
   const { generation } = await db
     .selectFrom('repo_suites')
     .select('published_generation as generation')
     .where('suite', '=', repo.suite)
     .executeTakeFirstOrThrow();
   const published = generation === null ? null : Number(generation);
+  // InRelease as read now, not as it is when the files are copied: a publication meanwhile
+  // would make it name indexes other than those handed in (apt: "Hash Sum mismatch").
   const inReleaseBytes = await readFile(path.join(repo.dir, suiteDir, 'InRelease'));
   const inRelease = inReleaseBytes.toString('utf8');
   const indexDir = `${repo.component}/binary-${request.arch}/`;
