@@ -292,7 +292,7 @@ export function createBuildPipeline(options: BuildPipelineOptions) {
    */
   async function stop(): Promise<void> {
     stopRequested = true;
-    await starting;
+    await starting?.catch(() => undefined); // a failed start is its caller's to report; the stop goes on
     await watcher.stop();
     await dispatcher.stop();
     await Promise.all(pendingAfterPublish);
