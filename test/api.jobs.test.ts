@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import { bearer, createTestApp, type TestApp } from './helpers/test-app.ts';
+import { uploadSource } from './helpers/pipeline-app.ts';
 import { makeSourcePackage, multipartBody } from './helpers/source-package.ts';
 
 let t: TestApp;
@@ -56,6 +57,34 @@ test('an uploaded source package is stored content-addressed and queued', async 
       assert.deepEqual(stored, pkg.files.find((f) => f.name === file.name)!.content);
     }
     assert.deepEqual(fs.readdirSync(t.store.tmpDir), [], 'staging is empty afterwards');
+  } finally {
+    pkg.cleanup();
+  }
+});
+
+test('GET /v1/jobs lists summaries; GET /v1/jobs/{id} adds the declared binaries, build-dependencies and stored files', async () => {
+  const pkg = makeSourcePackage({ name: 'libstubsummary', version: '2.1~rc1+ds' });
+  try {
+    const id = await uploadSource(t, pkg);
+    const listed = (await t.app.inject({ method: 'GET', url: '/v1/jobs?source=libstubsummary' })).json().items;
+    assert.equal(listed.length, 1);
+    const detailOnly = ['binaries', 'buildDepends', 'buildDependsArch', 'allowTakeover', 'files'];
+    assert.deepEqual(
+      detailOnly.filter((key) => key in listed[0]),
+      [],
+      'a summary leaves out what the job itself shows',
+    );
+    assert.deepEqual(
+      { id: listed[0].id, state: listed[0].state, source: listed[0].source, version: listed[0].version },
+      { id, state: 'queued', source: 'libstubsummary', version: '2.1~rc1+ds' },
+    );
+
+    const job = (await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
+    assert.deepEqual(job.binaries, ['libstubsummary-dev']);
+    assert.equal(job.buildDepends, 'debhelper-compat (= 13)');
+    assert.deepEqual(job.files.map((f: { name: string }) => f.name).sort(), pkg.files.map((f) => f.name).sort());
+    const { events: _events, attempts: _attempts, artifacts: _artifacts, ...whole } = job;
+    for (const [key, value] of Object.entries(listed[0])) assert.deepEqual(whole[key], value, `the summary's ${key} is the job's`);
   } finally {
     pkg.cleanup();
   }

@@ -20,7 +20,8 @@ export interface JobEvent {
   at: Date;
 }
 
-export interface Job {
+/** What a list of jobs shows of each: what it is and where it stands. */
+export interface JobSummary {
   id: number;
   state: JobState;
   origin: 'upload' | 'archive';
@@ -29,9 +30,6 @@ export interface Job {
   suite: string | null;
   /** The architecture it builds for. */
   arch: string;
-  binaries: string[];
-  buildDepends: string;
-  buildDependsArch: string;
   priority: number;
   /** The batch it was submitted in. */
   batchId: number | null;
@@ -39,19 +37,26 @@ export interface Job {
   binNmu: number | null;
   /** The published job this binNMU rebuilds. */
   rebuildOf: number | null;
-  /** Binary names an admin let this job take over from another source. */
-  allowTakeover: string[];
   /** For a failed job: the class of the cause (the reason says `<class>: <first error line>`). */
   causeClass: CauseClass | null;
   reason: string | null;
   submittedBy: string;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** A job with what its source declares and the files stored for it. */
+export interface Job extends JobSummary {
+  binaries: string[];
+  buildDepends: string;
+  buildDependsArch: string;
+  /** Binary names an admin let this job take over from another source. */
+  allowTakeover: string[];
   files: JobFile[];
 }
 
-// What a Job shows; the other columns (leases, provenance, …) are not read for it.
-const jobColumns = [
+// What a job summary shows; the other columns (leases, provenance, …) are not read for it.
+const summaryColumns = [
   'id',
   'state',
   'origin',
@@ -59,14 +64,10 @@ const jobColumns = [
   'version',
   'suite',
   'arch',
-  'binaries',
-  'build_depends',
-  'build_depends_arch',
   'priority',
   'batch_id',
   'binnmu',
   'rebuild_of',
-  'allow_takeover',
   'cause_class',
   'reason',
   'submitted_by',
@@ -74,8 +75,18 @@ const jobColumns = [
   'updated_at',
 ] as const satisfies (keyof JobsTable)[];
 
-/** A row of selectJobs as a job. */
-export function toJob(row: Pick<Selectable<JobsTable>, (typeof jobColumns)[number]> & { files: JobFile[] }): Job {
+const jobColumns = [
+  ...summaryColumns,
+  'binaries',
+  'build_depends',
+  'build_depends_arch',
+  'allow_takeover',
+] as const satisfies (keyof JobsTable)[];
+
+type SummaryRow = Pick<Selectable<JobsTable>, (typeof summaryColumns)[number]>;
+
+/** A row of selectJobSummaries as a summary. */
+export function toJobSummary(row: SummaryRow): JobSummary {
   return {
     id: row.id,
     state: row.state as JobState,
@@ -84,19 +95,31 @@ export function toJob(row: Pick<Selectable<JobsTable>, (typeof jobColumns)[numbe
     version: row.version,
     suite: row.suite,
     arch: row.arch,
-    binaries: row.binaries,
-    buildDepends: row.build_depends,
-    buildDependsArch: row.build_depends_arch,
     priority: row.priority,
     batchId: row.batch_id,
     binNmu: row.binnmu,
     rebuildOf: row.rebuild_of,
-    allowTakeover: row.allow_takeover,
     causeClass: row.cause_class as CauseClass | null,
     reason: row.reason,
     submittedBy: row.submitted_by,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+  };
+}
+
+/** Job rows as summaries: the jobs table alone, no stored files. */
+export function selectJobSummaries(db: Db) {
+  return db.selectFrom('jobs').select(summaryColumns.map((c) => `jobs.${c}` as const));
+}
+
+/** A row of selectJobs as a job. */
+export function toJob(row: Pick<Selectable<JobsTable>, (typeof jobColumns)[number]> & { files: JobFile[] }): Job {
+  return {
+    ...toJobSummary(row),
+    binaries: row.binaries,
+    buildDepends: row.build_depends,
+    buildDependsArch: row.build_depends_arch,
+    allowTakeover: row.allow_takeover,
     files: row.files,
   };
 }

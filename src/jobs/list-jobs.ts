@@ -1,6 +1,6 @@
 import type { Db } from '../db/in-transaction.ts';
 import { decodeCursor, encodeCursor } from '../page-cursor.ts';
-import { type Job, selectJobs, toJob } from './job.ts';
+import { type JobSummary, selectJobSummaries, toJobSummary } from './job.ts';
 import type { JobState } from './job-states.ts';
 
 export interface JobListQuery {
@@ -15,9 +15,9 @@ export interface JobListQuery {
 const isBefore = (value: unknown): value is { before: number } =>
   typeof value === 'object' && value !== null && Number.isSafeInteger((value as { before?: unknown }).before);
 
-/** Newest first, by id: a stable order that new submissions cannot shuffle. */
-export async function listJobs(db: Db, query: JobListQuery): Promise<{ items: Job[]; nextCursor: string | null }> {
-  let select = selectJobs(db)
+/** Summaries, newest first, by id: a stable order that new submissions cannot shuffle. */
+export async function listJobs(db: Db, query: JobListQuery): Promise<{ items: JobSummary[]; nextCursor: string | null }> {
+  let select = selectJobSummaries(db)
     .orderBy('id', 'desc')
     .limit(query.limit + 1);
   if (query.state) select = select.where('state', '=', query.state);
@@ -26,7 +26,7 @@ export async function listJobs(db: Db, query: JobListQuery): Promise<{ items: Jo
   if (query.cursor) select = select.where('id', '<', decodeCursor(query.cursor, isBefore).before);
   const rows = await select.execute();
   const page = rows.slice(0, query.limit);
-  const items = page.map(toJob);
+  const items = page.map(toJobSummary);
   const last = page.at(-1);
   return { items, nextCursor: rows.length > query.limit && last ? encodeCursor({ before: last.id }) : null };
 }

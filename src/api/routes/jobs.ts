@@ -22,6 +22,7 @@ import {
   jobListSchema,
   jobSchema,
   presentJob,
+  presentJobSummary,
 } from '../schemas/job.ts';
 import { jobDetailSchema, presentJobDetail } from '../schemas/job-detail.ts';
 import { problemResponses } from '../schemas/problem.ts';
@@ -144,7 +145,9 @@ export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (
       schema: {
         tags: ['jobs'],
         summary: 'List jobs',
-        description: 'Newest first, filtered by state, source and architecture, in pages of `limit` (1–500); follow `nextCursor`.',
+        description:
+          'Job summaries, newest first, filtered by state, source and architecture, in pages of `limit` (1–500); ' +
+          'follow `nextCursor`. A summary leaves out what GET /v1/jobs/{id} adds (binaries, build-dependencies, stored files).',
         querystring: jobListQuery,
         response: { 200: jobListSchema, ...problemResponses(400, 401) },
       },
@@ -152,7 +155,7 @@ export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (
     async (request, reply) => {
       const read = async () => {
         const page = await listJobs(db, request.query);
-        return { items: page.items.map(presentJob), nextCursor: page.nextCursor };
+        return { items: page.items.map(presentJobSummary), nextCursor: page.nextCursor };
       };
       if (!readCache) return read();
       return sendSerialized(reply, await readCache.list(request.url, async () => ({ json: serialize(reply, await read()) })));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DomainError } from '../../domain-error.ts';
-import type { Job, JobEvent } from '../../jobs/job.ts';
+import type { Job, JobEvent, JobSummary } from '../../jobs/job.ts';
 import { causeClasses } from '../../jobs/cause-class.ts';
 import { jobStates } from '../../jobs/job-states.ts';
 
@@ -16,7 +16,7 @@ const jobFileSchema = z.object({
   size: z.number().int().describe('Size in bytes'),
 });
 
-export const jobSchema = z
+export const jobSummarySchema = z
   .object({
     id: z.number().int(),
     state: jobStateSchema,
@@ -25,14 +25,10 @@ export const jobSchema = z
     version: z.string().nullable().describe('Source version; null until an archive reference is resolved'),
     suite: z.string().nullable().describe('Archive suite for archive references'),
     arch: z.string().describe("The architecture it builds for (one of the service's ARCHES)"),
-    binaries: z.array(z.string()).describe('Binary packages the .dsc declares (Binary:)'),
-    buildDepends: z.string().describe('Build-Depends of the .dsc, as written'),
-    buildDependsArch: z.string().describe('Build-Depends-Arch of the .dsc, as written'),
     priority: z.number().int(),
     batchId: z.number().int().nullable().describe('The batch it was submitted in (GET /v1/batches/{id})'),
     binNmu: z.number().int().nullable().describe('For a binNMU rebuild: N, its binaries are versioned `<version>+bN`'),
     rebuildOf: z.number().int().nullable().describe('For a binNMU rebuild: the published job it rebuilds'),
-    allowTakeover: z.array(z.string()).describe('Binary names an admin let this build take over from the source that owns them'),
     causeClass: z
       .enum(causeClasses)
       .nullable()
@@ -41,9 +37,21 @@ export const jobSchema = z
     submittedBy: z.string().describe('Id of the token that submitted the job'),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
+  })
+  .meta({
+    id: 'JobSummary',
+    description: 'What a list shows of a job; GET /v1/jobs/{id} adds what its source declares and its stored files',
+  });
+
+export const jobSchema = jobSummarySchema
+  .extend({
+    binaries: z.array(z.string()).describe('Binary packages the .dsc declares (Binary:)'),
+    buildDepends: z.string().describe('Build-Depends of the .dsc, as written'),
+    buildDependsArch: z.string().describe('Build-Depends-Arch of the .dsc, as written'),
+    allowTakeover: z.array(z.string()).describe('Binary names an admin let this build take over from the source that owns them'),
     files: z.array(jobFileSchema).describe('Stored source files'),
   })
-  .meta({ id: 'Job' });
+  .meta({ id: 'Job', description: 'A job with what its source declares and its stored files' });
 
 const jobEventSchema = z.object({
   from: jobStateSchema.nullable().describe('null for the creation event'),
@@ -58,7 +66,7 @@ export const jobWithEventsSchema = jobSchema
   .meta({ id: 'JobWithEvents' });
 
 export const jobListSchema = z.object({
-  items: z.array(jobSchema),
+  items: z.array(jobSummarySchema).describe('Summaries; GET /v1/jobs/{id} for the whole job'),
   nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page'),
 });
 
@@ -114,8 +122,12 @@ export const archiveReferenceBody = z
   })
   .meta({ id: 'ArchiveReference' });
 
-export function presentJob(job: Job): z.input<typeof jobSchema> {
+export function presentJobSummary(job: JobSummary): z.input<typeof jobSummarySchema> {
   return { ...job, createdAt: job.createdAt.toISOString(), updatedAt: job.updatedAt.toISOString() };
+}
+
+export function presentJob(job: Job): z.input<typeof jobSchema> {
+  return { ...job, ...presentJobSummary(job) };
 }
 
 export function presentEvent(event: JobEvent): z.input<typeof jobEventSchema> {

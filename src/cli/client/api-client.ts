@@ -86,4 +86,7 @@ export interface JobDetail {
   explanation: string | null;
 }
 
+/** What the API lists of each job (GET /v1/jobs), as far as the client reads it. */
+export type JobSummary = Omit<JobDetail, 'events' | 'attempts' | 'artifacts' | 'explanation'>;
+
 export const finalStates = ['published', 'failed', 'cancelled'];

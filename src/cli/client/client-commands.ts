@@ -4,7 +4,7 @@
 import { Command, Option } from 'commander';
 import { jobStates } from '../../jobs/job-states.ts';
 import { CliError } from '../cli-error.ts';
-import { type ApiClient, finalStates, type JobDetail } from './api-client.ts';
+import { type ApiClient, finalStates, type JobDetail, type JobSummary } from './api-client.ts';
 import { clientFrom, parseDuration, parseJobId, withClientOptions } from './client-options.ts';
 import { followLog } from './follow-log.ts';
 import { Progress } from './progress.ts';
@@ -182,7 +182,7 @@ function jobsCommand(): Command {
         ...(options.state ? { state: options.state } : {}),
         ...(options.source ? { source: options.source } : {}),
       });
-      const page = await client.json<{ items: JobDetail[]; nextCursor: string | null }>(`/v1/jobs?${query}`);
+      const page = await client.json<{ items: JobSummary[]; nextCursor: string | null }>(`/v1/jobs?${query}`);
       if (options.json) return printJson(page);
       for (const job of page.items) {
         out(
