@@ -24,6 +24,8 @@ test('the shipped profiles load: one flavor and one triplet per architecture nam
   assert.ok(rumprun);
   assert.equal(rumprun.triplet, 'x86_64-rumprun-netbsd');
   assert.equal(isOfflineBuildable(rumprun), false);
+  // a rump kernel is a stub domain as well: no documentation, interpreters or udebs built for it
+  assert.deepEqual(rumprun.buildProfiles, stubdom.buildProfiles);
 });
 
 async function loadOne(profile: unknown, fileName: string): Promise<unknown> {

@@ -1,5 +1,5 @@
 // npm run test:corpus: Debian bookworm's C libraries built for
-// stubdom-amd64 through the service, as a user would: the service started (`stubbuild serve`,
+// stubdom-amd64 (or ARCH) through the service, as a user would: the service started (`stubbuild serve`,
 // PostgreSQL in a throwaway database when DATABASE_URL is set, the embedded PGlite otherwise),
 // the 23 sources submitted as ONE batch of archive references, progress printed until nothing
 // moves any more, then a table source/version/state/reason. Then the link check: a program
@@ -8,6 +8,8 @@
 // than MIN_PUBLISHED (20) are published or that program does not link. It needs the builder
 // image (npx stubbuild image build) and takes most of an hour on two cores; it is not part of
 // npm test or .ci/run.
+//   ARCH=…         the architecture to build for (default stubdom-amd64; the service serves only it);
+//                  each architecture has its own section of bench/RESULTS.md
 //   ARCHES_DIR=…   another profile folder (e.g. one naming a work-in-progress image tag)
 //   CORPUS=a,b,…   other sources;  KEEP=1 keeps the data folder (repository, logs)
 import { spawn } from 'node:child_process';
@@ -31,6 +33,12 @@ const DEADLINE_MS = 4 * 3600_000;
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const sources = process.env.CORPUS ? process.env.CORPUS.split(',') : corpus;
+const arch = process.env.ARCH ?? 'stubdom-amd64';
+/** Where each architecture stood before its first corpus run. */
+const before: Record<string, string> = {
+  'stubdom-amd64': '1 of 25 published (the first try, session 3: zlib, the one source with a port)',
+  'stubdom-rumprun-amd64': 'zlib and the fixture library, built by `npm run test:rump`; the corpus never run',
+};
 
 interface Member {
   jobId: number;
@@ -49,6 +57,7 @@ async function main(): Promise<number> {
   const dbName = `stubbuild_corpus_${process.pid}`;
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
+    ARCH: arch,
     DATA_DIR: dataDir,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
@@ -56,7 +65,7 @@ async function main(): Promise<number> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   console.log(
-    `corpus: ${sources.length} sources; service on ${url}, data ${dataDir}, ${serverUrl ? `PostgreSQL database ${dbName}` : 'PGlite'}`,
+    `corpus: ${sources.length} sources for ${arch}; service on ${url}, data ${dataDir}, ${serverUrl ? `PostgreSQL database ${dbName}` : 'PGlite'}`,
   );
   const service = spawn(...stubbuildCommand(['serve', '--port', String(port), '--host', '127.0.0.1']), {
     env,
@@ -69,7 +78,7 @@ async function main(): Promise<number> {
     const submitted = await fetch(`${url}/v1/batches`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ sources: sources.map((source) => ({ source })) }),
+      body: JSON.stringify({ sources: sources.map((source) => ({ source })), arch }),
     });
     const batch = (await submitted.json()) as { id: number; members: Member[]; detail?: string };
     if (submitted.status !== 202) throw new Error(`POST /v1/batches answered ${submitted.status}: ${JSON.stringify(batch)}`);
@@ -123,8 +132,8 @@ async function checkLinking(url: string, dataDir: string, members: Member[]): Pr
     return false;
   }
   const arches = await loadArchProfiles(process.env.ARCHES_DIR ?? path.join(repoRoot, 'arches'));
-  const profile = arches.get(process.env.ARCH ?? 'stubdom-amd64');
-  if (!profile) throw new Error('no architecture profile');
+  const profile = arches.get(arch);
+  if (!profile) throw new Error(`no architecture profile ${arch}`);
   const keyText = await (await fetch(`${url}/apt/key.asc`)).text();
   const result = await linkCheck({
     image: profile.image,
@@ -187,13 +196,13 @@ async function recordResults(
   const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
   await writeResultsSection(
     path.join(repoRoot, 'bench', 'RESULTS.md'),
-    'corpus',
+    arch === 'stubdom-amd64' ? 'corpus' : `corpus-${arch}`,
     [
-      '# Cross-buildability corpus (`npm run test:corpus`)',
+      `# Cross-buildability corpus for ${arch} (\`${arch === 'stubdom-amd64' ? '' : `ARCH=${arch} `}npm run test:corpus\`)`,
       '',
       `Run on ${new Date().toISOString()} through the service (\`stubbuild serve\` on ${run.serverUrl ? 'PostgreSQL' : 'PGlite'}, one Docker engine), the ${members.length} bookworm sources submitted as one batch of archive references. Load average at the start ${run.loadAtStart}, at the end ${await loadAverage()}.`,
       '',
-      `- **Before** (the first try, session 3): 1 of 25 published (zlib, the one source with a port).`,
+      `- **Before**: ${before[arch] ?? 'no earlier run'}.`,
       `- **After**: **${run.published} of ${members.length} published** in ${run.wall} of wall time (at least ${MIN_PUBLISHED} wanted); the program linking zlib, libpci, gmp, mbedtls and lwIP from the repository's -dev packages ${run.linked ? 'links' : 'does NOT link'}.`,
       '',
       '| source | version | state | reason (`<cause class>: <first error line>` for a failure) |',
