@@ -3,7 +3,7 @@ import { appendFile, cp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import Docker from 'dockerode';
-import { buildBuilderImage, defaultPortsDir, defaultRecipeDir } from '../src/builders/image-build.ts';
+import { buildBuilderImage, defaultPortsDir, defaultRecipeDir, imageExists, toolchainTag } from '../src/builders/image-build.ts';
 import { ensureBuilderImage, tempDir } from './builder-image.support.ts';
 import { HANG_BACKSTOP_MS } from './helpers/wait-for.ts';
 
@@ -12,15 +12,25 @@ import { HANG_BACKSTOP_MS } from './helpers/wait-for.ts';
 const docker = new Docker();
 const cleanup: string[] = [];
 let scratchTag: string | undefined;
+let builderTag: string | undefined;
 after(async () => {
   for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
+  if (!scratchTag || !builderTag) return;
   // Its own layers (a change made once) go with it; the toolchain layers it shares with the
   // builder image have other children, so removing stops there.
-  if (scratchTag)
-    await docker
-      .getImage(scratchTag)
-      .remove()
-      .catch(() => {});
+  await docker
+    .getImage(scratchTag)
+    .remove()
+    .catch(() => {});
+  // Its toolchain tag names the builder image's own toolchain stage (from the cache): only the
+  // tag goes. An image built before toolchain stages were tagged gets its tag first, or removing
+  // the last tag would remove the toolchain.
+  const scratchToolchain = docker.getImage(toolchainTag(scratchTag));
+  const kept = toolchainTag(builderTag);
+  const colon = kept.lastIndexOf(':');
+  if (!(await imageExists(docker, kept)))
+    await scratchToolchain.tag({ repo: kept.slice(0, colon), tag: kept.slice(colon + 1) }).catch(() => {});
+  await scratchToolchain.remove({ noprune: true }).catch(() => {});
 });
 
 test('a change to the POSIX layer or a port reuses the toolchain step from the cache', { timeout: HANG_BACKSTOP_MS }, async () => {
@@ -39,6 +49,7 @@ test('a change to the POSIX layer or a port reuses the toolchain step from the c
   );
   await appendFile(path.join(portsDir, 'zlib/port.sh'), `# changed by builder-image.layer-order.test.ts (${change})\n`);
 
+  builderTag = image.profile.image;
   scratchTag = image.profile.image.replace(/:[^:]+$/, ':layer-order-test');
   const instructions = new Map<number, string>();
   const cached = new Set<number>();

@@ -109,8 +109,26 @@ export async function buildBuilderImage(
     version: '1',
   });
   const result = await followBuild(docker, stream, onProgress);
+  // Docker keeps a stage's result only as an untagged image, which `docker image prune` removes;
+  // the toolchain stage is most of a cold build, so it gets a tag. From the cache: no step runs.
+  const keptAs = toolchainTag(profile.image);
+  onProgress({ kind: 'phase', phase: 'build', message: `tagging the toolchain stage ${keptAs}, so that docker image prune keeps it` });
+  const stage = await docker.buildImage(packContext(entries), {
+    t: keptAs,
+    target: 'toolchain',
+    buildargs,
+    rm: true,
+    forcerm: true,
+    version: '1',
+  });
+  await followBuild(docker, stage, () => {});
   const image = await docker.getImage(profile.image).inspect();
   return { tag: profile.image, id: image.Id, baseImage, recipeHash, ...result };
+}
+
+/** The tag of an image's toolchain stage: `<image>-toolchain`, or `<image>:toolchain` when it has no tag. */
+export function toolchainTag(image: string): string {
+  return image.lastIndexOf(':') > image.lastIndexOf('/') ? `${image}-toolchain` : `${image}:toolchain`;
 }
 
 /** The image the service would run for `profile`, or undefined when it is not built. */
@@ -150,7 +168,7 @@ export function debootstrapTag(suite: string, mirror: string): string {
   return `stubbuild/debootstrap-${suite}:minbase-${mirrorHash}`;
 }
 
-async function imageExists(docker: Docker, name: string): Promise<boolean> {
+export async function imageExists(docker: Docker, name: string): Promise<boolean> {
   try {
     await docker.getImage(name).inspect();
     return true;
