@@ -211,12 +211,16 @@ int main(int argc, char **argv) {
   });
 
   if (expect.languages.includes('c++')) {
-    test('C++: a program with iostream and a container links through <T>-g++', async () => {
+    test('C++: a program with iostream, a container and a specialization in std links through <T>-g++', async () => {
       const T = image.profile.triplet;
+      // a library's header may specialize a std template (gmpxx.h: numeric_limits<mpz_class>)
       const program = `#include <iostream>
+#include <limits>
 #include <map>
 #include <string>
-int main() { std::map<std::string, int> m{{"stub", 1}}; std::cout << m.size() << std::endl; return 0; }`;
+struct Big {};
+namespace std { template <> class numeric_limits<Big> { public: static const bool is_specialized = true; }; }
+int main() { std::map<std::string, int> m{{"stub", 1}}; std::cout << m.size() << std::endl; return std::numeric_limits<Big>::is_specialized ? 0 : 1; }`;
       const script = [
         `cat > hello.cc <<'C'\n${program}\nC`,
         `${T}-g++ $(dpkg-buildflags --get CXXFLAGS) hello.cc -o hello-cxx -Wl,--trace > inputs.txt 2>err.txt || { cat err.txt; echo LINK-FAILED; }`,

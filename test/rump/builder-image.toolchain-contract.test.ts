@@ -13,5 +13,5 @@ defineToolchainContract(() => ensureBuilderImage('stubdom-rumprun-amd64'), {
   stackGuard: false,
   // malloc and the other hooks come from rumprun's base library, which rumprun-bake links
   runtime: ['lib/libc.a', 'lib/libm.a', 'lib/rumprun-hw/librumprun_base.a'],
-  shared: 'refused',
+  shared: 'relocatable',
 });
