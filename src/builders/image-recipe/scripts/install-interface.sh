@@ -80,8 +80,10 @@ set(CMAKE_FIND_ROOT_PATH $root /usr/lib/$T /usr/include/$T /)
 # Headers packages of $ARCH put in /usr/include are found through the target's view of it
 # (when the flavor keeps one); the build machine's own include and library folders never.
 # CMake's Generic platform searches no system prefix at all: /usr (with the multiarch
-# subfolders of CMAKE_LIBRARY_ARCHITECTURE) is where packages of $ARCH install.
-set(CMAKE_SYSTEM_PREFIX_PATH /usr)
+# subfolders of CMAKE_LIBRARY_ARCHITECTURE) is where packages of $ARCH install, and the
+# toolchain's own folder holds its C library's (libm.a; rumprun's libpthread.a, which no
+# package of $ARCH provides).
+set(CMAKE_SYSTEM_PREFIX_PATH /usr $root)
 set(CMAKE_SYSTEM_INCLUDE_PATH $root/target-include /usr/include/$T)
 set(CMAKE_SYSTEM_IGNORE_PATH /usr/include /usr/local/include /usr/lib /lib /usr/lib/x86_64-linux-gnu /lib/x86_64-linux-gnu)
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
