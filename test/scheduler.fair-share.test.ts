@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import { sql } from 'kysely';
 import { submitJob } from '../src/jobs/submit-job.ts';
+import { transitionJob } from '../src/jobs/transition-job.ts';
 import { type ClaimedAttempt, claimNextJob } from '../src/scheduler/claim-job.ts';
 import { isClaimedBefore, isReadyToClaim } from '../src/scheduler/claim-order.ts';
 import { defaultSchedulerSettings } from '../src/scheduler/dispatcher.ts';
@@ -125,6 +126,24 @@ test('a higher priority is claimed first; a lower one once it has waited long en
   await sql`update jobs set queued_at = now() - interval '3 hours' where id = ${low}`.execute(handle.db);
   assert.equal((await claim())!.jobId, low);
   assert.equal((await claim())!.jobId, normal);
+});
+
+test('a job woken from dep-wait keeps its place: claimed before what its token submitted while it waited', async () => {
+  const t = await token();
+  const woken = await submit(t, 'waits-for-a-library');
+  await transitionJob(handle.db, { jobId: woken, to: 'dep-wait', actor: 'scheduler', reason: 'libfoo-dev' });
+  await sql`update jobs set queued_at = now() - interval '20 minutes' where id = ${woken}`.execute(handle.db);
+  const later = await submit(t, 'submitted-meanwhile');
+  await transitionJob(handle.db, { jobId: woken, to: 'queued', actor: 'scheduler', from: ['dep-wait'] });
+  assert.equal((await claim())!.jobId, woken);
+  assert.equal((await claim())!.jobId, later);
+  // a requeue after a failure is a new request: it goes to the back of its token's line
+  const failed = await submit(t, 'failed-once');
+  await sql`update jobs set queued_at = now() - interval '20 minutes', state = 'failed' where id = ${failed}`.execute(handle.db);
+  const next = await submit(t, 'submitted-after-the-failure');
+  await transitionJob(handle.db, { jobId: failed, to: 'queued', actor: 'token:admin', from: ['failed'] });
+  assert.equal((await claim())!.jobId, next);
+  assert.equal((await claim())!.jobId, failed);
 });
 
 test('a job backing off is not claimed before its time, and is claimed after', async () => {

@@ -29,8 +29,10 @@ function changedColumns(from: JobState, to: JobState, reason: string | null, ret
     ...(to === 'queued'
       ? {
           not_before: retryAfterMs ? sql<Date>`now() + ${retryAfterMs} * interval '1 millisecond'` : null,
-          // Ageing counts from queued_at: a give-back (not the job's fault) keeps its place in line.
-          ...(from === 'building' ? {} : { queued_at: sql<Date>`now()` }),
+          // Ageing counts from queued_at. A give-back and a wake from dep-wait keep the job's
+          // place in line (neither is the job's doing: it waited for an engine or for a
+          // dependency); a requeue after failed or cancelled is a new request and starts over.
+          ...(from === 'building' || from === 'dep-wait' ? {} : { queued_at: sql<Date>`now()` }),
         }
       : {}),
   };
