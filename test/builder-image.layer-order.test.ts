@@ -7,8 +7,8 @@ import { buildBuilderImage, defaultPortsDir, defaultRecipeDir, imageExists, tool
 import { ensureBuilderImage, tempDir } from './builder-image.support.ts';
 import { HANG_BACKSTOP_MS } from './helpers/wait-for.ts';
 
-// The slow toolchain step (newlib and libstdc++) comes before the POSIX layer and the ports
-// in the Dockerfile: changing those rebuilds their own steps and reuses the toolchain's.
+// The slow toolchain step (newlib and libstdc++) comes before the drivers, the POSIX layer and
+// the ports in the Dockerfile: changing those rebuilds their own steps and reuses the toolchain's.
 const docker = new Docker();
 const cleanup: string[] = [];
 let scratchTag: string | undefined;
@@ -33,39 +33,46 @@ after(async () => {
   await scratchToolchain.remove({ noprune: true }).catch(() => {});
 });
 
-test('a change to the POSIX layer or a port reuses the toolchain step from the cache', { timeout: HANG_BACKSTOP_MS }, async () => {
-  const image = await ensureBuilderImage();
-  const scratch = await tempDir('layer-order');
-  cleanup.push(scratch);
-  const recipeDir = path.join(scratch, 'recipe');
-  const portsDir = path.join(scratch, 'ports');
-  await cp(defaultRecipeDir, recipeDir, { recursive: true });
-  await cp(defaultPortsDir, portsDir, { recursive: true });
-  // a change never made before: an earlier run's layers for the same change are in the cache
-  const change = `${process.pid}.${Date.now()}`;
-  await appendFile(
-    path.join(recipeDir, 'essential/stubdom-posix/src/poll.c'),
-    `/* changed by builder-image.layer-order.test.ts (${change}) */\n`,
-  );
-  await appendFile(path.join(portsDir, 'zlib/port.sh'), `# changed by builder-image.layer-order.test.ts (${change})\n`);
+test(
+  'a change to the drivers, the POSIX layer or a port reuses the toolchain step from the cache',
+  { timeout: HANG_BACKSTOP_MS },
+  async () => {
+    const image = await ensureBuilderImage();
+    const scratch = await tempDir('layer-order');
+    cleanup.push(scratch);
+    const recipeDir = path.join(scratch, 'recipe');
+    const portsDir = path.join(scratch, 'ports');
+    await cp(defaultRecipeDir, recipeDir, { recursive: true });
+    await cp(defaultPortsDir, portsDir, { recursive: true });
+    // a change never made before: an earlier run's layers for the same change are in the cache
+    const change = `${process.pid}.${Date.now()}`;
+    await appendFile(
+      path.join(recipeDir, 'essential/stubdom-posix/src/poll.c'),
+      `/* changed by builder-image.layer-order.test.ts (${change}) */\n`,
+    );
+    await appendFile(path.join(recipeDir, 'drivers/rumprun.sh'), `# changed by builder-image.layer-order.test.ts (${change})\n`);
+    await appendFile(path.join(portsDir, 'zlib/port.sh'), `# changed by builder-image.layer-order.test.ts (${change})\n`);
 
-  builderTag = image.profile.image;
-  scratchTag = image.profile.image.replace(/:[^:]+$/, ':layer-order-test');
-  const instructions = new Map<number, string>();
-  const cached = new Set<number>();
-  await buildBuilderImage(
-    { docker, profile: { ...image.profile, image: scratchTag }, base: 'debootstrap', recipeDir, portsDir },
-    (event) => {
-      if (event.kind === 'step') instructions.set(event.step, event.instruction);
-      if (event.kind === 'cached') cached.add(event.step);
-    },
-  );
-  const stepOf = (text: string) => [...instructions].find(([, instruction]) => instruction.includes(text))?.[0];
-  const toolchain = stepOf('build-toolchain.sh');
-  const essential = stepOf('build-essential-debs.sh');
-  const ports = stepOf('COPY ports/');
-  assert.ok(toolchain && essential && ports, `steps found: ${[...instructions.values()].join(' | ')}`);
-  assert.ok(cached.has(toolchain), 'the toolchain step came from the cache');
-  assert.ok(!cached.has(essential), 'the essential packages (POSIX layer) were built again');
-  assert.ok(!cached.has(ports), 'the ports were copied again');
-});
+    builderTag = image.profile.image;
+    scratchTag = image.profile.image.replace(/:[^:]+$/, ':layer-order-test');
+    const instructions = new Map<number, string>();
+    const cached = new Set<number>();
+    await buildBuilderImage(
+      { docker, profile: { ...image.profile, image: scratchTag }, base: 'debootstrap', recipeDir, portsDir },
+      (event) => {
+        if (event.kind === 'step') instructions.set(event.step, event.instruction);
+        if (event.kind === 'cached') cached.add(event.step);
+      },
+    );
+    const stepOf = (text: string) => [...instructions].find(([, instruction]) => instruction.includes(text))?.[0];
+    const toolchain = stepOf('build-toolchain.sh');
+    const drivers = stepOf('COPY recipe/drivers/');
+    const essential = stepOf('build-essential-debs.sh');
+    const ports = stepOf('COPY ports/');
+    assert.ok(toolchain && drivers && essential && ports, `steps found: ${[...instructions.values()].join(' | ')}`);
+    assert.ok(cached.has(toolchain), 'the toolchain step came from the cache');
+    assert.ok(!cached.has(drivers), 'the drivers were copied again');
+    assert.ok(!cached.has(essential), 'the essential packages (POSIX layer) were built again');
+    assert.ok(!cached.has(ports), 'the ports were copied again');
+  },
+);

@@ -20,6 +20,11 @@ edit port/include/lwipopts.h 's/#define LWIP_SOCKET_EXTERNAL_HEADERS\s+1\n#defin
 edit port/Filelists.cmake 's/\n    \$\{LWIP_DIR\}\/port\/netif\/sio\.c\n    \$\{LWIP_DIR\}\/port\/netif\/tapif\.c\n/\n/' \
   "no tap or serial driver" '${LWIP_DIR}/port/netif/list.c
 )'
+# NetBSD's <sys/types.h> (rumprun) defines the byte-order functions as macros, as glibc's and
+# Darwin's do: the unix port keeps the system's for those, and now for NetBSD too (lwIP's own
+# htons was a redefinition)
+edit port/include/arch/cc.h 's/(\n  \|\| defined\(LWIP_UNIX_HURD\) \|\| defined\(LWIP_UNIX_KFREEBSD\))\n(\/\* sys\/types\.h)/$1 || defined(__NetBSD__)\n$2/' \
+  "the system's byte-order functions on NetBSD" '  || defined(LWIP_UNIX_HURD) || defined(LWIP_UNIX_KFREEBSD) || defined(__NetBSD__)'
 # Debian's sockets.c reads address lengths through macros the Hurd's posix/sockets.h defined;
 # lwIP's own struct sockaddr has the length fields
 cat >> port/include/lwipopts.h <<'H'

@@ -122,8 +122,16 @@ export function defineToolchainContract(ensureImage: () => Promise<ContractImage
 
   test('-shared never makes a shared library: static only', async () => {
     const T = image.profile.triplet;
+    // the libraries a -shared command names are resolved when a program links the object: one
+    // not built yet (libtool's relink of libgmpxx names -lgmp), one built (not taken in)
     const shared = await shell(
-      `echo 'int f(void) { return 1; }' > f.c && ${T}-gcc -shared -fPIC f.c -o libf.so && ${T}-readelf -h libf.so | grep 'Type:'`,
+      [
+        `echo 'int g(void) { return 2; }' > g.c && ${T}-gcc -c g.c -o g.o && ${T}-ar rc libg.a g.o`,
+        `echo 'int f(void) { return 1; }' > f.c`,
+        `${T}-gcc -shared -fPIC f.c -L. -lg -lnotbuiltyet -l alsonotbuilt -o libf.so`,
+        `${T}-readelf -h libf.so | grep 'Type:'`,
+        `${T}-nm libf.so`,
+      ].join(' && '),
     );
     if (expect.shared === 'refused') {
       assert.notEqual(shared.code, 0);
@@ -131,7 +139,37 @@ export function defineToolchainContract(ensureImage: () => Promise<ContractImage
     } else {
       assert.equal(shared.code, 0, shared.err);
       assert.match(shared.out, /REL \(Relocatable file\)/);
+      assert.match(shared.out, / T f$/m);
+      assert.doesNotMatch(shared.out, / T g$/m, "libg.a's objects are not taken into the relocatable object");
     }
+  });
+
+  test("compiles as the build machine's gcc does: comments and macro expansions reach the compiler, gcc's headers", async () => {
+    const T = image.profile.triplet;
+    // a fall-through comment (json-c builds with -Werror=implicit-fallthrough); a comparison in
+    // a macro that gcc does not warn about (cjson's tests: -Werror=address); gcc's own headers
+    // (stdalign.h: xxhash; emmintrin.h: libzstd); C99's library in C++11 under _XOPEN_SOURCE
+    // (LLONG_MAX: lua5.4's C++ library)
+    const script = [
+      `printf 'int f(int x) { switch (x) { case 1: x++; /* fall through */\\n case 2: return x; default: return 0; } }\\n' > fall.c`,
+      `${T}-gcc -Wimplicit-fallthrough -Werror -c fall.c -o fall.o && echo fallthrough=ok`,
+      `printf '#define SET(p) ((p) != 0)\\nint g(void) { int item = 1; return SET(&item); }\\n' > macro.c`,
+      `${T}-gcc -Wall -Werror -c macro.c -o macro.o && echo macro=ok`,
+      `printf '#include <stdalign.h>\\n#include <emmintrin.h>\\nalignas(16) int a;\\n' > gcc.c`,
+      `${T}-gcc -c gcc.c -o gcc.o && echo gcc_headers=ok`,
+      ...(expect.languages.includes('c++')
+        ? [
+            `printf '#define _XOPEN_SOURCE 600\\n#include <climits>\\n#include <cstdlib>\\nlong long m = LLONG_MAX;\\nlong long p(const char *s) { return std::strtoll(s, 0, 10); }\\n' > c99.cc`,
+            `${T}-g++ -c c99.cc -o c99.o && echo cxx_cstdlib=ok`,
+          ]
+        : []),
+    ].join('\n');
+    const result = await shell(script);
+    const values = keyValues(result.out);
+    assert.equal(values.fallthrough, 'ok', result.err);
+    assert.equal(values.macro, 'ok', result.err);
+    assert.equal(values.gcc_headers, 'ok', result.err);
+    if (expect.languages.includes('c++')) assert.equal(values.cxx_cstdlib, 'ok', result.err);
   });
 
   test("no host headers: libc headers are the toolchain's, Linux-only headers are not found", async () => {

@@ -5,8 +5,8 @@
 # stage of its own: only /usr/lib/stubdom/ goes on into the builder image.
 # The source, in /usr/src/stubdom-toolchain: the snapshot tarball (image-build.ts checked its
 # sha256 against source.json) or an unpacked tree with build-rr.sh at its top.
-# Leaves the contract every flavor fulfils (see ../../README.md), with describe-toolchain.sh:
-#   /usr/lib/stubdom/$T/{include,lib}, driver.env, toolchain.json
+# Leaves the toolchain part of the contract every flavor fulfils (see ../../README.md):
+#   /usr/lib/stubdom/$T/{include,lib}, toolchain.json; driver.env comes from ../../drivers/rumprun.sh
 set -eu
 T=$1
 here=$(dirname "$0")
@@ -58,4 +58,16 @@ for platform in xen hw; do
 done
 rm -rf "$obj"-* "$src" "$log"
 
-sh "$here/describe-toolchain.sh" "$T" "$dest" "$origin"
+# The contract's folders and the build's provenance. The drivers (driver.env, how the shared
+# wrappers reach rumprun's compilers) are written in the image by ../../drivers/rumprun.sh, so
+# changing them rebuilds no toolchain.
+root=/usr/lib/stubdom/$T
+ln -sfn rumprun/rumprun-x86_64/include "$root/include"
+ln -sfn rumprun/rumprun-x86_64/lib "$root/lib"
+version() { dpkg-query -W -f '${Version}' "$1"; }
+jq -n --arg flavor rumprun --arg triplet "$T" --arg origin "$origin" \
+  --arg gcc "$(version "gcc-$(gcc -dumpversion)")" --arg binutils "$(version binutils)" \
+  '{flavor: $flavor, triplet: $triplet, platforms: ["xen", "hw"],
+    components: {rumprun: $origin, gcc: $gcc, binutils: $binutils}}' \
+  > "$root/toolchain.json"
+echo "rumprun: $(du -sh "$dest" | cut -f1) in $dest"
