@@ -123,12 +123,14 @@ export function defineToolchainContract(ensureImage: () => Promise<ContractImage
   test('-shared never makes a shared library: static only', async () => {
     const T = image.profile.triplet;
     // the libraries a -shared command names are resolved when a program links the object: one
-    // not built yet (libtool's relink of libgmpxx names -lgmp), one built (not taken in)
+    // not built yet (libtool's relink of libgmpxx names -lgmp), one built (not taken in), one
+    // named by its file (libtool names libpcre2-8 so when it links libpcre2-posix)
     const shared = await shell(
       [
         `echo 'int g(void) { return 2; }' > g.c && ${T}-gcc -c g.c -o g.o && ${T}-ar rc libg.a g.o`,
+        `echo 'int h(void) { return 3; }' > h.c && ${T}-gcc -shared -fPIC h.c -o libh.so`,
         `echo 'int f(void) { return 1; }' > f.c`,
-        `${T}-gcc -shared -fPIC f.c -L. -lg -lnotbuiltyet -l alsonotbuilt -o libf.so`,
+        `${T}-gcc -shared -fPIC f.c -L. -lg -lnotbuiltyet -l alsonotbuilt ./libh.so -o libf.so`,
         `${T}-readelf -h libf.so | grep 'Type:'`,
         `${T}-nm libf.so`,
       ].join(' && '),
@@ -140,11 +142,11 @@ export function defineToolchainContract(ensureImage: () => Promise<ContractImage
       assert.equal(shared.code, 0, shared.err);
       assert.match(shared.out, /REL \(Relocatable file\)/);
       assert.match(shared.out, / T f$/m);
-      assert.doesNotMatch(shared.out, / T g$/m, "libg.a's objects are not taken into the relocatable object");
+      assert.doesNotMatch(shared.out, / T [gh]$/m, 'no library is taken into the relocatable object');
     }
   });
 
-  test("compiles as the build machine's gcc does: comments and macro expansions reach the compiler, gcc's headers", async () => {
+  test("compiles as the build machine's gcc does: comments and macro expansions reach the compiler, gcc's headers, C11", async () => {
     const T = image.profile.triplet;
     // a fall-through comment (json-c builds with -Werror=implicit-fallthrough); a comparison in
     // a macro that gcc does not warn about (cjson's tests: -Werror=address); gcc's own headers
@@ -157,6 +159,10 @@ export function defineToolchainContract(ensureImage: () => Promise<ContractImage
       `${T}-gcc -Wall -Werror -c macro.c -o macro.o && echo macro=ok`,
       `printf '#include <stdalign.h>\\n#include <emmintrin.h>\\nalignas(16) int a;\\n' > gcc.c`,
       `${T}-gcc -c gcc.c -o gcc.o && echo gcc_headers=ok`,
+      // C11's static_assert from <assert.h> (xxhash); -ldl and -lrt link (lua5.4's Makefile)
+      `printf '#include <assert.h>\\nstatic_assert(sizeof(int) == 4, "int");\\nint main(void) { return 0; }\\n' > c11.c`,
+      `${T}-gcc -std=gnu11 -c c11.c -o c11.o && echo static_assert=ok`,
+      `${T}-gcc c11.o -o c11 -ldl -lrt -lpthread -lm && echo posix_libraries=ok`,
       ...(expect.languages.includes('c++')
         ? [
             `printf '#define _XOPEN_SOURCE 600\\n#include <climits>\\n#include <cstdlib>\\nlong long m = LLONG_MAX;\\nlong long p(const char *s) { return std::strtoll(s, 0, 10); }\\n' > c99.cc`,
@@ -169,7 +175,24 @@ export function defineToolchainContract(ensureImage: () => Promise<ContractImage
     assert.equal(values.fallthrough, 'ok', result.err);
     assert.equal(values.macro, 'ok', result.err);
     assert.equal(values.gcc_headers, 'ok', result.err);
+    assert.equal(values.static_assert, 'ok', result.err);
+    assert.equal(values.posix_libraries, 'ok', result.err);
     if (expect.languages.includes('c++')) assert.equal(values.cxx_cstdlib, 'ok', result.err);
+  });
+
+  test("a program links a library built without -fPIE (absolute relocations, as in gmp's assembly)", async () => {
+    const T = image.profile.triplet;
+    const script = [
+      `printf 'int counter;\\nlong where(void) { return (long)&counter; }\\n' > abs.c`,
+      `${T}-gcc -fno-PIE -O2 -c abs.c -o abs.o && ${T}-ar rc libabs.a abs.o`,
+      `echo "relocation=$(${T}-readelf -r abs.o | grep -c -w -E 'R_X86_64_32S?')"`,
+      `printf 'long where(void);\\nint main(void) { return where() != 0; }\\n' > useabs.c`,
+      `${T}-gcc useabs.c -L. -labs -o useabs && echo linked=yes`,
+    ].join('\n');
+    const result = await shell(script);
+    const values = keyValues(result.out);
+    assert.ok(Number(values.relocation) >= 1, `the library has an absolute relocation: ${result.out}`);
+    assert.equal(values.linked, 'yes', result.err);
   });
 
   test("no host headers: libc headers are the toolchain's, Linux-only headers are not found", async () => {

@@ -52,7 +52,8 @@ SPECS
 #   -shared      a relocatable object (ld -r), as the newlib flavor's specs make: the static-only
 #                packaging policy drops it. Without the C library (the shared wrappers in
 #                /usr/bin already dropped every -l of a -shared command)
-#   otherwise    rumprun's wrapper: a program, as a relocatable object with a bake recipe note
+#   otherwise    rumprun's wrapper: a program, as a relocatable object with a bake recipe note,
+#                and a stub link to test it
 for lang in gcc g++; do
   netbsd=$(netbsd_gcc "$lang" CC)
   flags=$(netbsd_gcc "$lang" CFLAGS)

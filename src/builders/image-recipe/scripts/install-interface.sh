@@ -28,14 +28,22 @@ for arg; do
   esac
 done
 # -shared makes a relocatable object: the libraries it names are resolved when a program links
-# it, so none is linked in now (ld -r would take libpcre2-8 into libpcre2-posix, or fail on
-# the -lgmp of libtool's relink of libgmpxx, before libgmp is installed)
+# it, so none is linked in now, named by -l or by its file (ld -r would take libpcre2-8, which
+# libtool names as ./.libs/libpcre2-8.so, into libpcre2-posix; or fail on the -lgmp of
+# libtool's relink of libgmpxx, before libgmp is installed)
 if [ -n "\$relocatable" ]; then
-  skip=
+  next=
   for arg; do
     shift
-    if [ -n "\$skip" ]; then skip=; continue; fi
-    case \$arg in -l) skip=yes ;; -l?*) ;; *) set -- "\$@" "\$arg" ;; esac
+    case \$next in keep) next=; set -- "\$@" "\$arg"; continue ;; drop) next=; continue ;; esac
+    case \$arg in
+      -o) next=keep; set -- "\$@" "\$arg" ;;
+      -l) next=drop ;;
+      -l?*) ;;
+      -*) set -- "\$@" "\$arg" ;;
+      *.so|*.so.[0-9]*) ;;
+      *) set -- "\$@" "\$arg" ;;
+    esac
   done
 fi
 exec \$$2 "\$@"

@@ -64,6 +64,11 @@ rm -rf "$obj"-* "$src" "$log"
 root=/usr/lib/stubdom/$T
 ln -sfn rumprun/rumprun-x86_64/include "$root/include"
 ln -sfn rumprun/rumprun-x86_64/lib "$root/lib"
+# NetBSD's libc has dlopen and the clock and timer calls: empty libdl.a and librt.a, as musl
+# ships them, so that a Makefile's -ldl or -lrt links (lua5.4's) without a port.
+for lib in dl rt; do
+  [ -e "$dest/rumprun-x86_64/lib/lib$lib.a" ] || ar rc "$dest/rumprun-x86_64/lib/lib$lib.a"
+done
 version() { dpkg-query -W -f '${Version}' "$1"; }
 jq -n --arg flavor rumprun --arg triplet "$T" --arg origin "$origin" \
   --arg gcc "$(version "gcc-$(gcc -dumpversion)")" --arg binutils "$(version binutils)" \
