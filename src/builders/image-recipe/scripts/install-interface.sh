@@ -45,6 +45,25 @@ if [ -n "\$relocatable" ]; then
       *) set -- "\$@" "\$arg" ;;
     esac
   done
+elif [ "\${SHARED_OBJECTS:-refuse}" != refuse ]; then
+  # A program names such an object once for every .la that depends on it (pcre2's tests name
+  # ./.libs/libpcre2-8.so and /work/build/tree/.libs/libpcre2-8.so): an object linked twice
+  # defines everything twice, where a shared library named twice is named once. Keep the first.
+  seen= next=
+  for arg; do
+    shift
+    case \$next in keep) next=; set -- "\$@" "\$arg"; continue ;; esac
+    case \$arg in
+      -o) next=keep ;;
+      *.so|*.so.[0-9]*)
+        if [ -f "\$arg" ]; then
+          real=\$(realpath "\$arg")
+          case " \$seen " in *" \$real "*) continue ;; esac
+          seen="\$seen \$real"
+        fi ;;
+    esac
+    set -- "\$@" "\$arg"
+  done
 fi
 exec \$$2 "\$@"
 SH
