@@ -123,6 +123,7 @@ test('the POSIX layer is single-threaded and honest about it', async () => {
 #include <stdio.h>
 #include <sys/resource.h>
 #include <string.h>
+#include <unistd.h>
 int _write(int, const void *, size_t);
 static void say(const char *name, int value) { char line[32]; snprintf(line, sizeof line, "%s=%d\\n", name, value); _write(1, line, strlen(line)); }
 static void *run(void *arg) { return arg; }
@@ -139,13 +140,25 @@ int main(void) {
   say("key", pthread_key_create(&k, NULL) == 0 && pthread_setspecific(k, &v) == 0 && pthread_getspecific(k) == &v);
   say("rlimit", getrlimit(RLIMIT_STACK, &r) == 0 && r.rlim_cur == RLIM_INFINITY);
   say("poll", poll(NULL, 0, 10) == 0);
+  say("access", access("/etc/passwd", R_OK | W_OK) == 0 && access("/", X_OK) == 0);
+  say("noexec", access("/etc/passwd", X_OK) == -1 && errno == EACCES);
+  say("missing", access("/no/such/file", F_OK) == -1 && errno == ENOENT);
   return 0;
 }`;
   // Test-only glue so the program runs on the build host: a start file that calls main, and
-  // write/exit/sbrk as Linux system calls (the real ones come from the stub domain's bake).
-  const glue = `#include <stddef.h>
+  // write/exit/sbrk/stat as Linux system calls (the real ones come from the stub domain's bake;
+  // stat hands on only st_mode, at its offset in Linux's x86-64 struct stat).
+  const glue = `#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/stat.h>
 static long sys(long n, long a, long b, long c) { long r; __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory"); return r; }
 int _write(int fd, const void *buf, size_t n) { return (int)sys(1, fd, (long)buf, (long)n); }
+int stat(const char *path, struct stat *st) {
+  unsigned char linux_stat[144]; long r = sys(4, (long)path, (long)linux_stat, 0);
+  if (r < 0) { errno = (int)-r; return -1; }
+  unsigned mode; memcpy(&mode, linux_stat + 24, sizeof mode); memset(st, 0, sizeof *st); st->st_mode = mode; return 0;
+}
 void _exit(int code) { for (;;) sys(60, code, 0, 0); }
 static char heap[1 << 20]; static size_t used;
 void *_sbrk(ptrdiff_t inc) { void *p = heap + used; used += inc; return p; }
@@ -159,5 +172,16 @@ __asm__(".globl _start\\n_start: xor %ebp, %ebp\\n and $-16, %rsp\\n call main\\
   ].join('\n');
   const result = await shell(script);
   assert.equal(result.code, 0, result.err);
-  assert.deepEqual(result.out.split('\n'), ['create=1', 'lock=1', 'wait=1', 'once=1', 'key=1', 'rlimit=1', 'poll=1']);
+  assert.deepEqual(result.out.split('\n'), [
+    'create=1',
+    'lock=1',
+    'wait=1',
+    'once=1',
+    'key=1',
+    'rlimit=1',
+    'poll=1',
+    'access=1',
+    'noexec=1',
+    'missing=1',
+  ]);
 });
