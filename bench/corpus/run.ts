@@ -1,13 +1,14 @@
 // npm run test:corpus: Debian bookworm's C libraries built for
 // stubdom-amd64 (or ARCH) through the service, as a user would: the service started (`stubbuild serve`,
 // PostgreSQL in a throwaway database when DATABASE_URL is set, the embedded PGlite otherwise),
-// the 23 sources submitted as ONE batch of archive references, progress printed until nothing
+// the corpus (sources.ts) submitted as ONE batch of archive references, progress printed until nothing
 // moves any more, then a table source/version/state/reason. Then the link check: a program
 // calling zlib, gmp, libpci, mbedtls and lwIP links in a fresh builder container against the
 // -dev packages apt installs from the service's repository (link-check.ts). Exits 1 when fewer
 // than MIN_PUBLISHED (20) are published or that program does not link. It needs the builder
-// image (npx stubbuild image build) and takes most of an hour on two cores; it is not part of
-// npm test or .ci/run.
+// image built from this checkout (npx stubbuild image build --base debootstrap [--arch ARCH];
+// the ports are baked into it, so a stale image is refused before anything is built) and takes
+// most of an hour on two cores; it is not part of npm test or .ci/run.
 //   ARCH=…         the architecture to build for (default stubdom-amd64; the service serves only it);
 //                  each architecture has its own section of bench/RESULTS.md
 //   ARCHES_DIR=…   another profile folder (e.g. one naming a work-in-progress image tag)
@@ -19,7 +20,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServerDatabase, dropServerDatabase } from '../../test/helpers/server-database.ts';
 import { freePort } from '../../test/helpers/free-port.ts';
-import { loadArchProfiles } from '../../src/builders/arch-profile.ts';
+import Docker from 'dockerode';
+import { type ArchProfile, loadArchProfiles } from '../../src/builders/arch-profile.ts';
+import { computeRecipeHash, findBuilderImage } from '../../src/builders/image-build.ts';
 import { linkCheck } from './link-check.ts';
 import { corpus } from './sources.ts';
 import { stubbuildCommand } from '../stubbuild-command.ts';
@@ -51,6 +54,13 @@ interface Member {
 }
 
 async function main(): Promise<number> {
+  const profile = (await loadArchProfiles(process.env.ARCHES_DIR ?? path.join(repoRoot, 'arches'))).get(arch);
+  if (!profile) throw new Error(`no architecture profile ${arch}`);
+  const stale = await staleImage(profile);
+  if (stale) {
+    console.error(`corpus: ${stale}; build it first: npx stubbuild image build --base debootstrap --arch ${arch}`);
+    return 2;
+  }
   const started = Date.now();
   const loadAtStart = await loadAverage();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'stubbuild-corpus-'));
@@ -108,7 +118,7 @@ async function main(): Promise<number> {
     const published = members.filter((m) => m.state === 'published').length;
     const wall = minutes(Date.now() - started);
     console.log(`corpus: ${published} of ${members.length} published in ${wall} (at least ${MIN_PUBLISHED} wanted)`);
-    const linked = await checkLinking(url, dataDir, members);
+    const linked = await checkLinking(url, dataDir, members, profile);
     if (!process.env.CORPUS) await recordResults(members, { wall, published, linked, loadAtStart, serverUrl: Boolean(serverUrl) });
     return published >= MIN_PUBLISHED && linked ? 0 : 1;
   } finally {
@@ -120,8 +130,17 @@ async function main(): Promise<number> {
   }
 }
 
+/** Why the builder image cannot stand for this checkout (its ports and recipe), if it cannot. */
+async function staleImage(profile: ArchProfile): Promise<string | undefined> {
+  const found = await findBuilderImage(new Docker(), profile);
+  if (!found) return `the builder image ${profile.image} is not present`;
+  const wanted = await computeRecipeHash({ profile, base: 'debootstrap', toolchainSource: process.env.RUMPRUN_SRC || undefined });
+  if (found.recipeHash === wanted) return undefined;
+  return `the builder image ${profile.image} was built from another recipe (${found.recipeHash ?? 'none'}, this checkout's is ${wanted}: ports/ or the image recipe changed)`;
+}
+
 /** The link check, when Xen's stub-domain set was published. */
-async function checkLinking(url: string, dataDir: string, members: Member[]): Promise<boolean> {
+async function checkLinking(url: string, dataDir: string, members: Member[], profile: ArchProfile): Promise<boolean> {
   const needed = ['zlib', 'pciutils', 'gmp', 'mbedtls', 'lwip'];
   if (!needed.every((source) => sources.includes(source))) {
     console.log(`link check: not run, CORPUS does not name all of ${needed.join(' ')}`);
@@ -132,9 +151,6 @@ async function checkLinking(url: string, dataDir: string, members: Member[]): Pr
     console.log(`link check: not run, not published: ${missing.join(' ')}`);
     return false;
   }
-  const arches = await loadArchProfiles(process.env.ARCHES_DIR ?? path.join(repoRoot, 'arches'));
-  const profile = arches.get(arch);
-  if (!profile) throw new Error(`no architecture profile ${arch}`);
   const keyText = await (await fetch(`${url}/apt/key.asc`)).text();
   const result = await linkCheck({
     image: profile.image,

@@ -1,6 +1,7 @@
-// Issue 14's corpus: 23 bookworm sources, the C libraries a stub domain links (Xen's
-// stub-domain set first). corpusOrder lists them so that each comes after the sources whose
-// binaries it build-depends on (for runs without the service's dep-wait).
+// The corpus: 25 bookworm sources, the C libraries a stub domain links (Xen's stub-domain set
+// first; issue 14's 23, then the image libraries of a device-model stub domain's VNC).
+// corpusOrder lists them so that each comes after the sources whose binaries it build-depends
+// on (for runs without the service's dep-wait).
 export const corpus = [
   'zlib',
   'pciutils',
@@ -25,9 +26,12 @@ export const corpus = [
   'xxhash',
   'libb2',
   'libffi',
+  'libpng1.6',
+  'libjpeg-turbo',
 ];
 export const corpusOrder = [
   'zlib',
+  'libpng1.6',
   'lz4',
   'xz-utils',
   'bzip2',
@@ -50,4 +54,5 @@ export const corpusOrder = [
   'xxhash',
   'libb2',
   'libffi',
+  'libjpeg-turbo',
 ];
