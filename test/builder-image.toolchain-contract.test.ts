@@ -143,6 +143,9 @@ int main(void) {
   say("access", access("/etc/passwd", R_OK | W_OK) == 0 && access("/", X_OK) == 0);
   say("noexec", access("/etc/passwd", X_OK) == -1 && errno == EACCES);
   say("missing", access("/no/such/file", F_OK) == -1 && errno == ENOENT);
+  char cwd[8], tiny[1]; char *made = getcwd(NULL, 0);
+  say("getcwd", getcwd(cwd, sizeof cwd) == cwd && strcmp(cwd, "/") == 0 && made && strcmp(made, "/") == 0);
+  say("erange", getcwd(tiny, sizeof tiny) == NULL && errno == ERANGE);
   return 0;
 }`;
   // Test-only glue so the program runs on the build host: a start file that calls main, and
@@ -183,5 +186,7 @@ __asm__(".globl _start\\n_start: xor %ebp, %ebp\\n and $-16, %rsp\\n call main\\
     'access=1',
     'noexec=1',
     'missing=1',
+    'getcwd=1',
+    'erange=1',
   ]);
 });

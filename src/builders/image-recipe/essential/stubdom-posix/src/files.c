@@ -1,6 +1,7 @@
 /* File-system calls newlib declares or POSIX programs expect, on top of newlib's own. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -28,6 +29,23 @@ int utime(const char *path, const struct utimbuf *times)
   (void)path; (void)times;
   errno = ENOSYS;
   return -1;
+}
+
+/* No chdir: the working directory is always the root. A null buffer is allocated, as
+ * glibc and the BSDs do (size 0: as large as needed). */
+char *getcwd(char *buf, size_t size)
+{
+  if (buf == NULL && size == 0)
+    size = 2;
+  if (size < 2) {
+    errno = size == 0 ? EINVAL : ERANGE;
+    return NULL;
+  }
+  if (buf == NULL && (buf = malloc(size)) == NULL)
+    return NULL;
+  buf[0] = '/';
+  buf[1] = '\0';
+  return buf;
 }
 
 /* Owners and modes cannot be changed through this C library either. */
