@@ -178,6 +178,34 @@ test('a container killed from outside mid-build is an infrastructure fault, not 
   await assertNoLabelledLeftovers();
 });
 
+test('a source file gone from the store is an infrastructure fault naming it, and the service lives on', async () => {
+  jobId += 1;
+  const pkg = makeSourcePackage({ name: 'isolation-probe', rules: 'override_dh_auto_build:\n\ttrue\n' });
+  try {
+    const outcome = await builder.runAttempt({
+      jobId,
+      attempt: 1,
+      installation: `isolation-test-${process.pid}`,
+      image,
+      // the last file of the source is not there: removed under the service (before this
+      // change, the tar packer's unheard error ended the whole process)
+      source: [
+        ...pkg.files.map((f) => ({ name: f.name, path: path.join(pkg.dir, f.name) })),
+        { name: 'gone_1.0.orig.tar.gz', path: path.join(scratch, 'no-such-file') },
+      ],
+      repository: null,
+      artifactDir: path.join(scratch, String(jobId)),
+      limits,
+      onLog: () => undefined,
+    });
+    assert.equal(outcome.kind, 'infrastructure');
+    assert.match(outcome.kind === 'infrastructure' ? outcome.message : '', /cannot hand gone_1\.0\.orig\.tar\.gz to the container: ENOENT/);
+  } finally {
+    pkg.cleanup();
+  }
+  await assertNoLabelledLeftovers();
+});
+
 test("a build that does not compile fails with the compiler's error in its log", async () => {
   const { outcome, log } = await attempt(
     "\tprintf 'int broken(void) { return undeclared_probe_symbol; }\\n' > broken.c\n\t$$(dpkg-architecture -qDEB_HOST_GNU_TYPE)-gcc -c broken.c",

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, pipeline, type Readable } from 'node:stream';
 import Docker from 'dockerode';
 import tar from 'tar-stream';
 import type { AttemptOutcome, AttemptRequest, Builder, EngineStatus, FailureReason, RepositoryFile } from './builder.ts';
@@ -31,16 +31,23 @@ const APT_CACHE_DIR = '/var/cache/stubbuild/apt';
 // A build that hits the pids limit says so only through its processes' errors.
 const FORK_FAILURE = /fork: (retry: )?Resource temporarily unavailable|Cannot fork|can't fork|fork failed/i;
 
-/** A tar stream of files under `prefix/` (their names may have folders), for putArchive. */
+/**
+ * A tar stream of files under `prefix/` (their names may have folders), for putArchive. A file
+ * that cannot be read (gone from the store) breaks the returned stream with an error naming it,
+ * which the step reports (docker-step.ts); left on the packer, where nothing listens, that
+ * error would end the process.
+ */
 function packFiles(prefix: string, files: readonly RepositoryFile[]): NodeJS.ReadableStream {
   const pack = tar.pack();
   void (async () => {
+    let reading = '';
     try {
       for (const file of files) {
         if ('content' in file) {
           pack.entry({ name: `${prefix}/${file.name}`, mode: 0o644 }, file.content);
           continue;
         }
+        reading = file.name;
         const { size } = await fs.promises.stat(file.path);
         const entry = pack.entry({ name: `${prefix}/${file.name}`, size, mode: 0o644 });
         await new Promise<void>((resolve, reject) => {
@@ -49,10 +56,12 @@ function packFiles(prefix: string, files: readonly RepositoryFile[]): NodeJS.Rea
       }
       pack.finalize();
     } catch (error) {
-      pack.destroy(error as Error);
+      pack.destroy(new Error(`cannot hand ${reading} to the container: ${error instanceof Error ? error.message : String(error)}`));
     }
   })();
-  return pack.pipe(new PassThrough());
+  const out = new PassThrough();
+  pipeline(pack, out, () => undefined);
+  return out;
 }
 
 /** A Docker engine that runs attempts with the builder image's `stubbuild-build` entrypoint. */

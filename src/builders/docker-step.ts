@@ -89,7 +89,7 @@ export async function runStep(docker: Docker, options: StepOptions): Promise<Ste
       for (const archive of options.putArchives) {
         // Its length depends on the files' size: a generous deadline.
         await withDeadline(`${options.name}: copy ${archive.what} in`, 10 * options.callTimeoutMs, (opts) =>
-          container.putArchive(archive.tar(), { path: archive.path, ...opts }),
+          putArchiveChecked(container, archive.tar(), archive.path, opts.abortSignal),
         );
       }
     } catch (error) {
@@ -172,4 +172,29 @@ function closeWhenAttached(attaching: Promise<unknown>): void {
     (stream) => (stream as { destroy?: () => void } | undefined)?.destroy?.(),
     () => undefined,
   );
+}
+
+/**
+ * putArchive that fails with the archive's own error when its stream breaks (a file under it
+ * could not be read): the request is aborted at once, instead of waiting for the deadline on a
+ * body that never ends, and the error is not left unheard on the stream (which ends the process).
+ */
+async function putArchiveChecked(
+  container: Docker.Container,
+  tar: NodeJS.ReadableStream,
+  path: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const broken = new AbortController();
+  let cause: unknown;
+  tar.on('error', (error) => {
+    cause ??= error;
+    broken.abort(error);
+  });
+  try {
+    await container.putArchive(tar, { path, abortSignal: AbortSignal.any([signal, broken.signal]) });
+  } catch (error) {
+    throw cause ?? error;
+  }
+  if (cause) throw cause;
 }
