@@ -129,12 +129,14 @@ export function defineToolchainContract(ensureImage: () => Promise<ContractImage
       [
         `echo 'int g(void) { return 2; }' > g.c && ${T}-gcc -c g.c -o g.o && ${T}-ar rc libg.a g.o`,
         `echo 'int h(void) { return 3; }' > h.c && ${T}-gcc -shared -fPIC h.c -o libh.so`,
-        `echo 'int f(void) { return 1; }' > f.c`,
-        `${T}-gcc -shared -fPIC f.c -L. -lg -lnotbuiltyet -l alsonotbuilt ./libh.so -o libf.so`,
+        `echo 'int f(void) { return 1; }' > f.c && echo 'int d(void) { return 4; }' > d.c`,
+        `${T}-gcc -shared -fPIC f.c d.c -L. -lg -lnotbuiltyet -l alsonotbuilt ./libh.so -o libf.so`,
         `${T}-readelf -h libf.so | grep 'Type:'`,
         `${T}-nm libf.so`,
-        `echo 'int f(void); int g(void); int main(void) { return f() + g() == 3 ? 0 : 1; }' > m.c`,
-        `${T}-gcc m.c ./libf.so "$PWD/libf.so" -L. -lg -o m && echo linked`,
+        // libtool builds the archive beside it
+        `${T}-gcc -c f.c d.c && ${T}-ar rc libf.a f.o d.o`,
+        `echo 'int f(void); int g(void); int h(void); int d(void) { return 5; } int main(void) { return f() + g() + h() + d() == 11 ? 0 : 1; }' > m.c`,
+        `${T}-gcc m.c ./libf.so "$PWD/libf.so" ./libh.so "$PWD/libh.so" -L. -lg -o m && echo linked`,
       ].join(' && '),
     );
     if (expect.shared === 'refused') {
@@ -144,10 +146,13 @@ export function defineToolchainContract(ensureImage: () => Promise<ContractImage
       assert.equal(shared.code, 0, shared.err);
       assert.match(shared.out, /REL \(Relocatable file\)/);
       assert.match(shared.out, / T f$/m);
+      assert.match(shared.out, / T d$/m);
       assert.doesNotMatch(shared.out, / T [gh]$/m, 'no library is taken into the relocatable object');
-      // a program that names it twice, by two paths, as libtool does for each .la depending on
-      // it (pcre2's tests), links it once; the libraries it named are given to the program
-      assert.match(shared.out, /^linked$/m);
+      // a program defining d itself links libf's archive (c-ares' adig has its own copy of a
+      // member of libcares), not every member of the object; an object without an archive
+      // beside it, named twice by two paths as libtool does for each .la depending on it
+      // (pcre2's tests), is linked once; the libraries they named are given to the program
+      assert.match(shared.out, /^linked$/m, shared.err);
     }
   });
 

@@ -46,9 +46,12 @@ if [ -n "\$relocatable" ]; then
     esac
   done
 elif [ "\${SHARED_OBJECTS:-refuse}" != refuse ]; then
-  # A program names such an object once for every .la that depends on it (pcre2's tests name
-  # ./.libs/libpcre2-8.so and /work/build/tree/.libs/libpcre2-8.so): an object linked twice
-  # defines everything twice, where a shared library named twice is named once. Keep the first.
+  # A program linking such an object takes every member of it, where a shared library (or an
+  # archive) lets the program's own definitions win: c-ares' adig compiles its own copy of
+  # ares_nowarn.c and names libcares.so. So the archive built beside it (libtool builds both)
+  # is linked instead, as a user of the package would. Without one, the object is linked, once:
+  # a program names it for every .la that depends on it (pcre2's tests name ./.libs/libpcre2-8.so
+  # and /work/build/tree/.libs/libpcre2-8.so), and an object linked twice defines all twice.
   seen= next=
   for arg; do
     shift
@@ -56,7 +59,9 @@ elif [ "\${SHARED_OBJECTS:-refuse}" != refuse ]; then
     case \$arg in
       -o) next=keep ;;
       *.so|*.so.[0-9]*)
-        if [ -f "\$arg" ]; then
+        if [ -f "\${arg%.so*}.a" ]; then
+          arg=\${arg%.so*}.a
+        elif [ -f "\$arg" ]; then
           real=\$(realpath "\$arg")
           case " \$seen " in *" \$real "*) continue ;; esac
           seen="\$seen \$real"
