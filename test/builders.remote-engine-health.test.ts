@@ -31,7 +31,8 @@ test('unusable TLS engines are unhealthy with a detail naming the TLS failure, a
     { id: 'no-listener', host: `tcp://127.0.0.1:${closedPort}`, capacity: 1, tls: client },
     { id: 'no-image', host, capacity: 1, tls: client },
   ]);
-  app = await createTestApp({}, { builds: { profiles: [await loadStubdomProfile()], engines: builders, pollMs: 100 } });
+  const profile = await loadStubdomProfile();
+  app = await createTestApp({}, { builds: { profiles: [profile], engines: builders, pollMs: 100 } });
   await app.pipeline!.start();
   const job = await queueJob(app, await submitTokenId(app), 'waits-for-an-engine');
 
@@ -59,7 +60,7 @@ test('unusable TLS engines are unhealthy with a detail naming the TLS failure, a
   );
   assert.match(
     engines.get('no-image')!.detail,
-    /^image stubbuild\/stubdom-amd64:bookworm is missing \(.*stubbuild image push --engine no-image\)$/,
+    new RegExp(`^image ${escaped(profile.image)} is missing \\(.*stubbuild image push --engine no-image\\)$`),
   );
 
   // The scheduler looks for work several times and leaves the job queued, without an attempt.
