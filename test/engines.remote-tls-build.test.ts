@@ -11,6 +11,7 @@ import Docker from 'dockerode';
 import { INSTALLATION_LABEL } from '../src/builders/docker-builder.ts';
 import { createDockerBuilders } from '../src/builders/engine-config.ts';
 import { ensureBuilderImage, repoRoot, run } from './builder-image.support.ts';
+import { archesDirFor } from './helpers/stubdom-arches.ts';
 import { multipartBody, packFixtureSource } from './helpers/source-package.ts';
 import { bearer, createTestApp, type TestApp } from './helpers/test-app.ts';
 import { startTlsDockerd, type TlsDockerd } from './helpers/tls-dockerd.ts';
@@ -20,6 +21,7 @@ let engine: TlsDockerd | undefined;
 let t: TestApp | undefined;
 let watching = true;
 let watcher: Promise<void> | undefined;
+let archesDir: string | undefined;
 const seen = new Map<string, { name: string; mounts: { Type: string; Destination: string }[] }>();
 
 before(async () => {
@@ -30,6 +32,7 @@ after(async () => {
   await watcher;
   await t?.close();
   await engine?.stop();
+  if (archesDir) fs.rmSync(archesDir, { recursive: true, force: true });
 });
 
 /** Every container that appears on the engine, with its mounts, until the test ends. */
@@ -52,11 +55,13 @@ function watchContainers(docker: Docker): Promise<void> {
 test('the builder image is pushed to the TLS engine, and two dependent sources are built and published there', async () => {
   const { profile, id: imageId } = await ensureBuilderImage();
   const { host, client } = engine!;
+  archesDir = await archesDirFor(profile);
   const pushed = await run(process.execPath, [path.join(repoRoot, 'bin/stubbuild.js'), 'image', 'push', '--engine', 'remote'], {
     cwd: repoRoot,
     env: {
       ...process.env,
       DATABASE_URL: '',
+      ARCHES_DIR: archesDir,
       BUILDER_ENGINES: JSON.stringify([
         { id: 'here', host: 'unix:///var/run/docker.sock' },
         { id: 'remote', host, tls: client },
