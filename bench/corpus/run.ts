@@ -15,6 +15,7 @@
 //   CORPUS=a,b,…   other sources;  KEEP=1 keeps the data folder (repository, logs)
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +25,7 @@ import Docker from 'dockerode';
 import { type ArchProfile, loadArchProfiles } from '../../src/builders/arch-profile.ts';
 import { computeRecipeHash, findBuilderImage } from '../../src/builders/image-build.ts';
 import { linkCheck } from './link-check.ts';
-import { corpus } from './sources.ts';
+import { corpusFor } from './sources.ts';
 import { stubbuildCommand } from '../stubbuild-command.ts';
 import { loadAverage, writeResultsSection } from '../results-section.ts';
 
@@ -33,9 +34,13 @@ const POLL_MS = 15_000;
 /** Nothing fetching, queued, building or publishing for this long: the batch has settled. */
 const SETTLED_MS = 60_000;
 const DEADLINE_MS = 4 * 3600_000;
+/** Ctrl-C or a kill ends the wait, so the service is stopped and its database and data removed. */
+const interrupted = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => interrupted.abort(new Error(`corpus: ${signal}: stopping the service and cleaning up`)));
+}
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const sources = process.env.CORPUS ? process.env.CORPUS.split(',') : corpus;
 const arch = process.env.ARCH ?? 'stubdom-amd64';
 /** Where each architecture stood before its first corpus run. */
 const before: Record<string, string> = {
@@ -56,9 +61,12 @@ interface Member {
 async function main(): Promise<number> {
   const profile = (await loadArchProfiles(process.env.ARCHES_DIR ?? path.join(repoRoot, 'arches'))).get(arch);
   if (!profile) throw new Error(`no architecture profile ${arch}`);
+  const sources = process.env.CORPUS ? process.env.CORPUS.split(',') : corpusFor(profile.flavor);
   const stale = await staleImage(profile);
   if (stale) {
-    console.error(`corpus: ${stale}; build it first: npx stubbuild image build --base debootstrap --arch ${arch}`);
+    console.error(
+      `corpus: ${stale}; build it first: npx stubbuild image build --base debootstrap --arch ${arch}${process.env.ARCHES_DIR ? ` --arches-dir ${process.env.ARCHES_DIR}` : ''}`,
+    );
     return 2;
   }
   const started = Date.now();
@@ -99,7 +107,7 @@ async function main(): Promise<number> {
     let lastMove = Date.now();
     let lastLine = '';
     while (Date.now() - started < DEADLINE_MS) {
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      await sleep(POLL_MS, undefined, { signal: interrupted.signal }).catch(() => interrupted.signal.throwIfAborted());
       const res = await fetch(`${url}/v1/batches/${batch.id}`, { headers: auth });
       members = ((await res.json()) as { members: Member[] }).members;
       const counts = countStates(members);
@@ -142,7 +150,7 @@ async function staleImage(profile: ArchProfile): Promise<string | undefined> {
 /** The link check, when Xen's stub-domain set was published. */
 async function checkLinking(url: string, dataDir: string, members: Member[], profile: ArchProfile): Promise<boolean> {
   const needed = ['zlib', 'pciutils', 'gmp', 'mbedtls', 'lwip'];
-  if (!needed.every((source) => sources.includes(source))) {
+  if (!needed.every((source) => members.some((m) => m.source === source))) {
     console.log(`link check: not run, CORPUS does not name all of ${needed.join(' ')}`);
     return true;
   }
@@ -172,6 +180,7 @@ async function waitForService(url: string, dataDir: string, exited: Promise<numb
   void exited.then(() => (gone = true));
   for (let i = 0; i < 240; i++) {
     if (gone) throw new Error('the service exited during its start');
+    interrupted.signal.throwIfAborted();
     const ready = await fetch(`${url}/readyz`).then(
       (r) => r.ok,
       () => false,
