@@ -1,6 +1,8 @@
-// The corpus: 32 bookworm sources, the C libraries a stub domain links (Xen's stub-domain set
+// The corpus: 39 bookworm sources, the C libraries a stub domain links (Xen's stub-domain set
 // first; issue 14's 23, then the image libraries of a device-model stub domain's VNC, then more
-// that publish on both toolchain families).
+// that publish on both toolchain families), and for each flavor what only it can build.
+import type { Flavor } from '../../src/builders/arch-profile.ts';
+
 // corpusOrder lists them so that each comes after the sources whose binaries it build-depends
 // on (for runs without the service's dep-wait: bench/corpus/entrypoint.ts).
 export const corpus = [
@@ -36,7 +38,27 @@ export const corpus = [
   'libtasn1-6',
   'yajl',
   'libxml2',
+  'libdeflate',
+  'lzlib',
+  'libconfig',
+  'libonig',
+  'libvorbis',
+  'opus',
+  'speex',
 ];
+/**
+ * What needs a C library only one flavor has: rumprun's is NetBSD's, with sockets and the
+ * locale and wide-character functions gnulib checks for (libunistring; libidn2 build-depends on
+ * it); c-ares is a DNS resolver. newlib's has no sockets (`socklen_t`, `gethostbyname`).
+ */
+const flavorOnly: Record<Flavor, string[]> = {
+  newlib: [],
+  rumprun: ['libunistring', 'libidn2', 'c-ares'],
+};
+/** The corpus a flavor's architecture builds: the common sources, then its own. */
+export function corpusFor(flavor: Flavor): string[] {
+  return [...corpus, ...flavorOnly[flavor]];
+}
 /** The sources others build-depend on, each after its own build-dependencies among them. */
-const buildFirst = ['zlib', 'lz4', 'xz-utils', 'bzip2', 'gmp', 'libzstd', 'nettle'];
+const buildFirst = ['zlib', 'lz4', 'xz-utils', 'bzip2', 'gmp', 'libzstd', 'nettle', 'libogg'];
 export const corpusOrder = [...buildFirst, ...corpus.filter((source) => !buildFirst.includes(source))];
