@@ -112,7 +112,11 @@ test('an engine that stops answering during a step: an infrastructure fault, not
   const engineId = `deadline-test-${process.pid}`;
   const docker = new Docker({ socketPath });
   try {
-    const wedged = new DockerBuilder(engineId, 1, docker, 1000);
+    // Every other call goes through to the real engine and must answer within this, also on a
+    // busy machine (1 s was too short for a container start at a load of 9); the wait that is
+    // swallowed gets the step's 2 s and twice this
+    const callTimeoutMs = 5000;
+    const wedged = new DockerBuilder(engineId, 1, docker, callTimeoutMs);
     const outcome = await wedged.runAttempt({
       jobId: 1,
       attempt: 1,
@@ -134,7 +138,10 @@ test('an engine that stops answering during a step: an infrastructure fault, not
       onLog: () => undefined,
     });
     assert.equal(outcome.kind, 'infrastructure', JSON.stringify(outcome));
-    assert.match((outcome as { message: string }).message, /-deps: wait: the Docker engine did not answer within 4 s/);
+    assert.match(
+      (outcome as { message: string }).message,
+      new RegExp(`-deps: wait: the Docker engine did not answer within ${(2000 + 2 * callTimeoutMs) / 1000} s`),
+    );
     // The other calls still went through: the attempt's containers and volumes are gone.
     const filters = { label: [`${ENGINE_LABEL}=${engineId}`] };
     assert.deepEqual(await new Docker().listContainers({ all: true, filters }), []);
