@@ -13,13 +13,17 @@ export const stubdomArches = createBuildArchitectures([profile.arch], [profile.d
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
+function testArchesDir(): string {
+  return process.env.STUBBUILD_TEST_ARCHES_DIR ?? path.join(repoRoot, 'arches');
+}
+
 /**
  * The profile of `arch`, as the service loads it from arches/ (or STUBBUILD_TEST_ARCHES_DIR).
  * STUBBUILD_TEST_IMAGE_TAG=<tag> gives its image another tag, so a second checkout can test its
  * own recipe without replacing the image another checkout's tests use.
  */
 export async function loadProfile(arch: string): Promise<ArchProfile> {
-  const dir = process.env.STUBBUILD_TEST_ARCHES_DIR ?? path.join(repoRoot, 'arches');
+  const dir = testArchesDir();
   const profile = (await loadArchProfiles(dir)).get(arch);
   if (!profile) throw new Error(`${dir}/${arch}.json is missing`);
   const tag = process.env.STUBBUILD_TEST_IMAGE_TAG;
@@ -31,8 +35,7 @@ export async function loadProfile(arch: string): Promise<ArchProfile> {
  * STUBBUILD_TEST_IMAGE_TAG, when set), for a CLI command a test runs (ARCHES_DIR).
  */
 export async function archesDirFor(profile: ArchProfile): Promise<string> {
-  const from = process.env.STUBBUILD_TEST_ARCHES_DIR ?? path.join(repoRoot, 'arches');
-  const file = JSON.parse(await readFile(path.join(from, `${profile.arch}.json`), 'utf8')) as Record<string, unknown>;
+  const file = JSON.parse(await readFile(path.join(testArchesDir(), `${profile.arch}.json`), 'utf8')) as Record<string, unknown>;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'stubbuild-test-arches-'));
   await writeFile(path.join(dir, `${profile.arch}.json`), JSON.stringify({ ...file, image: profile.image }));
   return dir;
