@@ -147,6 +147,7 @@ int main(void) {
   char cwd[8], tiny[1]; char *made = getcwd(NULL, 0);
   say("getcwd", getcwd(cwd, sizeof cwd) == cwd && strcmp(cwd, "/") == 0 && made && strcmp(made, "/") == 0);
   say("erange", getcwd(tiny, sizeof tiny) == NULL && errno == ERANGE);
+  say("chdir", chdir("/") == 0 && chdir("/tmp") == -1 && errno == ENOSYS);
   say("mmap", mmap(NULL, 4096, PROT_READ, MAP_SHARED, 0, 0) == MAP_FAILED && errno == ENODEV);
   say("anonymous", mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED && errno == ENOTSUP);
   say("munmap", munmap(cwd, sizeof cwd) == 0 && mlock(cwd, sizeof cwd) == 0 && posix_madvise(cwd, sizeof cwd, POSIX_MADV_SEQUENTIAL) == ENOMEM);
@@ -192,6 +193,7 @@ __asm__(".globl _start\\n_start: xor %ebp, %ebp\\n and $-16, %rsp\\n call main\\
     'missing=1',
     'getcwd=1',
     'erange=1',
+    'chdir=1',
     'mmap=1',
     'anonymous=1',
     'munmap=1',

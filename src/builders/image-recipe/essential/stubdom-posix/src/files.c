@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -47,6 +48,17 @@ char *getcwd(char *buf, size_t size)
   buf[1] = '\0';
   return buf;
 }
+
+/* The working directory stays the root: changing to it succeeds, to any other cannot be done
+ * (minizip's miniunz changes into the folder it extracts to). */
+int chdir(const char *path)
+{
+  if (path != NULL && strcmp(path, "/") == 0)
+    return 0;
+  errno = path != NULL && path[0] == '\0' ? ENOENT : ENOSYS;
+  return -1;
+}
+int fchdir(int fd) { (void)fd; errno = ENOSYS; return -1; }
 
 /* Owners and modes cannot be changed through this C library either. */
 int chown(const char *path, uid_t owner, gid_t group) { (void)path; (void)owner; (void)group; errno = ENOSYS; return -1; }
