@@ -26,6 +26,7 @@ import { type ArchProfile, loadArchProfiles } from '../../src/builders/arch-prof
 import { computeRecipeHash, findBuilderImage } from '../../src/builders/image-build.ts';
 import { linkCheck } from './link-check.ts';
 import { corpusFor } from './sources.ts';
+import { publishedVersion } from './published-version.ts';
 import { stubbuildCommand } from '../stubbuild-command.ts';
 import { loadAverage, writeResultsSection } from '../results-section.ts';
 
@@ -34,6 +35,8 @@ const POLL_MS = 15_000;
 /** Nothing fetching, queued, building or publishing for this long: the batch has settled. */
 const SETTLED_MS = 60_000;
 const DEADLINE_MS = 4 * 3600_000;
+/** Reads of the batch that may fail in a row (5 minutes at POLL_MS) before the run gives up. */
+const MAX_FAILED_POLLS = 20;
 /** Ctrl-C or a kill ends the wait, so the service is stopped and its database and data removed. */
 const interrupted = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -56,6 +59,8 @@ interface Member {
   state: string;
   reason: string | null;
   unmetRelations: string[];
+  /** The version the repository publishes (`+stubdomN` for a port), read from the job's .changes. */
+  published?: string;
 }
 
 async function main(): Promise<number> {
@@ -106,10 +111,22 @@ async function main(): Promise<number> {
     let members = batch.members;
     let lastMove = Date.now();
     let lastLine = '';
+    let failedPolls = 0;
     while (Date.now() - started < DEADLINE_MS) {
       await sleep(POLL_MS, undefined, { signal: interrupted.signal }).catch(() => interrupted.signal.throwIfAborted());
-      const res = await fetch(`${url}/v1/batches/${batch.id}`, { headers: auth });
-      members = ((await res.json()) as { members: Member[] }).members;
+      // One failed read (a dropped keep-alive connection, a busy service) must not end an hour-long run.
+      const polled = await readBatch(url, batch.id, auth).catch((error: unknown) =>
+        error instanceof Error ? error : new Error(String(error)),
+      );
+      if (polled instanceof Error) {
+        failedPolls += 1;
+        console.log(`corpus: reading batch ${batch.id} failed (${polled.message}), try ${failedPolls} of ${MAX_FAILED_POLLS}`);
+        if (failedPolls >= MAX_FAILED_POLLS)
+          throw new Error(`corpus: the batch could not be read ${MAX_FAILED_POLLS} times in a row`, { cause: polled });
+        continue;
+      }
+      failedPolls = 0;
+      members = polled;
       const counts = countStates(members);
       const line = Object.entries(counts)
         .map(([state, n]) => `${state} ${n}`)
@@ -122,6 +139,7 @@ async function main(): Promise<number> {
       const moving = members.some((m) => ['fetching', 'queued', 'building', 'publishing'].includes(m.state));
       if (!moving && Date.now() - lastMove >= SETTLED_MS) break;
     }
+    members = await withPublishedVersions(url, auth, members);
     printTable(members);
     const published = members.filter((m) => m.state === 'published').length;
     const wall = minutes(Date.now() - started);
@@ -194,6 +212,27 @@ async function waitForService(url: string, dataDir: string, exited: Promise<numb
   throw new Error('the service did not become ready in 2 minutes');
 }
 
+async function readBatch(url: string, id: number, auth: Record<string, string>): Promise<Member[]> {
+  const res = await fetch(`${url}/v1/batches/${id}`, { headers: auth });
+  if (!res.ok) throw new Error(`GET /v1/batches/${id} answered ${res.status}`);
+  return ((await res.json()) as { members: Member[] }).members;
+}
+
+/** Each published member with the version its .changes names (the port's `+stubdomN`, a binNMU's `+bN`). */
+async function withPublishedVersions(url: string, auth: Record<string, string>, members: Member[]): Promise<Member[]> {
+  return Promise.all(
+    members.map(async (m) => {
+      if (m.state !== 'published') return m;
+      // A failed read leaves the version Debian's: the table matters more than this column.
+      const detail = await fetch(`${url}/v1/jobs/${m.jobId}`, { headers: auth })
+        .then((res) => res.json() as Promise<{ artifacts?: { kind: string; name: string }[] }>)
+        .catch(() => ({ artifacts: undefined }));
+      const published = publishedVersion(m.version, detail.artifacts?.find((a) => a.kind === 'changes')?.name);
+      return published ? { ...m, published } : m;
+    }),
+  );
+}
+
 function countStates(members: Member[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const m of members) counts[m.state] = (counts[m.state] ?? 0) + 1;
@@ -203,12 +242,12 @@ function countStates(members: Member[]): Record<string, number> {
 function printTable(members: Member[]): void {
   const rows = [...members].sort((a, b) => a.source.localeCompare(b.source));
   const width = Math.max(...rows.map((m) => m.source.length), 6);
-  const vwidth = Math.max(...rows.map((m) => (m.version ?? '').length), 7);
+  const vwidth = Math.max(...rows.map((m) => shownVersion(m).length), 7);
   console.log(`${'source'.padEnd(width)}  ${'version'.padEnd(vwidth)}  ${'state'.padEnd(10)}  reason`);
   for (const m of rows) {
     const reason = m.state === 'dep-wait' ? `waits for ${m.unmetRelations.join(', ')}` : (m.reason ?? '');
     console.log(
-      `${m.source.padEnd(width)}  ${(m.version ?? '').padEnd(vwidth)}  ${m.state.padEnd(10)}  ${m.state === 'published' ? '' : reason}`,
+      `${m.source.padEnd(width)}  ${shownVersion(m).padEnd(vwidth)}  ${m.state.padEnd(10)}  ${m.state === 'published' ? '' : reason}`,
     );
   }
 }
@@ -231,14 +270,20 @@ async function recordResults(
       `- **Before**: ${before[arch] ?? 'no earlier run'}.`,
       `- **After**: **${run.published} of ${members.length} published** in ${run.wall} of wall time (at least ${MIN_PUBLISHED} wanted); the program linking zlib, libpci, gmp, mbedtls and lwIP from the repository's -dev packages ${run.linked ? 'links' : 'does NOT link'}.`,
       '',
-      '| source | version | state | reason (`<cause class>: <first error line>` for a failure) |',
+      '| source | version (→ published, where a port changed it) | state | reason (`<cause class>: <first error line>` for a failure) |',
       '|---|---|---|---|',
       ...rows.map(
         (m) =>
-          `| ${m.source} | ${m.version ?? ''} | ${m.state} | ${m.state === 'published' ? '' : cell(m.state === 'dep-wait' ? `waits for ${m.unmetRelations.join(', ')}` : (m.reason ?? ''))} |`,
+          `| ${m.source} | ${shownVersion(m)} | ${m.state} | ${m.state === 'published' ? '' : cell(m.state === 'dep-wait' ? `waits for ${m.unmetRelations.join(', ')}` : (m.reason ?? ''))} |`,
       ),
     ].join('\n'),
   );
+}
+
+/** Debian's version, and what the repository publishes when a port changed it (`1.14-1 → 1.14-1+stubdom1`). */
+function shownVersion(m: Member): string {
+  const version = m.version ?? '';
+  return m.published && m.published !== version ? `${version} → ${m.published}` : version;
 }
 
 function minutes(ms: number): string {
