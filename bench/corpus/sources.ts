@@ -1,4 +1,4 @@
-// The corpus: 39 bookworm sources, the C libraries a stub domain links (Xen's stub-domain set
+// The corpus: 58 bookworm sources, the C libraries a stub domain links (Xen's stub-domain set
 // first; issue 14's 23, then the image libraries of a device-model stub domain's VNC, then more
 // that publish on both toolchain families), and for each flavor what only it can build.
 import type { Flavor } from '../../src/builders/arch-profile.ts';
@@ -45,20 +45,39 @@ export const corpus = [
   'libvorbis',
   'opus',
   'speex',
+  'mpfr4',
+  'mpclib3',
+  'libgsm',
+  'utf8proc',
+  'fribidi',
+  'libspiro',
+  'libexif',
+  'tre',
+  'giflib',
+  'a52dec',
+  'faad2',
+  'libcsv',
+  'speexdsp',
+  'zopfli',
+  'libcue',
+  'wavpack',
+  'cmark',
+  'jbig2dec',
+  'minizip',
 ];
 /**
  * What needs a C library only one flavor has: rumprun's is NetBSD's, with sockets and the
  * locale and wide-character functions gnulib checks for (libunistring; libidn2 build-depends on
- * it); c-ares is a DNS resolver. newlib's has no sockets (`socklen_t`, `gethostbyname`).
+ * it, and libpsl on both); c-ares is a DNS resolver. newlib's has no sockets (`socklen_t`, `gethostbyname`).
  */
 const flavorOnly: Record<Flavor, string[]> = {
   newlib: [],
-  rumprun: ['libunistring', 'libidn2', 'c-ares'],
+  rumprun: ['libunistring', 'libidn2', 'c-ares', 'libpsl'],
 };
 /** The corpus a flavor's architecture builds: the common sources, then its own. */
 export function corpusFor(flavor: Flavor): string[] {
   return [...corpus, ...flavorOnly[flavor]];
 }
 /** The sources others build-depend on, each after its own build-dependencies among them. */
-const buildFirst = ['zlib', 'lz4', 'xz-utils', 'bzip2', 'gmp', 'libzstd', 'nettle', 'libogg'];
+const buildFirst = ['zlib', 'lz4', 'xz-utils', 'bzip2', 'gmp', 'mpfr4', 'libzstd', 'nettle', 'libogg'];
 export const corpusOrder = [...buildFirst, ...corpus.filter((source) => !buildFirst.includes(source))];
