@@ -127,10 +127,32 @@ test('a dep-wait for a package no job builds names the Debian source that would'
     }),
   );
   assert.deepEqual(asked, ['zstd']);
+  assert.doesNotMatch(text, /looks like a program/, 'zstd:native is the build machine’s already');
   assert.match(
     text,
     /zstd:native \(>= 1\.5\), which no job builds: Debian's source libzstd does, submit it \(e\.g\. \{"source": "libzstd"\}\)/,
   );
+});
+
+test('a dep-wait for a program the build runs says how a cross build takes the build machine copy', async () => {
+  const waiting = await insertJob(t.db, {
+    state: 'dep-wait',
+    source: 'cmark',
+    unmetRelations: ['python3:stubdom-amd64', 'libfoo-dev:stubdom-amd64'],
+  });
+  const text = String(
+    await explainJob(t.db, waiting, {
+      ...matchOptions(t.repo),
+      debianSourcesOf: async (binary) => (binary === 'python3' ? ['python3-defaults'] : []),
+    }),
+  );
+  assert.match(text, /python3:stubdom-amd64, which no job builds: Debian's source python3-defaults does/);
+  assert.match(
+    text,
+    /python3 looks like a program the build runs rather than a library it links: a cross build takes the build machine's copy only where Build-Depends says so \(python3:native, or python3:any when it is Multi-Arch: allowed\)/,
+  );
+  assert.match(text, /a port of the source can say so \(ports\/README\.md\)\.$/);
+  assert.doesNotMatch(text, /libfoo-dev looks like/, 'a -dev package is a library');
 });
 
 test('other states have no explanation; the API shows it on GET /v1/jobs/{id}', async () => {

@@ -4,6 +4,8 @@ import { sql } from 'kysely';
 import type {} from '../db/build-tables.ts';
 import type {} from '../db/dependency-tables.ts';
 import type { Db } from '../db/in-transaction.ts';
+import { DebianParseError } from '../debian/parse-error.ts';
+import { parseRelations, type Relation } from '../debian/relations.ts';
 import { liveStates } from '../jobs/live-states.ts';
 import { isClaimedBefore, isReadyToClaim } from './claim-order.ts';
 import type { QueuePlaces } from './queue-places.ts';
@@ -71,12 +73,24 @@ async function explainDepWait(
         return `${relation}, which no job builds and no Debian source is known to build: submit the source that provides it`;
       }),
     );
+    // A cross build asks for the target's copy of every unqualified build-dependency that is
+    // not Multi-Arch: foreign; for a program the build only runs, no stub-domain copy will come.
+    const programs = targetPrograms(check.unmet, job.arch);
     parts.push(
       `It waits for build-dependencies not yet published for ${job.arch}: ${described.join('; ')}. ` +
         (stuck === 0
           ? 'It goes back to the queue by itself once they are published.'
           : `It goes back to the queue by itself once they are published, but ${stuck === check.unmet.length ? 'nothing' : 'not everything it needs'} is being built now: it waits until someone acts.`),
     );
+    if (programs.length > 0) {
+      const named = programs.join(' and ');
+      parts.push(
+        `${named} ${programs.length === 1 ? 'looks like a program' : 'look like programs'} the build runs rather than ` +
+          `${programs.length === 1 ? 'a library' : 'libraries'} it links: a cross build takes the build machine's copy only where ` +
+          `Build-Depends says so (${programs[0]}:native, or ${programs[0]}:any when it is Multi-Arch: allowed), and none where a ` +
+          '<!nocheck> or <!nodoc> mark leaves out what only tests or documentation need; a port of the source can say so (ports/README.md).',
+      );
+    }
   }
   if (check.satisfied.length > 0) {
     const now = [...new Set(check.satisfied.map((s) => `${s.by.name} ${s.by.version}`))];
@@ -88,6 +102,28 @@ async function explainDepWait(
   }
   if (job.batch_id !== null) parts.push(`It is a member of batch ${job.batch_id}.`);
   return parts.join(' ');
+}
+
+/**
+ * The names asked for as the target's (unqualified, or qualified with its architecture) that
+ * are no library's (no lib…, no …-dev): most likely programs the build runs.
+ */
+function targetPrograms(relations: readonly string[], arch: string): string[] {
+  const names = new Set<string>();
+  for (const text of relations) {
+    let groups: Relation[][];
+    try {
+      groups = parseRelations(text);
+    } catch (error) {
+      if (error instanceof DebianParseError) continue;
+      throw error;
+    }
+    for (const r of groups.flat()) {
+      const forTarget = r.archQualifier === undefined || r.archQualifier === arch;
+      if (forTarget && !r.name.startsWith('lib') && !r.name.endsWith('-dev')) names.add(r.name);
+    }
+  }
+  return [...names];
 }
 
 function describeEngines(engines: EngineView[]): string {
