@@ -23,7 +23,7 @@ relocatable=
 for arg; do
   case \$arg in
     -dumpmachine|-print-multiarch) echo $T; exit 0 ;;
-    -shared) [ "\${SHARED_OBJECTS:-refuse}" != refuse ] || { echo "$T-$1: error: -shared is not supported for $T (static only)" >&2; exit 1; }
+    -shared|--shared) [ "\${SHARED_OBJECTS:-refuse}" != refuse ] || { echo "$T-$1: error: -shared is not supported for $T (static only)" >&2; exit 1; }
              relocatable=yes ;;
   esac
 done
@@ -40,6 +40,7 @@ if [ -n "\$relocatable" ]; then
       -o) next=keep; set -- "\$@" "\$arg" ;;
       -l) next=drop ;;
       -l?*) ;;
+      --shared) set -- "\$@" -shared ;; # gcc's other spelling (zopfli's Makefile), which drivers may not know
       -*) set -- "\$@" "\$arg" ;;
       *.so|*.so.[0-9]*) ;;
       *) set -- "\$@" "\$arg" ;;

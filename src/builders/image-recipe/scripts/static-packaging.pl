@@ -14,6 +14,10 @@
 #     lists shared objects, so dh_install and dh_missing do not miss what was never built;
 #     a -dev package that listed only its link-time libfoo.so lists libfoo.a instead (the
 #     static library is what links on this target).
+#  4. message catalogs (usr/share/locale) count as documentation does in 1. and are dropped
+#     from .install files and listed in debian/not-installed: newlib's gettext (stubdom-posix)
+#     reads none and rumprun's C library has none, whose configure then builds none, so a
+#     library package that held catalogs beside its .so (libexif12, libtre5) missed them there.
 # What rules install by hand (a .so a Makefile made with -shared, a symlink dh_link makes) is
 # removed by dh_stubdom_static (the debhelper addon stubdom_static) before packaging, and
 # stubbuild-build refuses any .deb that still holds a shared object.
@@ -25,6 +29,8 @@ chdir $tree or die "static-packaging: cannot enter $tree: $!\n";
 my $PROFILE = 'stubdom.shared';
 # a path or glob naming a shared object: libfoo.so, libfoo.so.1, libfoo.so.*, lib*.so*
 my $SHARED = qr{\.so(?:$|[.*])};
+# an .install entry whose source is message catalogs: usr/share/locale, usr/share/locale/*/…
+my $CATALOGS = qr{^\s*(?:debian/tmp/)?/?usr/share/locale(?:/|\s|$)};
 
 sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return undef; local $/; my $s = <$fh>; close $fh; return $s; }
 sub spew { my ($f, $s) = @_; open(my $fh, '>', "$f.new") or die "$f.new: $!\n"; print $fh $s; close $fh or die; rename("$f.new", $f) or die; }
@@ -51,8 +57,9 @@ for my $para (@paras[1 .. $#paras]) {
   my $section = field($para, 'Section') // $source_section;
   my @install = map { install_entries($_) } grep { -f } ("debian/$pkg.install", glob("debian/$pkg.install.*"));
   my $runtime;
-  # documentation a runtime package carries (expat's AUTHORS) does not make it more
-  my @contents = grep { !m{(^|\s)/?usr/share/(doc|lintian)(/|\s|$)} } @install;
+  # documentation a runtime package carries (expat's AUTHORS), or message catalogs (4.), do
+  # not make it more
+  my @contents = grep { !m{(^|\s)/?usr/share/(doc|lintian)(/|\s|$)} && !/$CATALOGS/ } @install;
   if (@install) {
     $runtime = @contents && !grep { !names_shared_only($_) } @contents;
   } else {
@@ -107,7 +114,7 @@ for my $file (glob('debian/*.install debian/install debian/*.links debian/links'
   next unless defined $text;
   next if $text =~ /^#!/ && -x $file && $text !~ /dh-exec/;    # an executable we cannot read as a list
   my @lines = split /\n/, $text;
-  my @kept = grep { /^\s*#/ || !/\S/ || !names_shared_only($_) } @lines;
+  my @kept = grep { /^\s*#/ || !/\S/ || (!names_shared_only($_) && !($file =~ /install$/ && /$CATALOGS/)) } @lines;
   # a -dev package's link-time library (libfoo.so) is its static archive here (libfoo.a),
   # unless the package lists static archives already
   if ($file =~ m{debian/[^/]+-dev\.install$} && !grep { /\.a(\s|$)/ } @kept) {
@@ -115,12 +122,12 @@ for my $file (glob('debian/*.install debian/install debian/*.links debian/links'
   }
   my $new = join("\n", @kept) . "\n";
   if ($new ne $text && $new ne "$text\n") {
-    print "static-packaging: $file: dropped the shared-object entries\n";
+    print "static-packaging: $file: dropped the shared-object and message-catalog entries\n";
     spew($file, $new);
   }
 }
 
 my $not_installed = slurp('debian/not-installed') // '';
 $not_installed .= "\n" if length($not_installed) && $not_installed !~ /\n\z/;
-$not_installed .= "# stubdom: static only (static-packaging.pl)\nusr/lib/*/lib*.so*\nusr/lib/lib*.so*\nlib/*/lib*.so*\nlib/lib*.so*\n";
+$not_installed .= "# stubdom: static only, no message catalogs (static-packaging.pl)\nusr/lib/*/lib*.so*\nusr/lib/lib*.so*\nlib/*/lib*.so*\nlib/lib*.so*\nusr/share/locale\n";
 spew('debian/not-installed', $not_installed);
