@@ -124,15 +124,20 @@ export function checkRelations(relations: readonly string[], packages: readonly 
 
 /** Every package name a stored relation mentions (to load only those from the repository). */
 export function relationNames(relations: readonly string[]): string[] {
-  const names = new Set<string>();
+  return [...new Set(parsedRelations(relations).map((r) => r.name))];
+}
+
+/** Every alternative of the relations that parse; one that does not is left out. */
+export function parsedRelations(relations: readonly string[]): Relation[] {
+  const parsed: Relation[] = [];
   for (const text of relations) {
     try {
-      for (const group of parseRelations(text)) for (const r of group) names.add(r.name);
+      parsed.push(...parseRelations(text).flat());
     } catch (error) {
       if (!(error instanceof DebianParseError)) throw error;
     }
   }
-  return [...names];
+  return parsed;
 }
 
 function parseStanzaFacts(stanza: string): Pick<RepoPackageFacts, 'multiArch' | 'provides'> {

@@ -4,12 +4,10 @@ import { sql } from 'kysely';
 import type {} from '../db/build-tables.ts';
 import type {} from '../db/dependency-tables.ts';
 import type { Db } from '../db/in-transaction.ts';
-import { DebianParseError } from '../debian/parse-error.ts';
-import { parseRelations, type Relation } from '../debian/relations.ts';
 import { liveStates } from '../jobs/live-states.ts';
 import { isClaimedBefore, isReadyToClaim } from './claim-order.ts';
 import type { QueuePlaces } from './queue-places.ts';
-import { describeRelations, type MatchOptions, relationNames } from './dep-wait.ts';
+import { describeRelations, type MatchOptions, parsedRelations, relationNames } from './dep-wait.ts';
 import type { EngineView } from './engine-pool.ts';
 
 export interface ExplainDeps extends Omit<MatchOptions, 'hostArch'> {
@@ -109,21 +107,10 @@ async function explainDepWait(
  * are no library's (no lib…, no …-dev): most likely programs the build runs.
  */
 function targetPrograms(relations: readonly string[], arch: string): string[] {
-  const names = new Set<string>();
-  for (const text of relations) {
-    let groups: Relation[][];
-    try {
-      groups = parseRelations(text);
-    } catch (error) {
-      if (error instanceof DebianParseError) continue;
-      throw error;
-    }
-    for (const r of groups.flat()) {
-      const forTarget = r.archQualifier === undefined || r.archQualifier === arch;
-      if (forTarget && !r.name.startsWith('lib') && !r.name.endsWith('-dev')) names.add(r.name);
-    }
-  }
-  return [...names];
+  const programs = parsedRelations(relations).filter(
+    (r) => (r.archQualifier === undefined || r.archQualifier === arch) && !r.name.startsWith('lib') && !r.name.endsWith('-dev'),
+  );
+  return [...new Set(programs.map((r) => r.name))];
 }
 
 function describeEngines(engines: EngineView[]): string {
