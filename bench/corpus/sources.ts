@@ -68,13 +68,13 @@ export const corpus = [
 /**
  * What needs a C library only one flavor has: rumprun's is NetBSD's, with sockets and the
  * locale and wide-character functions gnulib checks for (libunistring; libidn2 build-depends on
- * it); c-ares is a DNS resolver; msgpack-c includes <arpa/inet.h>; libtar
+ * it, and libpsl on libidn2); c-ares is a DNS resolver; msgpack-c includes <arpa/inet.h>; libtar
  * needs the user and group database, device numbers, mknod and symbolic links. newlib's has
  * no sockets (`socklen_t`, `gethostbyname`) and none of libtar's.
  */
 const flavorOnly: Record<Flavor, string[]> = {
   newlib: [],
-  rumprun: ['libunistring', 'libidn2', 'c-ares', 'msgpack-c', 'libtar'],
+  rumprun: ['libunistring', 'libidn2', 'libpsl', 'c-ares', 'msgpack-c', 'libtar'],
 };
 /** The corpus a flavor's architecture builds: the common sources, then its own. */
 export function corpusFor(flavor: Flavor): string[] {

@@ -102,6 +102,30 @@ export function defineToolchainContract(ensureImage: () => Promise<ContractImage
     }
   });
 
+  test("<T>-pkg-config answers as for static linking: a library's private libraries come with it", async () => {
+    const T = image.profile.triplet;
+    // libpsl's program linked libidn2.a without libunistring, named only in libidn2.pc's
+    // Libs.private; a build never passes --static itself
+    const script = [
+      `mkdir pc`,
+      `printf 'Name: dep\\nDescription: d\\nVersion: 1\\nLibs: -ldep\\n' > pc/dep.pc`,
+      `printf 'Name: pub\\nDescription: p\\nVersion: 2.1\\nRequires.private: dep\\nLibs: -lpub\\nLibs.private: -lpriv\\nCflags: -DPUB\\n' > pc/pub.pc`,
+      `export PKG_CONFIG_PATH=$PWD/pc`,
+      // unquoted: pkgconf ends its answer with a space
+      `echo libs=$(${T}-pkg-config --libs pub)`,
+      `echo only_l=$(${T}-pkgconf --libs-only-l pub)`,
+      `echo cflags=$(${T}-pkg-config --cflags pub)`,
+      `echo version=$(${T}-pkg-config --modversion pub)`,
+    ].join('\n');
+    const result = await shell(script);
+    assert.equal(result.code, 0, result.err);
+    const values = keyValues(result.out);
+    assert.equal(values.libs, '-lpub -lpriv -ldep');
+    assert.equal(values.only_l, '-lpub -lpriv -ldep', '<T>-pkgconf is the same program');
+    assert.equal(values.cflags, '-DPUB');
+    assert.equal(values.version, '2.1');
+  });
+
   test('dpkg knows the architecture, for a plain and a login shell, both ways round', async () => {
     const T = image.profile.triplet;
     const arch = image.profile.arch;
