@@ -1,4 +1,4 @@
-// The corpus: 58 bookworm sources, the C libraries a stub domain links (Xen's stub-domain set
+// The corpus: 59 bookworm sources, the C libraries a stub domain links (Xen's stub-domain set
 // first; issue 14's 23, then the image libraries of a device-model stub domain's VNC, then more
 // that publish on both toolchain families), and for each flavor what only it can build.
 import type { Flavor } from '../../src/builders/arch-profile.ts';
@@ -64,6 +64,7 @@ export const corpus = [
   'cmark',
   'jbig2dec',
   'minizip',
+  'openssl',
 ];
 /**
  * What needs a C library only one flavor has: rumprun's is NetBSD's, with sockets and the
