@@ -146,6 +146,26 @@ export async function tempDir(prefix: string): Promise<string> {
   return dir;
 }
 
+/**
+ * Downloads a Debian source package (`apt-get source` of `spec`, e.g. `zlib=1:1.2.13.dfsg-1` or
+ * `openssl/bookworm`, from the mirror the image's deb-src lines name) into `dir`, in a container
+ * of `imageTag`.
+ */
+export async function downloadDebianSource(imageTag: string, spec: string, dir: string): Promise<void> {
+  const download = await run('docker', [
+    'run',
+    '--rm',
+    '-v',
+    `${dir}:/src`,
+    '--entrypoint',
+    'sh',
+    imageTag,
+    '-c',
+    `set -e; apt-get update -qq; chown _apt /src; cd /src; apt-get source --download-only -qq ${spec}`,
+  ]);
+  if (download.code !== 0) throw new Error(`apt-get source ${spec} failed (${download.code}): ${download.stderr}`);
+}
+
 /** Copies a fixture source tree so a test can vary it. */
 export async function copyFixture(name: string, into: string): Promise<string> {
   const target = path.join(into, name);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { ArchProfile } from '../src/builders/arch-profile.ts';
 import {
+  downloadDebianSource,
   ensureBuilderImage,
   inspectDeb,
   listDir,
@@ -34,18 +35,7 @@ test('bookworm zlib with the shipped port builds into zlib1g-dev +stubdom1 for s
   // the source, straight from the mirror (deb-src lines are in the image)
   const sourceDir = await tempDir('zlib-source');
   cleanup.push(sourceDir);
-  const download = await run('docker', [
-    'run',
-    '--rm',
-    '-v',
-    `${sourceDir}:/src`,
-    '--entrypoint',
-    'sh',
-    image.tag,
-    '-c',
-    `set -e; apt-get update -qq; chown _apt /src; cd /src; apt-get source --download-only -qq zlib=${zlibVersion}`,
-  ]);
-  assert.equal(download.code, 0, download.stderr);
+  await downloadDebianSource(image.tag, `zlib=${zlibVersion}`, sourceDir);
 
   // a signed file: repository with the image's essential packages (stubdom-libc-dev, …)
   const repo = await makeStubdomRepo(image.tag, image.profile);

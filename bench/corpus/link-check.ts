@@ -1,7 +1,8 @@
 // Run by bench/corpus/run.ts after the corpus: in a fresh builder
-// container, the -dev packages of Xen's stub-domain set are installed by apt from the
-// service's repository (handed in read-only with its key, as a build gets it; no network),
-// and one program calling each library compiles and links with <triplet>-gcc.
+// container, the -dev packages of Xen's stub-domain set and OpenSSL's are installed by apt from
+// the service's repository (handed in read-only with its key, as a build gets it; no network),
+// and one program calling each library compiles and links with <triplet>-gcc, OpenSSL's flags
+// from <triplet>-pkg-config (its private libraries too: -pthread on rumprun).
 import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,6 +15,8 @@ const program = `#include <stdio.h>
 #include <pci/pci.h>
 #include <mbedtls/sha256.h>
 #include <lwip/init.h>
+#include <openssl/sha.h>
+#include <openssl/ssl.h>
 int main(void) {
   unsigned char digest[32], packed[128];
   uLongf packedLen = sizeof packed;
@@ -26,11 +29,22 @@ int main(void) {
   compress(packed, &packedLen, (const Bytef *)"stub domain", 11);
   lwip_init();
   pci_cleanup(pci);
+  SHA256((const unsigned char *)"stub", 4, digest);
+  SSL_CTX_free(SSL_CTX_new(TLS_client_method()));
   return digest[0] + (int)packedLen;
 }
 `;
 
-export const linkCheckPackages = ['zlib1g-dev', 'libgmp-dev', 'libpci-dev', 'libmbedtls-dev', 'liblwip-dev'];
+/** What the program links: per library, the source building it, its -dev package, a function it calls. */
+export const linkCheckLibraries = [
+  { source: 'zlib', name: 'zlib', package: 'zlib1g-dev', symbol: 'compress' },
+  { source: 'pciutils', name: 'libpci', package: 'libpci-dev', symbol: 'pci_alloc' },
+  { source: 'gmp', name: 'gmp', package: 'libgmp-dev', symbol: '__gmpz_mul' },
+  { source: 'mbedtls', name: 'mbedtls', package: 'libmbedtls-dev', symbol: 'mbedtls_sha256_ret' },
+  { source: 'lwip', name: 'lwIP', package: 'liblwip-dev', symbol: 'lwip_init' },
+  { source: 'openssl', name: 'OpenSSL', package: 'libssl-dev', symbol: 'SSL_CTX_new' },
+];
+const symbols = linkCheckLibraries.map((library) => library.symbol);
 
 export async function linkCheck(opts: {
   image: string;
@@ -51,12 +65,12 @@ export async function linkCheck(opts: {
       `echo "deb [arch=${opts.arch} signed-by=/check/repo.asc] file:/srv/stubdom-repo ${opts.suite} main" > /etc/apt/sources.list`,
       'rm -f /etc/apt/sources.list.d/*',
       'apt-get update -qq',
-      `apt-get install -y -qq ${linkCheckPackages.map((p) => `${p}:${opts.arch}`).join(' ')} > /dev/null`,
+      `apt-get install -y -qq ${linkCheckLibraries.map((library) => `${library.package}:${opts.arch}`).join(' ')} > /dev/null`,
       'cd /tmp',
       `${T}-gcc -Wall -c /check/uses.c -o uses.o $(${T}-pkg-config --cflags lwip)`,
-      `${T}-gcc uses.o -o uses -lpci -lgmp -lmbedcrypto -llwip -lz`,
+      `${T}-gcc uses.o -o uses -lpci -lgmp -lmbedcrypto -llwip -lz $(${T}-pkg-config --libs openssl)`,
       `${T}-nm -u uses | wc -l | sed 's/^/undefined symbols: /'`,
-      `echo linked: $(${T}-nm uses | grep -c -w -E 'T (pci_alloc|__gmpz_mul|mbedtls_sha256_ret|lwip_init|compress)') of 5`,
+      `echo linked: $(${T}-nm uses | grep -c -w -E 'T (${symbols.join('|')})') of ${symbols.length}`,
     ].join('\n');
     const args = [
       'run',
@@ -79,7 +93,7 @@ export async function linkCheck(opts: {
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.on('error', reject);
-      child.on('close', (code) => resolve({ ok: code === 0 && /linked: 5 of 5/.test(output), output }));
+      child.on('close', (code) => resolve({ ok: code === 0 && output.includes(`linked: ${symbols.length} of ${symbols.length}`), output }));
     });
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 // PostgreSQL in a throwaway database when DATABASE_URL is set, the embedded PGlite otherwise),
 // the corpus (sources.ts) submitted as ONE batch of archive references, progress printed until nothing
 // moves any more, then a table source/version/state/reason. Then the link check: a program
-// calling zlib, gmp, libpci, mbedtls and lwIP links in a fresh builder container against the
+// calling zlib, gmp, libpci, mbedtls, lwIP and OpenSSL links in a fresh builder container against the
 // -dev packages apt installs from the service's repository (link-check.ts). Exits 1 when fewer
 // than MIN_PUBLISHED (20) are published or that program does not link. It needs the builder
 // image built from this checkout (npx stubbuild image build --base debootstrap [--arch ARCH];
@@ -24,7 +24,7 @@ import { freePort } from '../../test/helpers/free-port.ts';
 import Docker from 'dockerode';
 import { type ArchProfile, loadArchProfiles } from '../../src/builders/arch-profile.ts';
 import { computeRecipeHash, findBuilderImage } from '../../src/builders/image-build.ts';
-import { linkCheck } from './link-check.ts';
+import { linkCheck, linkCheckLibraries } from './link-check.ts';
 import { corpusFor } from './sources.ts';
 import { publishedVersion } from './published-version.ts';
 import { stubbuildCommand } from '../stubbuild-command.ts';
@@ -45,6 +45,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const arch = process.env.ARCH ?? 'stubdom-amd64';
+const linkedNames = new Intl.ListFormat('en', { type: 'conjunction' }).format(linkCheckLibraries.map((library) => library.name));
 /** Where each architecture stood before its first corpus run. */
 const before: Record<string, string> = {
   'stubdom-amd64': '1 of 25 published (the first try, session 3: zlib, the one source with a port)',
@@ -167,7 +168,7 @@ async function staleImage(profile: ArchProfile): Promise<string | undefined> {
 
 /** The link check, when Xen's stub-domain set was published. */
 async function checkLinking(url: string, dataDir: string, members: Member[], profile: ArchProfile): Promise<boolean> {
-  const needed = ['zlib', 'pciutils', 'gmp', 'mbedtls', 'lwip'];
+  const needed = linkCheckLibraries.map((library) => library.source);
   if (!needed.every((source) => members.some((m) => m.source === source))) {
     console.log(`link check: not run, CORPUS does not name all of ${needed.join(' ')}`);
     return true;
@@ -187,7 +188,7 @@ async function checkLinking(url: string, dataDir: string, members: Member[], pro
     suite: process.env.REPO_SUITE ?? 'stubdom',
   });
   console.log(
-    `link check: ${result.ok ? 'a program calling pci_alloc, mpz_mul, mbedtls_sha256_ret, lwip_init, compress links' : 'FAILED'}`,
+    `link check: ${result.ok ? `a program calling ${linkCheckLibraries.map((library) => library.symbol).join(', ')} links` : 'FAILED'}`,
   );
   if (!result.ok) console.log(result.output.split('\n').slice(-30).join('\n'));
   return result.ok;
@@ -268,7 +269,7 @@ async function recordResults(
       `Run on ${new Date().toISOString()} through the service (\`stubbuild serve\` on ${run.serverUrl ? 'PostgreSQL' : 'PGlite'}, one Docker engine), the ${members.length} bookworm sources submitted as one batch of archive references. Load average at the start ${run.loadAtStart}, at the end ${await loadAverage()}.`,
       '',
       `- **Before**: ${before[arch] ?? 'no earlier run'}.`,
-      `- **After**: **${run.published} of ${members.length} published** in ${run.wall} of wall time (at least ${MIN_PUBLISHED} wanted); the program linking zlib, libpci, gmp, mbedtls and lwIP from the repository's -dev packages ${run.linked ? 'links' : 'does NOT link'}.`,
+      `- **After**: **${run.published} of ${members.length} published** in ${run.wall} of wall time (at least ${MIN_PUBLISHED} wanted); the program linking ${linkedNames} from the repository's -dev packages ${run.linked ? 'links' : 'does NOT link'}.`,
       '',
       '| source | version (→ published, where a port changed it) | state | reason (`<cause class>: <first error line>` for a failure) |',
       '|---|---|---|---|',
