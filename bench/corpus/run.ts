@@ -291,4 +291,10 @@ function minutes(ms: number): string {
   return `${Math.floor(ms / 60_000)}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')}s`;
 }
 
-process.exitCode = await main();
+// an interrupt has stopped the service and cleaned up by the time main() rejects: its reason is
+// the whole story, not a stack trace
+process.exitCode = await main().catch((error: unknown) => {
+  if (!interrupted.signal.aborted) throw error;
+  console.error(`${(interrupted.signal.reason as Error).message}: done`);
+  return 130;
+});
