@@ -147,6 +147,34 @@ export async function tempDir(prefix: string): Promise<string> {
 }
 
 /**
+ * Runs a shell script in a fresh container of `imageTag` as its build user, in /tmp, without
+ * network (`extra`: more `docker run` options); its stdout trimmed.
+ */
+export async function builderShell(
+  imageTag: string,
+  script: string,
+  extra: string[] = [],
+): Promise<{ code: number; out: string; err: string }> {
+  const result = await run('docker', [
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    '--user',
+    'builder',
+    '--workdir',
+    '/tmp',
+    ...extra,
+    '--entrypoint',
+    '/bin/sh',
+    imageTag,
+    '-c',
+    script,
+  ]);
+  return { code: result.code, out: result.stdout.trim(), err: result.stderr };
+}
+
+/**
  * Downloads a Debian source package (`apt-get source` of `spec`, e.g. `zlib=1:1.2.13.dfsg-1` or
  * `openssl/bookworm`, from the mirror the image's deb-src lines name) into `dir`, in a container
  * of `imageTag`.

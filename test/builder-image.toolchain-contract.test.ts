@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { ensureBuilderImage, run } from './builder-image.support.ts';
+import { builderShell, ensureBuilderImage } from './builder-image.support.ts';
 import { type ContractImage, defineToolchainContract } from './helpers/toolchain-contract.ts';
 
 // The toolchain contract, for the newlib flavor (stubdom-amd64). The rumprun flavor keeps the
@@ -20,24 +20,8 @@ before(async () => {
   image = await ensureBuilderImage('stubdom-amd64');
 });
 
-async function shell(script: string, extra: string[] = []): Promise<{ code: number; out: string; err: string }> {
-  const result = await run('docker', [
-    'run',
-    '--rm',
-    '--network',
-    'none',
-    '--user',
-    'builder',
-    '--workdir',
-    '/tmp',
-    ...extra,
-    '--entrypoint',
-    '/bin/sh',
-    image.tag,
-    '-c',
-    script,
-  ]);
-  return { code: result.code, out: result.stdout.trim(), err: result.stderr };
+function shell(script: string, extra: string[] = []): Promise<{ code: number; out: string; err: string }> {
+  return builderShell(image.tag, script, extra);
 }
 
 test("a .pc file's -I/usr/include is dropped: glibc's headers would come first", async () => {

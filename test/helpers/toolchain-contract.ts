@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import type { ArchProfile } from '../../src/builders/arch-profile.ts';
-import { run } from '../builder-image.support.ts';
+import { builderShell } from '../builder-image.support.ts';
 
 export interface ContractImage {
   profile: ArchProfile;
@@ -60,24 +60,7 @@ export function defineToolchainContract(ensureImage: () => Promise<ContractImage
     image = await ensureImage();
   });
 
-  async function shell(script: string): Promise<{ code: number; out: string; err: string }> {
-    const result = await run('docker', [
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '--user',
-      'builder',
-      '--workdir',
-      '/tmp',
-      '--entrypoint',
-      '/bin/sh',
-      image.tag,
-      '-c',
-      script,
-    ]);
-    return { code: result.code, out: result.stdout.trim(), err: result.stderr };
-  }
+  const shell = (script: string) => builderShell(image.tag, script);
 
   test('every wrapper is on PATH and the compilers name the triplet', async () => {
     const T = image.profile.triplet;
@@ -124,6 +107,23 @@ export function defineToolchainContract(ensureImage: () => Promise<ContractImage
     assert.equal(values.only_l, '-lpub -lpriv -ldep', '<T>-pkgconf is the same program');
     assert.equal(values.cflags, '-DPUB');
     assert.equal(values.version, '2.1');
+  });
+
+  test("<T>-gcc -print-search-dirs lists the architecture's library folder, not the build machine's", async () => {
+    const T = image.profile.triplet;
+    // gpg-error.m4 (libgcrypt and the rest of GnuPG's libraries) looks for gpg-error.pc under
+    // these folders, and libtool takes its library search path from them
+    const result = await shell(
+      `${T}-gcc -print-search-dirs | sed -n 's/^libraries: =//p' | tr ':' '\\n' | while read -r d; do [ -d "$d" ] && realpath "$d"; done`,
+    );
+    assert.equal(result.code, 0, result.err);
+    const folders = result.out.split('\n');
+    assert.ok(folders.includes(`/usr/lib/${T}`), `no /usr/lib/${T} in ${folders.join(' ')}`);
+    const host = ['/lib', '/usr/lib', '/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu'];
+    assert.deepEqual(
+      folders.filter((folder) => host.includes(folder)),
+      [],
+    );
   });
 
   test('dpkg knows the architecture, for a plain and a login shell, both ways round', async () => {

@@ -89,6 +89,9 @@ CXX_DRIVER="$root/g++-driver"
 CPP_DRIVER="/usr/bin/x86_64-linux-gnu-cpp-$(gcc -dumpversion) --sysroot $sysroot -specs=$compile_specs -specs=$root/debian-paths.specs"
 # -shared is handled by the drivers above (a relocatable object), not refused by the wrapper
 SHARED_OBJECTS=relocatable
+# the folders a link searches: the architecture's packages, then rumprun's libraries
+# (debian-paths.specs; -print-search-dirs)
+LIBRARY_DIRS="/usr/lib/$T/:$sysroot/lib/"
 BINUTILS_PREFIX=$dest/bin/$T-
 GCC_AR_PREFIX=/usr/bin/x86_64-linux-gnu-gcc-
 GCC_AR_SUFFIX=-$(gcc -dumpversion)

@@ -23,6 +23,9 @@ relocatable=
 for arg; do
   case \$arg in
     -dumpmachine|-print-multiarch) echo $T; exit 0 ;;
+    # the folders a link searches (the flavor's LIBRARY_DIRS), not the build machine's that
+    # the host compiler underneath lists (gpg-error.m4 looks there for gpg-error.pc)
+    -print-search-dirs) \$$2 -print-search-dirs | sed "s|^libraries: =.*|libraries: =\$LIBRARY_DIRS|"; exit 0 ;;
     -shared|--shared) [ "\${SHARED_OBJECTS:-refuse}" != refuse ] || { echo "$T-$1: error: -shared is not supported for $T (static only)" >&2; exit 1; }
              relocatable=yes ;;
   esac

@@ -27,6 +27,8 @@ CXX_DRIVER="$hostcxx -specs=$root/specs -specs=$root/cxx.specs"
 CPP_DRIVER="x86_64-linux-gnu-cpp-$gccver -specs=$root/specs"
 # -shared is handled by the specs (a relocatable object), not refused by the wrapper
 SHARED_OBJECTS=relocatable
+# the folders a link searches, as the specs' link_libgcc names them (-print-search-dirs)
+LIBRARY_DIRS="$root/lib/:/usr/lib/$T/:$(dirname "$($hostcc -print-libgcc-file-name)")/"
 BINUTILS_PREFIX=/usr/bin/x86_64-linux-gnu-
 GCC_AR_PREFIX=/usr/bin/x86_64-linux-gnu-gcc-
 GCC_AR_SUFFIX=-$gccver
