@@ -1,6 +1,7 @@
-// The corpus: 59 bookworm sources, the C libraries a stub domain links (Xen's stub-domain set
+// The corpus: 65 bookworm sources, the C libraries a stub domain links (Xen's stub-domain set
 // first; issue 14's 23, then the image libraries of a device-model stub domain's VNC, then more
-// that publish on both toolchain families), and for each flavor what only it can build.
+// that publish on both toolchain families, C++ ones among them), and for each flavor what only
+// it can build.
 import type { Flavor } from '../../src/builders/arch-profile.ts';
 
 // corpusOrder lists them so that each comes after the sources whose binaries it build-depends
@@ -65,17 +66,38 @@ export const corpus = [
   'jbig2dec',
   'minizip',
   'openssl',
+  'double-conversion',
+  'libdivsufsort',
+  'pugixml',
+  'tinyxml2',
+  'fmtlib',
+  'duktape',
 ];
 /**
  * What needs a C library only one flavor has: rumprun's is NetBSD's, with sockets and the
  * locale and wide-character functions gnulib checks for (libunistring; libidn2 build-depends on
  * it, and libpsl on libidn2); c-ares is a DNS resolver; msgpack-c includes <arpa/inet.h>; libtar
- * needs the user and group database, device numbers, mknod and symbolic links. newlib's has
- * no sockets (`socklen_t`, `gethostbyname`) and none of libtar's.
+ * needs the user and group database, device numbers, mknod and symbolic links; libevent,
+ * libssh2 and libuv1 are network libraries; libgpg-error (the base of libgcrypt20 and
+ * libassuan) logs to sockets and spawns processes, and libassuan talks over sockets. newlib's
+ * has no sockets (`socklen_t`, `gethostbyname`, <sys/socket.h>) and none of libtar's.
  */
 const flavorOnly: Record<Flavor, string[]> = {
   newlib: [],
-  rumprun: ['libunistring', 'libidn2', 'libpsl', 'c-ares', 'msgpack-c', 'libtar'],
+  rumprun: [
+    'libunistring',
+    'libidn2',
+    'libpsl',
+    'c-ares',
+    'msgpack-c',
+    'libtar',
+    'libevent',
+    'libssh2',
+    'libuv1',
+    'libgpg-error',
+    'libgcrypt20',
+    'libassuan',
+  ],
 };
 /** The corpus a flavor's architecture builds: the common sources, then its own. */
 export function corpusFor(flavor: Flavor): string[] {
