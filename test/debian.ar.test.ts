@@ -21,12 +21,16 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** An archive made by GNU ar (deterministic mode) of `members`, in order. */
+/**
+ * An archive made by GNU ar (deterministic mode, no symbol index) of `members`, in order. Without
+ * S, ar adds a "/" index member whenever a plugin takes some random bytes for an object (four
+ * zero bytes did): a .deb never has one, and `ar t` does not list it.
+ */
 async function arOf(name: string, members: { name: string; data: Buffer }[]): Promise<{ path: string; bytes: Buffer }> {
   const work = await mkdtemp(join(dir, `${name}-`));
   for (const m of members) await writeFile(join(work, m.name), m.data);
   const path = join(work, 'out.a');
-  await run('ar', ['rcD', path, ...members.map((m) => m.name)], { cwd: work });
+  await run('ar', ['rcDS', path, ...members.map((m) => m.name)], { cwd: work });
   return { path, bytes: await readFile(path) };
 }
 
@@ -54,7 +58,8 @@ test('reads the members GNU ar wrote, as ar lists and prints them', async () => 
         }
       },
     ),
-    { numRuns: 15 },
+    // The example is the archive that once came with an index member (CI's seed -1984573042).
+    { numRuns: 15, examples: [[[{ name: '_', data: new Uint8Array(4) }]]] },
   );
 });
 

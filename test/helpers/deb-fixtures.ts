@@ -94,10 +94,10 @@ async function explode(dir: string, deb: string): Promise<string> {
   return work;
 }
 
-/** An ar archive from the given member files (in that order), written with GNU ar. */
+/** An ar archive from the given member files (in that order), written with GNU ar without a symbol index (a .deb has none). */
 async function arCreate(out: string, cwd: string, members: string[]): Promise<void> {
   await rm(out, { force: true });
-  await run('ar', ['rc', out, ...members], { cwd });
+  await run('ar', ['rcS', out, ...members], { cwd });
 }
 
 /** A .deb whose ar archive has debian-binary and control.tar but no data.tar. */
