@@ -68,6 +68,31 @@ test('a source that does not compile ends failed with the compiler error in its 
 });
 
 test(
+  "a -dev package whose .pc names a library it does not ship ends failed, naming the missing archive (the toolchain's -lm is there)",
+  { timeout: HANG_BACKSTOP_MS },
+  async () => {
+    const tree = await variant(async (tree) => {
+      // What a library that builds only as a shared object leaves once the policy drops the .so.
+      const makefile = path.join(tree, 'Makefile');
+      await writeFile(makefile, (await readFile(makefile, 'utf8')).replace(/\tinstall -m 0644 libstubhello\.a .*\n/, ''));
+      const pc = path.join(tree, 'stubhello.pc.in');
+      await writeFile(pc, (await readFile(pc, 'utf8')).replace('-lstubhello', '-lstubhello -lm'));
+    });
+    const result = await runStubbuildBuild({ image, source: { tar: tarOf(tree) }, twoStep: false });
+    cleanup.push(result.outDir);
+    const { outcome } = result;
+    assert.equal(outcome.outcome, 'failed', JSON.stringify(outcome, null, 2));
+    assert.equal(outcome.reason, 'build-error');
+    const triplet = image.profile.triplet;
+    const expected = `shared-library: libstubhello-dev_0.1_${image.profile.arch}.deb: /usr/lib/${triplet}/pkgconfig/stubhello.pc names -lstubhello, but no libstubhello.a is shipped or in the target's library folders`;
+    assert.equal(outcome.message, expected);
+    const log = await readFile(path.join(result.outDir, 'build.log'), 'utf8');
+    const checked = log.split('\n').filter((line) => line.startsWith('check-dev-libraries: '));
+    assert.deepEqual(checked, [`check-dev-libraries: ${expected.slice('shared-library: '.length)}`]);
+  },
+);
+
+test(
   'with the Debian mirror out of reach, the step fails as an infrastructure fault, not as the source',
   { timeout: HANG_BACKSTOP_MS },
   async () => {

@@ -153,3 +153,20 @@ test('a very long line is cut to 300 characters', () => {
   assert.equal(line.length, 300);
   assert.ok(line.endsWith('...'));
 });
+
+test("a check of the build's results names its class, over the warnings the build printed before", () => {
+  const log = [
+    'dh_missing: warning: usr/share/man/man3/onig_new.3 exists in debian/tmp but is not installed to anywhere',
+    "dpkg-deb: building package 'libonig-dev' in '../libonig-dev_6.9.8-1_stubdom-amd64.deb'.",
+    ' dpkg-genchanges -B -O../oniguruma_6.9.8-1_stubdom-amd64.changes',
+    "check-dev-libraries: libonig-dev_6.9.8-1_stubdom-amd64.deb: /usr/lib/x86_64-xen-elf/pkgconfig/oniguruma.pc names -lonig, but no libonig.a is shipped or in the target's library folders",
+  ].join('\n');
+  const message =
+    "shared-library: libonig-dev_6.9.8-1_stubdom-amd64.deb: /usr/lib/x86_64-xen-elf/pkgconfig/oniguruma.pc names -lonig, but no libonig.a is shipped or in the target's library folders";
+  assert.deepEqual(classifyBuildFailure(log, 'build-error', message), {
+    causeClass: 'shared-library',
+    line: message.slice('shared-library: '.length),
+  });
+  // Without the check's message, the same log reads as the packaging warning it starts with.
+  assert.equal(classifyBuildFailure(log, 'build-error', 'dpkg-buildpackage exited with 2').causeClass, 'packaging');
+});

@@ -1,4 +1,4 @@
-// The corpus: 65 bookworm sources, the C libraries a stub domain links (Xen's stub-domain set
+// The corpus: 69 bookworm sources, the C libraries a stub domain links (Xen's stub-domain set
 // first; issue 14's 23, then the image libraries of a device-model stub domain's VNC, then more
 // that publish on both toolchain families, C++ ones among them), and for each flavor what only
 // it can build.
@@ -72,6 +72,10 @@ export const corpus = [
   'tinyxml2',
   'fmtlib',
   'duktape',
+  'libestr',
+  'libebml',
+  'libdca',
+  'libmodplug',
 ];
 /**
  * What needs a C library only one flavor has: rumprun's is NetBSD's, with sockets and the
@@ -79,8 +83,10 @@ export const corpus = [
  * it, and libpsl on libidn2); c-ares is a DNS resolver; msgpack-c includes <arpa/inet.h>; libtar
  * needs the user and group database, device numbers, mknod and symbolic links; libevent,
  * libssh2 and libuv1 are network libraries; libgpg-error (the base of libgcrypt20 and
- * libassuan) logs to sockets and spawns processes, and libassuan talks over sockets. newlib's
- * has no sockets (`socklen_t`, `gethostbyname`, <sys/socket.h>) and none of libtar's.
+ * libassuan) logs to sockets and spawns processes, and libassuan talks over sockets; SQLite's
+ * unix VFS locks files and maps them; flac's programs time themselves with
+ * CLOCK_PROCESS_CPUTIME_ID. newlib's has no sockets (`socklen_t`, `gethostbyname`,
+ * <sys/socket.h>), none of libtar's, no <sys/ioctl.h> and no process clock.
  */
 const flavorOnly: Record<Flavor, string[]> = {
   newlib: [],
@@ -97,6 +103,8 @@ const flavorOnly: Record<Flavor, string[]> = {
     'libgpg-error',
     'libgcrypt20',
     'libassuan',
+    'sqlite3',
+    'flac',
   ],
 };
 /** The corpus a flavor's architecture builds: the common sources, then its own. */

@@ -54,6 +54,10 @@ const RULES: Rule[] = [
   },
 ];
 
+// The checks the builder runs on a build's results (after dpkg-buildpackage succeeded) name
+// their class in their message: the log before them shows no error, or only warnings.
+const RESULT_CHECK = /^(shared-library): ([^]+)$/;
+
 // Lines that look like errors but only report one found elsewhere.
 const ECHOES =
   /^make(\[\d+\])?: \*\*\* \[.*\] Error \d+$|^dpkg-buildpackage: error: (debian\/rules|fakeroot debian\/rules) .* subprocess returned exit status|^stubbuild-build: |^make: \*\*\* \[debian\/rules:\d+: (binary|build)(-arch|-indep)?\] Error/;
@@ -66,9 +70,12 @@ function clean(line: string): string {
 
 /**
  * The cause of a failed build from its log. `reason` is what the builder said (timeout,
- * dependency-error, …); a build error is read from the log, first meaningful line first.
+ * dependency-error, …); a build error is read from the log, first meaningful line first,
+ * unless the builder's `message` is one of its result checks.
  */
-export function classifyBuildFailure(log: string, reason: string): FailureCause {
+export function classifyBuildFailure(log: string, reason: string, message = ''): FailureCause {
+  const checked = reason === 'build-error' ? RESULT_CHECK.exec(message) : null;
+  if (checked) return { causeClass: checked[1] as CauseClass, line: clean(checked[2]!) };
   const lines = log.split('\n').map(clean);
   const first = (classes: readonly CauseClass[]): FailureCause | undefined => {
     for (const line of lines) {

@@ -344,7 +344,7 @@ export class Dispatcher {
       if (violation !== undefined) outcome = { kind: 'failed', reason: 'ownership', message: violation, provenance: outcome.provenance };
     }
     // What a buildd's fail log would say: the class and the first line of the log that says it.
-    if (outcome.kind === 'failed') outcome = { ...outcome, cause: classifyBuildFailure(log.tail(), outcome.reason) };
+    if (outcome.kind === 'failed') outcome = { ...outcome, cause: classifyBuildFailure(log.tail(), outcome.reason, outcome.message) };
     log.write(Buffer.from(`stubbuild: attempt ${attempt} ended: ${outcomeText(outcome)}\n`));
     await log.flush();
     const stoppedBy = stop.aborted ? 'shutdown' : lease.aborted ? 'lease-lost' : null;

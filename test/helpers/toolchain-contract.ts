@@ -241,6 +241,10 @@ export function defineToolchainContract(ensureImage: () => Promise<ContractImage
       `echo "deps=$(wc -l < deps.txt)"`,
       `echo "toolchain=$(grep -c '^/usr/lib/stubdom/${T}/' deps.txt)"`,
       `echo "host=$(grep '^/usr/include/' deps.txt | grep -v -c '^/usr/include/${T}/')"`,
+      // ogg.m4 and its kind say -I$prefix/include, which is /usr/include: still not glibc's
+      `${T}-gcc -I/usr/include -I /usr/include/ -E -M h.c | tr ' \\' '\n\n' | grep '^/' | sort -u > deps-i.txt`,
+      `echo "deps_with_i=$(wc -l < deps-i.txt)"`,
+      `echo "host_with_i=$(grep '^/usr/include/' deps-i.txt | grep -v -c '^/usr/include/${T}/')"`,
       `for h in sys/epoll.h linux/types.h gnu/stubs.h; do echo "#include <$h>" > l.c; ${T}-gcc -E l.c >/dev/null 2>&1 && echo "found=$h"; done`,
       `for f in ${debianPackaged.join(' ')}; do test ! -e /usr/lib/stubdom/${T}/$f || echo "packaged=$f"; done`,
     ].join('\n');
@@ -250,6 +254,8 @@ export function defineToolchainContract(ensureImage: () => Promise<ContractImage
     assert.ok(Number(values.deps) > 5, result.out);
     assert.ok(Number(values.toolchain) > 0, 'libc headers come from the toolchain');
     assert.equal(values.host, '0', 'no glibc header is read');
+    assert.ok(Number(values.deps_with_i) > 5, result.out);
+    assert.equal(values.host_with_i, '0', 'no glibc header is read when a build names -I/usr/include');
     assert.doesNotMatch(result.out, /^found=/m, 'Linux and glibc headers are not on the path');
     assert.doesNotMatch(result.out, /^packaged=/m, 'the toolchain carries no library Debian packages');
   });

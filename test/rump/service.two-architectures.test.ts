@@ -25,7 +25,8 @@ import { waitFor } from '../helpers/wait-for.ts';
 // through the same service: a program calling SHA-256, RAND_bytes and a TLS client context,
 // linked against the repository's libssl-dev, boots under qemu and reports each working; and
 // libgcrypt on libgpg-error (its port): a static lock, SHA-256 and strong random bytes; and
-// libuv (its port): an event loop whose timer fires.
+// libuv (its port): an event loop whose timer fires; and SQLite (its port): a query in memory
+// and a transaction on a file.
 const rump = 'stubdom-rumprun-amd64';
 const newlib = 'stubdom-amd64';
 const zlibVersion = '1:1.2.13.dfsg-1';
@@ -444,6 +445,49 @@ test(
     // what the two NetBSD functions answer inside rumprun is printed, not judged: that they link
     // is the port's point
     assert.match(text, /^uvdemo: libuv 1\.\d+\.\d+; timer fired; uv_exepath \S+; uv_resident_set_memory \S+\r?$/m, text);
+    assert.match(text, /=== main\(\) of .* returned 0 ===/);
+  },
+);
+
+const sqliteProgram = `#include <stdio.h>
+#include <sqlite3.h>
+/* a query's one row and column, as text (NULL on an error) */
+static char answer[64];
+static int one(void *unused, int n, char **values, char **names) {
+  (void)unused; (void)names;
+  snprintf(answer, sizeof answer, "%s", n > 0 && values[0] ? values[0] : "NULL");
+  return 0;
+}
+static const char *run(sqlite3 *db, const char *sql) {
+  char *error = NULL;
+  if (sqlite3_exec(db, sql, one, NULL, &error) != SQLITE_OK) snprintf(answer, sizeof answer, "error %s", error);
+  return answer;
+}
+int main(void) {
+  sqlite3 *memory, *file;
+  int ok = 1;
+  printf("sqlitedemo: sqlite %s;", sqlite3_libversion());
+  if (sqlite3_open(":memory:", &memory) != SQLITE_OK) return 1;
+  printf(" memory %s;", run(memory, "create table t(n); insert into t values (1),(2),(3); select sum(n) from t;"));
+  ok &= answer[0] == '6';
+  /* a file: the unix VFS (POSIX locks, a rollback journal) on rumprun's in-memory root */
+  if (sqlite3_open("/demo.db", &file) != SQLITE_OK) return 1;
+  printf(" file %s\\n", run(file, "create table kv(k primary key, v); begin; insert into kv values ('a', 'x'), ('b', 'y'); commit; select group_concat(v, '') from kv;"));
+  ok &= answer[0] == 'x' && answer[1] == 'y';
+  sqlite3_close(memory);
+  sqlite3_close(file);
+  return ok ? 0 : 1;
+}`;
+
+test(
+  'SQLite, built through the service for the rump architecture with its port, runs in a unikernel: a query in memory and a transaction on a file',
+  { timeout: 60 * 60_000 },
+  async () => {
+    await expectPublished([await upload(await downloadSource('sqlite3/bookworm'), rump)], 40 * 60_000);
+    const baked = await bakeAgainst('sqlitedemo', sqliteProgram, 'libsqlite3-dev', 'sqlite3');
+    assert.match(baked.installed, new RegExp(`^libsqlite3-dev:${rump} 3\\.[0-9.]+-[^ ]*\\+stubdom1$`, 'm'), 'the ported build');
+    const text = await bootHw(baked.image, 'sqlitedemo');
+    assert.match(text, /^sqlitedemo: sqlite 3\.\d+\.\d+; memory 6; file xy\r?$/m, text);
     assert.match(text, /=== main\(\) of .* returned 0 ===/);
   },
 );

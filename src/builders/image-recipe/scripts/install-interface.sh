@@ -30,6 +30,24 @@ for arg; do
              relocatable=yes ;;
   esac
 done
+# /usr/include is the build machine's C library: headers packages of $ARCH put there are found
+# the flavor's own way (its view of it, or after its libc). A -I would put glibc's first
+# (ogg.m4 and its kind say -I\$prefix/include), so it goes.
+next=
+for arg; do
+  shift
+  if [ -n "\$next" ]; then
+    next=
+    case \$arg in /usr/include|/usr/include/) continue ;; esac
+    set -- "\$@" -I
+  fi
+  case \$arg in
+    -I) next=yes; continue ;;
+    -I/usr/include|-I/usr/include/) continue ;;
+  esac
+  set -- "\$@" "\$arg"
+done
+[ -z "\$next" ] || set -- "\$@" -I
 # -shared makes a relocatable object: the libraries it names are resolved when a program links
 # it, so none is linked in now, named by -l or by its file (ld -r would take libpcre2-8, which
 # libtool names as ./.libs/libpcre2-8.so, into libpcre2-posix; or fail on the -lgmp of
