@@ -84,8 +84,9 @@ export const corpus = [
  * needs the user and group database, device numbers, mknod and symbolic links; libevent,
  * libssh2 and libuv1 are network libraries; libgpg-error (the base of libgcrypt20 and
  * libassuan) logs to sockets and spawns processes, and libassuan talks over sockets; SQLite's
- * unix VFS locks files and maps them; flac's programs time themselves with
- * CLOCK_PROCESS_CPUTIME_ID. newlib's has no sockets (`socklen_t`, `gethostbyname`,
+ * unix VFS locks files and maps them, and so does lmdb (<sys/uio.h>, shared mappings); flac's
+ * programs time themselves with CLOCK_PROCESS_CPUTIME_ID; libsmi defines an asnprintf of its
+ * own, which newlib declares otherwise; jq's program calls dirname(). newlib's has no sockets (`socklen_t`, `gethostbyname`,
  * <sys/socket.h>), none of libtar's, no <sys/ioctl.h> and no process clock.
  */
 const flavorOnly: Record<Flavor, string[]> = {
@@ -105,6 +106,9 @@ const flavorOnly: Record<Flavor, string[]> = {
     'libassuan',
     'sqlite3',
     'flac',
+    'lmdb',
+    'libsmi',
+    'jq',
   ],
 };
 /** The corpus a flavor's architecture builds: the common sources, then its own. */

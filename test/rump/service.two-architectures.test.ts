@@ -470,8 +470,9 @@ int main(void) {
   if (sqlite3_open(":memory:", &memory) != SQLITE_OK) return 1;
   printf(" memory %s;", run(memory, "create table t(n); insert into t values (1),(2),(3); select sum(n) from t;"));
   ok &= answer[0] == '6';
-  /* a file: the unix VFS (POSIX locks, a rollback journal) on rumprun's in-memory root */
-  if (sqlite3_open("/demo.db", &file) != SQLITE_OK) return 1;
+  /* a file: the unix VFS (POSIX locks, a rollback journal) on the tmpfs rumprun mounts on /tmp
+     (on its root, a rumpfs, SQLite's reads fail: SQLITE_IOERR_READ) */
+  if (sqlite3_open("/tmp/demo.db", &file) != SQLITE_OK) return 1;
   printf(" file %s\\n", run(file, "create table kv(k primary key, v); begin; insert into kv values ('a', 'x'), ('b', 'y'); commit; select group_concat(v, '') from kv;"));
   ok &= answer[0] == 'x' && answer[1] == 'y';
   sqlite3_close(memory);
