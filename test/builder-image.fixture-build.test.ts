@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
-import { readFile, rm } from 'node:fs/promises';
+import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { before, test } from 'node:test';
 import type { ArchProfile } from '../src/builders/arch-profile.ts';
-import { ensureBuilderImage, fixturesDir, inspectDeb, listDir, runStubbuildBuild, tarOf } from './builder-image.support.ts';
+import {
+  copyFixture,
+  ensureBuilderImage,
+  fixturesDir,
+  inspectDeb,
+  listDir,
+  runStubbuildBuild,
+  tarOf,
+  tempDir,
+} from './builder-image.support.ts';
 import { HANG_BACKSTOP_MS } from './helpers/wait-for.ts';
 
 // Docker run alone (deps with the mirror, then build with
@@ -50,6 +59,48 @@ test(
       assert.doesNotMatch(buildinfo, /can-execute-cross-built-programs/, 'the cross-built test program trapped instead of running');
     } finally {
       await rm(result.outDir, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  "a -dev package whose documentation links to a runtime package the policy drops depends on nothing dropped and ships its own copyright (bzip2's --link-doc)",
+  { timeout: HANG_BACKSTOP_MS },
+  async () => {
+    const dir = await tempDir('link-doc');
+    const tree = await copyFixture('libstubhello', dir);
+    // bookworm's bzip2 does this: libbz2-dev's /usr/share/doc is a link to libbz2-1.0's, which
+    // makes debhelper add "libbz2-1.0 (= version)" to its ${misc:Depends}.
+    await appendFile(
+      path.join(tree, 'debian/control'),
+      '\nPackage: libstubhello1\nSection: libs\nArchitecture: any\nMulti-Arch: same\nDepends: ${shlibs:Depends}, ${misc:Depends}\nDescription: greeting library (runtime)\n The runtime package a static-only target does not build.\n',
+    );
+    // with a second package in debian/control, the install goes to debian/tmp
+    await writeFile(path.join(tree, 'debian/libstubhello-dev.install'), 'usr/include\nusr/lib\n');
+    const rules = path.join(tree, 'debian/rules');
+    await writeFile(
+      rules,
+      (await readFile(rules, 'utf8')) +
+        '\noverride_dh_installdocs:\n\tdh_installdocs -plibstubhello-dev --link-doc=libstubhello1\n\tdh_installdocs --remaining-packages\n',
+    );
+    const result = await runStubbuildBuild({ image, source: { tar: tarOf(tree) }, twoStep: false });
+    try {
+      const { outcome } = result;
+      assert.equal(outcome.outcome, 'built', outcome.logTail ?? outcome.message);
+      assert.deepEqual(outcome.artifacts?.debs, ['libstubhello-dev_0.1_stubdom-amd64.deb']);
+      const deb = await inspectDeb(image.tag, path.join(result.outDir, 'libstubhello-dev_0.1_stubdom-amd64.deb'));
+      assert.doesNotMatch(deb.control, /libstubhello1/, deb.control);
+      assert.ok(deb.files.includes('./usr/share/doc/libstubhello-dev/copyright'), deb.files.join('\n'));
+      assert.ok(deb.files.includes('./usr/share/doc/libstubhello-dev/changelog.Debian.gz'), deb.files.join('\n'));
+      const log = await readFile(path.join(result.outDir, 'build.log'), 'utf8');
+      assert.match(log, /^static-packaging: runtime-only shared-library packages not built: libstubhello1$/m);
+      assert.match(
+        log,
+        /^dh_stubdom_static: libstubhello-dev: \$\{misc:Depends\} no longer names the packages not built \(was: libstubhello1 \(= \$\{binary:Version\}\)\)$/m,
+      );
+    } finally {
+      await rm(result.outDir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true });
     }
   },
 );

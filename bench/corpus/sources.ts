@@ -1,4 +1,4 @@
-// The corpus: 69 bookworm sources, the C libraries a stub domain links (Xen's stub-domain set
+// The corpus: 76 bookworm sources, the C libraries a stub domain links (Xen's stub-domain set
 // first; issue 14's 23, then the image libraries of a device-model stub domain's VNC, then more
 // that publish on both toolchain families, C++ ones among them), and for each flavor what only
 // it can build.
@@ -76,6 +76,13 @@ export const corpus = [
   'libebml',
   'libdca',
   'libmodplug',
+  'flac',
+  'libtomcrypt',
+  'freetype',
+  'mxml',
+  'http-parser',
+  'cmocka',
+  'libmspack',
 ];
 /**
  * What needs a C library only one flavor has: rumprun's is NetBSD's, with sockets and the
@@ -84,10 +91,11 @@ export const corpus = [
  * needs the user and group database, device numbers, mknod and symbolic links; libevent,
  * libssh2 and libuv1 are network libraries; libgpg-error (the base of libgcrypt20 and
  * libassuan) logs to sockets and spawns processes, and libassuan talks over sockets; SQLite's
- * unix VFS locks files and maps them, and so does lmdb (<sys/uio.h>, shared mappings); flac's
- * programs time themselves with CLOCK_PROCESS_CPUTIME_ID; libsmi defines an asnprintf of its
- * own, which newlib declares otherwise; jq's program calls dirname(). newlib's has no sockets (`socklen_t`, `gethostbyname`,
- * <sys/socket.h>), none of libtar's, no <sys/ioctl.h> and no process clock.
+ * unix VFS locks files and maps them, and so does lmdb (<sys/uio.h>, shared mappings); libsmi
+ * declares an asnprintf newlib declares otherwise, and its library reads the user database and
+ * runs a preprocessor (getpwuid, execv, waitpid); jq's program calls dirname();
+ * libmaxminddb's header includes <netdb.h>. newlib's has no sockets (`socklen_t`,
+ * `gethostbyname`, <sys/socket.h>), none of libtar's, no <sys/ioctl.h> and no process clock.
  */
 const flavorOnly: Record<Flavor, string[]> = {
   newlib: [],
@@ -105,10 +113,10 @@ const flavorOnly: Record<Flavor, string[]> = {
     'libgcrypt20',
     'libassuan',
     'sqlite3',
-    'flac',
     'lmdb',
     'libsmi',
     'jq',
+    'libmaxminddb',
   ],
 };
 /** The corpus a flavor's architecture builds: the common sources, then its own. */

@@ -23,10 +23,12 @@
 # stubbuild-build refuses any .deb that still holds a shared object.
 use strict;
 use warnings;
+use FindBin;
+use lib $FindBin::RealBin;
+use StubdomStaticPolicy qw($PROFILE control_field without_packages);
 
 my $tree = shift // die "usage: static-packaging.pl TREE\n";
 chdir $tree or die "static-packaging: cannot enter $tree: $!\n";
-my $PROFILE = 'stubdom.shared';
 # a path or glob naming a shared object: libfoo.so, libfoo.so.1, libfoo.so.*, lib*.so*
 my $SHARED = qr{\.so(?:$|[.*])};
 # an .install entry whose source is message catalogs: usr/share/locale, usr/share/locale/*/…
@@ -34,7 +36,6 @@ my $CATALOGS = qr{^\s*(?:debian/tmp/)?/?usr/share/locale(?:/|\s|$)};
 
 sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return undef; local $/; my $s = <$fh>; close $fh; return $s; }
 sub spew { my ($f, $s) = @_; open(my $fh, '>', "$f.new") or die "$f.new: $!\n"; print $fh $s; close $fh or die; rename("$f.new", $f) or die; }
-sub field { my ($para, $name) = @_; return $para =~ /^\Q$name\E:[ \t]*(.*(?:\n[ \t].*)*)/mi ? $1 =~ s/\n[ \t]+/ /gr =~ s/^\s+|\s+$//gr : undef; }
 
 # entries of an .install file: each line's source patterns (the last word is a destination
 # when there are several words and it names no file pattern; keep it simple: every word)
@@ -47,14 +48,14 @@ sub names_shared_only { my ($line) = @_; my @words = grep { $_ ne '=>' } split '
 
 my $control = slurp('debian/control') // die "static-packaging: no debian/control\n";
 my @paras = split /\n\s*\n/, $control;
-my $source_section = field($paras[0], 'Section') // '';
+my $source_section = control_field($paras[0], 'Section') // '';
 
 my %dropped;
 for my $para (@paras[1 .. $#paras]) {
-  my $pkg = field($para, 'Package') // next;
-  my $arch = field($para, 'Architecture') // '';
+  my $pkg = control_field($para, 'Package') // next;
+  my $arch = control_field($para, 'Architecture') // '';
   next if $arch eq 'all';
-  my $section = field($para, 'Section') // $source_section;
+  my $section = control_field($para, 'Section') // $source_section;
   my @install = map { install_entries($_) } grep { -f } ("debian/$pkg.install", glob("debian/$pkg.install.*"));
   my $runtime;
   # documentation a runtime package carries (expat's AUTHORS), or message catalogs (4.), do
@@ -70,7 +71,7 @@ for my $para (@paras[1 .. $#paras]) {
 
 # the old-style debug package of a dropped library (liblua5.4-0-dbg) has nothing to debug
 for my $para (@paras[1 .. $#paras]) {
-  my $pkg = field($para, 'Package') // next;
+  my $pkg = control_field($para, 'Package') // next;
   $dropped{$pkg} = 1 if $pkg =~ /^(.+)-dbg$/ && $dropped{$1};
 }
 
@@ -78,7 +79,7 @@ my @names = sort keys %dropped;
 print "static-packaging: runtime-only shared-library packages not built: ", (@names ? "@names" : 'none'), "\n";
 
 for my $para (@paras[1 .. $#paras]) {
-  my $pkg = field($para, 'Package') // next;
+  my $pkg = control_field($para, 'Package') // next;
   if ($dropped{$pkg}) {
     if ($para =~ /^Build-Profiles:[ \t]*(.*)$/mi) {
       my $restrictions = $1;
@@ -92,12 +93,7 @@ for my $para (@paras[1 .. $#paras]) {
   for my $name (qw(Depends Pre-Depends Recommends Suggests)) {
     next unless $para =~ /^(\Q$name\E:)([ \t]*.*(?:\n[ \t].*)*)/mi;
     my ($head, $value) = ($1, $2);
-    my @items;
-    for my $item (split /,/, $value) {
-      my @alternatives = grep { my ($rel) = /^\s*([^\s(:\[<]+)/; !($rel && $dropped{$rel}) } split /\|/, $item;
-      push @items, join('|', @alternatives) if @alternatives && $item =~ /\S/;
-    }
-    my $new = join(',', @items);
+    my $new = without_packages($value, \%dropped);
     $new =~ s/^\s*/ /;
     $new =~ s/\s+$//;
     # a field left empty goes altogether
