@@ -3,10 +3,7 @@
 // the service's repository (handed in read-only with its key, as a build gets it; no network),
 // and one program calling each library compiles and links with <triplet>-gcc, OpenSSL's flags
 // from <triplet>-pkg-config (its private libraries too: -pthread on rumprun).
-import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { type RepoContainer, runAgainstRepo } from './repo-container.ts';
 
 const program = `#include <stdio.h>
 #include <string.h>
@@ -46,56 +43,19 @@ export const linkCheckLibraries = [
 ];
 const symbols = linkCheckLibraries.map((library) => library.symbol);
 
-export async function linkCheck(opts: {
-  image: string;
-  arch: string;
-  triplet: string;
-  repoDir: string;
-  keyText: string;
-  suite: string;
-}): Promise<{ ok: boolean; output: string }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'stubbuild-linkcheck-'));
-  await chmod(dir, 0o755); // apt reads the key as _apt
-  try {
-    await writeFile(path.join(dir, 'uses.c'), program);
-    await writeFile(path.join(dir, 'repo.asc'), opts.keyText);
-    const T = opts.triplet;
-    const script = [
-      'set -e',
-      `echo "deb [arch=${opts.arch} signed-by=/check/repo.asc] file:/srv/stubdom-repo ${opts.suite} main" > /etc/apt/sources.list`,
-      'rm -f /etc/apt/sources.list.d/*',
-      'apt-get update -qq',
+export async function linkCheck(opts: RepoContainer & { triplet: string }): Promise<{ ok: boolean; output: string }> {
+  const T = opts.triplet;
+  const { code, output } = await runAgainstRepo(
+    opts,
+    [
       `apt-get install -y -qq ${linkCheckLibraries.map((library) => `${library.package}:${opts.arch}`).join(' ')} > /dev/null`,
       'cd /tmp',
       `${T}-gcc -Wall -c /check/uses.c -o uses.o $(${T}-pkg-config --cflags lwip)`,
       `${T}-gcc uses.o -o uses -lpci -lgmp -lmbedcrypto -llwip -lz $(${T}-pkg-config --libs openssl)`,
       `${T}-nm -u uses | wc -l | sed 's/^/undefined symbols: /'`,
       `echo linked: $(${T}-nm uses | grep -c -w -E 'T (${symbols.join('|')})') of ${symbols.length}`,
-    ].join('\n');
-    const args = [
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '-v',
-      `${opts.repoDir}:/srv/stubdom-repo:ro`,
-      '-v',
-      `${dir}:/check:ro`,
-      '--entrypoint',
-      'sh',
-      opts.image,
-      '-c',
-      script,
-    ];
-    return await new Promise((resolve, reject) => {
-      const child = spawn('docker', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ ok: code === 0 && output.includes(`linked: ${symbols.length} of ${symbols.length}`), output }));
-    });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+    ],
+    { 'uses.c': program },
+  );
+  return { ok: code === 0 && output.includes(`linked: ${symbols.length} of ${symbols.length}`), output };
 }

@@ -4,8 +4,10 @@
 // the corpus (sources.ts) submitted as ONE batch of archive references, progress printed until nothing
 // moves any more, then a table source/version/state/reason. Then the link check: a program
 // calling zlib, gmp, libpci, mbedtls, lwIP and OpenSSL links in a fresh builder container against the
-// -dev packages apt installs from the service's repository (link-check.ts). Exits 1 when fewer
-// than MIN_PUBLISHED (20) are published or that program does not link. It needs the builder
+// -dev packages apt installs from the service's repository (link-check.ts), and the install check:
+// every -dev package of the repository installs from it (install-check.ts). Exits 1 when fewer
+// than MIN_PUBLISHED (20) are published, that program does not link or a -dev package does not
+// install. It needs the builder
 // image built from this checkout (npx stubbuild image build --base debootstrap [--arch ARCH];
 // the ports are baked into it, so a stale image is refused before anything is built) and takes
 // most of an hour on two cores; it is not part of npm test or .ci/run.
@@ -24,7 +26,9 @@ import { freePort } from '../../test/helpers/free-port.ts';
 import Docker from 'dockerode';
 import { type ArchProfile, loadArchProfiles } from '../../src/builders/arch-profile.ts';
 import { computeRecipeHash, findBuilderImage } from '../../src/builders/image-build.ts';
+import { installCheck } from './install-check.ts';
 import { linkCheck, linkCheckLibraries } from './link-check.ts';
+import type { RepoContainer } from './repo-container.ts';
 import { corpusFor } from './sources.ts';
 import { publishedVersion } from './published-version.ts';
 import { stubbuildCommand } from '../stubbuild-command.ts';
@@ -145,9 +149,18 @@ async function main(): Promise<number> {
     const published = members.filter((m) => m.state === 'published').length;
     const wall = minutes(Date.now() - started);
     console.log(`corpus: ${published} of ${members.length} published in ${wall} (at least ${MIN_PUBLISHED} wanted)`);
-    const linked = await checkLinking(url, dataDir, members, profile);
-    if (!process.env.CORPUS) await recordResults(members, { wall, published, linked, loadAtStart, serverUrl: Boolean(serverUrl) });
-    return published >= MIN_PUBLISHED && linked ? 0 : 1;
+    const repo: RepoContainer = {
+      image: profile.image,
+      arch: profile.arch,
+      repoDir: process.env.REPO_DIR ?? path.join(dataDir, 'repo'),
+      keyText: await (await fetch(`${url}/apt/key.asc`)).text(),
+      suite: process.env.REPO_SUITE ?? 'stubdom',
+    };
+    const linked = await checkLinking(repo, members, profile.triplet);
+    const installable = await checkInstalling(repo);
+    if (!process.env.CORPUS)
+      await recordResults(members, { wall, published, linked, installable, loadAtStart, serverUrl: Boolean(serverUrl) });
+    return published >= MIN_PUBLISHED && linked && installable.ok ? 0 : 1;
   } finally {
     service.kill('SIGTERM');
     await exited;
@@ -167,7 +180,7 @@ async function staleImage(profile: ArchProfile): Promise<string | undefined> {
 }
 
 /** The link check, when Xen's stub-domain set was published. */
-async function checkLinking(url: string, dataDir: string, members: Member[], profile: ArchProfile): Promise<boolean> {
+async function checkLinking(repo: RepoContainer, members: Member[], triplet: string): Promise<boolean> {
   const needed = linkCheckLibraries.map((library) => library.source);
   if (!needed.every((source) => members.some((m) => m.source === source))) {
     console.log(`link check: not run, CORPUS does not name all of ${needed.join(' ')}`);
@@ -178,20 +191,25 @@ async function checkLinking(url: string, dataDir: string, members: Member[], pro
     console.log(`link check: not run, not published: ${missing.join(' ')}`);
     return false;
   }
-  const keyText = await (await fetch(`${url}/apt/key.asc`)).text();
-  const result = await linkCheck({
-    image: profile.image,
-    arch: profile.arch,
-    triplet: profile.triplet,
-    repoDir: process.env.REPO_DIR ?? path.join(dataDir, 'repo'),
-    keyText,
-    suite: process.env.REPO_SUITE ?? 'stubdom',
-  });
+  const result = await linkCheck({ ...repo, triplet });
   console.log(
     `link check: ${result.ok ? `a program calling ${linkCheckLibraries.map((library) => library.symbol).join(', ')} links` : 'FAILED'}`,
   );
   if (!result.ok) console.log(result.output.split('\n').slice(-30).join('\n'));
   return result.ok;
+}
+
+/** The install check: every -dev package of the repository installs from it. */
+async function checkInstalling(repo: RepoContainer): Promise<{ ok: boolean; checked: number; uninstallable: string[] }> {
+  const result = await installCheck(repo);
+  if (result.ok) console.log(`install check: all ${result.checked} -dev packages install from the repository`);
+  else {
+    console.log(
+      `install check: FAILED, ${result.uninstallable.length} of ${result.checked} -dev packages do not install: ${result.uninstallable.join(' ')}`,
+    );
+    console.log(result.output.split('\n').slice(-30).join('\n'));
+  }
+  return result;
 }
 
 async function waitForService(url: string, dataDir: string, exited: Promise<number | null>): Promise<string> {
@@ -256,7 +274,14 @@ function printTable(members: Member[]): void {
 /** The run's section of bench/RESULTS.md: before and after, the table, the machine's load. */
 async function recordResults(
   members: Member[],
-  run: { wall: string; published: number; linked: boolean; loadAtStart: string; serverUrl: boolean },
+  run: {
+    wall: string;
+    published: number;
+    linked: boolean;
+    installable: { ok: boolean; checked: number; uninstallable: string[] };
+    loadAtStart: string;
+    serverUrl: boolean;
+  },
 ): Promise<void> {
   const rows = [...members].sort((a, b) => a.source.localeCompare(b.source));
   const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
@@ -269,7 +294,7 @@ async function recordResults(
       `Run on ${new Date().toISOString()} through the service (\`stubbuild serve\` on ${run.serverUrl ? 'PostgreSQL' : 'PGlite'}, one Docker engine), the ${members.length} bookworm sources submitted as one batch of archive references. Load average at the start ${run.loadAtStart}, at the end ${await loadAverage()}.`,
       '',
       `- **Before**: ${before[arch] ?? 'no earlier run'}.`,
-      `- **After**: **${run.published} of ${members.length} published** in ${run.wall} of wall time (at least ${MIN_PUBLISHED} wanted); the program linking ${linkedNames} from the repository's -dev packages ${run.linked ? 'links' : 'does NOT link'}.`,
+      `- **After**: **${run.published} of ${members.length} published** in ${run.wall} of wall time (at least ${MIN_PUBLISHED} wanted); the program linking ${linkedNames} from the repository's -dev packages ${run.linked ? 'links' : 'does NOT link'}; ${run.installable.ok ? `all ${run.installable.checked} -dev packages install from the repository` : `${run.installable.uninstallable.length} of ${run.installable.checked} -dev packages do NOT install from it (${run.installable.uninstallable.join(', ')})`}.`,
       '',
       '| source | version (→ published, where a port changed it) | state | reason (`<cause class>: <first error line>` for a failure) |',
       '|---|---|---|---|',
