@@ -81,6 +81,24 @@ export function shortId(id: string): string {
   return id.replace(/^sha256:/, '').slice(0, 12);
 }
 
+/**
+ * `image` with the build machine's cmake installed (from the Debian mirror, the way a build's
+ * dependency step installs it), for the toolchain contract's CMake checks: built once per image
+ * and reused.
+ */
+export async function ensureImageWithCMake(image: { id: string }): Promise<string> {
+  const tag = `stubbuild-test/with-cmake:${shortId(image.id)}`;
+  if ((await run('docker', ['image', 'inspect', tag])).code === 0) return tag;
+  const dockerfile = [
+    `FROM ${image.id}`,
+    'RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends cmake make && rm -rf /var/lib/apt/lists/*',
+    '',
+  ].join('\n');
+  const built = await run('docker', ['build', '-q', '-t', tag, '-'], { input: Buffer.from(dockerfile) });
+  if (built.code !== 0) throw new Error(`installing cmake into ${shortId(image.id)} failed (${built.code}): ${built.stderr.slice(-2000)}`);
+  return tag;
+}
+
 export interface RunResult {
   code: number;
   stdout: string;

@@ -1,4 +1,4 @@
-// The corpus: 76 bookworm sources, the C libraries a stub domain links (Xen's stub-domain set
+// The corpus: 77 bookworm sources, the C libraries a stub domain links (Xen's stub-domain set
 // first; issue 14's 23, then the image libraries of a device-model stub domain's VNC, then more
 // that publish on both toolchain families, C++ ones among them), and for each flavor what only
 // it can build.
@@ -83,6 +83,7 @@ export const corpus = [
   'http-parser',
   'cmocka',
   'libmspack',
+  'libzip',
 ];
 /**
  * What needs a C library only one flavor has: rumprun's is NetBSD's, with sockets and the

@@ -1,10 +1,11 @@
 // The toolchain contract every builder image keeps, whatever its flavor: registered as tests
 // for one architecture by each contract test file (newlib in npm test, rumprun in test:rump).
-// As the image's build user in a plain shell, no network.
+// As the image's build user in a plain shell, no network (the CMake checks: in the image with
+// the build machine's cmake added).
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import type { ArchProfile } from '../../src/builders/arch-profile.ts';
-import { builderShell } from '../builder-image.support.ts';
+import { builderShell, ensureImageWithCMake } from '../builder-image.support.ts';
 
 export interface ContractImage {
   profile: ArchProfile;
@@ -258,6 +259,55 @@ export function defineToolchainContract(ensureImage: () => Promise<ContractImage
     assert.equal(values.host_with_i, '0', 'no glibc header is read when a build names -I/usr/include');
     assert.doesNotMatch(result.out, /^found=/m, 'Linux and glibc headers are not on the path');
     assert.doesNotMatch(result.out, /^packaged=/m, 'the toolchain carries no library Debian packages');
+  });
+
+  test("CMake through the image's toolchain file finds what packages of the architecture installed, and keeps a SHARED and a STATIC library of one name apart", async () => {
+    const T = image.profile.triplet;
+    const project = [
+      'cmake_minimum_required(VERSION 3.13)',
+      'project(contract C)',
+      'find_path(VIEWTEST_INCLUDE viewtest.h)',
+      'find_library(VIEWTEST_LIBRARY viewtest)',
+      'find_path(EPOLL_INCLUDE sys/epoll.h)',
+      'message(STATUS "include=${VIEWTEST_INCLUDE}")',
+      'message(STATUS "library=${VIEWTEST_LIBRARY}")',
+      'message(STATUS "epoll=${EPOLL_INCLUDE}")',
+      // CMake's Generic platform makes the SHARED one a second STATIC library: libsame.a twice
+      'add_library(same_static STATIC one.c)',
+      'add_library(same_shared SHARED one.c)',
+      'set_target_properties(same_static same_shared PROPERTIES OUTPUT_NAME same)',
+      'add_executable(use use.c)',
+      'target_include_directories(use PRIVATE ${VIEWTEST_INCLUDE})',
+      'target_link_libraries(use same_shared ${VIEWTEST_LIBRARY})',
+    ].join('\n');
+    const script = [
+      'set -e',
+      `mkdir -p /tmp/c/pkg/DEBIAN /tmp/c/pkg/usr/include /tmp/c/pkg/usr/lib/${T} /tmp/c/p && cd /tmp/c`,
+      `printf 'Package: libviewtest-dev\\nVersion: 1\\nArchitecture: ${image.profile.arch}\\nMulti-Arch: same\\nMaintainer: t <t@t>\\nDescription: t\\n' > pkg/DEBIAN/control`,
+      // a header in /usr/include (as zlib.h), the library in the multiarch folder
+      "printf '#define VIEWTEST 42\\n' > pkg/usr/include/viewtest.h",
+      `printf 'int viewtest(void) { return 42; }\\n' > v.c && ${T}-gcc -c v.c -o v.o && ${T}-ar rcs pkg/usr/lib/${T}/libviewtest.a v.o`,
+      'dpkg-deb -b pkg viewtest.deb >/dev/null && dpkg -i viewtest.deb >/dev/null',
+      `sh /usr/lib/stubbuild/target-include-view.sh ${image.profile.arch} /usr/lib/stubdom/${T}/target-include`,
+      `cat > p/CMakeLists.txt <<'CMAKE'\n${project}\nCMAKE`,
+      "printf 'int one(void) { return 1; }\\n' > p/one.c",
+      "printf '#include <viewtest.h>\\nint one(void); int viewtest(void);\\nint main(void) { return one() + viewtest() - VIEWTEST - 1; }\\n' > p/use.c",
+      'chown -R builder /tmp/c',
+      // as the build user, the way dh_auto_configure runs it: the image's CMAKE_TOOLCHAIN_FILE
+      'su builder -c "cmake -S p -B b" > configure.log 2>&1 || { cat configure.log >&2; exit 1; }',
+      "sed -n 's/^-- \\(include\\|library\\|epoll\\)=/\\1=/p; s/^-- stubdom: /separated=/p' configure.log",
+      'su builder -c "make -C b -j2" > make.log 2>&1 || { tail -30 make.log >&2; exit 1; }',
+      'echo "archives=$(cd b && find . -name libsame.a | sort | paste -sd \' \')"',
+    ].join('\n');
+    const result = await builderShell(await ensureImageWithCMake(image), script, ['--user', 'root']);
+    assert.equal(result.code, 0, result.err);
+    const values = keyValues(result.out);
+    // Platform/Generic.cmake resets the include path the toolchain file sets: FindZLIB failed
+    assert.equal(values.include, `/usr/lib/stubdom/${T}/target-include`, result.out);
+    assert.equal(values.library, `/usr/lib/${T}/libviewtest.a`, result.out);
+    assert.equal(values.epoll, 'EPOLL_INCLUDE-NOTFOUND', "the build machine's own headers stay out of reach");
+    assert.match(values.separated ?? '', /^same_static and same_shared both write \/tmp\/c\/b\/libsame\.a /, result.out);
+    assert.equal(values.archives, './libsame.a ./stubdom-archives/same_shared/libsame.a', 'each target writes its own archive');
   });
 
   test('a linked program references no glibc symbol and does not run on the build host', async () => {

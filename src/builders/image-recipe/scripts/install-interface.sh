@@ -161,19 +161,20 @@ set(CMAKE_FIND_ROOT_PATH $root /usr/lib/$T /usr/include/$T /)
 # toolchain's own folder holds its C library's (libm.a; rumprun's libpthread.a, which no
 # package of $ARCH provides).
 set(CMAKE_SYSTEM_PREFIX_PATH /usr $root)
-set(CMAKE_SYSTEM_INCLUDE_PATH $root/target-include /usr/include/$T)
+set(STUBDOM_SYSTEM_INCLUDE_PATH $root/target-include /usr/include/$T)
+set(CMAKE_SYSTEM_INCLUDE_PATH \${STUBDOM_SYSTEM_INCLUDE_PATH})
 set(CMAKE_SYSTEM_IGNORE_PATH /usr/include /usr/local/include /usr/lib /lib /usr/lib/x86_64-linux-gnu /lib/x86_64-linux-gnu)
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 set(BUILD_SHARED_LIBS OFF CACHE BOOL "stubdom is static only")
 set(PKG_CONFIG_EXECUTABLE /usr/bin/$T-pkg-config CACHE FILEPATH "")
-# What the target's C library has (answers CMake cannot find out itself), when installed:
-# read at the end of every project(), after CMake's platform files (which reset UNIX)
-if(EXISTS /usr/share/stubdom/$T-answers.cmake)
-  set(CMAKE_PROJECT_INCLUDE /usr/share/stubdom/$T-answers.cmake)
-endif()
+# Read at the end of every project(), after CMake's platform files: what they reset (the
+# include path above, UNIX in the target's answers) set again, archives kept apart.
+set(STUBDOM_ANSWERS /usr/share/stubdom/$T-answers.cmake)
+set(CMAKE_PROJECT_INCLUDE /usr/share/stubdom/project.cmake)
 CMAKE
+install -m 0644 "$(dirname "$0")/stubdom-project.cmake" /usr/share/stubdom/project.cmake
 cat > "/usr/share/stubdom/$T-meson-cross.ini" <<MESON
 # Meson cross file for $ARCH ($T, $FLAVOR flavor). Static libraries only.
 [binaries]
@@ -198,11 +199,11 @@ default_library = 'static'
 MESON
 
 # The target's view of /usr/include (only headers of packages of $ARCH), kept current after
-# every dpkg run apt makes; the flavor's driver searches it instead of /usr/include.
-if grep -q target-include "$root/specs" 2>/dev/null; then
-  echo "DPkg::Post-Invoke { \"sh /usr/lib/stubbuild/target-include-view.sh $ARCH $root/target-include || true\"; };" \
-    > /etc/apt/apt.conf.d/90stubbuild-target-include
-fi
+# every dpkg run apt makes. CMake's find_path() searches it on every flavor; the newlib driver
+# searches it instead of /usr/include.
+mkdir -p "$root/target-include"
+echo "DPkg::Post-Invoke { \"sh /usr/lib/stubbuild/target-include-view.sh $ARCH $root/target-include || true\"; };" \
+  > /etc/apt/apt.conf.d/90stubbuild-target-include
 
 # Provenance for builds: the toolchain's versions plus what this image calls the architecture.
 jq --arg arch "$ARCH" '. + {arch: $arch}' "$root/toolchain.json" > /usr/share/stubbuild-toolchain.json.new
