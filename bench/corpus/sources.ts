@@ -1,4 +1,4 @@
-// The corpus: 77 bookworm sources, the C libraries a stub domain links (Xen's stub-domain set
+// The corpus: 85 bookworm sources, the C libraries a stub domain links (Xen's stub-domain set
 // first; issue 14's 23, then the image libraries of a device-model stub domain's VNC, then more
 // that publish on both toolchain families, C++ ones among them), and for each flavor what only
 // it can build.
@@ -84,6 +84,14 @@ export const corpus = [
   'cmocka',
   'libmspack',
   'libzip',
+  'libscrypt',
+  'libxmp',
+  'libsidplay',
+  'libyuv',
+  'bearssl',
+  'libsoxr',
+  'libdmtx',
+  'tinyxml',
 ];
 /**
  * What needs a C library only one flavor has: rumprun's is NetBSD's, with sockets and the
@@ -95,8 +103,11 @@ export const corpus = [
  * unix VFS locks files and maps them, and so does lmdb (<sys/uio.h>, shared mappings); libsmi
  * declares an asnprintf newlib declares otherwise, and its library reads the user database and
  * runs a preprocessor (getpwuid, execv, waitpid); jq's program calls dirname();
- * libmaxminddb's header includes <netdb.h>. newlib's has no sockets (`socklen_t`,
- * `gethostbyname`, <sys/socket.h>), none of libtar's, no <sys/ioctl.h> and no process clock.
+ * libmaxminddb's header includes <netdb.h>; libdvdread loads libdvdcss with dlopen() (and
+ * libdvdnav build-depends on it), and so does wolfssl its PKCS#11 modules; serd calls
+ * posix_fadvise() wherever _POSIX_VERSION says 2001.
+ * newlib's has no sockets (`socklen_t`, `gethostbyname`, <sys/socket.h>), none of libtar's, no
+ * <sys/ioctl.h>, no process clock, no <dlfcn.h> and no posix_fadvise().
  */
 const flavorOnly: Record<Flavor, string[]> = {
   newlib: [],
@@ -118,6 +129,10 @@ const flavorOnly: Record<Flavor, string[]> = {
     'libsmi',
     'jq',
     'libmaxminddb',
+    'libdvdread',
+    'libdvdnav',
+    'serd',
+    'wolfssl',
   ],
 };
 /** The corpus a flavor's architecture builds: the common sources, then its own. */
