@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { builderShell, ensureBuilderImage } from './builder-image.support.ts';
-import { type ContractImage, defineToolchainContract } from './helpers/toolchain-contract.ts';
+import { type ContractImage, defineToolchainContract, installViewtestPackage } from './helpers/toolchain-contract.ts';
 
 // The toolchain contract, for the newlib flavor (stubdom-amd64). The rumprun flavor keeps the
 // same contract in test/rump/ (npm run test:rump: its image takes half an hour).
@@ -47,12 +47,7 @@ test("the build machine's glibc and Linux headers are never found; target packag
   // target's view of it, refreshed by apt's hook after dpkg runs)
   const pkg = [
     'set -e',
-    'mkdir -p pkg/DEBIAN pkg/usr/include',
-    `printf 'Package: libviewtest-dev\\nVersion: 1\\nArchitecture: ${image.profile.arch}\\nMulti-Arch: same\\nMaintainer: t <t@t>\\nDescription: t\\n' > pkg/DEBIAN/control`,
-    "printf '#define VIEWTEST 42\\n' > pkg/usr/include/viewtest.h",
-    'dpkg-deb -b pkg viewtest.deb >/dev/null',
-    'dpkg -i viewtest.deb >/dev/null',
-    `sh /usr/lib/stubbuild/target-include-view.sh ${image.profile.arch} /usr/lib/stubdom/${T}/target-include`,
+    ...installViewtestPackage(image.profile),
     `printf '#include <viewtest.h>\\n#include <zlib.h>\\nint x = VIEWTEST;\\n' > use.c`,
     `${T}-gcc -c use.c -o use.o 2>&1 | grep -c 'zlib.h: No such file' || true`,
     `printf '#include <viewtest.h>\\nint x = VIEWTEST;\\n' > use2.c && ${T}-gcc -c use2.c -o use2.o && echo found`,

@@ -282,13 +282,8 @@ export function defineToolchainContract(ensureImage: () => Promise<ContractImage
     ].join('\n');
     const script = [
       'set -e',
-      `mkdir -p /tmp/c/pkg/DEBIAN /tmp/c/pkg/usr/include /tmp/c/pkg/usr/lib/${T} /tmp/c/p && cd /tmp/c`,
-      `printf 'Package: libviewtest-dev\\nVersion: 1\\nArchitecture: ${image.profile.arch}\\nMulti-Arch: same\\nMaintainer: t <t@t>\\nDescription: t\\n' > pkg/DEBIAN/control`,
-      // a header in /usr/include (as zlib.h), the library in the multiarch folder
-      "printf '#define VIEWTEST 42\\n' > pkg/usr/include/viewtest.h",
-      `printf 'int viewtest(void) { return 42; }\\n' > v.c && ${T}-gcc -c v.c -o v.o && ${T}-ar rcs pkg/usr/lib/${T}/libviewtest.a v.o`,
-      'dpkg-deb -b pkg viewtest.deb >/dev/null && dpkg -i viewtest.deb >/dev/null',
-      `sh /usr/lib/stubbuild/target-include-view.sh ${image.profile.arch} /usr/lib/stubdom/${T}/target-include`,
+      'mkdir -p /tmp/c/p && cd /tmp/c',
+      ...installViewtestPackage(image.profile),
       `cat > p/CMakeLists.txt <<'CMAKE'\n${project}\nCMAKE`,
       "printf 'int one(void) { return 1; }\\n' > p/one.c",
       "printf '#include <viewtest.h>\\nint one(void); int viewtest(void);\\nint main(void) { return one() + viewtest() - VIEWTEST - 1; }\\n' > p/use.c",
@@ -390,6 +385,23 @@ int main() { std::map<std::string, int> m{{"stub", 1}}; std::cout << m.size() <<
       assert.ok(Number(values.cout) > 0, 'std::cout is referenced');
     });
   }
+}
+
+/**
+ * Shell lines (as root, in an empty folder) that build and install libviewtest-dev for the
+ * profile's architecture: `viewtest.h` in /usr/include, as zlib.h, and `libviewtest.a` in the
+ * multiarch folder; then refresh the target's view of /usr/include, as apt's hook would.
+ */
+export function installViewtestPackage(profile: ArchProfile): string[] {
+  const T = profile.triplet;
+  return [
+    `mkdir -p pkg/DEBIAN pkg/usr/include pkg/usr/lib/${T}`,
+    `printf 'Package: libviewtest-dev\\nVersion: 1\\nArchitecture: ${profile.arch}\\nMulti-Arch: same\\nMaintainer: t <t@t>\\nDescription: t\\n' > pkg/DEBIAN/control`,
+    "printf '#define VIEWTEST 42\\n' > pkg/usr/include/viewtest.h",
+    `printf 'int viewtest(void) { return 42; }\\n' > v.c && ${T}-gcc -c v.c -o v.o && ${T}-ar rcs pkg/usr/lib/${T}/libviewtest.a v.o`,
+    'dpkg-deb -b pkg viewtest.deb >/dev/null && dpkg -i viewtest.deb >/dev/null',
+    `sh /usr/lib/stubbuild/target-include-view.sh ${profile.arch} /usr/lib/stubdom/${T}/target-include`,
+  ];
 }
 
 function keyValues(out: string): Record<string, string> {
