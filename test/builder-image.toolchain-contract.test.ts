@@ -96,13 +96,19 @@ int main(int argc, char **argv) {
 
 test('the POSIX layer is single-threaded and honest about it', async () => {
   const T = image.profile.triplet;
-  const program = `#include <errno.h>
+  const program = `#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 int _write(int, const void *, size_t);
 static void say(const char *name, int value) { char line[32]; snprintf(line, sizeof line, "%s=%d\\n", name, value); _write(1, line, strlen(line)); }
@@ -130,6 +136,17 @@ int main(void) {
   say("mmap", mmap(NULL, 4096, PROT_READ, MAP_SHARED, 0, 0) == MAP_FAILED && errno == ENODEV);
   say("anonymous", mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED && errno == ENOTSUP);
   say("munmap", munmap(cwd, sizeof cwd) == 0 && mlock(cwd, sizeof cwd) == 0 && posix_madvise(cwd, sizeof cwd, POSIX_MADV_SEQUENTIAL) == ENOMEM);
+  say("select", select(0, NULL, NULL, NULL, NULL) == 0 && select(1, NULL, NULL, NULL, NULL) == -1 && errno == ENOSYS);
+  say("dlopen", dlopen("libdvdcss.so.2", RTLD_LAZY) == NULL && dlerror() != NULL && dlerror() == NULL);
+  say("dlsym", dlsym(RTLD_DEFAULT, "main") == NULL && dlerror() != NULL && dlclose(NULL) != 0);
+  say("fadvise", posix_fadvise(0, 0, 0, POSIX_FADV_SEQUENTIAL) == 0 && posix_fadvise(0, 0, 0, 99) == EINVAL && posix_fadvise(-1, 0, 0, POSIX_FADV_NORMAL) == EBADF);
+  void *aligned = NULL;
+  say("memalign", posix_memalign(&aligned, 64, 100) == 0 && ((uintptr_t)aligned & 63) == 0 && posix_memalign(&aligned, 24, 8) == EINVAL);
+  free(aligned);
+  struct termios tio; memset(&tio, 0xff, sizeof tio);
+  say("tcgetattr", tcgetattr(0, &tio) == -1 && errno == ENOTTY && tcsetattr(0, TCSANOW, &tio) == -1 && errno == ENOTTY);
+  cfmakeraw(&tio);
+  say("cfmakeraw", !(tio.c_lflag & (ICANON | ECHO)) && (tio.c_cflag & CSIZE) == CS8 && tio.c_cc[VMIN] == 1 && cfsetospeed(&tio, B9600) == 0 && cfgetospeed(&tio) == B9600 && cfsetispeed(&tio, 12345) == -1);
   return 0;
 }`;
   // Test-only glue so the program runs on the build host: a start file that calls main, and
@@ -176,5 +193,12 @@ __asm__(".globl _start\\n_start: xor %ebp, %ebp\\n and $-16, %rsp\\n call main\\
     'mmap=1',
     'anonymous=1',
     'munmap=1',
+    'select=1',
+    'dlopen=1',
+    'dlsym=1',
+    'fadvise=1',
+    'memalign=1',
+    'tcgetattr=1',
+    'cfmakeraw=1',
   ]);
 });

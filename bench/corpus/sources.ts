@@ -1,4 +1,4 @@
-// The corpus: 85 bookworm sources, the C libraries a stub domain links (Xen's stub-domain set
+// The corpus: 88 bookworm sources, the C libraries a stub domain links (Xen's stub-domain set
 // first; issue 14's 23, then the image libraries of a device-model stub domain's VNC, then more
 // that publish on both toolchain families, C++ ones among them), and for each flavor what only
 // it can build.
@@ -92,6 +92,9 @@ export const corpus = [
   'libsoxr',
   'libdmtx',
   'tinyxml',
+  'libdvdread',
+  'libdvdnav',
+  'serd',
 ];
 /**
  * What needs a C library only one flavor has: rumprun's is NetBSD's, with sockets and the
@@ -103,11 +106,9 @@ export const corpus = [
  * unix VFS locks files and maps them, and so does lmdb (<sys/uio.h>, shared mappings); libsmi
  * declares an asnprintf newlib declares otherwise, and its library reads the user database and
  * runs a preprocessor (getpwuid, execv, waitpid); jq's program calls dirname();
- * libmaxminddb's header includes <netdb.h>; libdvdread loads libdvdcss with dlopen() (and
- * libdvdnav build-depends on it), and so does wolfssl its PKCS#11 modules; serd calls
- * posix_fadvise() wherever _POSIX_VERSION says 2001.
+ * libmaxminddb's header includes <netdb.h>; wolfssl's I/O layer includes <sys/socket.h>.
  * newlib's has no sockets (`socklen_t`, `gethostbyname`, <sys/socket.h>), none of libtar's, no
- * <sys/ioctl.h>, no process clock, no <dlfcn.h> and no posix_fadvise().
+ * <sys/ioctl.h> and no process clock.
  */
 const flavorOnly: Record<Flavor, string[]> = {
   newlib: [],
@@ -129,9 +130,6 @@ const flavorOnly: Record<Flavor, string[]> = {
     'libsmi',
     'jq',
     'libmaxminddb',
-    'libdvdread',
-    'libdvdnav',
-    'serd',
     'wolfssl',
   ],
 };

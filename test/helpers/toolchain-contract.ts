@@ -247,6 +247,10 @@ export function defineToolchainContract(ensureImage: () => Promise<ContractImage
       `echo "deps_with_i=$(wc -l < deps-i.txt)"`,
       `echo "host_with_i=$(grep '^/usr/include/' deps-i.txt | grep -v -c '^/usr/include/${T}/')"`,
       `for h in sys/epoll.h linux/types.h gnu/stubs.h; do echo "#include <$h>" > l.c; ${T}-gcc -E l.c >/dev/null 2>&1 && echo "found=$h"; done`,
+      // glibc's header of a name the target's C library lacks fails only further in (it
+      // includes <features.h>): -MG lists what was found without stopping at what was not
+      `printf '#include <alloca.h>\n#include <sys/epoll.h>\n#include <features.h>\n' > g.c`,
+      `${T}-gcc -E -M -MG g.c | tr ' \\' '\n\n' | grep '^/usr/include/' | grep -v '^/usr/include/${T}/' | sed 's/^/leaked=/'`,
       `for f in ${debianPackaged.join(' ')}; do test ! -e /usr/lib/stubdom/${T}/$f || echo "packaged=$f"; done`,
     ].join('\n');
     const result = await shell(script);
@@ -258,6 +262,7 @@ export function defineToolchainContract(ensureImage: () => Promise<ContractImage
     assert.ok(Number(values.deps_with_i) > 5, result.out);
     assert.equal(values.host_with_i, '0', 'no glibc header is read when a build names -I/usr/include');
     assert.doesNotMatch(result.out, /^found=/m, 'Linux and glibc headers are not on the path');
+    assert.doesNotMatch(result.out, /^leaked=/m, "no glibc header stands in for one the target's C library lacks");
     assert.doesNotMatch(result.out, /^packaged=/m, 'the toolchain carries no library Debian packages');
   });
 

@@ -28,7 +28,9 @@ target_cpp=$(printf '%s\n' "$rumprun_cpp" | sed -e 's/%(old_cpp_options)/%(rumpr
 # The architecture's packages, read after rumprun's own specs (every command names them after
 # the wrapper's): headers after rumprun's libc and after the package's own -I/-isystem, then
 # gcc's own headers (stdalign.h, the x86 intrinsics: rumprun's -nostdinc drops them), then the
-# arch-independent /usr/include (zlib.h of zlib1g-dev:<arch> lives there); libraries after
+# target's view of the arch-independent /usr/include (zlib.h of zlib1g-dev:<arch>; see
+# scripts/target-include-view.sh), never /usr/include itself: there a header NetBSD lacks
+# (<alloca.h>, <sys/epoll.h>) would be glibc's, and fail further in or, worse, not; libraries after
 # the package's own -L, before rumprun's. C++11 includes C99's library, which NetBSD's headers
 # hide from C++ under _XOPEN_SOURCE (LLONG_MAX, strtoll: lua5.4) unless _ISOC99_SOURCE is set.
 # rumprun's copies of libraries Debian packages (zlib, libpcap, libpci, flex, liby) are not
@@ -40,7 +42,7 @@ cat > "$root/debian-paths.specs" <<SPECS
 # Written by stubbuild's drivers/rumprun.sh.
 %rename cpp_unique_options rumprun_cpp_unique_options
 *cpp_unique_options:
-$target_cpp -isystem /usr/include/$T %{,c++:-D_ISOC99_SOURCE} -idirafter $gcc_include -idirafter /usr/include
+$target_cpp -isystem /usr/include/$T %{,c++:-D_ISOC99_SOURCE} -idirafter $gcc_include -idirafter $root/target-include
 
 %rename lib rumprun_lib
 *lib:

@@ -199,8 +199,8 @@ default_library = 'static'
 MESON
 
 # The target's view of /usr/include (only headers of packages of $ARCH), kept current after
-# every dpkg run apt makes. CMake's find_path() searches it on every flavor; the newlib driver
-# searches it instead of /usr/include.
+# every dpkg run apt makes. CMake's find_path() and both flavors' drivers search it instead of
+# /usr/include.
 mkdir -p "$root/target-include"
 echo "DPkg::Post-Invoke { \"sh /usr/lib/stubbuild/target-include-view.sh $ARCH $root/target-include || true\"; };" \
   > /etc/apt/apt.conf.d/90stubbuild-target-include

@@ -71,6 +71,16 @@ int fchmod(int fd, mode_t mode) { (void)fd; (void)mode; errno = ENOSYS; return -
  * (newlib's read and write go to stubs here): fcntl cannot answer for them. */
 int fcntl(int fd, int cmd, ...) { (void)fd; (void)cmd; errno = ENOSYS; return -1; }
 
+/* Nothing is read ahead or kept, so advice changes nothing, which POSIX allows; a call that
+ * could never be valid still gets its error (returned, not in errno). */
+int posix_fadvise(int fd, off_t offset, off_t len, int advice)
+{
+  (void)offset;
+  if (fd < 0) return EBADF;
+  if (len < 0 || advice < POSIX_FADV_NORMAL || advice > POSIX_FADV_NOREUSE) return EINVAL;
+  return 0;
+}
+
 /* Nor can file times in their nanosecond forms. */
 int futimens(int fd, const struct timespec *times) { (void)fd; (void)times; errno = ENOSYS; return -1; }
 int utimensat(int dirfd, const char *path, const struct timespec *times, int flags) { (void)dirfd; (void)path; (void)times; (void)flags; errno = ENOSYS; return -1; }
