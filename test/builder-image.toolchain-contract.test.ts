@@ -94,6 +94,25 @@ int main(int argc, char **argv) {
   );
 });
 
+// Test-only glue so the program runs on the build host: a start file that calls main, and
+// write/exit/sbrk/stat as Linux system calls (the real ones come from the stub domain's bake;
+// stat hands on only st_mode, at its offset in Linux's x86-64 struct stat).
+const hostGlue = `#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/stat.h>
+static long sys(long n, long a, long b, long c) { long r; __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory"); return r; }
+int _write(int fd, const void *buf, size_t n) { return (int)sys(1, fd, (long)buf, (long)n); }
+int stat(const char *path, struct stat *st) {
+  unsigned char linux_stat[144]; long r = sys(4, (long)path, (long)linux_stat, 0);
+  if (r < 0) { errno = (int)-r; return -1; }
+  unsigned mode; memcpy(&mode, linux_stat + 24, sizeof mode); memset(st, 0, sizeof *st); st->st_mode = mode; return 0;
+}
+void _exit(int code) { for (;;) sys(60, code, 0, 0); }
+static char heap[1 << 20]; static size_t used;
+void *_sbrk(ptrdiff_t inc) { void *p = heap + used; used += inc; return p; }
+__asm__(".globl _start\\n_start: xor %ebp, %ebp\\n and $-16, %rsp\\n call main\\n mov %eax, %edi\\n call exit\\n");`;
+
 test('the POSIX layer is single-threaded and honest about it', async () => {
   const T = image.profile.triplet;
   const program = `#include <dlfcn.h>
@@ -101,6 +120,8 @@ test('the POSIX layer is single-threaded and honest about it', async () => {
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <pwd.h>
+#include <grp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,33 +164,18 @@ int main(void) {
   void *aligned = NULL;
   say("memalign", posix_memalign(&aligned, 64, 100) == 0 && ((uintptr_t)aligned & 63) == 0 && posix_memalign(&aligned, 24, 8) == EINVAL);
   free(aligned);
+  struct passwd pw, *pw_found = &pw; char pw_buf[64];
+  errno = 0;
+  say("users", getpwuid(0) == NULL && getpwnam("root") == NULL && getgrgid(0) == NULL && errno == 0 && getpwuid_r(0, &pw, pw_buf, sizeof pw_buf, &pw_found) == 0 && pw_found == NULL);
   struct termios tio; memset(&tio, 0xff, sizeof tio);
   say("tcgetattr", tcgetattr(0, &tio) == -1 && errno == ENOTTY && tcsetattr(0, TCSANOW, &tio) == -1 && errno == ENOTTY);
   cfmakeraw(&tio);
   say("cfmakeraw", !(tio.c_lflag & (ICANON | ECHO)) && (tio.c_cflag & CSIZE) == CS8 && tio.c_cc[VMIN] == 1 && cfsetospeed(&tio, B9600) == 0 && cfgetospeed(&tio) == B9600 && cfsetispeed(&tio, 12345) == -1);
   return 0;
 }`;
-  // Test-only glue so the program runs on the build host: a start file that calls main, and
-  // write/exit/sbrk/stat as Linux system calls (the real ones come from the stub domain's bake;
-  // stat hands on only st_mode, at its offset in Linux's x86-64 struct stat).
-  const glue = `#include <errno.h>
-#include <stddef.h>
-#include <string.h>
-#include <sys/stat.h>
-static long sys(long n, long a, long b, long c) { long r; __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory"); return r; }
-int _write(int fd, const void *buf, size_t n) { return (int)sys(1, fd, (long)buf, (long)n); }
-int stat(const char *path, struct stat *st) {
-  unsigned char linux_stat[144]; long r = sys(4, (long)path, (long)linux_stat, 0);
-  if (r < 0) { errno = (int)-r; return -1; }
-  unsigned mode; memcpy(&mode, linux_stat + 24, sizeof mode); memset(st, 0, sizeof *st); st->st_mode = mode; return 0;
-}
-void _exit(int code) { for (;;) sys(60, code, 0, 0); }
-static char heap[1 << 20]; static size_t used;
-void *_sbrk(ptrdiff_t inc) { void *p = heap + used; used += inc; return p; }
-__asm__(".globl _start\\n_start: xor %ebp, %ebp\\n and $-16, %rsp\\n call main\\n mov %eax, %edi\\n call exit\\n");`;
   const script = [
     `cat > posix.c <<'C'\n${program}\nC`,
-    `cat > glue.c <<'C'\n${glue}\nC`,
+    `cat > glue.c <<'C'\n${hostGlue}\nC`,
     `${T}-gcc -Wall -Werror -c posix.c -o posix.o`,
     `${T}-gcc -nostartfiles posix.o glue.c -o posix 2>/dev/null`,
     './posix',
@@ -198,7 +204,56 @@ __asm__(".globl _start\\n_start: xor %ebp, %ebp\\n and $-16, %rsp\\n call main\\
     'dlsym=1',
     'fadvise=1',
     'memalign=1',
+    'users=1',
     'tcgetattr=1',
     'cfmakeraw=1',
   ]);
+});
+
+test("dirname, basename and realpath answer as glibc's (the build machine's gcc is the oracle)", async () => {
+  const T = image.profile.triplet;
+  // every case but "//", whose dirname POSIX leaves to the system (glibc keeps both slashes)
+  const program = `#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+int _write(int, const void *, size_t);
+static const char *cases[] = {"/usr/lib", "/usr/lib/", "usr", "/", "///", ".", "..", "", "a/b//", "///a", "a//b", "/a", "a/", "lib/x86_64-xen-elf/libz.a"};
+// run from /, whose paths below are no symbolic links (bookworm's /bin is one: not named)
+static const char *real[] = {"/usr/share/../lib", "//usr///share/./doc/", "usr/share", ".", "..", "/", "/etc/passwd", "/etc/passwd/x", "/no/such", "/usr/no-such/..", ""};
+int main(void) {
+  char line[128], d[64], b[64];
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    strcpy(d, cases[i]); strcpy(b, cases[i]);
+    snprintf(line, sizeof line, "[%s] dirname=[%s] basename=[%s]\\n", cases[i], dirname(d), basename(b));
+    _write(1, line, strlen(line));
+  }
+  snprintf(line, sizeof line, "null dirname=[%s] basename=[%s]\\n", dirname(NULL), basename(NULL));
+  _write(1, line, strlen(line));
+  for (size_t i = 0; i < sizeof real / sizeof *real; i++) {
+    char buf[4096]; char *found = realpath(real[i], buf); int error = found ? 0 : errno;
+    char *made = realpath(real[i], NULL);
+    snprintf(line, sizeof line, "[%s] realpath=[%s] errno=%d same=%d\\n", real[i], found ? found : "", error, (made == NULL) == (found == NULL) && (!made || strcmp(made, found) == 0));
+    _write(1, line, strlen(line));
+    free(made);
+  }
+  return 0;
+}`;
+  const script = [
+    `cat > libgen.c <<'C'\n${program}\nC`,
+    `cat > glue.c <<'C'\n${hostGlue}\nC`,
+    `${T}-gcc -Wall -Werror libgen.c -nostartfiles glue.c -o stubdom 2>/dev/null`,
+    `printf '#include <unistd.h>\\nint _write(int fd, const void *b, size_t n) { return (int)write(fd, b, n); }\\n' > host-glue.c`,
+    'gcc -w libgen.c host-glue.c -o host',
+    'mkdir -p /tmp/oracle && cp stubdom host /tmp/oracle/',
+    '(cd / && /tmp/oracle/stubdom > /tmp/oracle/stubdom.out && /tmp/oracle/host > /tmp/oracle/host.out)',
+    'cat /tmp/oracle/stubdom.out && echo === && cat /tmp/oracle/host.out',
+  ].join('\n');
+  const result = await shell(script);
+  assert.equal(result.code, 0, result.err);
+  const [stubdom = '', host] = result.out.split('\n===\n');
+  assert.equal(stubdom.split('\n').length, 26, result.out);
+  assert.match(stubdom, /^\[\/usr\/share\/\.\.\/lib\] realpath=\[\/usr\/lib\] errno=0 same=1$/m);
+  assert.equal(stubdom, host);
 });

@@ -1,4 +1,4 @@
-// The corpus: 88 bookworm sources, the C libraries a stub domain links (Xen's stub-domain set
+// The corpus: 89 bookworm sources, the C libraries a stub domain links (Xen's stub-domain set
 // first; issue 14's 23, then the image libraries of a device-model stub domain's VNC, then more
 // that publish on both toolchain families, C++ ones among them), and for each flavor what only
 // it can build.
@@ -95,6 +95,7 @@ export const corpus = [
   'libdvdread',
   'libdvdnav',
   'serd',
+  'jq',
 ];
 /**
  * What needs a C library only one flavor has: rumprun's is NetBSD's, with sockets and the
@@ -105,7 +106,7 @@ export const corpus = [
  * libassuan) logs to sockets and spawns processes, and libassuan talks over sockets; SQLite's
  * unix VFS locks files and maps them, and so does lmdb (<sys/uio.h>, shared mappings); libsmi
  * declares an asnprintf newlib declares otherwise, and its library reads the user database and
- * runs a preprocessor (getpwuid, execv, waitpid); jq's program calls dirname();
+ * runs a preprocessor (execv, waitpid);
  * libmaxminddb's header includes <netdb.h>; wolfssl's I/O layer includes <sys/socket.h>.
  * newlib's has no sockets (`socklen_t`, `gethostbyname`, <sys/socket.h>), none of libtar's, no
  * <sys/ioctl.h> and no process clock.
@@ -128,7 +129,6 @@ const flavorOnly: Record<Flavor, string[]> = {
     'sqlite3',
     'lmdb',
     'libsmi',
-    'jq',
     'libmaxminddb',
     'wolfssl',
   ],
