@@ -157,7 +157,10 @@ int main(void) {
   say("mmap", mmap(NULL, 4096, PROT_READ, MAP_SHARED, 0, 0) == MAP_FAILED && errno == ENODEV);
   say("anonymous", mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED && errno == ENOTSUP);
   say("munmap", munmap(cwd, sizeof cwd) == 0 && mlock(cwd, sizeof cwd) == 0 && posix_madvise(cwd, sizeof cwd, POSIX_MADV_SEQUENTIAL) == ENOMEM);
-  say("select", select(0, NULL, NULL, NULL, NULL) == 0 && select(1, NULL, NULL, NULL, NULL) == -1 && errno == ENOSYS);
+  struct timeval tv = {1, 0}; fd_set fds; FD_ZERO(&fds);
+  say("select", select(0, NULL, NULL, NULL, &tv) == 0 && select(1, &fds, NULL, NULL, &tv) == 0 && select(1, &fds, NULL, NULL, NULL) == -1 && errno == ENOSYS);
+  FD_SET(0, &fds);
+  say("select_fd", select(1, &fds, NULL, NULL, &tv) == -1 && errno == ENOSYS && select(-1, NULL, NULL, NULL, &tv) == -1 && errno == EINVAL);
   say("dlopen", dlopen("libdvdcss.so.2", RTLD_LAZY) == NULL && dlerror() != NULL && dlerror() == NULL);
   say("dlsym", dlsym(RTLD_DEFAULT, "main") == NULL && dlerror() != NULL && dlclose(NULL) != 0);
   say("fadvise", posix_fadvise(0, 0, 0, POSIX_FADV_SEQUENTIAL) == 0 && posix_fadvise(0, 0, 0, 99) == EINVAL && posix_fadvise(-1, 0, 0, POSIX_FADV_NORMAL) == EBADF);
@@ -166,9 +169,13 @@ int main(void) {
   free(aligned);
   struct passwd pw, *pw_found = &pw; char pw_buf[64];
   errno = 0;
-  say("users", getpwuid(0) == NULL && getpwnam("root") == NULL && getgrgid(0) == NULL && errno == 0 && getpwuid_r(0, &pw, pw_buf, sizeof pw_buf, &pw_found) == 0 && pw_found == NULL);
+  struct passwd *me = getpwuid(getuid());
+  say("users", me != NULL && strcmp(me->pw_name, "root") == 0 && strcmp(me->pw_dir, "/") == 0 && getpwnam("root") == me && getgrgid(0) != NULL && strcmp(getgrgid(0)->gr_name, "root") == 0);
+  say("no_users", getpwuid(1000) == NULL && getpwnam("nobody") == NULL && getgrnam("staff") == NULL && errno == 0 && getpwuid_r(1000, &pw, pw_buf, sizeof pw_buf, &pw_found) == 0 && pw_found == NULL);
+  setpwent();
+  say("walk", getpwent() == me && getpwent() == NULL);
   struct termios tio; memset(&tio, 0xff, sizeof tio);
-  say("tcgetattr", tcgetattr(0, &tio) == -1 && errno == ENOTTY && tcsetattr(0, TCSANOW, &tio) == -1 && errno == ENOTTY);
+  say("tcgetattr", tcgetattr(0, &tio) == -1 && errno == ENOTTY && tcsetattr(0, TCSANOW, &tio) == -1 && errno == ENOTTY && tcgetattr(-1, &tio) == -1 && errno == EBADF);
   cfmakeraw(&tio);
   say("cfmakeraw", !(tio.c_lflag & (ICANON | ECHO)) && (tio.c_cflag & CSIZE) == CS8 && tio.c_cc[VMIN] == 1 && cfsetospeed(&tio, B9600) == 0 && cfgetospeed(&tio) == B9600 && cfsetispeed(&tio, 12345) == -1);
   return 0;
@@ -200,11 +207,14 @@ int main(void) {
     'anonymous=1',
     'munmap=1',
     'select=1',
+    'select_fd=1',
     'dlopen=1',
     'dlsym=1',
     'fadvise=1',
     'memalign=1',
     'users=1',
+    'no_users=1',
+    'walk=1',
     'tcgetattr=1',
     'cfmakeraw=1',
   ]);
@@ -229,7 +239,7 @@ int main(void) {
     snprintf(line, sizeof line, "[%s] dirname=[%s] basename=[%s]\\n", cases[i], dirname(d), basename(b));
     _write(1, line, strlen(line));
   }
-  snprintf(line, sizeof line, "null dirname=[%s] basename=[%s]\\n", dirname(NULL), basename(NULL));
+  snprintf(line, sizeof line, "null dirname=[%s] basename=[%s] literal=[%s]\\n", dirname(NULL), basename(NULL), basename((char *)"src/read-only.c"));
   _write(1, line, strlen(line));
   for (size_t i = 0; i < sizeof real / sizeof *real; i++) {
     char buf[4096]; char *found = realpath(real[i], buf); int error = found ? 0 : errno;

@@ -23,11 +23,12 @@ char *dirname(char *path)
  * its argument, is newlib's own __gnu_basename */
 char *basename(char *path)
 {
-  size_t end, start;
+  size_t length, end, start;
   if (path == NULL || *path == '\0') return dot;
-  end = strlen(path);
+  length = end = strlen(path);
   while (end > 1 && path[end - 1] == '/') end--;
-  path[end] = '\0';
+  /* written only when a trailing slash goes: basename(__FILE__) passes read-only memory */
+  if (end < length) path[end] = '\0';
   if (end == 1 && path[0] == '/') return path;
   start = end;
   while (start > 0 && path[start - 1] != '/') start--;

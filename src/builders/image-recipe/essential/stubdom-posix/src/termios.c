@@ -4,20 +4,21 @@
 #include <errno.h>
 #include <termios.h>
 
-static int not_a_terminal(void) { errno = ENOTTY; return -1; }
+/* ENOTTY, or EBADF for what cannot be a descriptor at all */
+static int not_a_terminal(int fd) { errno = fd < 0 ? EBADF : ENOTTY; return -1; }
 
-int tcgetattr(int fd, struct termios *t) { (void)fd; (void)t; return not_a_terminal(); }
-int tcsetattr(int fd, int action, const struct termios *t) { (void)fd; (void)action; (void)t; return not_a_terminal(); }
-int tcdrain(int fd) { (void)fd; return not_a_terminal(); }
-int tcflow(int fd, int action) { (void)fd; (void)action; return not_a_terminal(); }
-int tcflush(int fd, int queue) { (void)fd; (void)queue; return not_a_terminal(); }
-int tcsendbreak(int fd, int duration) { (void)fd; (void)duration; return not_a_terminal(); }
-pid_t tcgetsid(int fd) { (void)fd; return not_a_terminal(); }
+int tcgetattr(int fd, struct termios *t) { (void)t; return not_a_terminal(fd); }
+int tcsetattr(int fd, int action, const struct termios *t) { (void)action; (void)t; return not_a_terminal(fd); }
+int tcdrain(int fd) { return not_a_terminal(fd); }
+int tcflow(int fd, int action) { (void)action; return not_a_terminal(fd); }
+int tcflush(int fd, int queue) { (void)queue; return not_a_terminal(fd); }
+int tcsendbreak(int fd, int duration) { (void)duration; return not_a_terminal(fd); }
+pid_t tcgetsid(int fd) { return not_a_terminal(fd); }
 
 speed_t cfgetispeed(const struct termios *t) { return t->c_ispeed; }
 speed_t cfgetospeed(const struct termios *t) { return t->c_ospeed; }
 
-static int valid_speed(speed_t speed) { return speed <= B38400 || speed == B57600 || speed == B115200; }
+static int valid_speed(speed_t speed) { return speed <= B38400 || (speed >= B57600 && speed <= B921600); }
 int cfsetispeed(struct termios *t, speed_t speed)
 {
   if (!valid_speed(speed)) { errno = EINVAL; return -1; }

@@ -39,6 +39,11 @@ struct termios {
 #define VSTOP 9
 #define VSUSP 10
 #define VEOL 11
+#define VREPRINT 12
+#define VDISCARD 13
+#define VWERASE 14
+#define VLNEXT 15
+#define VEOL2 16
 
 /* c_iflag */
 #define IGNBRK 0000001
@@ -53,6 +58,8 @@ struct termios {
 #define IXON 0002000
 #define IXANY 0004000
 #define IXOFF 0010000
+#define IMAXBEL 0020000
+#define IUTF8 0040000
 
 /* c_oflag */
 #define OPOST 0000001
@@ -60,6 +67,30 @@ struct termios {
 #define OCRNL 0000010
 #define ONOCR 0000020
 #define ONLRET 0000040
+#define OFILL 0000100
+#define OFDEL 0000200
+#define NLDLY 0000400
+#define NL0 0000000
+#define NL1 0000400
+#define CRDLY 0003000
+#define CR0 0000000
+#define CR1 0001000
+#define CR2 0002000
+#define CR3 0003000
+#define TABDLY 0014000
+#define TAB0 0000000
+#define TAB1 0004000
+#define TAB2 0010000
+#define TAB3 0014000
+#define BSDLY 0020000
+#define BS0 0000000
+#define BS1 0020000
+#define VTDLY 0040000
+#define VT0 0000000
+#define VT1 0040000
+#define FFDLY 0100000
+#define FF0 0000000
+#define FF1 0100000
 
 /* c_cflag */
 #define CSIZE 0000060
@@ -73,6 +104,7 @@ struct termios {
 #define PARODD 0001000
 #define HUPCL 0002000
 #define CLOCAL 0004000
+#define CRTSCTS 020000000000
 
 /* c_lflag */
 #define ISIG 0000001
@@ -83,6 +115,11 @@ struct termios {
 #define ECHONL 0000100
 #define NOFLSH 0000200
 #define TOSTOP 0000400
+#define ECHOCTL 0001000
+#define ECHOPRT 0002000
+#define ECHOKE 0004000
+#define FLUSHO 0010000
+#define PENDIN 0040000
 #define IEXTEN 0100000
 
 /* speeds */
@@ -104,6 +141,11 @@ struct termios {
 #define B38400 15
 #define B57600 0010001
 #define B115200 0010002
+#define B230400 0010003
+#define B460800 0010004
+#define B500000 0010005
+#define B576000 0010006
+#define B921600 0010007
 
 /* tcsetattr */
 #define TCSANOW 0
