@@ -12,6 +12,7 @@ defineToolchainContract(() => ensureBuilderImage('stubdom-amd64'), {
   stackGuard: true,
   runtime: ['lib/libc.a', 'lib/libm.a'],
   shared: 'relocatable',
+  libcAnswers: true,
 });
 
 // What the newlib flavor adds: its view of /usr/include, libstdc++, the POSIX layer.
@@ -95,14 +96,23 @@ int main(int argc, char **argv) {
 });
 
 // Test-only glue so the program runs on the build host: a start file that calls main, and
-// write/exit/sbrk/stat as Linux system calls (the real ones come from the stub domain's bake;
-// stat hands on only st_mode, at its offset in Linux's x86-64 struct stat).
+// open/read/write/lseek/close/exit/sbrk/stat as Linux system calls (the real ones come from the
+// stub domain's bake, here libnosys' failing stubs; stat hands on only st_mode, at its offset in
+// Linux's x86-64 struct stat; open knows the access mode and O_CREAT, which is 0100 in Linux).
 const hostGlue = `#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 static long sys(long n, long a, long b, long c) { long r; __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory"); return r; }
-int _write(int fd, const void *buf, size_t n) { return (int)sys(1, fd, (long)buf, (long)n); }
+static int result(long r) { if (r < 0) { errno = (int)-r; return -1; } return (int)r; }
+int _write(int fd, const void *buf, size_t n) { return result(sys(1, fd, (long)buf, (long)n)); }
+int write(int fd, const void *buf, size_t n) { return _write(fd, buf, n); }
+int read(int fd, void *buf, size_t n) { return result(sys(0, fd, (long)buf, (long)n)); }
+int open(const char *path, int flags, ...) { va_list rest; va_start(rest, flags); int mode = flags & O_CREAT ? va_arg(rest, int) : 0; va_end(rest); return result(sys(2, (long)path, (flags & O_ACCMODE) | (flags & O_CREAT ? 0100 : 0), mode)); }
+int close(int fd) { return result(sys(3, fd, 0, 0)); }
+long lseek(int fd, long offset, int whence) { long r = sys(8, fd, offset, whence); if (r < 0) { errno = (int)-r; return -1; } return r; }
 int stat(const char *path, struct stat *st) {
   unsigned char linux_stat[144]; long r = sys(4, (long)path, (long)linux_stat, 0);
   if (r < 0) { errno = (int)-r; return -1; }
@@ -129,6 +139,7 @@ test('the POSIX layer is single-threaded and honest about it', async () => {
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <string.h>
+#include <syslog.h>
 #include <termios.h>
 #include <unistd.h>
 int _write(int, const void *, size_t);
@@ -178,6 +189,20 @@ int main(void) {
   say("tcgetattr", tcgetattr(0, &tio) == -1 && errno == ENOTTY && tcsetattr(0, TCSANOW, &tio) == -1 && errno == ENOTTY && tcgetattr(-1, &tio) == -1 && errno == EBADF);
   cfmakeraw(&tio);
   say("cfmakeraw", !(tio.c_lflag & (ICANON | ECHO)) && (tio.c_cflag & CSIZE) == CS8 && tio.c_cc[VMIN] == 1 && cfsetospeed(&tio, B9600) == 0 && cfgetospeed(&tio) == B9600 && cfsetispeed(&tio, 12345) == -1);
+  int fd = open("/tmp/positioned", O_CREAT | O_RDWR, 0600); char two[3] = "";
+  say("pread", fd >= 0 && write(fd, "abcdef", 6) == 6 && lseek(fd, 1, SEEK_SET) == 1 && pread(fd, two, 2, 3) == 2 && strcmp(two, "de") == 0 && lseek(fd, 0, SEEK_CUR) == 1);
+  say("pwrite", pwrite(fd, "XY", 2, 0) == 2 && lseek(fd, 0, SEEK_CUR) == 1 && pread(fd, two, 2, 0) == 2 && strcmp(two, "XY") == 0 && pread(fd, two, 2, -1) == -1 && errno == EINVAL && pread(-1, two, 2, 0) == -1 && errno == EBADF);
+  close(fd);
+  // on the console, standard error: the name, the message, %m as the error's text, one line each
+  syslog(LOG_INFO, "before openlog");
+  openlog("posix-test", LOG_PID, LOG_DAEMON);
+  errno = ENOENT;
+  syslog(LOG_ERR, "cannot read %s: %m (100%%)", "/etc/x");
+  say("errno_kept", errno == ENOENT);
+  say("logmask", setlogmask(LOG_UPTO(LOG_WARNING)) == 0xff && setlogmask(0) == LOG_UPTO(LOG_WARNING));
+  syslog(LOG_DEBUG, "filtered out");
+  syslog(LOG_MAKEPRI(LOG_LOCAL0, LOG_WARNING), "%d%% left\\n", 5);
+  closelog();
   return 0;
 }`;
   const script = [
@@ -217,6 +242,15 @@ int main(void) {
     'walk=1',
     'tcgetattr=1',
     'cfmakeraw=1',
+    'pread=1',
+    'pwrite=1',
+    'errno_kept=1',
+    'logmask=1',
+  ]);
+  assert.deepEqual(result.err.trim().split('\n'), [
+    'before openlog',
+    'posix-test: cannot read /etc/x: No such file or directory (100%)',
+    'posix-test: 5% left',
   ]);
 });
 

@@ -37,6 +37,8 @@ export interface FlavorExpectations {
    * builds without a port)
    */
   shared: 'refused' | 'relocatable';
+  /** the C library's layer ships autoconf answers of its own (newlib's stubdom-posix-dev) */
+  libcAnswers: boolean;
 }
 
 const binutils = ['ar', 'as', 'ld', 'nm', 'objcopy', 'objdump', 'ranlib', 'readelf', 'size', 'strings', 'strip'];
@@ -308,6 +310,34 @@ export function defineToolchainContract(ensureImage: () => Promise<ContractImage
     assert.equal(values.epoll, 'EPOLL_INCLUDE-NOTFOUND', "the build machine's own headers stay out of reach");
     assert.match(values.separated ?? '', /^same_static and same_shared both write \/tmp\/c\/b\/libsame\.a /, result.out);
     assert.equal(values.archives, './libsame.a ./stubdom-archives/same_shared/libsame.a', 'each target writes its own archive');
+  });
+
+  test("configure reads the architecture's answers: the archive is built though a package says --disable-static", async () => {
+    const T = image.profile.triplet;
+    // as jq's and libmodplug's rules and configure.ac say it; libtool on NetBSD (rumprun)
+    // believes in shared libraries and built no archive, so their -dev packages linked nothing
+    const script = [
+      'set -e',
+      'mkdir /tmp/a && cd /tmp/a',
+      "printf 'AC_INIT([sa], [1])\\nAM_INIT_AUTOMAKE([foreign])\\nAC_PROG_CC\\nLT_INIT([disable-static])\\nAC_CONFIG_FILES([Makefile])\\nAC_OUTPUT\\n' > configure.ac",
+      "printf 'lib_LTLIBRARIES = libsa.la\\nlibsa_la_SOURCES = sa.c\\n' > Makefile.am",
+      "echo 'int sa(void) { return 1; }' > sa.c",
+      'autoreconf -fi > autoreconf.log 2>&1 || { cat autoreconf.log >&2; exit 1; }',
+      `./configure --build=$(dpkg-architecture -qDEB_BUILD_GNU_TYPE) --host=${T} --disable-static > configure.log 2>&1 || { cat config.log >&2; exit 1; }`,
+      "sed -n 's/^configure: loading site script /site=/p' configure.log",
+      // what the C library's own answers set, as config.log lists the cache variables
+      'echo "answers=$(sed -n \'s/^\\(ac_cv_func_malloc_0_nonnull\\)=/\\1=/p\' config.log)"',
+      'make > make.log 2>&1 || { tail -30 make.log >&2; exit 1; }',
+      'echo "archive=$(ls .libs/*.a)"',
+      `${T}-nm .libs/libsa.a | grep ' T sa$'`,
+    ].join('\n');
+    const result = await shell(script);
+    assert.equal(result.code, 0, result.err);
+    const values = keyValues(result.out);
+    assert.equal(values.site, `/usr/share/stubdom/${T}-config.site`, result.out);
+    assert.equal(values.answers, expect.libcAnswers ? 'ac_cv_func_malloc_0_nonnull=yes' : '', result.out);
+    assert.equal(values.archive, '.libs/libsa.a', result.out);
+    assert.match(result.out, / T sa$/m);
   });
 
   test('a linked program references no glibc symbol and does not run on the build host', async () => {

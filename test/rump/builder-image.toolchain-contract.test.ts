@@ -16,6 +16,7 @@ defineToolchainContract(() => ensureBuilderImage('stubdom-rumprun-amd64'), {
   // malloc and the other hooks come from rumprun's base library, which rumprun-bake links
   runtime: ['lib/libc.a', 'lib/libm.a', 'lib/rumprun-hw/librumprun_base.a'],
   shared: 'relocatable',
+  libcAnswers: false,
 });
 
 // What the rumprun flavor adds: NetBSD's C library, built with gcc >= 10 (-fno-common).

@@ -1,0 +1,2 @@
+/* sys/syslog.h — stubdom-posix: the same as <syslog.h>. */
+#include <syslog.h>
