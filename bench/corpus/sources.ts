@@ -1,4 +1,4 @@
-// The corpus: 89 bookworm sources, the C libraries a stub domain links (Xen's stub-domain set
+// The corpus: 99 bookworm sources, the C libraries a stub domain links (Xen's stub-domain set
 // first; issue 14's 23, then the image libraries of a device-model stub domain's VNC, then more
 // that publish on both toolchain families, C++ ones among them), and for each flavor what only
 // it can build.
@@ -96,12 +96,23 @@ export const corpus = [
   'libdvdnav',
   'serd',
   'jq',
+  'libudfread',
+  'libdvbpsi',
+  'judy',
+  'libyubikey',
+  'uchardet',
+  'graphite2',
+  'mhash',
+  'libspng',
+  'libopusenc',
+  'sord',
 ];
 /**
  * What needs a C library only one flavor has: rumprun's is NetBSD's, with sockets and the
  * locale and wide-character functions gnulib checks for (libunistring; libidn2 build-depends on
- * it, and libpsl on libidn2); c-ares is a DNS resolver; msgpack-c includes <arpa/inet.h>; libtar
- * needs the user and group database, device numbers, mknod and symbolic links; libevent,
+ * it, and libpsl on libidn2); c-ares is a DNS resolver; msgpack-c and libyang2 include
+ * <arpa/inet.h> (newlib has no byte-order functions by their POSIX names); libtar needs device
+ * numbers, mknod and symbolic links; libevent,
  * libssh2 and libuv1 are network libraries; libgpg-error (the base of libgcrypt20 and
  * libassuan) logs to sockets and spawns processes, and libassuan talks over sockets; SQLite's
  * unix VFS locks files and maps them, and so does lmdb (<sys/uio.h>, shared mappings); libsmi
@@ -131,6 +142,7 @@ const flavorOnly: Record<Flavor, string[]> = {
     'libsmi',
     'libmaxminddb',
     'wolfssl',
+    'libyang2',
   ],
 };
 /** The corpus a flavor's architecture builds: the common sources, then its own. */
