@@ -110,7 +110,7 @@ export const corpus = [
 /**
  * What needs a C library only one flavor has: rumprun's is NetBSD's, with sockets and the
  * locale and wide-character functions gnulib checks for (libunistring; libidn2 build-depends on
- * it, and libpsl on libidn2); c-ares is a DNS resolver; msgpack-c and libyang2 include
+ * it, and libpsl on libidn2); c-ares is a DNS resolver; msgpack-c, libyang2 and woff2 include
  * <arpa/inet.h> (newlib has no byte-order functions by their POSIX names); libtar needs device
  * numbers, mknod and symbolic links; libevent,
  * libssh2 and libuv1 are network libraries; libgpg-error (the base of libgcrypt20 and
@@ -143,6 +143,7 @@ const flavorOnly: Record<Flavor, string[]> = {
     'libmaxminddb',
     'wolfssl',
     'libyang2',
+    'woff2',
   ],
 };
 /** The corpus a flavor's architecture builds: the common sources, then its own. */
